@@ -1,0 +1,10 @@
+"""brian2-harness: verify that Brian2 models of weight normalization mean the same on every backend.
+
+Public API for variant authors: `register`, `variant`, `Model`, `Case`. Everything else is internal.
+"""
+from .case import Case, default_case
+from .errors import CaseError, UsageError
+from .variant import Model, Variant, register, variant
+
+__all__ = ["Case", "CaseError", "Model", "UsageError", "Variant", "default_case", "register", "variant"]
+__version__ = "0.1.0"

@@ -1,0 +1,145 @@
+"""Devices: how to make Brian2 run generated code on one backend. They know nothing about models.
+
+`probe()` runs in the parent and says whether (and in which mode) a device can be used here;
+`activate()` runs inside the isolated worker process before any Brian object is created.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sysconfig
+import tempfile
+from dataclasses import dataclass
+
+from .errors import UsageError
+
+RUN, BUILD, UNAVAILABLE = "run", "build", "unavailable"
+
+
+@dataclass(frozen=True)
+class Probe:
+    mode: str      # run | build | unavailable
+    reason: str
+
+
+def _compiler(kind: str) -> str | None:
+    var = "CXX" if kind == "c++" else "CC"
+    configured = (os.environ.get(var) or sysconfig.get_config_var(var) or "").split()
+    candidates = configured[:1] + (["g++", "c++", "clang++"] if kind == "c++" else ["gcc", "cc", "clang"])
+    for c in candidates:
+        path = shutil.which(c)
+        if path:
+            return path
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _openmp_works() -> str | None:
+    """None if a C++ compiler builds and runs an OpenMP program; otherwise the reason."""
+    cxx = _compiler("c++")
+    if cxx is None:
+        return "no C++ compiler found (install g++)"
+    src = "#include <omp.h>\nint main(){int n=0;\n#pragma omp parallel reduction(+:n)\nn+=1;\nreturn n>0?0:1;}\n"
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "t.cpp"), "w") as f:
+            f.write(src)
+        r = subprocess.run([cxx, "-fopenmp", "t.cpp", "-o", "t"], cwd=d, capture_output=True, text=True)
+        if r.returncode != 0:
+            return f"{cxx} -fopenmp failed: {r.stderr.strip()[:200]}"
+    return None
+
+
+class Device:
+    name: str = ""
+    description: str = ""
+    standalone = False
+
+    def probe(self) -> Probe:
+        raise NotImplementedError
+
+    def activate(self, build_dir: str, cache_dir: str) -> None:
+        raise NotImplementedError
+
+    def run(self, network, duration) -> None:
+        network.run(duration)
+
+
+class NumpyDevice(Device):
+    name, description = "numpy", "runtime, numpy code generation"
+
+    def probe(self):
+        return Probe(RUN, "always available")
+
+    def activate(self, build_dir, cache_dir):
+        from brian2 import prefs
+        prefs.codegen.target = "numpy"
+
+
+class CythonDevice(Device):
+    name, description = "cython", "runtime, Cython-compiled code objects"
+
+    def probe(self):
+        try:
+            import Cython  # noqa: F401
+        except ImportError:
+            return Probe(UNAVAILABLE, "Cython is not installed (pip install cython)")
+        if _compiler("c++") is None:
+            return Probe(UNAVAILABLE, "no C/C++ compiler found (install gcc/g++)")
+        return Probe(RUN, "Cython and a C++ compiler found")
+
+    def activate(self, build_dir, cache_dir):
+        from brian2 import prefs
+        prefs.codegen.target = "cython"
+        # Brian locks each extension in this cache, so concurrent workers can share it.
+        prefs.codegen.runtime.cython.cache_dir = os.path.join(cache_dir, "cython")
+
+
+class CppStandaloneDevice(Device):
+    standalone = True
+
+    def __init__(self, name: str, threads: int):
+        self.name, self.threads = name, threads
+        self.description = "C++ standalone" + (f", OpenMP with {threads} threads" if threads else "")
+
+    def probe(self):
+        if _compiler("c++") is None:
+            return Probe(UNAVAILABLE, "no C++ compiler found (install g++)")
+        if shutil.which("make") is None:
+            return Probe(UNAVAILABLE, "make not found (install make)")
+        if self.threads:
+            why = _openmp_works()
+            if why:
+                return Probe(UNAVAILABLE, f"OpenMP unavailable: {why}")
+        return Probe(RUN, "C++ compiler and make found" + (", OpenMP works" if self.threads else ""))
+
+    def activate(self, build_dir, cache_dir):
+        from brian2 import prefs, set_device
+        prefs.devices.cpp_standalone.openmp_threads = self.threads
+        set_device("cpp_standalone", directory=build_dir, build_on_run=True)
+
+
+_DEVICES: dict[str, Device] = {}
+
+
+def register_device(device: Device) -> None:
+    _DEVICES[device.name] = device
+
+
+for _d in (NumpyDevice(), CythonDevice(), CppStandaloneDevice("cpp_standalone", 0),
+           CppStandaloneDevice("cpp_standalone_omp", 2)):
+    register_device(_d)
+
+
+def get_device(name: str) -> Device:
+    if name not in _DEVICES:
+        raise UsageError(f"unknown device '{name}'; known devices: {', '.join(_DEVICES)}")
+    return _DEVICES[name]
+
+
+def all_devices() -> list[Device]:
+    return list(_DEVICES.values())
+
+
+CPU_DEVICES = ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp")

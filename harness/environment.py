@@ -1,0 +1,39 @@
+"""What the results were produced with: versions of Python, numpy, Brian2 and the toolchain."""
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import shutil
+import subprocess
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _tool(cmd: list[str]) -> str | None:
+    if shutil.which(cmd[0]) is None:
+        return None
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.splitlines()[0] if out else None
+
+
+def environment() -> dict:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "numpy": _version("numpy"),
+        "brian2": _version("brian2"),
+        "brian2cuda": _version("brian2cuda"),
+        "cython": _version("cython"),
+        "hypothesis": _version("hypothesis"),
+        "brian2_harness": _version("brian2-harness"),
+        "gcc": _tool(["g++", "--version"]),
+        "nvcc": (_tool(["nvcc", "--version"]) and _tool(["sh", "-c", "nvcc --version | tail -2 | head -1"])),
+    }

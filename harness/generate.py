@@ -1,0 +1,111 @@
+"""Hypothesis strategies for growth-family cases, and seeded generation of case lists for the CLI.
+
+Both draw from the same strategies, so a `run --cases N --seed S` covers the shapes the property tests do:
+zero synapses, one synapse, isolated neurons, multapses, self-connections (i == j), all-to-all, zero/tiny/
+large/negative weights, and beta placed on the clip boundary.
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+
+from .case import Case
+
+TOPOLOGIES = ("random", "empty", "single", "isolated", "multapse", "self", "all_to_all")
+# (dt, period, duration) triples; short enough for property tests, long enough for several events
+FAST_SCHEDULES = ((1e-4, 0.01, 0.03), (1e-4, 0.02, 0.04), (1e-4, 0.01, 0.01))
+
+weights = st.one_of(
+    st.floats(0.0, 1.0, allow_nan=False, allow_infinity=False, width=32),
+    st.sampled_from([0.0, 1e-30, 1e-8, 0.5, 1.0, 1e3, 1e6, -0.25]),
+)
+
+
+@st.composite
+def connectivity(draw, max_neurons: int = 8, max_synapses: int = 40):
+    kind = draw(st.sampled_from(TOPOLOGIES))
+    n_pre = draw(st.integers(1, max_neurons))
+    n_post = draw(st.integers(1, max_neurons))
+    if kind == "empty":
+        pairs = []
+    elif kind == "single":
+        pairs = [(draw(st.integers(0, n_pre - 1)), draw(st.integers(0, n_post - 1)))]
+    elif kind == "isolated":   # some post neurons receive nothing
+        n_post = max(n_post, 2)
+        targets = draw(st.lists(st.integers(0, n_post - 1), min_size=1, max_size=n_post - 1, unique=True))
+        pairs = [(draw(st.integers(0, n_pre - 1)), t) for t in targets]
+    elif kind == "multapse":   # the same pair more than once: counts twice in N_incoming
+        a, b = draw(st.integers(0, n_pre - 1)), draw(st.integers(0, n_post - 1))
+        pairs = [(a, b)] * draw(st.integers(2, 5))
+        pairs += draw(st.lists(st.tuples(st.integers(0, n_pre - 1), st.integers(0, n_post - 1)), max_size=5))
+    elif kind == "self":
+        n = min(n_pre, n_post)
+        pairs = [(k, k) for k in range(n)]
+    elif kind == "all_to_all":
+        n_pre, n_post = min(n_pre, 6), min(n_post, 6)
+        pairs = [(a, b) for a in range(n_pre) for b in range(n_post)]
+    else:
+        pairs = draw(st.lists(st.tuples(st.integers(0, n_pre - 1), st.integers(0, n_post - 1)),
+                              min_size=1, max_size=max_synapses))
+    pairs = pairs[:max_synapses]
+    return n_pre, n_post, [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+@st.composite
+def cases(draw, dtype: str = "float64", schedules=FAST_SCHEDULES, max_neurons: int = 8, max_synapses: int = 40):
+    n_pre, n_post, i, j = draw(connectivity(max_neurons, max_synapses))
+    w0 = draw(st.lists(weights, min_size=len(i), max_size=len(i)))
+    dt, period, duration = draw(st.sampled_from(schedules))
+    g = draw(st.sampled_from([0.1, 10.0, 0.0, -0.1, 1.0]))
+    beta_kind = draw(st.sampled_from(["default", "below", "above", "boundary"]))
+    if beta_kind == "default":
+        beta = 1.08
+    elif beta_kind == "below":
+        beta = draw(st.floats(0.05, 0.99))
+    elif beta_kind == "above":
+        beta = draw(st.floats(1.01, 3.0))
+    else:
+        beta = boundary_beta(w0, j, g, dt, draw(st.integers(-2, 2)))
+    return Case(n_pre=n_pre, n_post=n_post, i=i, j=j, w0=w0, beta=beta, g=g, period=period,
+                duration=duration, dt=dt, dtype=dtype)
+
+
+def boundary_beta(w0, j, g: float, dt: float, nudge: int) -> float:
+    """beta that puts the first post neuron's total at the first event on B (the clip boundary), +- ulps."""
+    w0 = np.asarray(w0, dtype=np.float64)
+    if w0.size == 0:
+        return 1.0
+    mask = np.asarray(j) == j[0]
+    s0 = float(w0[mask].sum())
+    if s0 <= 0:
+        return 1.0
+    beta = (s0 + mask.sum() * g * dt) / s0
+    for _ in range(abs(nudge)):
+        beta = float(np.nextafter(beta, np.inf if nudge > 0 else -np.inf))
+    return beta if beta > 0 and np.isfinite(beta) else 1.0
+
+
+def generate_cases(n: int, seed_value: int, *, schedule: tuple[float, float, float] | None = None,
+                   dtype: str = "float64") -> list[Case]:
+    """`n` cases drawn deterministically (for a given seed) from `cases()`.
+
+    With `schedule=(dt, period, duration)` every case uses that schedule, so all of them share one batch.
+    """
+    schedules = (schedule,) if schedule else FAST_SCHEDULES
+    out: list[Case] = []
+    attempt = 0
+    while len(out) < n:
+        need = n - len(out)
+
+        @seed(seed_value * 1_000_003 + attempt)
+        @settings(max_examples=need, database=None, phases=[Phase.generate], deadline=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(cases(dtype=dtype, schedules=schedules))
+        def collect(case):
+            if len(out) < n:
+                out.append(case)
+
+        collect()
+        attempt += 1
+    return [c.replace(name=f"s{seed_value}-{k:04d}") for k, c in enumerate(out)]

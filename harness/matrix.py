@@ -1,0 +1,322 @@
+"""Plan and execute the verification matrix: variant x device x dtype x case.
+
+Data flows one way: cases -> (batched) worker runs per (variant, device, dtype) -> observables ->
+comparison with the oracle of the claimed semantics and with a reference device -> one `Verdict` per cell.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import oracle
+from .case import Case, default_case
+from .compare import Comparison, compare_arrays, compare_growth
+from .devices import RUN, Probe, get_device
+from .errors import UsageError
+from .network import Block, pack, group_by_schedule
+from .observables import GrowthObservables
+from .variant import Variant, get
+from .verdict import ERROR, FAIL, PASS, SKIP, Verdict
+
+REFERENCE_DEVICE = "numpy"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("BRIAN2_HARNESS_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "brian2-harness"
+
+
+@dataclass
+class RunConfig:
+    variants: list[str]
+    devices: list[str]
+    dtypes: list[str]
+    cases: list[Case]
+    require: set[str] = field(default_factory=set)
+    plugins: list[str] = field(default_factory=list)
+    against: str | None = None       # check every variant against this oracle schedule instead of its claim
+    timeout: float = 900.0           # seconds per worker process
+    jobs: int = max(1, min(os.cpu_count() or 1, 4))
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    keep_builds: bool = False
+
+
+@dataclass
+class Job:
+    variant: Variant
+    device: str
+    dtype: str
+    cases: list[Case]
+    case_ids: list[str]
+    batch: int
+    label: str = ""
+    # filled in by execution
+    arrays: dict | None = None
+    error: str = ""
+    log: str = ""
+    seconds: float = 0.0
+    timing: dict = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    verdicts: list[Verdict]
+    probes: dict[str, Probe]
+    jobs: list[Job]
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    def missing_required(self, require: set[str]) -> list[str]:
+        ran = {v.device for v in self.verdicts if v.verdict in (PASS, FAIL)}
+        return sorted(d for d in require if d not in ran)
+
+
+def case_ids(cases: list[Case]) -> list[str]:
+    return [c.name or f"case{k:04d}" for k, c in enumerate(cases)]
+
+
+def _worker_cmd(job_file: str) -> list[str]:
+    return [sys.executable, "-m", "brian2_harness.worker", job_file]
+
+
+def _run_job(job: Job, config: RunConfig) -> Job:
+    builds = config.cache_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    work = tempfile.mkdtemp(prefix=f"{job.variant.name}-{job.device}-{job.dtype}-b{job.batch}-", dir=builds)
+    out = os.path.join(work, "observables.npz")
+    spec = {
+        "variant": job.variant.name, "device": job.device, "dtype": job.dtype,
+        "cases": [c.to_dict() for c in job.cases], "plugins": list(config.plugins),
+        "build_dir": os.path.join(work, "build"), "cache_dir": str(config.cache_dir), "out": out,
+    }
+    job_file = os.path.join(work, "job.json")
+    with open(job_file, "w") as f:
+        json.dump(spec, f)
+    job.log = os.path.join(work, "worker.log")
+    t0 = time.perf_counter()
+    with open(job.log, "w") as log:
+        proc = subprocess.Popen(_worker_cmd(job_file), stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            rc = proc.wait(timeout=config.timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            job.error = f"timed out after {config.timeout:g} s (per-cell timeout, --timeout)"
+            rc = None
+        except BaseException:
+            _kill(proc)
+            raise
+    job.seconds = time.perf_counter() - t0
+    if rc is None:
+        pass
+    elif os.path.exists(out):
+        with np.load(out) as z:
+            job.arrays = {k: z[k] for k in z.files}
+        try:
+            with open(out + ".meta.json") as f:
+                job.timing = json.load(f).get("timing", {})
+        except OSError:
+            pass
+    elif os.path.exists(out + ".error.json"):
+        with open(out + ".error.json") as f:
+            err = json.load(f)
+        job.error = f"{err['error_type']}: {err['message']}".strip()
+    else:
+        sig = f" (killed by signal {-rc})" if rc < 0 else f" (exit code {rc})"
+        job.error = "worker process crashed" + sig + " without writing a result"
+    if job.arrays is not None and not config.keep_builds:
+        shutil.rmtree(os.path.join(work, "build"), ignore_errors=True)
+    return job
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, 9)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.wait()
+
+
+def plan(config: RunConfig, probes: dict[str, Probe]) -> tuple[list[Job], list[Verdict]]:
+    """Jobs to run and the cells that are skipped up front (with their reasons)."""
+    jobs, skipped = [], []
+    ids = case_ids(config.cases)
+    for vname in config.variants:
+        v = get(vname)
+        cases, cids = (config.cases, ids) if v.family == "growth" else ([default_case()], ["model"])
+        needs_reference = (config.against or v.semantics) is None
+        devices = list(config.devices)
+        if needs_reference and REFERENCE_DEVICE not in devices:
+            devices.insert(0, REFERENCE_DEVICE)   # the reference every other device is compared with
+        for dname in devices:
+            dtypes = list(config.dtypes)
+            if needs_reference and dname == REFERENCE_DEVICE and "float64" not in dtypes:
+                dtypes.insert(0, "float64")
+            for dtype in dtypes:
+                reason = ""
+                if not v.supports(dname):
+                    reason = f"variant '{v.name}' declares it does not support {dname}"
+                elif probes[dname].mode != RUN:
+                    reason = f"device {dname} unavailable: {probes[dname].reason}"
+                if reason:
+                    skipped += [Verdict(v.name, dname, dtype, cid, SKIP, reason=reason) for cid in cids]
+                    continue
+                by_key: dict[tuple, list[int]] = {}
+                for k, c in enumerate(cases):
+                    by_key.setdefault(c.replace(dtype=dtype).schedule_key, []).append(k)
+                for b, idx in enumerate(by_key.values()):
+                    jobs.append(Job(v, dname, dtype, [cases[k].replace(dtype=dtype) for k in idx],
+                                    [cids[k] for k in idx], b,
+                                    label=f"{v.name} x {dname} x {dtype} (batch {b + 1}/{len(by_key)}, "
+                                          f"{len(idx)} cases)"))
+    return jobs, skipped
+
+
+class _OracleCache:
+    def __init__(self):
+        self._memo: dict = {}
+
+    def get(self, cases: list[Case], schedule: str):
+        key = (tuple(cases), schedule)
+        if key not in self._memo:
+            net, blocks = pack(cases)
+            self._memo[key] = (oracle.simulate(net, schedule), blocks)
+        return self._memo[key]
+
+
+def _device_observables(job: Job) -> list[GrowthObservables]:
+    net, blocks = pack(job.cases)
+    obs = GrowthObservables(job.arrays["w_before"], job.arrays["w_after"], net.j, net.n_post)
+    return [obs.block(b) for b in blocks]
+
+
+def _verdict(job: Job, cid: str, cmp: Comparison, reference: str) -> Verdict:
+    return Verdict(job.variant.name, job.device, job.dtype, cid, PASS if cmp.ok else FAIL,
+                   reference=reference, max_abs_err=cmp.max_abs_err, max_rel_err=cmp.max_rel_err,
+                   tolerance=cmp.tolerance, boundary=cmp.boundary, reason=cmp.reason, log=job.log if not cmp.ok else "")
+
+
+def judge(jobs: list[Job], config: RunConfig) -> list[Verdict]:
+    """Turn finished jobs into verdicts.
+
+    Variants with semantics: each cell against the oracle, then against the reference device (numpy,
+    same dtype) so that devices are also checked with each other. Variants without semantics: each cell
+    against numpy/float64 with the per-step bound; the reference cell passes only if others agree with it.
+    """
+    oracles = _OracleCache()
+    verdicts: list[Verdict] = []
+    seen: dict[tuple, dict[tuple, tuple]] = {}   # (variant, case id) -> (device, dtype) -> (job, observables)
+    for job in jobs:
+        if job.arrays is None:
+            verdicts += [Verdict(job.variant.name, job.device, job.dtype, cid, ERROR,
+                                 reason=job.error or "did not run", log=job.log) for cid in job.case_ids]
+            continue
+        obs = [job.arrays] if job.variant.family == "custom" else _device_observables(job)
+        for cid, o in zip(job.case_ids, obs):
+            seen.setdefault((job.variant.name, cid), {})[(job.device, job.dtype)] = (job, o)
+
+    for (vname, cid), cells in seen.items():
+        variant = get(vname)
+        schedule = config.against or variant.semantics
+        if schedule is not None:
+            verdicts += _judge_with_oracle(cells, cid, schedule, oracles)
+        else:
+            verdicts += _judge_against_reference(cells, cid)
+    return verdicts
+
+
+def _judge_with_oracle(cells: dict, cid: str, schedule: str, oracles: "_OracleCache") -> list[Verdict]:
+    out = []
+    for (dev, dtype), (job, obs) in cells.items():
+        k = job.case_ids.index(cid)
+        case = job.cases[k]
+        ref_all, blocks = oracles.get(job.cases, schedule)
+        ref = ref_all.block(blocks[k])
+        cmp = compare_growth(obs, ref, dtype=dtype, excess=ref.excess(), increment=case.g * case.dt)
+        v = _verdict(job, cid, cmp, f"oracle:{schedule}")
+        peer = cells.get((REFERENCE_DEVICE, dtype))
+        if peer is not None and dev != REFERENCE_DEVICE:
+            cross = compare_growth(obs, peer[1], dtype=dtype, excess=ref.excess(), increment=case.g * case.dt)
+            v.extra["vs_numpy_max_abs_err"] = cross.max_abs_err
+            if not cross.ok and v.verdict == PASS:
+                v.verdict, v.reason, v.log = FAIL, f"disagrees with {REFERENCE_DEVICE}: {cross.reason}", job.log
+        if v.verdict != PASS:
+            v.extra["case"] = case.to_dict()
+        out.append(v)
+    return out
+
+
+def _judge_against_reference(cells: dict, cid: str) -> list[Verdict]:
+    ref_key = (REFERENCE_DEVICE, "float64")
+    if ref_key not in cells:
+        return [Verdict(job.variant.name, dev, dtype, cid, ERROR, reason="reference numpy/float64 did not run")
+                for (dev, dtype), (job, _) in cells.items()]
+    ref_job, ref = cells[ref_key]
+    out, agree = [], []
+    for (dev, dtype), (job, obs) in cells.items():
+        if (dev, dtype) == ref_key:
+            continue
+        n_steps = job.cases[0].n_steps
+        if job.variant.family == "custom":
+            cmp = compare_arrays(obs, ref, dtype=dtype, n_steps=n_steps)
+        else:
+            cmp = compare_growth(obs, ref, dtype=dtype, n_steps=n_steps)
+        out.append(_verdict(job, cid, cmp, "device:numpy/float64"))
+        agree.append(cmp.ok)
+    if not agree:
+        rv = Verdict(ref_job.variant.name, *ref_key, cid, SKIP, reference="(reference)",
+                     reason="reference device only: no other device to compare with")
+    elif all(agree):
+        rv = Verdict(ref_job.variant.name, *ref_key, cid, PASS, reference="(reference)",
+                     reason=f"{len(agree)} other cell(s) agree with this reference")
+    else:
+        rv = Verdict(ref_job.variant.name, *ref_key, cid, FAIL, reference="(reference)",
+                     reason=f"{agree.count(False)} other cell(s) disagree with this reference", log=ref_job.log)
+    return [rv] + out
+
+
+def execute(config: RunConfig, progress=None) -> RunResult:
+    """Run every planned job (in parallel processes) and judge the results."""
+    t0 = time.perf_counter()
+    probes = {}
+    for d in set(config.devices) | ({REFERENCE_DEVICE}):
+        probes[d] = get_device(d).probe()
+    jobs, skipped = plan(config, probes)
+    done: list[Job] = []
+    interrupted = False
+    pool = ThreadPoolExecutor(max_workers=config.jobs)
+    try:
+        futures = {pool.submit(_run_job, j, config): j for j in jobs}
+        if progress:
+            progress.start(len(jobs))
+        for fut in as_completed(futures):
+            job = fut.result()
+            done.append(job)
+            if progress:
+                progress.advance(job)
+    except KeyboardInterrupt:
+        interrupted = True
+        for f in futures:
+            f.cancel()
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
+        if progress:
+            progress.stop()
+    order = {id(j): k for k, j in enumerate(jobs)}
+    done.sort(key=lambda j: order[id(j)])
+    verdicts = judge(done, config) + skipped
+    return RunResult(verdicts=verdicts, probes=probes, jobs=done, interrupted=interrupted,
+                     seconds=time.perf_counter() - t0)

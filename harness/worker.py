@@ -1,0 +1,110 @@
+"""The isolated process that runs one (variant, device, dtype, batch) cell.
+
+Standalone devices are process-global in Brian2, so every cell gets its own interpreter and build
+directory: pytest-xdist workers never collide and a crash stays in its cell. Usage (internal):
+
+    python -m brian2_harness.worker JOB.json
+
+The job names an output file; the worker writes it atomically: observables (.npz) on success, or an
+error record (.json next to it) describing what went wrong.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+
+import numpy as np
+
+from .atomic import atomic_write_bytes, atomic_write_text
+
+
+def _record_growth(model, net):
+    """Monitors around the normalization: slot `end`, order -100 (before) and +100 (after)."""
+    from brian2 import StateMonitor, second
+
+    record = bool(net.n_synapses)
+    kw = dict(record=record, dt=net.period * second, when="end")
+    before = StateMonitor(model.synapses, "w", order=-100, name="w_before", **kw)
+    after = StateMonitor(model.synapses, "w", order=100, name="w_after", **kw)
+
+    def extract() -> dict:
+        shape = (net.n_events, net.n_synapses)
+        out = {}
+        for key, mon in (("w_before", before), ("w_after", after)):
+            # copy: the monitor's buffer is freed with the network
+            values = np.array(mon.w_[:], copy=True) if record else np.zeros((0, net.n_events))
+            out[key] = np.ascontiguousarray(values.T).reshape(shape) if values.size else np.zeros(shape, dtype=net.dtype)
+        return out
+
+    return [before, after], extract
+
+
+def run_job(job: dict) -> dict:
+    from .case import Case
+    from .devices import get_device
+    from .network import pack
+    from .variant import get, load_all
+
+    t0 = time.perf_counter()
+    load_all(job.get("plugins", ()))
+    variant = get(job["variant"])
+    device = get_device(job["device"])
+    cases = [Case.from_dict(c) for c in job["cases"]]
+    net, _ = pack([c.replace(dtype=job["dtype"]) for c in cases])
+
+    import brian2
+    from brian2 import Network, prefs, second
+
+    prefs.core.default_float_dtype = getattr(np, job["dtype"])
+    prefs.logging.file_log = False
+    prefs.logging.delete_log_on_exit = True
+    device.activate(job["build_dir"], job["cache_dir"])
+    model = variant.build(net)
+    extra, extract = ([], None)
+    if variant.family == "growth":
+        if model.synapses is None:
+            raise TypeError(f"growth variant '{variant.name}' must return Model(synapses=...)")
+        extra, extract = _record_growth(model, net)
+    elif model.observe is None:
+        raise TypeError(f"custom variant '{variant.name}' must return Model(observe=...)")
+    network = Network(*model.objects, *extra)
+    t_build = time.perf_counter()
+    device.run(network, net.duration * second)
+    t_run = time.perf_counter()
+    arrays = extract() if extract else {k: np.array(v, copy=True) for k, v in model.observe().items()}
+    return {
+        "arrays": arrays,
+        "timing": {"setup_s": t_build - t0, "run_s": t_run - t_build},
+        "brian2": brian2.__version__,
+    }
+
+
+def main(argv: list[str]) -> int:
+    job_path = argv[0]
+    with open(job_path) as f:
+        job = json.load(f)
+    out = job["out"]
+    try:
+        result = run_job(job)
+    except BaseException as exc:  # every failure becomes an error record for the parent
+        record = {
+            "error_type": type(exc).__name__,
+            "message": str(exc)[:2000],
+            "traceback": traceback.format_exc()[-6000:],
+        }
+        atomic_write_text(out + ".error.json", json.dumps(record))
+        traceback.print_exc()
+        return 1
+    import io
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **result["arrays"])
+    atomic_write_bytes(out, buf.getvalue())
+    atomic_write_text(out + ".meta.json", json.dumps({"timing": result["timing"], "brian2": result["brian2"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
