@@ -4,7 +4,7 @@ Public API for variant authors: `register`, `variant`, `Model`, `Case`. Everythi
 """
 from .case import Case, default_case
 from .errors import CaseError, UsageError
-from .variant import Model, Variant, register, variant
+from .registry import Model, Variant, register, variant
 
 __all__ = ["Case", "CaseError", "Model", "UsageError", "Variant", "default_case", "register", "variant"]
 __version__ = "0.1.0"

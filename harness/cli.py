@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from . import variant as registry
+from . import registry
 from .case import DTYPES
 from .devices import CPU_DEVICES, all_devices, get_device
 from .errors import UsageError

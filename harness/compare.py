@@ -73,9 +73,9 @@ def compare_growth(got: GrowthObservables, ref: GrowthObservables, *, dtype: str
 
     reasons = []
     if max_abs > tol_w or nonfinite:
-        bad = np.abs(d_after) > tol_w
-        which, d = ("after", d_after) if bad.any() else ("before", d_before)
-        bad = np.abs(d) > tol_w if not nonfinite else ~np.isfinite(d)
+        bad_after = ~np.isfinite(d_after) | (np.abs(d_after) > tol_w)
+        which, d, bad = ("after", d_after, bad_after) if bad_after.any() else \
+            ("before", d_before, ~np.isfinite(d_before) | (np.abs(d_before) > tol_w))
         e, s = map(int, np.argwhere(bad)[0])
         src = got.w_after if which == "after" else got.w_before
         want = ref.w_after if which == "after" else ref.w_before

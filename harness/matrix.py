@@ -25,7 +25,8 @@ from .devices import RUN, Probe, get_device
 from .errors import UsageError
 from .network import Block, pack, group_by_schedule
 from .observables import GrowthObservables
-from .variant import Variant, get
+from .observed import compact_observed
+from .registry import Variant, get
 from .verdict import ERROR, FAIL, PASS, SKIP, Verdict
 
 REFERENCE_DEVICE = "numpy"
@@ -255,6 +256,7 @@ def _judge_with_oracle(cells: dict, cid: str, schedule: str, oracles: "_OracleCa
                 v.verdict, v.reason, v.log = FAIL, f"disagrees with {REFERENCE_DEVICE}: {cross.reason}", job.log
         if v.verdict != PASS:
             v.extra["case"] = case.to_dict()
+            v.extra["observed"] = compact_observed(obs, ref, cmp.tolerance)
         out.append(v)
     return out
 

@@ -46,7 +46,7 @@ def run_job(job: dict) -> dict:
     from .case import Case
     from .devices import get_device
     from .network import pack
-    from .variant import get, load_all
+    from .registry import get, load_all
 
     t0 = time.perf_counter()
     load_all(job.get("plugins", ()))

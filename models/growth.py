@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from brian2_harness.variant import Model, register
+from brian2_harness.registry import Model, register
 
 NORMALIZE = "w -= clip((S_post - B_post) / N_incoming, 0, inf)"
 

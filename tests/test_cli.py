@@ -1,0 +1,53 @@
+"""CLI contract: usage errors exit 2 with one line, no traceback; `list --json` keys."""
+import json
+
+import pytest
+
+from brian2_harness.cli import main
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["run", "--variants", "nope"], "unknown variant 'nope'"),
+    (["run", "--devices", "tpu"], "unknown device 'tpu'; known devices: numpy"),
+    (["run", "--dtype", "float16"], "--dtype: 'float16' is not one of float64, float32"),
+    (["run", "--cases", "-1"], "--cases must be >= 0"),
+    (["run", "--cases", "0"], "no cases"),
+    (["run", "--timeout", "0"], "--timeout must be > 0"),
+    (["run", "--require", "cython", "--devices", "numpy"], "not among --devices"),
+    (["run", "--schedule", "1,2"], "--schedule must be"),
+    (["run", "--schedule", "0.0001,1.0,2.5"], "case field 'duration'"),
+    (["run", "--plugin", "/no/such/file.py"], "does not exist"),
+    (["run", "--case-file", "/no/such/cases.json"], "No such file"),
+    (["frobnicate"], "invalid choice"),
+    (["run", "--cases", "x"], "invalid int value"),
+])
+def test_usage_errors(argv, words, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_corrupt_case_file(tmp_path, capsys):
+    bad = tmp_path / "cases.json"
+    bad.write_text('[{"n_pre": 1, "n_post": 1, "i": [0], "j": [3], "w0": [0.1]}]')
+    assert main(["run", "--case-file", str(bad)]) == 2
+    assert "case 0: case field 'j': index 3 at position 0 is out of range [0, 0]" in capsys.readouterr().err
+    bad.write_text("[{")
+    assert main(["run", "--case-file", str(bad)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_debug_shows_traceback():
+    with pytest.raises(Exception, match="unknown device"):
+        main(["--debug", "run", "--devices", "tpu"])
+
+
+def test_list_json(capsys):
+    assert main(["list", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    v = {x["name"]: x for x in doc["variants"]}
+    assert {"name", "family", "devices", "semantics"} <= set(v["summed_seed"])
+    d = {x["name"]: x for x in doc["devices"]}
+    assert {"numpy", "cython", "cpp_standalone", "cpp_standalone_omp"} <= set(d)
+    assert all(x["mode"] in ("run", "build", "unavailable") and x["reason"] for x in d.values())
