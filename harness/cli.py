@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, default=None, help="parallel worker processes (default: cores, max 4)")
     run.add_argument("--cache-dir", help="build and cache folder (default ~/.cache/brian2-harness)")
     run.add_argument("--keep-builds", action="store_true", help="keep build folders of passing cells")
+    run.add_argument("--no-cache", action="store_true", help="fresh standalone build folders (compile every cell)")
     run.add_argument("--json", dest="json_out", metavar="OUT", help="write all cells as JSON")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
     return p
@@ -151,7 +152,7 @@ def _resolve_run(args):
     cfg = RunConfig(variants=variants, devices=devices, dtypes=dtypes, cases=cases, require=require,
                     plugins=list(args.plugin), against=args.against, timeout=args.timeout,
                     cache_dir=Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
-                    keep_builds=args.keep_builds)
+                    keep_builds=args.keep_builds, use_cache=not args.no_cache)
     if args.jobs is not None:
         if args.jobs < 1:
             raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
@@ -209,13 +210,17 @@ def cmd_run(args) -> int:
         problems.append(f"required device {d} did not run: {reason}")
     if summary[PASS] + summary[FAIL] == 0:
         problems.append("nothing ran: no cell produced a result")
+    cache = result.cache_summary()
     if args.json_out:
         doc = results_document(result.verdicts, environment=environment(), status=status, config={
             "variants": cfg.variants, "devices": cfg.devices, "dtypes": cfg.dtypes, "cases": len(cfg.cases),
             "seed": args.seed, "against": cfg.against, "require": sorted(cfg.require), "plugins": cfg.plugins,
-        }, extra={"required_missing": missing, "seconds": result.seconds,
-                  "jobs": [dict(label=j.label, seconds=j.seconds, timing=j.timing, error=j.error) for j in result.jobs]})
+        }, extra={"required_missing": missing, "seconds": result.seconds, "build_cache": cache,
+                  "jobs": [dict(label=j.label, seconds=j.seconds, timing=j.timing, error=j.error, cache=j.cache) for j in result.jobs]})
         write_json(args.json_out, doc)
+    if cache["standalone_jobs"]:
+        console.print(f"standalone builds: {cache['compiles']} compiled, {cache['hits']} reused from the build cache "
+                      f"({cfg.cache_dir / 'standalone'})")
     line = (f"{summary['cells']} cells: {summary[PASS]} pass, {summary[FAIL]} fail, {summary[ERROR]} error, "
             f"{summary[SKIP]} skip in {result.seconds:.1f} s")
     if problems:

@@ -65,6 +65,17 @@ class Device:
     def run(self, network, duration) -> None:
         network.run(duration)
 
+    def network(self, *objects):
+        from brian2 import Network
+        return Network(*objects)
+
+    # Build mode (probe says BUILD): generate and compile the project, do not run it. Only devices that set
+    # `supports_build_only` are planned in that mode; `activate` then gets `build_only=True`.
+    supports_build_only = False
+
+    def build_only(self, network, duration) -> None:
+        raise NotImplementedError(f"device {self.name} cannot build without running")
+
 
 class NumpyDevice(Device):
     name, description = "numpy", "runtime, numpy code generation"
@@ -96,6 +107,34 @@ class CythonDevice(Device):
         prefs.codegen.runtime.cython.cache_dir = os.path.join(cache_dir, "cython")
 
 
+class NameOrderedSet(set):
+    """A set that iterates in name order.
+
+    Brian's standalone device keeps its clocks in a plain set hashed by object id, so the generated
+    main.cpp lists them in a different order in every process and make recompiles it. Iterating by
+    name makes code generation reproducible, which is what lets a cached build directory stay warm.
+    """
+
+    def __iter__(self):
+        return iter(sorted(set.__iter__(self), key=lambda obj: obj.name))
+
+
+def reproducible_network(*objects):
+    """A Network whose clock set (assigned by the standalone device at run time) iterates by name."""
+    from brian2 import Network
+
+    class ReproducibleNetwork(Network):
+        @property
+        def _clocks(self):
+            return self.__dict__.get("_ordered_clocks", NameOrderedSet())
+
+        @_clocks.setter
+        def _clocks(self, value):
+            self.__dict__["_ordered_clocks"] = NameOrderedSet(value)
+
+    return ReproducibleNetwork(*objects)
+
+
 class CppStandaloneDevice(Device):
     standalone = True
 
@@ -114,10 +153,15 @@ class CppStandaloneDevice(Device):
                 return Probe(UNAVAILABLE, f"OpenMP unavailable: {why}")
         return Probe(RUN, "C++ compiler and make found" + (", OpenMP works" if self.threads else ""))
 
+    def network(self, *objects):
+        return reproducible_network(*objects)
+
     def activate(self, build_dir, cache_dir):
         from brian2 import prefs, set_device
         prefs.devices.cpp_standalone.openmp_threads = self.threads
         set_device("cpp_standalone", directory=build_dir, build_on_run=True)
+        from brian2 import get_device
+        get_device().clocks = NameOrderedSet(get_device().clocks)
 
 
 _DEVICES: dict[str, Device] = {}
@@ -132,13 +176,32 @@ for _d in (NumpyDevice(), CythonDevice(), CppStandaloneDevice("cpp_standalone", 
     register_device(_d)
 
 
+def _cuda_device() -> Device:
+    # harness/cuda.py uses the standard library only; brian2cuda is imported in its activate() (worker).
+    # Created on first lookup: cuda.py subclasses Device, so it cannot be imported while this module loads.
+    from .cuda import CudaStandaloneDevice
+    return CudaStandaloneDevice()
+
+
+_LAZY = {"cuda_standalone": _cuda_device}
+
+
+def _materialize() -> None:
+    while _LAZY:
+        name, factory = next(iter(_LAZY.items()))
+        register_device(factory())
+        del _LAZY[name]
+
+
 def get_device(name: str) -> Device:
+    _materialize()
     if name not in _DEVICES:
         raise UsageError(f"unknown device '{name}'; known devices: {', '.join(_DEVICES)}")
     return _DEVICES[name]
 
 
 def all_devices() -> list[Device]:
+    _materialize()
     return list(_DEVICES.values())
 
 

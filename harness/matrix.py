@@ -21,15 +21,16 @@ import numpy as np
 from . import oracle
 from .case import Case, default_case
 from .compare import Comparison, compare_arrays, compare_growth
-from .devices import RUN, Probe, get_device
+from .devices import BUILD, RUN, Probe, get_device
 from .errors import UsageError
 from .network import Block, pack, group_by_schedule
 from .observables import GrowthObservables
 from .observed import compact_observed
 from .registry import Variant, get
-from .verdict import ERROR, FAIL, PASS, SKIP, Verdict
+from .verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
 
 REFERENCE_DEVICE = "numpy"
+BUILT_REASON = "built, not run: no GPU"
 
 
 def default_cache_dir() -> Path:
@@ -53,6 +54,7 @@ class RunConfig:
     jobs: int = max(1, min(os.cpu_count() or 1, 4))
     cache_dir: Path = field(default_factory=default_cache_dir)
     keep_builds: bool = False
+    use_cache: bool = True           # reuse standalone build folders (see buildcache.py)
 
 
 @dataclass
@@ -64,12 +66,16 @@ class Job:
     case_ids: list[str]
     batch: int
     label: str = ""
+    mode: str = RUN                  # BUILD: the worker compiles the project and does not run it
     # filled in by execution
     arrays: dict | None = None
     error: str = ""
     log: str = ""
     seconds: float = 0.0
     timing: dict = field(default_factory=dict)
+    built: bool = False              # a BUILD-mode job that compiled
+    workarounds: list = field(default_factory=list)
+    cache: dict = field(default_factory=dict)   # standalone build cache: used / warm / compiled
 
 
 @dataclass
@@ -79,6 +85,16 @@ class RunResult:
     jobs: list[Job]
     interrupted: bool = False
     seconds: float = 0.0
+
+    def cache_summary(self) -> dict:
+        """Standalone builds: how many compiled, how many reused a warm folder without compiling."""
+        used = [j.cache for j in self.jobs if j.cache.get("used")]
+        compiles = sum(1 for j in self.jobs if j.cache.get("compiled") or
+                       (not j.cache.get("used") and get_device(j.device).standalone and j.error == ""))
+        return {"standalone_jobs": sum(1 for j in self.jobs if get_device(j.device).standalone),
+                "compiles": compiles,
+                "hits": sum(1 for c in used if c.get("warm") and not c.get("compiled")),
+                "misses": sum(1 for c in used if not c.get("warm") or c.get("compiled"))}
 
     def missing_required(self, require: set[str]) -> list[str]:
         ran = {v.device for v in self.verdicts if v.verdict in (PASS, FAIL)}
@@ -102,6 +118,7 @@ def _run_job(job: Job, config: RunConfig) -> Job:
         "variant": job.variant.name, "device": job.device, "dtype": job.dtype,
         "cases": [c.to_dict() for c in job.cases], "plugins": list(config.plugins),
         "build_dir": os.path.join(work, "build"), "cache_dir": str(config.cache_dir), "out": out,
+        "mode": job.mode, "cache": config.use_cache,
     }
     job_file = os.path.join(work, "job.json")
     with open(job_file, "w") as f:
@@ -128,7 +145,11 @@ def _run_job(job: Job, config: RunConfig) -> Job:
             job.arrays = {k: z[k] for k in z.files}
         try:
             with open(out + ".meta.json") as f:
-                job.timing = json.load(f).get("timing", {})
+                meta = json.load(f)
+            job.timing = meta.get("timing", {})
+            job.cache = meta.get("cache", {})
+            job.built = bool(meta.get("built")) and job.mode == BUILD
+            job.workarounds = meta.get("workarounds", [])
         except OSError:
             pass
     elif os.path.exists(out + ".error.json"):
@@ -170,7 +191,8 @@ def plan(config: RunConfig, probes: dict[str, Probe]) -> tuple[list[Job], list[V
                 reason = ""
                 if not v.supports(dname):
                     reason = f"variant '{v.name}' declares it does not support {dname}"
-                elif probes[dname].mode != RUN:
+                elif probes[dname].mode != RUN and not (probes[dname].mode == BUILD
+                                                        and get_device(dname).supports_build_only):
                     reason = f"device {dname} unavailable: {probes[dname].reason}"
                 if reason:
                     skipped += [Verdict(v.name, dname, dtype, cid, SKIP, reason=reason) for cid in cids]
@@ -182,7 +204,8 @@ def plan(config: RunConfig, probes: dict[str, Probe]) -> tuple[list[Job], list[V
                     jobs.append(Job(v, dname, dtype, [cases[k].replace(dtype=dtype) for k in idx],
                                     [cids[k] for k in idx], b,
                                     label=f"{v.name} x {dname} x {dtype} (batch {b + 1}/{len(by_key)}, "
-                                          f"{len(idx)} cases)"))
+                                          f"{len(idx)} cases)" + (", build only" if probes[dname].mode == BUILD else ""),
+                                    mode=probes[dname].mode))
     return jobs, skipped
 
 
@@ -221,7 +244,12 @@ def judge(jobs: list[Job], config: RunConfig) -> list[Verdict]:
     verdicts: list[Verdict] = []
     seen: dict[tuple, dict[tuple, tuple]] = {}   # (variant, case id) -> (device, dtype) -> (job, observables)
     for job in jobs:
-        if job.arrays is None:
+        if job.built:   # BUILD mode: compiled, nothing to compare; never a pass
+            extra = {k: round(job.timing[k], 3) for k in ("build_s", "compile_s", "compile_cpu_s") if k in job.timing}
+            verdicts += [Verdict(job.variant.name, job.device, job.dtype, cid, BUILT, reason=BUILT_REASON,
+                                 extra=dict(extra)) for cid in job.case_ids]
+            continue
+        if job.arrays is None or job.mode == BUILD:
             verdicts += [Verdict(job.variant.name, job.device, job.dtype, cid, ERROR,
                                  reason=job.error or "did not run", log=job.log) for cid in job.case_ids]
             continue

@@ -96,3 +96,31 @@ def group_by_schedule(cases: list[Case]) -> list[list[Case]]:
     for c in cases:
         groups.setdefault(c.schedule_key, []).append(c)
     return list(groups.values())
+
+
+def capacity(n: int, minimum: int = 8) -> int:
+    """Next power of two >= n (at least `minimum`): few distinct shapes, so builds are reused."""
+    c = minimum
+    while c < n:
+        c *= 2
+    return c
+
+
+def pad(net: GrowthNetwork) -> GrowthNetwork:
+    """Grow a network to power-of-two sizes with inert padding that touches no real neuron.
+
+    Padding synapses run from an extra pre neuron to an extra post neuron with w0 = 0, g = 0, B = 0:
+    their total never exceeds B, so the rule never acts there. They are appended after the real synapses,
+    so the first `net.n_synapses` synapses of the padded network are the real ones, in order.
+    A network without synapses stays without synapses (the zero-synapse path is kept on purpose).
+    """
+    n_pre, n_post = capacity(net.n_pre + 1, 64), capacity(net.n_post + 1, 64)
+    n_syn = 0 if net.n_synapses == 0 else capacity(net.n_synapses, 256)
+    extra = n_syn - net.n_synapses
+    i = np.concatenate([net.i, np.full(extra, net.n_pre, dtype=np.int32)])
+    j = np.concatenate([net.j, np.full(extra, net.n_post, dtype=np.int32)])
+    w0 = np.concatenate([net.w0, np.zeros(extra, dtype=net.dtype)])
+    beta = np.concatenate([net.beta, np.ones(n_post - net.n_post)])
+    B = np.concatenate([net.B, np.zeros(n_post - net.n_post, dtype=net.dtype)])
+    return GrowthNetwork(n_pre=n_pre, n_post=n_post, i=i, j=j, w0=w0, g=np.concatenate([net.g, np.zeros(extra)]),
+                         beta=beta, B=B, dt=net.dt, period=net.period, duration=net.duration, dtype=net.dtype)

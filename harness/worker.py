@@ -10,6 +10,7 @@ error record (.json next to it) describing what went wrong.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -19,6 +20,7 @@ import traceback
 import numpy as np
 
 from .atomic import atomic_write_bytes, atomic_write_text
+from .buildcache import binary_mtime, build_key, cached_build_dir, source_digest
 
 
 def _record_growth(model, net):
@@ -45,7 +47,7 @@ def _record_growth(model, net):
 def run_job(job: dict) -> dict:
     from .case import Case
     from .devices import get_device
-    from .network import pack
+    from .network import pack, pad
     from .registry import get, load_all
 
     t0 = time.perf_counter()
@@ -54,30 +56,57 @@ def run_job(job: dict) -> dict:
     device = get_device(job["device"])
     cases = [Case.from_dict(c) for c in job["cases"]]
     net, _ = pack([c.replace(dtype=job["dtype"]) for c in cases])
+    n_real = net.n_synapses
+    use_cache = device.standalone and job.get("cache", True) and variant.family == "growth"
+    if use_cache:
+        net = pad(net)   # power-of-two shapes: one build serves many batches
 
     import brian2
-    from brian2 import Network, prefs, second
+    from brian2 import prefs, second
 
     prefs.core.default_float_dtype = getattr(np, job["dtype"])
     prefs.logging.file_log = False
     prefs.logging.delete_log_on_exit = True
-    device.activate(job["build_dir"], job["cache_dir"])
-    model = variant.build(net)
-    extra, extract = ([], None)
-    if variant.family == "growth":
-        if model.synapses is None:
-            raise TypeError(f"growth variant '{variant.name}' must return Model(synapses=...)")
-        extra, extract = _record_growth(model, net)
-    elif model.observe is None:
-        raise TypeError(f"custom variant '{variant.name}' must return Model(observe=...)")
-    network = Network(*model.objects, *extra)
-    t_build = time.perf_counter()
-    device.run(network, net.duration * second)
-    t_run = time.perf_counter()
-    arrays = extract() if extract else {k: np.array(v, copy=True) for k, v in model.observe().items()}
+    build_only = job.get("mode", "run") == "build"   # BUILD-mode device: compile the project, do not run it
+    if use_cache:
+        key = build_key(variant=variant.name, source=source_digest(variant.build), device=device.name,
+                        dtype=job["dtype"], dt=net.dt, period=net.period, duration=net.duration,
+                        shape=(net.n_pre, net.n_post, net.n_synapses), build_only=build_only,
+                        harness=source_digest(_record_growth))
+        folder = cached_build_dir(job["cache_dir"], f"{variant.name}-{device.name}-{job['dtype']}", key)
+    else:
+        folder = contextlib.nullcontext((job["build_dir"], False))
+    with folder as (build_dir, warm):
+        binary_before = binary_mtime(build_dir)
+        device.activate(build_dir, job["cache_dir"], **({"build_only": True} if build_only else {}))
+        model = variant.build(net)
+        extra, extract = ([], None)
+        if variant.family == "growth":
+            if model.synapses is None:
+                raise TypeError(f"growth variant '{variant.name}' must return Model(synapses=...)")
+            extra, extract = _record_growth(model, net)
+        elif model.observe is None:
+            raise TypeError(f"custom variant '{variant.name}' must return Model(observe=...)")
+        network = device.network(*model.objects, *extra)
+        t_build = time.perf_counter()
+        if build_only:
+            device.build_only(network, net.duration * second)
+            arrays = {}
+        else:
+            device.run(network, net.duration * second)
+            arrays = extract() if extract else {k: np.array(v, copy=True) for k, v in model.observe().items()}
+        t_run = time.perf_counter()
+        compiled = device.standalone and binary_mtime(build_dir) != binary_before
+    if use_cache and arrays:
+        arrays = {k: v[:, :n_real] for k, v in arrays.items()}   # drop the padding synapses
+    timing = {"setup_s": t_build - t0, ("build_s" if build_only else "run_s"): t_run - t_build,
+              **getattr(device, "timing", {})}
     return {
         "arrays": arrays,
-        "timing": {"setup_s": t_build - t0, "run_s": t_run - t_build},
+        "built": build_only,
+        "timing": timing,
+        "cache": {"used": bool(use_cache), "warm": bool(warm), "compiled": bool(compiled)},
+        "workarounds": list(getattr(device, "applied", [])),
         "brian2": brian2.__version__,
     }
 
@@ -102,7 +131,9 @@ def main(argv: list[str]) -> int:
     buf = io.BytesIO()
     np.savez_compressed(buf, **result["arrays"])
     atomic_write_bytes(out, buf.getvalue())
-    atomic_write_text(out + ".meta.json", json.dumps({"timing": result["timing"], "brian2": result["brian2"]}))
+    atomic_write_text(out + ".meta.json", json.dumps({"timing": result["timing"], "brian2": result["brian2"],
+                                                      "built": result.get("built", False), "cache": result.get("cache", {}),
+                                                      "workarounds": result.get("workarounds", [])}))
     return 0
 
 

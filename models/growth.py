@@ -40,6 +40,8 @@ def netop_reference(net):
 
     @network_operation(dt=net.period * second, when="end", name="normalize")
     def normalize():
+        if not net.n_synapses:   # Brian refuses to touch `w` of a never-connected Synapses
+            return
         w = syn.w_[:]
         total = np.bincount(j, weights=w, minlength=net.n_post)
         syn.w_[:] = w - np.clip((total - B) / n_in, 0, np.inf)[j]
@@ -51,7 +53,7 @@ def summed_seed(net):
     from brian2 import Clock, second
 
     pre, post, syn = growth_groups(net)
-    syn.summed_updaters["S_post"]._clock = Clock(dt=net.period * second)
+    syn.summed_updaters["S_post"]._clock = Clock(dt=net.period * second, name="summed_clock")
     syn.run_regularly(NORMALIZE, dt=net.period * second, when="end")
     return Model(objects=[pre, post, syn], synapses=syn)
 
@@ -61,7 +63,7 @@ def summed_aligned(net):
 
     pre, post, syn = growth_groups(net)
     updater = syn.summed_updaters["S_post"]
-    updater._clock = Clock(dt=net.period * second)
+    updater._clock = Clock(dt=net.period * second, name="summed_clock")
     updater.when, updater.order = "end", -1
     syn.run_regularly(NORMALIZE, dt=net.period * second, when="end", order=0)
     return Model(objects=[pre, post, syn], synapses=syn)

@@ -12,7 +12,7 @@ def _aligned_with(net, code, fix_B=None):
     if fix_B is not None:
         post.B = fix_B
     updater = syn.summed_updaters["S_post"]
-    updater._clock = Clock(dt=net.period * second)
+    updater._clock = Clock(dt=net.period * second, name="summed_clock")
     updater.when, updater.order = "end", -1
     syn.run_regularly(code, dt=net.period * second, when="end", order=0)
     return Model(objects=[pre, post, syn], synapses=syn)

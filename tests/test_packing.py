@@ -36,3 +36,17 @@ def test_generation_is_deterministic_and_covers_shapes():
     assert any(c.n_synapses == 0 for c in a)
     assert any(c.n_synapses == 1 for c in a)
     assert any(len(set(zip(c.i, c.j))) < c.n_synapses for c in a)      # multapses
+
+
+@settings(max_examples=20)
+@given(st.lists(cases(schedules=FAST_SCHEDULES[:1]), min_size=1, max_size=8))
+def test_padding_is_inert(batch):
+    """The padded network (used for cached standalone builds) gives the same real observables."""
+    from brian2_harness.network import pad
+    net, _ = pack(batch)
+    padded = pad(net)
+    assert padded.n_synapses in (0, 256) or padded.n_synapses >= net.n_synapses
+    for schedule in ("aligned", "lagged"):
+        a, b = simulate(net, schedule), simulate(padded, schedule)
+        assert np.array_equal(a.w_after, b.w_after[:, :net.n_synapses])
+        assert not b.clipped()[:, net.n_post:].any()

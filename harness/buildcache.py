@@ -1,0 +1,73 @@
+"""A cache of standalone build folders, so that a warm rerun compiles nothing.
+
+The folder for a cell is keyed by what determines the generated code (variant and the source of its
+module, device, dtype, clocks, padded sizes, library versions). Correctness never depends on the key:
+Brian rewrites only files whose content changed and make rebuilds only what changed, so a wrong hit costs
+a compile, never a wrong result. Values that differ between runs (connectivity, weights, B) live in
+static-array files that are read at run time. One process at a time uses a folder (flock, safe under
+pytest-xdist and concurrent runs); a folder without the completion marker is discarded.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib.metadata
+import inspect
+import json
+import os
+import platform
+import shutil
+
+MARKER = ".harness-complete"
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def source_digest(fn) -> str:
+    """Hash of the file that defines a build function (editing a variant invalidates its builds)."""
+    try:
+        with open(inspect.getsourcefile(fn), "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()[:16]
+    except (TypeError, OSError):
+        return "unknown"
+
+
+def build_key(**parts) -> str:
+    parts = dict(parts, brian2=_version("brian2"), brian2cuda=_version("brian2cuda"),
+                 python=platform.python_version(), machine=platform.machine())
+    blob = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+@contextlib.contextmanager
+def cached_build_dir(cache_dir: str, label: str, key: str):
+    """Yield (folder, was_warm) with an exclusive lock; mark complete when the body succeeds."""
+    root = os.path.join(cache_dir, "standalone")
+    os.makedirs(root, exist_ok=True)
+    folder = os.path.join(root, f"{label}-{key}")
+    with open(folder + ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            warm = os.path.exists(os.path.join(folder, MARKER))
+            if os.path.isdir(folder) and not warm:
+                shutil.rmtree(folder, ignore_errors=True)   # left by a run that died mid-way
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(folder, MARKER))
+            yield folder, warm
+            with open(os.path.join(folder, MARKER), "w") as f:
+                f.write("ok\n")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def binary_mtime(folder: str, name: str = "main") -> float | None:
+    try:
+        return os.path.getmtime(os.path.join(folder, name))
+    except OSError:
+        return None

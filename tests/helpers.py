@@ -1,0 +1,30 @@
+"""Shared helpers for tests that run Brian through the harness."""
+from brian2_harness import registry
+from brian2_harness.devices import CPU_DEVICES
+from brian2_harness.matrix import RunConfig, execute
+from brian2_harness.verdict import ERROR, FAIL, PASS
+
+from conftest import MUTANTS
+
+BUILTIN = ["netop_reference", "summed_seed", "summed_aligned", "summed_every_step"]
+
+
+def run_matrix(cases, variants=BUILTIN, devices=CPU_DEVICES, dtypes=("float64",), plugins=(MUTANTS,),
+               against=None, require=True, **kw):
+    registry.load_all(list(plugins))
+    cfg = RunConfig(variants=list(variants), devices=list(devices), dtypes=list(dtypes), cases=list(cases),
+                    plugins=list(plugins), against=against, require=set(devices) if require else set(), **kw)
+    result = execute(cfg)
+    assert not result.missing_required(cfg.require), [
+        (v.device, v.reason) for v in result.verdicts if v.verdict not in (PASS, FAIL)][:5]
+    return result
+
+
+def cells(result, verdict=None, **match):
+    return [v for v in result.verdicts
+            if (verdict is None or v.verdict == verdict) and all(getattr(v, k) == x for k, x in match.items())]
+
+
+def problems(result):
+    return [(v.variant, v.device, v.dtype, v.case_id, v.verdict, v.reason[:300])
+            for v in result.verdicts if v.verdict in (FAIL, ERROR)]

@@ -1,0 +1,70 @@
+"""Every built-in variant on every CPU device against its oracle, with generated connectivity.
+
+Many generated cases share one build (batching), so a Hypothesis example costs one build per cell.
+"""
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from brian2_harness.case import Case, default_case
+from brian2_harness.cli import main
+from brian2_harness.generate import FAST_SCHEDULES, cases
+
+from helpers import cells, problems, run_matrix
+
+pytestmark = pytest.mark.brian
+
+
+@st.composite
+def batches(draw, dtype="float64", max_size=25):
+    schedule = draw(st.sampled_from(FAST_SCHEDULES))
+    return draw(st.lists(cases(dtype=dtype, schedules=(schedule,)), min_size=1, max_size=max_size))
+
+
+@settings(max_examples=2)
+@given(batches())
+def test_builtin_variants_pass_on_every_cpu_device_float64(batch):
+    result = run_matrix(batch)
+    assert not problems(result)
+    for device in ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp"):
+        assert cells(result, "pass", device=device)
+
+
+@settings(max_examples=1)
+@given(batches(dtype="float32"))
+def test_builtin_variants_pass_in_float32_with_derived_tolerance(batch):
+    result = run_matrix([default_case(dtype="float32")] + batch, dtypes=("float32",))
+    assert not problems(result)
+
+
+def test_zero_synapse_networks_run_on_purpose():
+    """brian2 2.10.1 raises on connect(i=[], j=[]); a batch of only empty cases must still run and pass."""
+    empty = [Case(n_pre=3, n_post=2, period=0.01, duration=0.02), Case(n_pre=1, n_post=1, period=0.01, duration=0.02)]
+    result = run_matrix(empty, variants=["summed_aligned", "netop_reference"])
+    assert not problems(result)
+    assert len(cells(result, "pass")) == 2 * 4 + 2 * 2
+
+
+def test_seed_against_aligned_oracle_shows_the_lag(tmp_path):
+    out = tmp_path / "r.json"
+    rc = main(["run", "--variants", "summed_seed", "--devices", "numpy,cpp_standalone", "--cases", "0",
+               "--default-case", "--against", "aligned", "--json", str(out), "--quiet"])
+    assert rc == 1
+    doc = json.loads(out.read_text())
+    assert doc["summary"]["fail"] == 2
+    for cell in doc["cells"]:
+        assert cell["max_abs_err"] == pytest.approx(1e-5, rel=1e-3)          # g*dt per weight
+        assert "one-step schedule lag" in cell["reason"]
+        assert "totals off by up to 8e-05" in cell["reason"]                  # N_in * g * dt, N_in = 8
+        assert cell["extra"]["case"]["name"] == "default"
+
+
+def test_devices_agree_without_an_oracle():
+    """A variant with no semantics is checked device against device, numpy/float64 as the reference."""
+    result = run_matrix([default_case()], variants=["mutant_aligned_no_oracle"], dtypes=("float64", "float32"))
+    assert not problems(result)
+    ref = cells(result, device="numpy", dtype="float64")
+    assert ref and ref[0].verdict == "pass" and ref[0].reference == "(reference)"
+    assert cells(result, "pass", device="cpp_standalone", dtype="float32")[0].reference == "device:numpy/float64"
