@@ -10,6 +10,7 @@ from . import registry
 from .case import DTYPES
 from .devices import CPU_DEVICES, all_devices, get_device
 from .errors import UsageError
+from . import bench, doctor, html_report, junit, merge
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 DEFAULT_SCHEDULE = (1e-4, 1.0, 3.0)
@@ -59,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-cache", action="store_true", help="fresh standalone build folders (compile every cell)")
     run.add_argument("--json", dest="json_out", metavar="OUT", help="write all cells as JSON")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.add_argument("--report", metavar="DIR", help="also write an HTML + Markdown report (index.html, summary.md) into DIR")
+    run.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one testcase per cell")
+
+    for module in (html_report, junit, merge, doctor, bench):
+        module.add_parser(sub)
     return p
 
 
@@ -211,13 +217,19 @@ def cmd_run(args) -> int:
     if summary[PASS] + summary[FAIL] == 0:
         problems.append("nothing ran: no cell produced a result")
     cache = result.cache_summary()
-    if args.json_out:
+    if args.json_out or args.report or args.junit:
         doc = results_document(result.verdicts, environment=environment(), status=status, config={
             "variants": cfg.variants, "devices": cfg.devices, "dtypes": cfg.dtypes, "cases": len(cfg.cases),
             "seed": args.seed, "against": cfg.against, "require": sorted(cfg.require), "plugins": cfg.plugins,
         }, extra={"required_missing": missing, "seconds": result.seconds, "build_cache": cache,
                   "jobs": [dict(label=j.label, seconds=j.seconds, timing=j.timing, error=j.error, cache=j.cache) for j in result.jobs]})
-        write_json(args.json_out, doc)
+        if args.json_out:
+            write_json(args.json_out, doc)
+        if args.junit:
+            junit.write_junit(doc, args.junit)
+        if args.report:
+            paths = html_report.write_report(doc, args.report)
+            console.print(f"report: {paths['html']}")
     if cache["standalone_jobs"]:
         console.print(f"standalone builds: {cache['compiles']} compiled, {cache['hits']} reused from the build cache "
                       f"({cfg.cache_dir / 'standalone'})")
@@ -230,7 +242,8 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run}
+COMMANDS = {"list": cmd_list, "run": cmd_run, "report": html_report.run, "junit": junit.run,
+            "merge": merge.run, "doctor": doctor.run, "bench": bench.run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,3 +42,59 @@ def growth_total_tolerance(tol_w: float, max_in_degree: int) -> float:
 def stepwise_tolerance(dtype: str, n_steps: int, scale: float) -> float:
     scale = max(scale, float(np.finfo(np.dtype(dtype)).tiny))
     return eps(dtype) * scale * max(n_steps, 1)
+
+
+def cuda_weight_tolerance(dtype: str, n_events: int, max_in_degree: int, scale: float, n_steps: int, *,
+                          fast_math: bool = True, contracted_steps: int | None = None) -> float:
+    """Per-weight tolerance for cuda_standalone (brian2cuda) against the oracle or a CPU device.
+
+    brian2cuda compiles with `-use_fast_math` (= --ftz=true --prec-div=false --prec-sqrt=false
+    --fmad=true) and forms summed variables with `atomicAdd`. With u = eps/2 (unit roundoff),
+    W = `scale` (max |w|), N = `max_in_degree`, E = `n_events`, S = `n_steps`:
+
+    * Summation in arbitrary order. Atomics add the N terms of S_i sequentially in an order chosen by the
+      scheduler, different from the reference's and from run to run. Any sequential order satisfies
+      |S^ - S| <= gamma_{N-1} * sum|w| <= gamma_{N-1} * N * W, gamma_k = k*u / (1 - k*u) (Higham, Accuracy
+      and Stability of Numerical Algorithms, Lemma 3.1/3.4). Device and reference each have such an error,
+      so they differ by at most 2*gamma_{N-1}*N*W; through (S_i - B_i)/N_i each weight moves by at most
+      2*gamma_{N-1}*W = eps*W*(N-1)/(1-(N-1)u) per event. (This is the order-of-summation term the CPU bound
+      already contains; atomics only make the order unknown and non-deterministic, not the bound larger.)
+    * The per-event arithmetic, both sides, quantities bounded by W after the division by N:
+      S - B: u each side -> 1 eps*W; division: 0.5 ulp on the reference, k_div ulp on the device, with
+      k_div = 2 for float32 under fast math (-prec-div=false: x/y is approximate, max 2 ulp, CUDA C
+      Programming Guide, single-precision intrinsics) and 0.5 otherwise (fast math does not change
+      double-precision division) -> (k_div + 0.5) eps*W; w - x: 1 eps*W. In all: (2.5 + k_div) eps*W.
+    * FMA contraction (--fmad=true, nvcc's default even without fast math): the Euler step
+      `_w = (dt * g) + w` becomes fma(dt, g, w), one rounding instead of two. Both results are correctly
+      rounded values of numbers within u*|dt*g| of each other, so per step they are equal or one ulp(w)
+      apart. Within one binade the offset of w + dt*g against the rounding grid is the same at every step,
+      so a synapse whose increment sits next to a rounding midpoint differs at *every* step: the worst
+      case grows by eps*W per step and is reached for about one g in 1e5 (float64; float32 rounds the
+      double-precision result again, about one in 1e8). `contracted_steps` (default `n_steps`) is the number
+      of steps in which contraction can occur; 0 for a build with --fmad=false.
+    * Flush to zero (float32 only): a result below the smallest normal number (tiny) becomes 0, an absolute
+      error < tiny per operation: tiny * (4E + S).
+    * +4 eps*W: a few binade crossings of the growing weights, as in the CPU bound.
+
+        tol_w = eps * W * (E * ((N-1)/(1-(N-1)u) + 2.5 + k_div) + S_contracted + 4)  [+ tiny*(4E + S)]
+
+    With k_div = 0.5, S_contracted = 0 this is `growth_weight_tolerance` (E*(N+2) + 4) up to the gamma
+    denominator. On the default case in float64 (E=3, N=8, S=30000, W~1) tol_w ~ 7e-12: a one-step lag
+    (g*dt = 1e-5 per weight) is 1e6 times larger. In float32 the worst-case contraction term alone is
+    S*eps*W ~ 3.6e-3 and a lag of 1e-5 is *not* distinguishable by this bound; float64 cells detect it.
+    """
+    dt = np.dtype(dtype)
+    e, tiny = eps(dtype), float(np.finfo(dt).tiny)
+    u = e / 2
+    n = max(int(max_in_degree), 1)
+    if (n - 1) * u >= 0.5:
+        raise ValueError(f"in-degree {n} too large for a summation bound in {dtype}")
+    scale = max(scale, tiny)
+    single = dt == np.float32
+    k_div = 2.0 if (fast_math and single) else 0.5
+    steps = n_steps if contracted_steps is None else contracted_steps
+    per_event = (n - 1) / (1 - (n - 1) * u) + 2.5 + k_div
+    tol = e * scale * (n_events * per_event + max(steps, 0) + 4)
+    if fast_math and single:
+        tol += tiny * (4 * n_events + max(steps, 0))
+    return tol

@@ -1,0 +1,155 @@
+"""`brian2-harness bench`: what batching and the build cache buy, measured in one invocation.
+
+Naive = one fresh standalone build per case (what a per-example property test would pay), timed on a
+sample of cases; batched = all N cases in one network, cold (empty cache) and warm (same cache again).
+Ratios come from the same run on the same machine, so machine load affects both sides alike.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from .atomic import atomic_write_text
+from .case import Case
+from .errors import UsageError
+from .generate import generate_cases
+from .matrix import RunConfig, execute
+from .verdict import PASS
+
+SCHEDULE = (1e-4, 1.0, 3.0)
+
+
+def _ints(text: str, name: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise UsageError(f"{name} must be comma-separated integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise UsageError(f"{name} must list integers >= 1, got {text!r}")
+    return values
+
+
+def all_to_all_cases(n: int, size: int) -> list[Case]:
+    """n identical-shape cases of size x size all-to-all (size**2 synapses each), varied weights."""
+    out = []
+    for k in range(n):
+        i = [a for a in range(size) for _ in range(size)]
+        j = [b for _ in range(size) for b in range(size)]
+        w0 = [0.1 + ((7 * m + k) % 13) / 13 for m in range(size * size)]
+        out.append(Case(n_pre=size, n_post=size, i=i, j=j, w0=w0, period=SCHEDULE[1], duration=SCHEDULE[2],
+                        dt=SCHEDULE[0], name=f"a2a{size}-{k}"))
+    return out
+
+
+def _timed(cases, variant, device, cache_dir, use_cache, progress_label, log):
+    cfg = RunConfig(variants=[variant], devices=[device], dtypes=["float64"], cases=cases, jobs=1,
+                    cache_dir=Path(cache_dir), use_cache=use_cache)
+    t0 = time.perf_counter()
+    result = execute(cfg)
+    seconds = time.perf_counter() - t0
+    bad = [v for v in result.verdicts if v.verdict != PASS]
+    if bad:
+        raise RuntimeError(f"{progress_label}: {len(bad)} cell(s) did not pass: {bad[0].verdict} {bad[0].reason}")
+    compiles = result.cache_summary()["compiles"]
+    log(f"  {progress_label}: {len(cases)} cases in {seconds:.1f} s, {compiles} compile(s)")
+    return seconds, compiles
+
+
+def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print) -> dict:
+    with tempfile.TemporaryDirectory(prefix="b2h-bench-") as tmp:
+        log(f"naive: one fresh {device} build per case, {naive_sample} sampled case(s)")
+        sample = generate_cases(naive_sample, seed, schedule=SCHEDULE)
+        per_case = [_timed([c], variant, device, f"{tmp}/naive{k}", False, f"case {k}", log)[0]
+                    for k, c in enumerate(sample)]
+        naive_s = statistics.mean(per_case)
+
+        n_max = max(counts)
+        log(f"batched: {n_max} cases in one network, cold then warm cache")
+        cases = generate_cases(n_max, seed, schedule=SCHEDULE)
+        cold_s, cold_compiles = _timed(cases, variant, device, f"{tmp}/batched", True, "cold", log)
+        warm_s, warm_compiles = _timed(cases, variant, device, f"{tmp}/batched", True, "warm", log)
+
+        log("scaling with case count (cold cache each)")
+        by_count = []
+        for n in counts:
+            s, c = _timed(cases[:n], variant, device, f"{tmp}/count{n}", True, f"N={n}", log)
+            by_count.append({"cases": n, "seconds": s, "compiles": c, "cases_per_min": 60 * n / s})
+        log("scaling with network size (100 all-to-all cases, cold cache each)")
+        by_size = []
+        for size in sizes:
+            s, c = _timed(all_to_all_cases(100, size), variant, device, f"{tmp}/size{size}", True,
+                          f"{size * size} synapses/case", log)
+            by_size.append({"synapses_per_case": size * size, "cases": 100, "seconds": s, "compiles": c,
+                            "cases_per_min": 6000 / s})
+    naive_cpm = 60 / naive_s
+    batched_cpm = 60 * n_max / cold_s
+    return {
+        "device": device, "variant": variant, "schedule": list(SCHEDULE),
+        "naive_seconds_per_case": naive_s, "naive_samples": per_case,
+        "naive_cases_per_min": naive_cpm,
+        "batched_cases": n_max, "batched_cold_seconds": cold_s, "batched_warm_seconds": warm_s,
+        "batched_cases_per_min": batched_cpm, "batched_warm_cases_per_min": 60 * n_max / warm_s,
+        "ratio": batched_cpm / naive_cpm, "warm_ratio": (60 * n_max / warm_s) / naive_cpm,
+        "cold_compiles": cold_compiles, "warm_compiles": warm_compiles,
+        "cases_per_compile": n_max / max(cold_compiles, 1),
+        "by_case_count": by_count, "by_network_size": by_size,
+    }
+
+
+def print_summary(r: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    c = Console()
+    t = Table(title=f"batched vs naive on {r['device']} ({r['variant']}, one run)")
+    for col in ("path", "cases", "seconds", "cases/min", "compiles", "vs naive"):
+        t.add_column(col, justify="right")
+    t.add_row("naive (per case)", "1", f"{r['naive_seconds_per_case']:.2f}", f"{r['naive_cases_per_min']:.1f}", "1", "1x")
+    t.add_row("batched, cold", str(r["batched_cases"]), f"{r['batched_cold_seconds']:.2f}",
+              f"{r['batched_cases_per_min']:.0f}", str(r["cold_compiles"]), f"{r['ratio']:.0f}x")
+    t.add_row("batched, warm", str(r["batched_cases"]), f"{r['batched_warm_seconds']:.2f}",
+              f"{r['batched_warm_cases_per_min']:.0f}", str(r["warm_compiles"]), f"{r['warm_ratio']:.0f}x")
+    c.print(t)
+    t = Table(title="cost vs case count / network size (cold cache)")
+    for col in ("cases", "synapses/case", "seconds", "cases/min", "compiles"):
+        t.add_column(col, justify="right")
+    for row in r["by_case_count"]:
+        t.add_row(str(row["cases"]), "mixed", f"{row['seconds']:.2f}", f"{row['cases_per_min']:.0f}", str(row["compiles"]))
+    for row in r["by_network_size"]:
+        t.add_row(str(row["cases"]), str(row["synapses_per_case"]), f"{row['seconds']:.2f}",
+                  f"{row['cases_per_min']:.0f}", str(row["compiles"]))
+    c.print(t)
+    c.print(f"ratio batched/naive: {r['ratio']:.0f}x cold, {r['warm_ratio']:.0f}x warm; "
+            f"warm rerun compiles: {r['warm_compiles']}")
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser("bench", help="batched vs naive standalone runs, cold vs warm build cache")
+    p.add_argument("--cases", default="10,100,1000", help="case counts to measure (the largest is the batch)")
+    p.add_argument("--sizes", default="2,4,8", help="all-to-all sizes k (k*k synapses per case)")
+    p.add_argument("--naive-sample", type=int, default=3, help="cases built one by one for the naive rate")
+    p.add_argument("--variant", default="summed_aligned")
+    p.add_argument("--device", default="cpp_standalone")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", dest="json_out", metavar="FILE", help="write the figures as JSON")
+
+
+def run(args) -> int:
+    from .devices import get_device
+    from .registry import get, load_all
+    counts = _ints(args.cases, "--cases")
+    sizes = _ints(args.sizes, "--sizes")
+    if args.naive_sample < 1:
+        raise UsageError(f"--naive-sample must be >= 1, got {args.naive_sample}")
+    load_all()
+    get(args.variant)
+    probe = get_device(args.device).probe()
+    if probe.mode != "run":
+        raise UsageError(f"--device {args.device} cannot run here: {probe.reason}")
+    result = benchmark(counts, sizes, args.naive_sample, args.variant, args.device, args.seed)
+    print_summary(result)
+    if args.json_out:
+        atomic_write_text(args.json_out, json.dumps(result, indent=1))
+    return 0

@@ -1,0 +1,132 @@
+"""JUnit XML from a results document, for CI systems that display test reports.
+
+One <testcase> per cell: classname `variant.device.dtype`, name = case id. A failing cell carries
+<failure>, an errored one <error>, a skipped or build-only one <skipped>, each with the reason. Cells are
+grouped into one <testsuite> per classname; suite times are the worker seconds of that combination's jobs
+(when the document has them). Standard library only (xml.etree).
+"""
+from __future__ import annotations
+
+import os
+import re
+import xml.etree.ElementTree as ET
+
+from .atomic import atomic_write_bytes
+from .errors import UsageError
+from .verdict import BUILT, ERROR, FAIL, SKIP
+
+MESSAGE_CHARS = 500
+# characters XML 1.0 cannot carry, even escaped
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text) -> str:
+    return _ILLEGAL.sub("\ufffd", "" if text is None else str(text))
+
+
+def classname(cell: dict) -> str:
+    return f"{cell['variant']}.{cell['device']}.{cell['dtype']}"
+
+
+def _suite_seconds(results: dict) -> dict[str, float]:
+    """Worker seconds per classname, from job labels 'variant x device x dtype (batch ...)'."""
+    out: dict[str, float] = {}
+    for job in results.get("jobs") or []:
+        m = re.match(r"(\S+) x (\S+) x (\S+) \(", str(job.get("label", "")))
+        if m and isinstance(job.get("seconds"), (int, float)):
+            key = ".".join(m.groups())
+            out[key] = out.get(key, 0.0) + float(job["seconds"])
+    return out
+
+
+def _details(cell: dict) -> str:
+    lines = [f"reason: {cell.get('reason') or '-'}"]
+    for key in ("reference", "max_abs_err", "max_rel_err", "tolerance", "boundary", "log"):
+        if cell.get(key) not in (None, ""):
+            lines.append(f"{key}: {cell[key]}")
+    extra = cell.get("extra") or {}
+    if extra.get("source"):
+        lines.append(f"source: {extra['source']}")
+    if isinstance(extra.get("case"), dict):
+        import json
+        lines.append("case: " + json.dumps(extra["case"]))
+    return "\n".join(lines)
+
+
+def junit_tree(results: dict, name: str = "brian2-harness") -> ET.ElementTree:
+    cells = results.get("cells") or []
+    seconds = _suite_seconds(results)
+    root = ET.Element("testsuites", name=name)
+    suites: dict[str, ET.Element] = {}
+    stats: dict[str, dict] = {}
+    for cell in cells:
+        cls = classname(cell)
+        if cls not in suites:
+            suites[cls] = ET.SubElement(root, "testsuite", name=cls)
+            stats[cls] = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        st = stats[cls]
+        tc = ET.SubElement(suites[cls], "testcase", classname=cls, name=_clean(cell["case_id"]), time="0")
+        verdict, reason = cell["verdict"], _clean(cell.get("reason") or cell["verdict"])
+        message = reason if len(reason) <= MESSAGE_CHARS else reason[:MESSAGE_CHARS - 3] + "..."
+        st["tests"] += 1
+        if verdict == FAIL:
+            el = ET.SubElement(tc, "failure", message=message, type="mismatch")
+            el.text = _clean(_details(cell))
+            st["failures"] += 1
+        elif verdict == ERROR:
+            el = ET.SubElement(tc, "error", message=message, type="error")
+            el.text = _clean(_details(cell))
+            st["errors"] += 1
+        elif verdict == SKIP:
+            ET.SubElement(tc, "skipped", message=message)
+            st["skipped"] += 1
+        elif verdict == BUILT:
+            ET.SubElement(tc, "skipped", message=_clean(f"built only, not run: {message}"))
+            st["skipped"] += 1
+        else:
+            extra = cell.get("extra") or {}
+            props = [(k, cell.get(k)) for k in ("reference", "max_abs_err", "tolerance")] + \
+                [("source", extra.get("source"))]
+            props = [(k, v) for k, v in props if v not in (None, "")]
+            if props:
+                out = ET.SubElement(tc, "system-out")
+                out.text = _clean("\n".join(f"{k}: {v}" for k, v in props))
+    total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for cls, suite in suites.items():
+        for k, v in stats[cls].items():
+            suite.set(k, str(v))
+            total[k] += v
+        suite.set("time", f"{seconds.get(cls, 0.0):.3f}")
+    for k, v in total.items():
+        root.set(k, str(v))
+    root.set("time", f"{sum(seconds.values()):.3f}")
+    ET.indent(root, space=" ")
+    return ET.ElementTree(root)
+
+
+def write_junit(results: dict, path) -> None:
+    """Write JUnit XML for `results` to `path`, atomically."""
+    import io
+    buf = io.BytesIO()
+    junit_tree(results).write(buf, encoding="utf-8", xml_declaration=True)
+    try:
+        atomic_write_bytes(os.fspath(path), buf.getvalue())
+    except OSError as exc:
+        raise UsageError(f"JUnit file '{os.fspath(path)}': {exc.strerror or exc}") from None
+
+
+# --- command line --------------------------------------------------------------------------------------
+
+def add_parser(subparsers):
+    p = subparsers.add_parser("junit", help="JUnit XML (one testcase per cell) from run --json")
+    p.add_argument("results", metavar="RESULTS.json", help="document written by `run --json` (or `merge`)")
+    p.add_argument("--out", required=True, metavar="FILE.xml", help="JUnit XML file to write")
+    return p
+
+
+def run(args) -> int:
+    from .merge import load_results
+
+    write_junit(load_results(args.results), args.out)
+    print(f"junit: {args.out}")
+    return 0

@@ -1,0 +1,176 @@
+"""`brian2-harness merge A.json B.json ... --out ALL.json`: one results document from several runs.
+
+Typical use: a CPU job and a GPU job each write `run --json`; the merge is what `report` and `junit` read.
+Cells are concatenated in input order; each cell gets `extra['source']`, the label of the document it came
+from. Environments are not mixed: the merged document has no single `environment` but a `sources` list
+(label, file, status, environment, config, summary, seconds, required_missing) per input. Merging a merged
+document keeps its sources. A cell that appears twice (same variant, device, dtype, case id) is an error.
+
+Also home of `load_results(path)`, the validating reader every results consumer uses.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+from .atomic import atomic_write_text
+from .errors import UsageError
+from .report import RESULTS_FORMAT, summarize
+from .verdict import VERDICTS, Verdict
+
+CELL_KEYS = ("variant", "device", "dtype", "case_id", "verdict")
+
+
+def validate_results(doc, where: str) -> dict:
+    """Check the shape of a results document; raise a one-line `UsageError` naming `where` otherwise."""
+    if not isinstance(doc, dict):
+        raise UsageError(f"{where}: not a brian2-harness results document (top level is {type(doc).__name__}, "
+                         f"expected an object)")
+    fmt = doc.get("format")
+    if fmt != RESULTS_FORMAT:
+        raise UsageError(f"{where}: format is {fmt!r}, expected {RESULTS_FORMAT!r} "
+                         f"(write it with `brian2-harness run --json`)")
+    cells = doc.get("cells")
+    if not isinstance(cells, list):
+        raise UsageError(f"{where}: 'cells' must be a list")
+    for k, c in enumerate(cells):
+        if not isinstance(c, dict):
+            raise UsageError(f"{where}: cell {k} is {type(c).__name__}, expected an object")
+        missing = [key for key in CELL_KEYS if not isinstance(c.get(key), str)]
+        if missing:
+            raise UsageError(f"{where}: cell {k} lacks '{missing[0]}' (a string)")
+        if c["verdict"] not in VERDICTS:
+            raise UsageError(f"{where}: cell {k} has verdict {c['verdict']!r}, expected one of {', '.join(VERDICTS)}")
+        try:
+            Verdict.from_dict(c)
+        except TypeError as exc:
+            raise UsageError(f"{where}: cell {k} has unexpected fields ({exc})") from None
+        if not isinstance(c.get("extra", {}), dict):
+            raise UsageError(f"{where}: cell {k}: 'extra' must be an object")
+    return doc
+
+
+def load_results(path) -> dict:
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except FileNotFoundError:
+        raise UsageError(f"results file '{path}' does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"results file '{path}' is a directory") from None
+    except OSError as exc:
+        raise UsageError(f"results file '{path}': {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"results file '{path}' is not text (not a results document)") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"results file '{path}' is not valid JSON: {exc}") from None
+    return validate_results(doc, f"results file '{path}'")
+
+
+def sources_of(doc: dict, label: str = "", path: str = "") -> list[dict]:
+    """The per-source records of a document: its `sources` if merged, else one built from its own fields."""
+    if isinstance(doc.get("sources"), list):
+        return [dict(s) for s in doc["sources"]]
+    return [{
+        "label": label or "results", "file": path, "status": doc.get("status"),
+        "environment": doc.get("environment") or {}, "config": doc.get("config") or {},
+        "summary": doc.get("summary") or {}, "seconds": doc.get("seconds"),
+        "required_missing": doc.get("required_missing") or [],
+    }]
+
+
+def _unique(label: str, taken: set[str]) -> str:
+    out, k = label, 2
+    while out in taken:
+        out, k = f"{label}-{k}", k + 1
+    taken.add(out)
+    return out
+
+
+def cell_key(c: dict) -> tuple:
+    return (c["variant"], c["device"], c["dtype"], c["case_id"])
+
+
+def merge_documents(docs: list[tuple[str, dict]]) -> dict:
+    """`docs`: (path, document) pairs, already validated. Raises `UsageError` on duplicate cells."""
+    if not docs:
+        raise UsageError("merge: no input documents")
+    taken: set[str] = set()
+    sources, cells, jobs = [], [], []
+    seen: dict[tuple, str] = {}
+    duplicates: list[str] = []
+    for path, doc in docs:
+        stem = os.path.splitext(os.path.basename(path))[0] or "results"
+        renames = {}
+        for src in sources_of(doc, stem, path):
+            old = src.get("label") or stem
+            src["label"] = _unique(old, taken)
+            renames[old] = src["label"]
+            sources.append(src)
+        default_label = next(iter(renames.values()))
+        for job in doc.get("jobs") or []:
+            if isinstance(job, dict):
+                jobs.append({**job, "source": renames.get(job.get("source"), default_label)})
+        for c in doc["cells"]:
+            c = dict(c)
+            extra = dict(c.get("extra") or {})
+            extra["source"] = renames.get(extra.get("source"), default_label)
+            c["extra"] = extra
+            key = cell_key(c)
+            if key in seen:
+                where = f"twice in {path}" if seen[key] == path else f"in {seen[key]} and {path}"
+                duplicates.append(f"{'/'.join(key)} ({where})")
+            else:
+                seen[key] = path
+            cells.append(c)
+    if duplicates:
+        shown = "; ".join(duplicates[:5]) + (f"; and {len(duplicates) - 5} more" if len(duplicates) > 5 else "")
+        raise UsageError(f"merge: {len(duplicates)} duplicate cell(s) (same variant/device/dtype/case): {shown}")
+    statuses = {s.get("status") for s in sources}
+    verdicts = [Verdict.from_dict(c) for c in cells]
+    return {
+        "format": RESULTS_FORMAT,
+        "status": "complete" if statuses == {"complete"} else "interrupted" if "interrupted" in statuses
+        else "partial",
+        "sources": sources,
+        "summary": summarize(verdicts),
+        "cells": cells,
+        "jobs": jobs,
+        "required_missing": sorted({d for s in sources for d in (s.get("required_missing") or [])}),
+        "seconds": sum(float(s.get("seconds") or 0.0) for s in sources),
+    }
+
+
+def merge_files(paths: list[str], out: str) -> dict:
+    real = [os.path.realpath(p) for p in paths]
+    twice = sorted({p for p, r in zip(paths, real) if real.count(r) > 1})
+    if twice:
+        raise UsageError(f"merge: '{twice[0]}' is given more than once")
+    docs = [(p, load_results(p)) for p in paths]
+    merged = merge_documents(docs)
+    try:
+        atomic_write_text(out, json.dumps(merged, indent=1))
+    except OSError as exc:
+        raise UsageError(f"merge: cannot write '{out}': {exc.strerror or exc}") from None
+    return merged
+
+
+# --- command line --------------------------------------------------------------------------------------
+
+def add_parser(subparsers):
+    p = subparsers.add_parser("merge", help="combine results documents (e.g. a CPU and a GPU job) into one")
+    p.add_argument("inputs", nargs="+", metavar="RESULTS.json", help="documents written by `run --json`")
+    p.add_argument("--out", required=True, metavar="ALL.json", help="merged document (written atomically)")
+    return p
+
+
+def run(args) -> int:
+    out = os.path.abspath(args.out)
+    if any(os.path.abspath(p) == out for p in args.inputs):
+        raise UsageError(f"merge: --out '{args.out}' is also an input; choose another file")
+    merged = merge_files(args.inputs, args.out)
+    s = merged["summary"]
+    print(f"merged {len(args.inputs)} document(s), {len(merged['sources'])} source(s): {s['cells']} cells "
+          f"({s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['skip']} skip) -> {args.out}")
+    return 0
