@@ -10,6 +10,7 @@ from . import registry
 from .case import DTYPES
 from .devices import CPU_DEVICES, all_devices, get_device
 from .errors import UsageError
+from .family import get_family
 from . import bench, doctor, html_report, junit, merge
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the verification matrix")
     _add_common(run)
-    run.add_argument("--variants", default="all", help="comma-separated variant names, or 'all' (built-in growth)")
+    run.add_argument("--variants", default="all", help="comma-separated variant names, 'all' (every built-in) or 'growth' (built-in growth variants)")
     run.add_argument("--devices", default=",".join(CPU_DEVICES), help="comma-separated device names")
     run.add_argument("--dtype", default="float64", help="float64, float32 or both (comma-separated)")
     run.add_argument("--cases", type=int, default=20, help="number of generated cases (default 20)")
@@ -120,6 +121,8 @@ def _resolve_run(args):
     registry.load_all(args.plugin)
     if args.variants == "all":
         variants = [v.name for v in registry.all_variants() if v.source == "builtin"]
+    elif args.variants == "growth":
+        variants = [v.name for v in registry.all_variants() if v.source == "builtin" and v.family == "growth"]
     else:
         variants = _csv(args.variants)
         for name in variants:
@@ -145,20 +148,26 @@ def _resolve_run(args):
     if args.timeout <= 0:
         raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
     schedule = _parse_schedule(args.schedule)
+    families = {registry.get(v).family for v in variants}
+    meta_cases: list = []
     if args.case_file:
-        cases = load_case_file(args.case_file)
+        cases, meta_cases = load_case_file(args.case_file)
     else:
         if schedule:
             Case(n_pre=1, n_post=1, dt=schedule[0], period=schedule[1], duration=schedule[2])  # validates
         cases = generate_cases(args.cases, args.seed, schedule=schedule) if args.cases else []
+        if "metaplastic" in families and args.cases:
+            meta_cases = get_family("metaplastic").generate(args.cases, args.seed)
     if args.default_case:
         cases.insert(0, default_case())
-    if not cases:
+        if "metaplastic" in families:
+            meta_cases.insert(0, get_family("metaplastic").default_case())
+    if ("growth" in families and not cases) or ("metaplastic" in families and not meta_cases):
         raise UsageError("no cases: use --cases N (N >= 1), --case-file or --default-case")
     cfg = RunConfig(variants=variants, devices=devices, dtypes=dtypes, cases=cases, require=require,
                     plugins=list(args.plugin), against=args.against, timeout=args.timeout,
                     cache_dir=Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
-                    keep_builds=args.keep_builds, use_cache=not args.no_cache)
+                    keep_builds=args.keep_builds, use_cache=not args.no_cache, meta_cases=meta_cases)
     if args.jobs is not None:
         if args.jobs < 1:
             raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
@@ -166,25 +175,27 @@ def _resolve_run(args):
     return cfg
 
 
-def load_case_file(path: str):
-    from .case import Case
+def load_case_file(path: str) -> tuple[list, list]:
+    """(growth cases, metaplastic cases) from a JSON list; a case with spike trains is metaplastic."""
     try:
         with open(path) as f:
             data = json.load(f)
     except OSError as exc:
         raise UsageError(f"case file '{path}': {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"case file '{path}' is not valid JSON: {exc}") from None
     items = data.get("cases") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise UsageError(f"case file '{path}': expected a list of cases or an object with 'cases'")
-    out = []
+    growth, meta = [], []
     for k, item in enumerate(items):
+        is_meta = isinstance(item, dict) and ("pre_spikes" in item or "post_spikes" in item)
+        item = {key: v for key, v in item.items() if key != "format"} if isinstance(item, dict) else item
         try:
-            out.append(Case.from_dict(item))
+            (meta if is_meta else growth).append(get_family("metaplastic" if is_meta else "growth").case_from_dict(item))
         except UsageError as exc:
             raise UsageError(f"case file '{path}', case {k}: {exc}") from None
-    return out
+    return growth, meta
 
 
 def cmd_run(args) -> int:

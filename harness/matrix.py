@@ -18,13 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import oracle
 from .case import Case, default_case
 from .compare import Comparison, compare_arrays, compare_growth
 from .devices import BUILD, RUN, Probe, get_device
-from .errors import UsageError
-from .network import Block, pack, group_by_schedule
-from .observables import GrowthObservables
+from .family import get_family
 from .observed import compact_observed
 from .registry import Variant, get
 from .verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
@@ -55,6 +52,12 @@ class RunConfig:
     cache_dir: Path = field(default_factory=default_cache_dir)
     keep_builds: bool = False
     use_cache: bool = True           # reuse standalone build folders (see buildcache.py)
+    meta_cases: list = field(default_factory=list)   # cases of the metaplastic family
+
+    def cases_for(self, family: str) -> list:
+        if family == "metaplastic":
+            return self.meta_cases or [get_family("metaplastic").default_case()]
+        return self.cases
 
 
 @dataclass
@@ -175,10 +178,13 @@ def _kill(proc: subprocess.Popen) -> None:
 def plan(config: RunConfig, probes: dict[str, Probe]) -> tuple[list[Job], list[Verdict]]:
     """Jobs to run and the cells that are skipped up front (with their reasons)."""
     jobs, skipped = [], []
-    ids = case_ids(config.cases)
     for vname in config.variants:
         v = get(vname)
-        cases, cids = (config.cases, ids) if v.family == "growth" else ([default_case()], ["model"])
+        if v.family == "custom":
+            cases, cids, key_of = [default_case()], ["model"], (lambda c: c.schedule_key)
+        else:
+            cases = config.cases_for(v.family)
+            cids, key_of = case_ids(cases), get_family(v.family).batch_key
         needs_reference = (config.against or v.semantics) is None
         devices = list(config.devices)
         if needs_reference and REFERENCE_DEVICE not in devices:
@@ -199,7 +205,7 @@ def plan(config: RunConfig, probes: dict[str, Probe]) -> tuple[list[Job], list[V
                     continue
                 by_key: dict[tuple, list[int]] = {}
                 for k, c in enumerate(cases):
-                    by_key.setdefault(c.replace(dtype=dtype).schedule_key, []).append(k)
+                    by_key.setdefault(key_of(c.replace(dtype=dtype)), []).append(k)
                 for b, idx in enumerate(by_key.values()):
                     jobs.append(Job(v, dname, dtype, [cases[k].replace(dtype=dtype) for k in idx],
                                     [cids[k] for k in idx], b,
@@ -210,21 +216,22 @@ def plan(config: RunConfig, probes: dict[str, Probe]) -> tuple[list[Job], list[V
 
 
 class _OracleCache:
+    """One oracle simulation per (family, batch of cases, semantics), shared by every device."""
+
     def __init__(self):
         self._memo: dict = {}
 
-    def get(self, cases: list[Case], schedule: str):
-        key = (tuple(cases), schedule)
+    def get(self, family: str, cases: list, semantics: str) -> list:
+        key = (family, tuple(cases), semantics)
         if key not in self._memo:
-            net, blocks = pack(cases)
-            self._memo[key] = (oracle.simulate(net, schedule), blocks)
+            self._memo[key] = get_family(family).oracle(cases, semantics)
         return self._memo[key]
 
 
-def _device_observables(job: Job) -> list[GrowthObservables]:
-    net, blocks = pack(job.cases)
-    obs = GrowthObservables(job.arrays["w_before"], job.arrays["w_after"], net.j, net.n_post)
-    return [obs.block(b) for b in blocks]
+def _observables(job: Job) -> list:
+    if job.variant.family == "custom":
+        return [job.arrays]
+    return get_family(job.variant.family).split(job.cases, job.arrays)
 
 
 def _verdict(job: Job, cid: str, cmp: Comparison, reference: str) -> Verdict:
@@ -253,7 +260,7 @@ def judge(jobs: list[Job], config: RunConfig) -> list[Verdict]:
             verdicts += [Verdict(job.variant.name, job.device, job.dtype, cid, ERROR,
                                  reason=job.error or "did not run", log=job.log) for cid in job.case_ids]
             continue
-        obs = [job.arrays] if job.variant.family == "custom" else _device_observables(job)
+        obs = _observables(job)
         for cid, o in zip(job.case_ids, obs):
             seen.setdefault((job.variant.name, cid), {})[(job.device, job.dtype)] = (job, o)
 
@@ -272,19 +279,20 @@ def _judge_with_oracle(cells: dict, cid: str, schedule: str, oracles: "_OracleCa
     for (dev, dtype), (job, obs) in cells.items():
         k = job.case_ids.index(cid)
         case = job.cases[k]
-        ref_all, blocks = oracles.get(job.cases, schedule)
-        ref = ref_all.block(blocks[k])
-        cmp = compare_growth(obs, ref, dtype=dtype, excess=ref.excess(), increment=case.g * case.dt)
+        family = get_family(job.variant.family)
+        ref = oracles.get(family.name, job.cases, schedule)[k]
+        cmp = family.compare(obs, ref, case, dtype)
         v = _verdict(job, cid, cmp, f"oracle:{schedule}")
         peer = cells.get((REFERENCE_DEVICE, dtype))
         if peer is not None and dev != REFERENCE_DEVICE:
-            cross = compare_growth(obs, peer[1], dtype=dtype, excess=ref.excess(), increment=case.g * case.dt)
+            cross = family.compare(obs, peer[1], case, dtype, oracle=ref)
             v.extra["vs_numpy_max_abs_err"] = cross.max_abs_err
             if not cross.ok and v.verdict == PASS:
                 v.verdict, v.reason, v.log = FAIL, f"disagrees with {REFERENCE_DEVICE}: {cross.reason}", job.log
         if v.verdict != PASS:
             v.extra["case"] = case.to_dict()
-            v.extra["observed"] = compact_observed(obs, ref, cmp.tolerance)
+            if family.name == "growth":
+                v.extra["observed"] = compact_observed(obs, ref, cmp.tolerance)
         out.append(v)
     return out
 
@@ -300,10 +308,11 @@ def _judge_against_reference(cells: dict, cid: str) -> list[Verdict]:
         if (dev, dtype) == ref_key:
             continue
         n_steps = job.cases[0].n_steps
-        if job.variant.family == "custom":
-            cmp = compare_arrays(obs, ref, dtype=dtype, n_steps=n_steps)
-        else:
+        if job.variant.family == "growth":
             cmp = compare_growth(obs, ref, dtype=dtype, n_steps=n_steps)
+        else:
+            as_dict = (lambda o: o if isinstance(o, dict) else o.arrays())
+            cmp = compare_arrays(as_dict(obs), as_dict(ref), dtype=dtype, n_steps=n_steps)
         out.append(_verdict(job, cid, cmp, "device:numpy/float64"))
         agree.append(cmp.ok)
     if not agree:

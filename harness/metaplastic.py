@@ -316,3 +316,17 @@ def group_meta(cases: list[MetaCase]) -> list[list[MetaCase]]:
         groups.setdefault(c.batch_key, []).append(c)
     return list(groups.values())
 
+
+
+def default_meta_case(**changes) -> MetaCase:
+    """The documented default: 8 pre -> 4 post all-to-all over 0.2 s (2 normalization events, 4 updates),
+    regular pre spikes, post spikes that include a pre/post coincidence (step 50), a spike on a normalization
+    step (1000) and spikes on metaplasticity steps (500, 1500)."""
+    i = [a for a in range(8) for _ in range(4)]
+    j = [b for _ in range(8) for b in range(4)]
+    w0 = [round(0.1 + 0.7 * ((7 * k) % 32) / 31, 6) for k in range(32)]
+    pre = sorted({(a, s) for a in range(8) for s in range(50 + 37 * a, 2000, 150 + 23 * a)})
+    post = sorted({(b, s) for b in range(4) for s in range(120 + 61 * b, 2000, 110 + 41 * b)}
+                  | {(0, 50), (1, 1000), (2, 500), (3, 1500)})
+    return MetaCase(n_pre=8, n_post=4, i=i, j=j, w0=w0, pre_spikes=pre, post_spikes=post, name="default",
+                    **{"duration": 0.2, **changes})

@@ -15,8 +15,10 @@ from typing import Any, Callable
 from .errors import UsageError
 from .oracle import SCHEDULES
 
-FAMILIES = ("growth", "custom")
+FAMILIES = ("growth", "metaplastic", "custom")
 ENTRY_POINT_GROUP = "brian2_harness.variants"
+# what each family's oracle can check (kept here, not imported from family.py, to keep the registry light)
+SEMANTICS = {"growth": SCHEDULES, "metaplastic": ("ordered",), "custom": ()}
 
 
 @dataclass
@@ -56,11 +58,12 @@ def _check(v: Variant) -> None:
         raise UsageError(f"variant '{v.name}': family must be one of {', '.join(FAMILIES)}, got {v.family!r}")
     if not callable(v.build):
         raise UsageError(f"variant '{v.name}': build must be a function returning a Model, got {v.build!r}")
-    if v.semantics is not None and v.semantics not in SCHEDULES:
-        raise UsageError(f"variant '{v.name}': semantics must be one of {', '.join(SCHEDULES)} or None, "
-                         f"got {v.semantics!r}")
     if v.family == "custom" and v.semantics is not None:
         raise UsageError(f"variant '{v.name}': custom variants have no oracle; leave semantics=None")
+    allowed = SEMANTICS[v.family]
+    if v.semantics is not None and v.semantics not in allowed:
+        raise UsageError(f"variant '{v.name}': semantics must be one of {', '.join(allowed)} or None, "
+                         f"got {v.semantics!r}")
 
 
 def register(name: str, family: str = "growth", build: Callable | None = None, *, semantics: str | None = None,

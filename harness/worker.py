@@ -45,21 +45,21 @@ def _record_growth(model, net):
 
 
 def run_job(job: dict) -> dict:
-    from .case import Case
     from .devices import get_device
-    from .network import pack, pad
+    from .family import get_family
     from .registry import get, load_all
 
     t0 = time.perf_counter()
     load_all(job.get("plugins", ()))
     variant = get(job["variant"])
     device = get_device(job["device"])
-    cases = [Case.from_dict(c) for c in job["cases"]]
-    net, _ = pack([c.replace(dtype=job["dtype"]) for c in cases])
+    family = get_family("growth" if variant.family == "custom" else variant.family)
+    cases = [family.case_from_dict(c).replace(dtype=job["dtype"]) for c in job["cases"]]
+    net, _ = family.pack(cases)
     n_real = net.n_synapses
-    use_cache = device.standalone and job.get("cache", True) and variant.family == "growth"
+    use_cache = device.standalone and job.get("cache", True)
     if use_cache:
-        net = pad(net)   # power-of-two shapes: one build serves many batches
+        net = family.pad(net)   # growth: power-of-two shapes, so one build serves many batches
 
     import brian2
     from brian2 import prefs, second
@@ -97,8 +97,9 @@ def run_job(job: dict) -> dict:
             arrays = extract() if extract else {k: np.array(v, copy=True) for k, v in model.observe().items()}
         t_run = time.perf_counter()
         compiled = device.standalone and binary_mtime(build_dir) != binary_before
-    if use_cache and arrays:
-        arrays = {k: v[:, :n_real] for k, v in arrays.items()}   # drop the padding synapses
+    if use_cache and arrays and variant.family == "growth":
+        arrays = {k: (v[:, :n_real] if k in ("w_before", "w_after") else v)
+                  for k, v in arrays.items()}   # drop the padding synapses
     timing = {"setup_s": t_build - t0, ("build_s" if build_only else "run_s"): t_run - t_build,
               **getattr(device, "timing", {})}
     return {

@@ -1,2 +1,2 @@
 """Built-in model variants. Importing this package registers them."""
-from . import growth  # noqa: F401
+from . import growth, metaplastic  # noqa: F401

@@ -19,7 +19,7 @@ import functools
 import numpy as np
 
 from brian2_harness.metaplastic import MUTATIONS, ORDER_META, ORDER_MONITOR, ORDER_NORMALIZE, ORDER_SUMMED
-from brian2_harness.registry import Model
+from brian2_harness.registry import Model, register
 
 POST_EQS = """dr/dt = -r/tau_r : Hz
 A_minus : 1
@@ -122,3 +122,20 @@ def run_metaplastic(net, mutation: str | None = None) -> dict:
     model = build_metaplastic(net, mutation)
     Network(*model.objects).run(net.duration * second)
     return observables_from_monitors(net, **model.observe()).arrays()
+
+
+def with_observables(build, mutation: str | None = None):
+    """A variant build function: the model whose `observe()` returns the family's observables."""
+    def variant_build(net) -> Model:
+        from brian2_harness.metaplastic_oracle import observables_from_monitors
+        model = build(net, mutation)
+        return Model(objects=model.objects,
+                     observe=lambda: observables_from_monitors(net, **model.observe()).arrays())
+    variant_build.__name__ = f"{build.__name__}_{mutation or 'variant'}"
+    variant_build.__module__ = __name__
+    return variant_build
+
+
+register("metaplastic_stdp", "metaplastic", with_observables(build_metaplastic), semantics="ordered",
+         description="rate trace in the reset, A_minus = A_minus0*r/r_target every T_meta, pair STDP, "
+                     "normalization every period (aligned summed updater)")

@@ -41,3 +41,12 @@ register("mutant_aligned_no_oracle", "growth", summed_aligned, semantics=None,
          description="no oracle: device against device")
 
 MUTANTS = ["mutant_no_clip", "mutant_beta_ignored", "mutant_n_outgoing", "mutant_lag_claims_aligned"]
+
+# Metaplastic family negative controls: each mutation of the model must be caught against its oracle.
+from brian2_harness.models.metaplastic import build_metaplastic, with_observables  # noqa: E402
+
+META_MUTANTS = {}
+for _m in ("rate_plus_one", "ltd_every_step", "stdp_sign_flipped", "post_trace_early", "pathways_swapped"):
+    META_MUTANTS[f"meta_{_m}"] = _m
+    register(f"meta_{_m}", "metaplastic", with_observables(build_metaplastic, _m), semantics="ordered",
+             description=f"metaplastic negative control: {_m}")

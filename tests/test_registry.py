@@ -52,7 +52,7 @@ def test_variant_without_build_function(clean_registry, tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, words", [
-    (dict(family="weird"), "family must be one of growth, custom"),
+    (dict(family="weird"), "family must be one of growth, metaplastic, custom"),
     (dict(semantics="sideways"), "semantics must be one of aligned, lagged"),
     (dict(family="custom", semantics="aligned"), "custom variants have no oracle"),
 ])

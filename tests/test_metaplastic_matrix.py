@@ -1,0 +1,30 @@
+"""Metaplastic family through the runner: >= 50 generated cases per CPU device against the oracle,
+float64 and float32, and every negative control caught on numpy and cpp_standalone."""
+import pytest
+
+from brian2_harness.generate import generate_meta_cases
+from brian2_harness.metaplastic import MUTATIONS, default_meta_case
+
+from helpers import cells, problems, run_matrix
+
+pytestmark = pytest.mark.brian
+META_MUTANTS = [f"meta_{m}" for m in MUTATIONS]    # registered by the plugin tests/mutants.py
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_metaplastic_passes_on_every_cpu_device(dtype):
+    cases = [default_meta_case()] + generate_meta_cases(50, 1)
+    result = run_matrix([], variants=["metaplastic_stdp"], dtypes=(dtype,), meta_cases=cases)
+    assert not problems(result)
+    for device in ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp"):
+        assert len(cells(result, "pass", device=device)) == 51
+
+
+def test_every_metaplastic_mutant_is_caught():
+    cases = [default_meta_case()] + generate_meta_cases(10, 2)
+    result = run_matrix([], variants=list(META_MUTANTS), devices=["numpy", "cpp_standalone"], meta_cases=cases)
+    assert not cells(result, "error")
+    for mutant in META_MUTANTS:
+        for device in ("numpy", "cpp_standalone"):
+            failed = cells(result, "fail", variant=mutant, device=device)
+            assert any(v.case_id == "default" for v in failed), (mutant, device)
