@@ -25,13 +25,14 @@ import glob
 import hashlib
 import importlib.metadata
 import importlib.util
+import json
 import os
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 
-from .devices import BUILD, RUN, UNAVAILABLE, Device, Probe, _compiler
+from .devices import BUILD, RUN, UNAVAILABLE, Device, NameOrderedSet, Probe, _compiler, reproducible_network
 
 NAME = "cuda_standalone"
 DEFAULT_COMPUTE_CAPABILITY = 9.0           # H100 / H200: what the GPU job runs on
@@ -212,13 +213,20 @@ def find_curand(cuda_home: str | None, cuda_version: tuple[int, int] | None,
                   os.path.exists(os.path.join(lib_dir, "libcurand.so")))
 
 
+def brian2cuda_version() -> str | None:
+    """Installed brian2cuda version (not imported), None if it is not installed."""
+    if importlib.util.find_spec("brian2cuda") is None:
+        return None
+    try:
+        return importlib.metadata.version("brian2cuda")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def detect(environ=None) -> Toolchain:
     """Everything the device needs to know about this machine; runs nvcc and nvidia-smi, imports nothing."""
     env = os.environ if environ is None else environ
-    try:
-        b2c = importlib.metadata.version("brian2cuda") if importlib.util.find_spec("brian2cuda") else None
-    except importlib.metadata.PackageNotFoundError:
-        b2c = "unknown"
+    b2c = brian2cuda_version()
     nvcc, nvcc_from = find_nvcc(env)
     cuda_home, version, arch = None, None, ()
     if nvcc:
@@ -383,6 +391,7 @@ class CudaStandaloneDevice(Device):
         self.build_dir: str | None = None
         self.applied: list[str] = []       # workaround descriptions, set by activate()
         self.timing: dict = {}             # compile_s / exec_s of the last run or build
+        self.fingerprint = ""              # toolchain + target the build folder was compiled for
 
     def toolchain(self) -> Toolchain:
         return detect()
@@ -390,14 +399,20 @@ class CudaStandaloneDevice(Device):
     def probe(self) -> Probe:
         return probe_toolchain(detect())
 
+    def network(self, *objects):
+        return reproducible_network(*objects)    # same generated code in every process: cached builds stay warm
+
     def activate(self, build_dir, cache_dir, build_only: bool = False):
-        from brian2 import set_device
+        from brian2 import get_device, set_device
         tc = detect()
         self.applied = apply_toolchain(tc, cache_dir, build_only=build_only)
         self.build_dir = build_dir
+        self.fingerprint = json.dumps({"nvcc": tc.nvcc, "cuda": tc.cuda_version_str, "gpu": str(tc.best_gpu()),
+                                       "workarounds": self.applied}, sort_keys=True)
         # build_on_run=False: the worker builds explicitly, so that compiling and running are timed apart
         # and a build-only cell can compile without running.
         set_device(NAME, directory=build_dir, build_on_run=False)
+        get_device().clocks = NameOrderedSet(get_device().clocks)
 
     def _build(self, network, duration, run: bool) -> None:
         import resource
@@ -410,9 +425,19 @@ class CudaStandaloneDevice(Device):
             return r.ru_utime + r.ru_stime
 
         network.run(duration)                   # records the run in the generated project
+        # The makefile does not make objects depend on flags: a reused build folder whose toolchain or
+        # target changed (another nvcc, GPU or workaround) is cleaned, or make would link stale objects.
+        stamp = os.path.join(self.build_dir, ".harness-toolchain.json")
+        try:
+            with open(stamp) as f:
+                clean = f.read() != self.fingerprint
+        except OSError:
+            clean = os.path.exists(os.path.join(self.build_dir, "makefile"))
         t0, c0 = time.perf_counter(), child_cpu()
-        current.build(directory=self.build_dir, compile=True, run=False)
+        current.build(directory=self.build_dir, compile=True, run=False, clean=clean)
         t1 = time.perf_counter()
+        with open(stamp, "w") as f:
+            f.write(self.fingerprint)
         self.timing = {"compile_s": t1 - t0, "compile_cpu_s": child_cpu() - c0}
         if run:
             current.run(directory=self.build_dir, results_directory="results", with_output=True)

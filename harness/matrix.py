@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -112,10 +113,32 @@ def _worker_cmd(job_file: str) -> list[str]:
     return [sys.executable, "-m", "brian2_harness.worker", job_file]
 
 
+_LIVE: set = set()                  # worker processes running now (killed on interrupt)
+_LIVE_LOCK = threading.Lock()
+_ABORT = threading.Event()
+
+
 def _run_job(job: Job, config: RunConfig) -> Job:
+    """Run one job in a worker process; any failure becomes `job.error`, never an exception."""
+    if _ABORT.is_set():
+        job.error = "not run: interrupted"
+        return job
     builds = config.cache_dir / "builds"
-    builds.mkdir(parents=True, exist_ok=True)
-    work = tempfile.mkdtemp(prefix=f"{job.variant.name}-{job.device}-{job.dtype}-b{job.batch}-", dir=builds)
+    try:
+        builds.mkdir(parents=True, exist_ok=True)
+        work = tempfile.mkdtemp(prefix=f"{job.variant.name}-{job.device}-{job.dtype}-b{job.batch}-", dir=builds)
+    except OSError as exc:
+        job.error = f"cannot create a build folder under {builds}: {exc.strerror or exc}"
+        return job
+    try:
+        return _run_in(work, job, config)
+    except Exception as exc:   # a harness-side failure stays in its cell
+        job.error = f"harness error while running the cell: {type(exc).__name__}: {exc}"
+        job.arrays = None
+        return job
+
+
+def _run_in(work: str, job: Job, config: RunConfig) -> Job:
     out = os.path.join(work, "observables.npz")
     spec = {
         "variant": job.variant.name, "device": job.device, "dtype": job.dtype,
@@ -130,7 +153,9 @@ def _run_job(job: Job, config: RunConfig) -> Job:
     t0 = time.perf_counter()
     with open(job.log, "w") as log:
         proc = subprocess.Popen(_worker_cmd(job_file), stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+                                stdin=subprocess.DEVNULL, start_new_session=True, env=_worker_env())
+        with _LIVE_LOCK:
+            _LIVE.add(proc)
         try:
             rc = proc.wait(timeout=config.timeout)
         except subprocess.TimeoutExpired:
@@ -140,6 +165,11 @@ def _run_job(job: Job, config: RunConfig) -> Job:
         except BaseException:
             _kill(proc)
             raise
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
+        if _ABORT.is_set() and rc is not None and rc < 0:
+            job.error, rc = "interrupted while running", None
     job.seconds = time.perf_counter() - t0
     if rc is None:
         pass
@@ -165,6 +195,12 @@ def _run_job(job: Job, config: RunConfig) -> Job:
     if job.arrays is not None and not config.keep_builds:
         shutil.rmtree(os.path.join(work, "build"), ignore_errors=True)
     return job
+
+
+def _worker_env() -> dict:
+    env = dict(os.environ)
+    env.setdefault("PYTHONHASHSEED", "0")   # reproducible code generation (build cache)
+    return env
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -336,6 +372,8 @@ def execute(config: RunConfig, progress=None) -> RunResult:
     jobs, skipped = plan(config, probes)
     done: list[Job] = []
     interrupted = False
+    _ABORT.clear()
+    futures = {}
     pool = ThreadPoolExecutor(max_workers=config.jobs)
     try:
         futures = {pool.submit(_run_job, j, config): j for j in jobs}
@@ -348,12 +386,21 @@ def execute(config: RunConfig, progress=None) -> RunResult:
                 progress.advance(job)
     except KeyboardInterrupt:
         interrupted = True
+        _ABORT.set()
         for f in futures:
             f.cancel()
+        with _LIVE_LOCK:
+            for proc in list(_LIVE):
+                _kill(proc)
     finally:
-        pool.shutdown(wait=not interrupted, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)
         if progress:
             progress.stop()
+    finished = {id(j) for j in done}
+    for j in jobs:                       # cells that never finished are reported, not dropped
+        if id(j) not in finished:
+            j.error = j.error or "not run: interrupted"
+            done.append(j)
     order = {id(j): k for k, j in enumerate(jobs)}
     done.sort(key=lambda j: order[id(j)])
     verdicts = judge(done, config) + skipped
