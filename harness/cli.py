@@ -205,11 +205,17 @@ def cmd_run(args) -> int:
     from .matrix import execute
     from .progress import Progress
     from .report import print_table, results_document, summarize, write_json
-    from .verdict import ERROR, FAIL, PASS, SKIP
+    from .verdict import BUILT, ERROR, FAIL, PASS, SKIP
 
     cfg = _resolve_run(args)
-    result = execute(cfg, progress=None if args.quiet else Progress())
     console = Console(width=None if sys.stdout.isatty() else 200)
+    cannot = {d: get_device(d).probe() for d in sorted(cfg.require)}
+    cannot = {d: p for d, p in cannot.items() if p.mode != "run"}
+    if cannot:   # fail before building anything: a required device that cannot run makes the run fail
+        for d, p in cannot.items():
+            console.print(f"[bold red]FAILED[/]: {d} required but it cannot run here: {p.reason}")
+        return EXIT_FAIL
+    result = execute(cfg, progress=None if args.quiet else Progress())
     print_table(result.verdicts, console)
     summary = summarize(result.verdicts)
     missing = result.missing_required(cfg.require)
@@ -225,15 +231,20 @@ def cmd_run(args) -> int:
     for d in missing:
         reason = result.probes[d].reason if d in result.probes else "not run"
         problems.append(f"required device {d} did not run: {reason}")
-    if summary[PASS] + summary[FAIL] == 0:
+    if summary[PASS] + summary[FAIL] + summary[BUILT] == 0:
         problems.append("nothing ran: no cell produced a result")
     cache = result.cache_summary()
     if args.json_out or args.report or args.junit:
-        doc = results_document(result.verdicts, environment=environment(), status=status, config={
+        env = environment()
+        if any(j.device == "cuda_standalone" for j in result.jobs):
+            from .cuda import environment_report
+            env["cuda"] = environment_report(cache_dir=str(cfg.cache_dir))
+        doc = results_document(result.verdicts, environment=env, status=status, config={
             "variants": cfg.variants, "devices": cfg.devices, "dtypes": cfg.dtypes, "cases": len(cfg.cases),
             "seed": args.seed, "against": cfg.against, "require": sorted(cfg.require), "plugins": cfg.plugins,
         }, extra={"required_missing": missing, "seconds": result.seconds, "build_cache": cache,
-                  "jobs": [dict(label=j.label, seconds=j.seconds, timing=j.timing, error=j.error, cache=j.cache) for j in result.jobs]})
+                  "jobs": [dict(label=j.label, seconds=j.seconds, timing=j.timing, error=j.error, cache=j.cache,
+                               workarounds=j.workarounds) for j in result.jobs]})
         if args.json_out:
             write_json(args.json_out, doc)
         if args.junit:
@@ -245,7 +256,8 @@ def cmd_run(args) -> int:
         console.print(f"standalone builds: {cache['compiles']} compiled, {cache['hits']} reused from the build cache "
                       f"({cfg.cache_dir / 'standalone'})")
     line = (f"{summary['cells']} cells: {summary[PASS]} pass, {summary[FAIL]} fail, {summary[ERROR]} error, "
-            f"{summary[SKIP]} skip in {result.seconds:.1f} s")
+            f"{summary[SKIP]} skip" + (f", {summary[BUILT]} built (not run)" if summary[BUILT] else "")
+            + f" in {result.seconds:.1f} s")
     if problems:
         console.print(f"[bold red]FAILED[/]: {line}; " + "; ".join(problems))
         return EXIT_FAIL

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .observables import GrowthObservables
-from .tolerance import growth_total_tolerance, growth_weight_tolerance, stepwise_tolerance, weight_scale
+from .tolerance import (cuda_weight_tolerance, growth_total_tolerance, growth_weight_tolerance, stepwise_tolerance,
+                        weight_scale)
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,20 @@ def _explain(diff: float, increment: float | None) -> str:
     return ""
 
 
+def growth_tolerance(ref: GrowthObservables, dtype: str, n_steps: int, arithmetic: str = "ieee") -> float:
+    """Per-weight tolerance for one case; `arithmetic` is the device's ("ieee" or "cuda_fast_math")."""
+    n_in = np.bincount(ref.j, minlength=ref.n_post)
+    n_max = int(n_in.max()) if n_in.size else 0
+    scale = weight_scale(ref.w_before, ref.w_after)
+    n_events = ref.w_after.shape[0]
+    if arithmetic == "cuda_fast_math":
+        return cuda_weight_tolerance(dtype, n_events, n_max, scale, n_steps)
+    return growth_weight_tolerance(dtype, n_events, n_max, scale, n_steps)
+
+
 def compare_growth(got: GrowthObservables, ref: GrowthObservables, *, dtype: str,
                    excess: np.ndarray | None = None, increment: float | None = None,
-                   n_steps: int | None = None) -> Comparison:
+                   n_steps: int | None = None, tol_w: float | None = None) -> Comparison:
     """Compare one case's observables with a reference of the same shape.
 
     With `excess` (the oracle's S_i - B_i per event) clip decisions whose |excess| lies inside the total
@@ -44,10 +56,9 @@ def compare_growth(got: GrowthObservables, ref: GrowthObservables, *, dtype: str
     n_in = np.bincount(ref.j, minlength=ref.n_post)
     n_max = int(n_in.max()) if n_in.size else 0
     scale = weight_scale(ref.w_before, ref.w_after)
-    if n_steps is None:
-        tol_w = growth_weight_tolerance(dtype, n_events, n_max, scale)
-    else:
-        tol_w = stepwise_tolerance(dtype, n_steps, scale)
+    if tol_w is None:
+        tol_w = growth_weight_tolerance(dtype, n_events, n_max, scale) if n_steps is None \
+            else stepwise_tolerance(dtype, n_steps, scale)
     tol_s = growth_total_tolerance(tol_w, n_max)
 
     d_before = got.w_before.astype(np.float64) - ref.w_before.astype(np.float64)

@@ -386,6 +386,7 @@ class CudaStandaloneDevice(Device):
     name, description = NAME, "CUDA standalone (brian2cuda): generated CUDA project built with nvcc"
     standalone = True
     supports_build_only = True
+    arithmetic = "cuda_fast_math"      # -use_fast_math, atomics: tolerance.cuda_weight_tolerance
 
     def __init__(self):
         self.build_dir: str | None = None

@@ -55,6 +55,7 @@ class Device:
     name: str = ""
     description: str = ""
     standalone = False
+    arithmetic = "ieee"     # how generated code computes: selects the tolerance (see tolerance.py)
 
     def probe(self) -> Probe:
         raise NotImplementedError

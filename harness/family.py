@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .compare import Comparison, compare_growth
+from .compare import Comparison, compare_growth, growth_tolerance
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class Family:
     def oracle(self, cases, semantics: str) -> list:
         raise NotImplementedError
 
-    def compare(self, got, ref, case, dtype: str, oracle=None) -> Comparison:
+    def compare(self, got, ref, case, dtype: str, oracle=None, arithmetic: str = "ieee") -> Comparison:
+        """`oracle`: the oracle's observables when `ref` is another device's; `arithmetic`: the device's."""
         raise NotImplementedError
 
 
@@ -84,9 +85,10 @@ class GrowthFamily(Family):
         ref = simulate(net, semantics)
         return [ref.block(b) for b in blocks]
 
-    def compare(self, got, ref, case, dtype, oracle=None):
-        excess = (oracle if oracle is not None else ref).excess() if hasattr(oracle or ref, "excess") else None
-        return compare_growth(got, ref, dtype=dtype, excess=excess, increment=case.g * case.dt)
+    def compare(self, got, ref, case, dtype, oracle=None, arithmetic="ieee"):
+        truth = oracle if oracle is not None else ref
+        tol_w = growth_tolerance(truth, dtype, case.n_steps, arithmetic)
+        return compare_growth(got, ref, dtype=dtype, excess=truth.excess(), increment=case.g * case.dt, tol_w=tol_w)
 
 
 class MetaplasticFamily(Family):
@@ -121,7 +123,7 @@ class MetaplasticFamily(Family):
         ref = simulate_meta(net)
         return [ref.block(b) for b in blocks]
 
-    def compare(self, got, ref, case, dtype, oracle=None):
+    def compare(self, got, ref, case, dtype, oracle=None, arithmetic="ieee"):
         from .metaplastic_oracle import compare_meta, meta_tolerance
         tol = meta_tolerance(oracle if oracle is not None else ref, case.n_steps, dtype)
         c = compare_meta(got, ref, tol)

@@ -317,11 +317,12 @@ def _judge_with_oracle(cells: dict, cid: str, schedule: str, oracles: "_OracleCa
         case = job.cases[k]
         family = get_family(job.variant.family)
         ref = oracles.get(family.name, job.cases, schedule)[k]
-        cmp = family.compare(obs, ref, case, dtype)
+        arithmetic = get_device(dev).arithmetic
+        cmp = family.compare(obs, ref, case, dtype, arithmetic=arithmetic)
         v = _verdict(job, cid, cmp, f"oracle:{schedule}")
         peer = cells.get((REFERENCE_DEVICE, dtype))
         if peer is not None and dev != REFERENCE_DEVICE:
-            cross = family.compare(obs, peer[1], case, dtype, oracle=ref)
+            cross = family.compare(obs, peer[1], case, dtype, oracle=ref, arithmetic=arithmetic)
             v.extra["vs_numpy_max_abs_err"] = cross.max_abs_err
             if not cross.ok and v.verdict == PASS:
                 v.verdict, v.reason, v.log = FAIL, f"disagrees with {REFERENCE_DEVICE}: {cross.reason}", job.log

@@ -13,6 +13,13 @@ result by at most (N-1)*eps*sum|w| (Higham's gamma bound); that error reaches ea
 E = number of normalization events, N_max = largest in-degree, eps = machine epsilon of the dtype.
 The "+2" per event covers the subtraction and division rounding, the "+4" a few binade crossings.
 
+Contraction: generated C++ (Brian's default flags include -ffast-math -march=native) may fuse the Euler
+step `dt*g + w` into one fused multiply-add. The step is computed in double precision in every dtype, and
+fused and unfused results are at most one double ulp apart per step, so the bound adds
+eps(float64) * W * n_steps (6.7e-12 for 30,000 steps at W = 1). In float32 the double result is then
+rounded to float32; a fused step can flip that rounding only when the double result lies within one double
+ulp of a float32 rounding midpoint (about 2**-29 of increments): such cases are not covered by this bound.
+
 For a model without an oracle (user variants), the reduction structure is unknown; the bound is one
 rounding per step and value: tol = eps * W * n_steps.
 """
@@ -30,9 +37,10 @@ def weight_scale(*arrays: np.ndarray, floor: float = 0.0) -> float:
     return max(m, floor)
 
 
-def growth_weight_tolerance(dtype: str, n_events: int, max_in_degree: int, scale: float) -> float:
+def growth_weight_tolerance(dtype: str, n_events: int, max_in_degree: int, scale: float, n_steps: int = 0) -> float:
+    """The growth bound above, plus eps64 * W * n_steps for a contracted Euler step (see module docstring)."""
     scale = max(scale, float(np.finfo(np.dtype(dtype)).tiny))
-    return eps(dtype) * scale * (n_events * (max_in_degree + 2) + 4)
+    return eps(dtype) * scale * (n_events * (max_in_degree + 2) + 4) + eps("float64") * scale * max(n_steps, 0)
 
 
 def growth_total_tolerance(tol_w: float, max_in_degree: int) -> float:
