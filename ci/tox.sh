@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Run a tox environment of this project on a machine that may lack a working `python3.12` on PATH.
 # Usage: bash ci/tox.sh ENV [tox args...]      e.g.  bash ci/tox.sh cpu     bash ci/tox.sh matrix
+#        bash ci/tox.sh upgrade                 (the label: brian2.9 record, brian2.10 and brian2.11 compare)
 # Finds Python 3.12 (PATH, then pyenv, then common install folders), installs tox into .ci-venv if
-# tox is missing, and runs `tox -e ENV` with that Python first on PATH.
+# tox is missing, and runs `tox -e ENV` with that Python first on PATH. Python 3.11 and 3.13 (for the
+# brian2.9 and brian2.11 envs) are put on PATH too when found the same way; without them only those envs fail.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -27,6 +29,30 @@ fi
 bindir=$(dirname "$py312")
 echo "ci/tox.sh: using $py312 ($("$py312" --version))"
 
+# Other interpreters some envs need (brian2.9: 3.11, brian2.11: 3.13): same search, optional.
+find_python() {   # $1 = major.minor, $2 = full version pyenv may know
+    local v=$1 full=$2 cand path
+    for cand in "python$v" "$(command -v pyenv >/dev/null 2>&1 && pyenv prefix "$full" 2>/dev/null)/bin/python$v" \
+                "$(command -v pyenv >/dev/null 2>&1 && pyenv prefix "$v" 2>/dev/null | head -1)/bin/python$v" \
+                "${PYENV_ROOT:-$HOME/.pyenv}"/versions/$v*/bin/python$v /root/.pyenv/versions/$v*/bin/python$v \
+                /usr/local/bin/python$v /usr/bin/python$v /opt/python/$v*/bin/python$v; do
+        [ -n "$cand" ] || continue
+        path=$(command -v "$cand" 2>/dev/null || true)
+        if [ -n "$path" ] && "$path" -c "import sys, venv; assert sys.version_info[:2] == tuple(map(int, '$v'.split('.')))" \
+                >/dev/null 2>&1; then
+            echo "$path"; return 0
+        fi
+    done
+    return 1
+}
+extra_path=""
+for pair in 3.11:3.11.7 3.13:3.13.0; do
+    if found=$(find_python "${pair%%:*}" "${pair#*:}"); then
+        extra_path="$extra_path:$(dirname "$found")"
+        echo "ci/tox.sh: also on PATH: $found"
+    fi
+done
+
 if command -v tox >/dev/null 2>&1 && tox --version >/dev/null 2>&1; then
     tox_cmd=(tox)
 else
@@ -37,4 +63,6 @@ else
     fi
     tox_cmd=(.ci-venv/bin/tox)
 fi
-PATH="$bindir:$PATH" exec "${tox_cmd[@]}" -e "$env_name" "$@"
+select=(-e "$env_name")
+[ "$env_name" = upgrade ] && select=(-m upgrade)    # a label: several envs, in order
+PATH="$bindir$extra_path:$PATH" exec "${tox_cmd[@]}" "${select[@]}" "$@"

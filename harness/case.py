@@ -173,3 +173,26 @@ def default_case(**changes) -> Case:
     j = [b for _ in range(8) for b in range(4)]
     w0 = [round(0.1 + 0.7 * ((7 * k) % 32) / 31, 6) for k in range(32)]
     return Case(n_pre=8, n_post=4, i=i, j=j, w0=w0, name="default", **changes)
+
+
+def estimated_bytes(case) -> int:
+    """Rough memory a case needs in a run: recorded weights (before/after each event), per-synapse and
+    per-neuron state, and for cases with spike trains the post-spike drive table (n_steps x n_post)."""
+    n_syn = len(case.i)
+    events = int(round(case.duration / case.period))
+    total = 8 * (n_syn * (2 * events + 6) + 4 * (case.n_pre + case.n_post))
+    if hasattr(case, "post_spikes"):
+        total += 8 * case.n_steps * case.n_post
+    return total
+
+
+def check_limits(cases, max_synapses: int = MAX_SYNAPSES, max_memory_mb: float = 2048.0) -> None:
+    """Reject, before anything is built, a case above the configured limits (named in the message)."""
+    for k, c in enumerate(cases):
+        label = c.name or f"#{k}"
+        if len(c.i) > max_synapses:
+            raise UsageError(f"case {label}: {len(c.i)} synapses exceed the limit --max-synapses={max_synapses}")
+        mb = estimated_bytes(c) / 2**20
+        if mb > max_memory_mb:
+            raise UsageError(f"case {label}: estimated memory {mb:.0f} MB exceeds the limit "
+                             f"--max-memory-mb={max_memory_mb:g}")

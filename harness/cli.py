@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cache-dir", help="build and cache folder (default ~/.cache/brian2-harness)")
     run.add_argument("--keep-builds", action="store_true", help="keep build folders of passing cells")
     run.add_argument("--no-cache", action="store_true", help="fresh standalone build folders (compile every cell)")
+    run.add_argument("--max-synapses", type=int, default=200_000, help="reject a case with more synapses (default 200000)")
+    run.add_argument("--max-memory-mb", type=float, default=2048.0, help="reject a case whose estimated memory is larger (MB)")
     run.add_argument("--json", dest="json_out", metavar="OUT", help="write all cells as JSON")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
     run.add_argument("--report", metavar="DIR", help="also write an HTML + Markdown report (index.html, summary.md) into DIR")
@@ -114,7 +116,7 @@ def _parse_schedule(text: str):
 def _resolve_run(args):
     from pathlib import Path
 
-    from .case import Case, default_case
+    from .case import Case, check_limits, default_case
     from .generate import generate_cases
     from .matrix import RunConfig, default_cache_dir
 
@@ -162,8 +164,13 @@ def _resolve_run(args):
         cases.insert(0, default_case())
         if "metaplastic" in families:
             meta_cases.insert(0, get_family("metaplastic").default_case())
+    if args.variants in ("all", "growth"):   # defaults cover the families the cases are for
+        have = {"growth": bool(cases), "metaplastic": bool(meta_cases), "custom": True}
+        variants = [v for v in variants if have[registry.get(v).family]] or variants
+        families = {registry.get(v).family for v in variants}
     if ("growth" in families and not cases) or ("metaplastic" in families and not meta_cases):
         raise UsageError("no cases: use --cases N (N >= 1), --case-file or --default-case")
+    check_limits(cases + meta_cases, args.max_synapses, args.max_memory_mb)
     cfg = RunConfig(variants=variants, devices=devices, dtypes=dtypes, cases=cases, require=require,
                     plugins=list(args.plugin), against=args.against, timeout=args.timeout,
                     cache_dir=Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
@@ -233,6 +240,9 @@ def cmd_run(args) -> int:
         problems.append(f"required device {d} did not run: {reason}")
     if summary[PASS] + summary[FAIL] + summary[BUILT] == 0:
         problems.append("nothing ran: no cell produced a result")
+    repro = write_repro(result.verdicts, cfg.cache_dir)
+    if repro:
+        console.print(f"minimal failing cases (one JSON file each, re-run alone): {repro}")
     cache = result.cache_summary()
     if args.json_out or args.report or args.junit:
         env = environment()
@@ -265,8 +275,40 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
+def write_repro(verdicts, cache_dir) -> str:
+    """One case file per failing cell, and its replay command with the real path; returns the folder."""
+    import os
+    import time as _time
+
+    from .atomic import atomic_write_text
+    failing = [v for v in verdicts if v.verdict == "fail" and v.extra.get("case")]
+    if not failing:
+        return ""
+    folder = os.path.join(str(cache_dir), "repro", _time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}")
+    for v in failing:
+        path = os.path.join(folder, f"{v.variant}-{v.device}-{v.dtype}-{v.case_id}.json")
+        atomic_write_text(path, json.dumps([v.extra["case"]], indent=1))
+        v.extra["replay"] = v.extra.get("replay", "").replace("CASE.json", path)
+        v.extra["case_file"] = path
+    return folder
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "report": html_report.run, "junit": junit.run,
             "merge": merge.run, "doctor": doctor.run, "bench": bench.run}
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _install_interrupt_handlers() -> None:
+    """Ctrl-C and SIGTERM interrupt a run cleanly, even when the parent started us with SIGINT ignored
+    (as non-interactive shells do for background jobs)."""
+    import signal
+    import threading
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _interrupt)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,5 +327,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAIL
 
 
+def entry() -> int:
+    """Console-script entry point: the process is ours, so we own its signal handling."""
+    _install_interrupt_handlers()
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

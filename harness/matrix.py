@@ -54,6 +54,7 @@ class RunConfig:
     keep_builds: bool = False
     use_cache: bool = True           # reuse standalone build folders (see buildcache.py)
     meta_cases: list = field(default_factory=list)   # cases of the metaplastic family
+    isolate_failures: int = 5        # failing cases of a batch re-run alone, per (variant, device, dtype)
 
     def cases_for(self, family: str) -> list:
         if family == "metaplastic":
@@ -405,5 +406,46 @@ def execute(config: RunConfig, progress=None) -> RunResult:
     order = {id(j): k for k, j in enumerate(jobs)}
     done.sort(key=lambda j: order[id(j)])
     verdicts = judge(done, config) + skipped
+    if not interrupted and config.isolate_failures:
+        isolate_failures(verdicts, done, config)
     return RunResult(verdicts=verdicts, probes=probes, jobs=done, interrupted=interrupted,
                      seconds=time.perf_counter() - t0)
+
+
+def isolate_failures(verdicts: list[Verdict], jobs: list[Job], config: RunConfig) -> None:
+    """Re-run failing cases of multi-case batches alone, so each failure is a minimal reproducible case.
+
+    The alone verdict goes to `extra['alone']`; a case that fails only inside a batch says so in its reason
+    (that would be a packing bug, not a model difference). Every failing cell gets a replay command.
+    """
+    job_of = {(j.variant.name, j.device, j.dtype, cid): j for j in jobs for cid in j.case_ids}
+    picked: dict[tuple, list[Verdict]] = {}
+    for v in verdicts:
+        if v.verdict == FAIL and v.extra.get("case"):
+            job = job_of.get((v.variant, v.device, v.dtype, v.case_id))
+            if job is not None and len(job.cases) > 1:
+                group = picked.setdefault((v.variant, v.device, v.dtype), [])
+                if len(group) < config.isolate_failures:
+                    group.append(v)
+    alone_jobs = []
+    for (variant, device, dtype), vs in picked.items():
+        parent = job_of[(variant, device, dtype, vs[0].case_id)]
+        for v in vs:
+            job = job_of[(variant, device, dtype, v.case_id)]
+            case = job.cases[job.case_ids.index(v.case_id)]
+            alone_jobs.append((v, Job(parent.variant, device, dtype, [case], [v.case_id], 0,
+                                      label=f"{variant} x {device} x {dtype}: {v.case_id} alone")))
+    if alone_jobs:
+        with ThreadPoolExecutor(max_workers=config.jobs) as pool:
+            finished = list(pool.map(lambda pair: _run_job(pair[1], config), alone_jobs))
+        alone_verdicts = {(a.variant, a.device, a.dtype, a.case_id): a for a in judge(finished, config)}
+        for v, job in alone_jobs:
+            a = alone_verdicts.get((v.variant, v.device, v.dtype, v.case_id))
+            v.extra["alone"] = a.verdict if a else "error"
+            if a and a.verdict == PASS:
+                v.reason = f"fails only inside a batch (passes alone): {v.reason}"
+    for v in verdicts:
+        if v.verdict == FAIL and v.extra.get("case"):
+            v.extra["replay"] = (f"brian2-harness run --case-file CASE.json --variants {v.variant} "
+                                 f"--devices {v.device} --dtype {v.dtype}"
+                                 + (f" --plugin {' --plugin '.join(config.plugins)}" if config.plugins else ""))

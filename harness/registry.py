@@ -43,6 +43,9 @@ class Variant:
     devices: tuple[str, ...] | None = None  # None: every device
     description: str = ""
     source: str = field(default="builtin", compare=False)
+    # private Brian attributes the build function relies on (e.g. "_clock"): a Brian upgrade may break them
+    # without notice; `compare` flags these variants' cells (see baseline.py)
+    private_api: tuple[str, ...] = ()
 
     def supports(self, device: str) -> bool:
         return self.devices is None or device in self.devices
@@ -68,11 +71,11 @@ def _check(v: Variant) -> None:
 
 def register(name: str, family: str = "growth", build: Callable | None = None, *, semantics: str | None = None,
              devices: tuple[str, ...] | list[str] | None = None, description: str = "",
-             source: str | None = None) -> Variant:
+             source: str | None = None, private_api: tuple[str, ...] | list[str] = ()) -> Variant:
     """Add a variant to the registry. Raises `UsageError` on a duplicate name or an invalid declaration."""
     v = Variant(name=name, family=family, build=build, semantics=semantics,
                 devices=tuple(devices) if devices is not None else None, description=description,
-                source=source or _current_source or "builtin")
+                source=source or _current_source or "builtin", private_api=tuple(private_api))
     _check(v)
     if name in _REGISTRY:
         raise UsageError(f"variant '{name}' is registered twice ({_REGISTRY[name].source} and {v.source})")

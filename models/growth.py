@@ -79,9 +79,11 @@ def summed_every_step(net):
 
 register("netop_reference", "growth", netop_reference, semantics="aligned", devices=("numpy", "cython"),
          description="numpy normalization in a network_operation(when='end'); runtime devices only")
-register("summed_seed", "growth", summed_seed, semantics="lagged",
-         description="seed code: (summed) updater moved to the period clock via _clock, run_regularly(when='end')")
-register("summed_aligned", "growth", summed_aligned, semantics="aligned",
-         description="summed updater rescheduled to when='end' before the run_regularly")
+register("summed_seed", "growth", summed_seed, semantics="lagged", private_api=("_clock",),
+         description="seed code: (summed) updater moved to the period clock via private _clock, "
+                     "run_regularly(when='end')")
+register("summed_aligned", "growth", summed_aligned, semantics="aligned", private_api=("_clock",),
+         description="summed updater moved to the period clock via private _clock, rescheduled to when='end' "
+                     "before the run_regularly")
 register("summed_every_step", "growth", summed_every_step, semantics="lagged",
          description="public API only: summed updater every step in slot 'groups'")

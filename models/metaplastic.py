@@ -137,5 +137,6 @@ def with_observables(build, mutation: str | None = None):
 
 
 register("metaplastic_stdp", "metaplastic", with_observables(build_metaplastic), semantics="ordered",
+         private_api=("_clock",),
          description="rate trace in the reset, A_minus = A_minus0*r/r_target every T_meta, pair STDP, "
-                     "normalization every period (aligned summed updater)")
+                     "normalization every period (aligned summed updater on the period clock via private _clock)")

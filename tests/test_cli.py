@@ -38,6 +38,16 @@ def test_corrupt_case_file(tmp_path, capsys):
     assert "not valid JSON" in capsys.readouterr().err
 
 
+def test_resource_limits_are_named_before_anything_runs(tmp_path, capsys):
+    big = tmp_path / "big.json"
+    n = 3000
+    big.write_text(json.dumps([{"n_pre": 1, "n_post": 1, "i": [0] * n, "j": [0] * n, "w0": [0.1] * n}]))
+    assert main(["run", "--case-file", str(big), "--max-synapses", "1000"]) == 2
+    assert "3000 synapses exceed the limit --max-synapses=1000" in capsys.readouterr().err
+    assert main(["run", "--case-file", str(big), "--max-memory-mb", "0.01"]) == 2
+    assert "exceeds the limit --max-memory-mb=0.01" in capsys.readouterr().err
+
+
 def test_debug_shows_traceback():
     with pytest.raises(Exception, match="unknown device"):
         main(["--debug", "run", "--devices", "tpu"])

@@ -68,3 +68,23 @@ def test_devices_agree_without_an_oracle():
     ref = cells(result, device="numpy", dtype="float64")
     assert ref and ref[0].verdict == "pass" and ref[0].reference == "(reference)"
     assert cells(result, "pass", device="cpp_standalone", dtype="float32")[0].reference == "device:numpy/float64"
+
+
+def test_failing_cases_of_a_batch_are_isolated_and_replayable(tmp_path):
+    """In a batch where only some cases fail, exactly those are re-run alone and get a replay command."""
+    from brian2_harness.cli import main as cli_main
+    lagging = default_case().replace(name="lags")                                  # normalization acts: lag visible
+    quiet = Case(n_pre=1, n_post=1, i=[0], j=[0], w0=[1.0], g=0.0, name="quiet")   # same schedule: one batch  # never above B: no lag
+    cases = tmp_path / "cases.json"
+    cases.write_text(json.dumps([lagging.to_dict(), quiet.to_dict()]))
+    out = tmp_path / "r.json"
+    rc = cli_main(["run", "--case-file", str(cases), "--variants", "summed_seed", "--devices", "numpy",
+                   "--against", "aligned", "--json", str(out), "--quiet", "--cache-dir", str(tmp_path / "c")])
+    assert rc == 1
+    by = {c["case_id"]: c for c in json.loads(out.read_text())["cells"]}
+    assert by["quiet"]["verdict"] == "pass"
+    bad = by["lags"]
+    assert bad["verdict"] == "fail" and bad["extra"]["alone"] == "fail"
+    replay = bad["extra"]["replay"].split()
+    assert replay[:3] == ["brian2-harness", "run", "--case-file"]
+    assert cli_main(replay[1:] + ["--against", "aligned", "--quiet", "--cache-dir", str(tmp_path / "c")]) == 1
