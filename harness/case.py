@@ -25,8 +25,43 @@ def _is_multiple(x: float, step: float) -> bool:
     return k >= 1 and math.isclose(k * step, x, rel_tol=1e-9, abs_tol=0.0)
 
 
+class JsonCase:
+    """JSON round trip shared by every case type: a format tag, unknown/missing fields named."""
+
+    FORMAT = CASE_FORMAT
+    KIND = "case"
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        if not isinstance(d, dict):
+            raise UsageError(f"a {cls.KIND} must be a JSON object, got {type(d).__name__}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise CaseError(unknown[0], f"unknown field; allowed fields: {', '.join(sorted(names))}")
+        missing = [n for n in ("n_pre", "n_post") if n not in d]
+        if missing:
+            raise CaseError(missing[0], "is required")
+        return cls(**d)
+
+    def to_json(self) -> str:
+        return json.dumps({"format": self.FORMAT, **self.to_dict()})
+
+    @classmethod
+    def from_json(cls, text: str):
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{cls.KIND} JSON is not valid JSON: {exc}") from None
+        if isinstance(d, dict):
+            fmt = d.pop("format", cls.FORMAT)
+            if fmt != cls.FORMAT:
+                raise UsageError(f"case format '{fmt}' is not supported (expected '{cls.FORMAT}')")
+        return cls.from_dict(d)
+
+
 @dataclass(frozen=True)
-class Case:
+class Case(JsonCase):
     """Growth-family network: `n_pre` sources, `n_post` targets, synapses `i[k] -> j[k]` with weight `w0[k]`.
 
     Times are in seconds, `g` in 1/second. Normalization events happen at t = 0, period, 2*period, ... < duration.
@@ -86,34 +121,6 @@ class Case:
         d["i"], d["j"], d["w0"] = list(self.i), list(self.j), list(self.w0)
         return d
 
-    @classmethod
-    def from_dict(cls, d: dict) -> "Case":
-        if not isinstance(d, dict):
-            raise UsageError(f"a case must be a JSON object, got {type(d).__name__}")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise CaseError(unknown[0], f"unknown field; allowed fields: {', '.join(sorted(names))}")
-        missing = [n for n in ("n_pre", "n_post") if n not in d]
-        if missing:
-            raise CaseError(missing[0], "is required")
-        return cls(**d)
-
-    def to_json(self) -> str:
-        return json.dumps({"format": CASE_FORMAT, **self.to_dict()})
-
-    @classmethod
-    def from_json(cls, text: str) -> "Case":
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"case JSON is not valid JSON: {exc}") from None
-        if isinstance(d, dict):
-            fmt = d.pop("format", CASE_FORMAT)
-            if fmt != CASE_FORMAT:
-                raise UsageError(f"case format '{fmt}' is not supported (expected '{CASE_FORMAT}')")
-        return cls.from_dict(d)
-
 
 def _require_int(case: Case, name: str, low: int, high: int) -> None:
     value = getattr(case, name)
@@ -134,8 +141,8 @@ def _require_float(case: Case, name: str, positive: bool) -> float:
     return float(value)
 
 
-def validate(case: Case) -> None:
-    """Raise `CaseError` for the first invalid field, naming it and the allowed values."""
+def validate_connectivity(case) -> None:
+    """Sizes, indices and weights: the part every case type shares."""
     _require_int(case, "n_pre", 1, MAX_NEURONS)
     _require_int(case, "n_post", 1, MAX_NEURONS)
     n = len(case.i)
@@ -152,6 +159,11 @@ def validate(case: Case) -> None:
     for k, w in enumerate(case.w0):
         if not math.isfinite(w):
             raise CaseError("w0", f"weight at position {k} is {w!r}; weights must be finite")
+
+
+def validate(case: Case) -> None:
+    """Raise `CaseError` for the first invalid field, naming it and the allowed values."""
+    validate_connectivity(case)
     _require_float(case, "beta", positive=True)
     _require_float(case, "g", positive=False)
     dt = _require_float(case, "dt", positive=True)

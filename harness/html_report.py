@@ -422,7 +422,7 @@ def render_html(results: dict, analyses: list[Analysis], n_left_out: int, genera
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            "<title>brian2-harness report</title>", f"<style>{CSS}</style></head><body>"]
     status = results.get("status", "?")
-    out.append(f"<h1>brian2-harness verification report</h1>")
+    out.append("<h1>brian2-harness verification report</h1>")
     counts = ", ".join(f"{summary.get(k, 0)} {k}" for k in (PASS, FAIL, ERROR, SKIP, BUILT) if summary.get(k))
     out.append(f'<p class="muted">status <b>{e(str(status))}</b> · {summary.get("cells", len(cells))} cells '
                f'({e(counts or "none")}) · generated {e(generated)}</p>')

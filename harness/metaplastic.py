@@ -31,14 +31,12 @@ is done in `dtype`; S is summed sequentially in `dtype`.
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .case import DTYPES, MAX_NEURONS, MAX_STEPS, MAX_SYNAPSES, _is_multiple, _require_float, _require_int
-from .errors import CaseError, UsageError
+from .case import DTYPES, MAX_STEPS, JsonCase, _is_multiple, _require_float, validate_connectivity
+from .errors import CaseError
 
 META_FORMAT = "brian2-harness-metacase/1"
 MAX_SPIKES = 1_000_000
@@ -69,8 +67,11 @@ def _pair(p) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class MetaCase:
+class MetaCase(JsonCase):
     """One metaplastic network. Times in seconds, r_target in Hz; spikes are (neuron, time step) pairs."""
+
+    FORMAT = META_FORMAT
+    KIND = "metaplastic case"
 
     n_pre: int
     n_post: int
@@ -123,34 +124,6 @@ class MetaCase:
             d[k] = [list(p) for p in getattr(self, k)]
         return d
 
-    @classmethod
-    def from_dict(cls, d: dict) -> "MetaCase":
-        if not isinstance(d, dict):
-            raise UsageError(f"a metaplastic case must be a JSON object, got {type(d).__name__}")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise CaseError(unknown[0], f"unknown field; allowed fields: {', '.join(sorted(names))}")
-        for n in ("n_pre", "n_post"):
-            if n not in d:
-                raise CaseError(n, "is required")
-        return cls(**d)
-
-    def to_json(self) -> str:
-        return json.dumps({"format": META_FORMAT, **self.to_dict()})
-
-    @classmethod
-    def from_json(cls, text: str) -> "MetaCase":
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"metaplastic case JSON is not valid JSON: {exc}") from None
-        if isinstance(d, dict):
-            fmt = d.pop("format", META_FORMAT)
-            if fmt != META_FORMAT:
-                raise UsageError(f"case format '{fmt}' is not supported (expected '{META_FORMAT}')")
-        return cls.from_dict(d)
-
 
 def _check_spikes(case: MetaCase, name: str, n_neurons: int, n_steps: int) -> None:
     spikes = getattr(case, name)
@@ -167,21 +140,7 @@ def _check_spikes(case: MetaCase, name: str, n_neurons: int, n_steps: int) -> No
 
 def validate_meta(case: MetaCase) -> None:
     """Raise `CaseError` for the first invalid field, naming it and the allowed values."""
-    _require_int(case, "n_pre", 1, MAX_NEURONS)
-    _require_int(case, "n_post", 1, MAX_NEURONS)
-    n = len(case.i)
-    for name in ("j", "w0"):
-        if len(getattr(case, name)) != n:
-            raise CaseError(name, f"must have the same length as i ({n}), got {len(getattr(case, name))}")
-    if n > MAX_SYNAPSES:
-        raise CaseError("i", f"{n} synapses exceed the limit of {MAX_SYNAPSES} per case")
-    for name, upper in (("i", case.n_pre), ("j", case.n_post)):
-        for k, v in enumerate(getattr(case, name)):
-            if not 0 <= v < upper:
-                raise CaseError(name, f"index {v} at position {k} is out of range [0, {upper - 1}]")
-    for k, w in enumerate(case.w0):
-        if not math.isfinite(w):
-            raise CaseError("w0", f"weight at position {k} is {w!r}; weights must be finite")
+    validate_connectivity(case)
     for name in ("tau_pre", "tau_post", "tau_r", "r_target", "beta", "dt", "T_meta", "period", "duration"):
         _require_float(case, name, positive=True)
     for name in ("A_plus", "A_minus0"):

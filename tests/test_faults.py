@@ -8,11 +8,10 @@ import time
 
 import pytest
 
-from brian2_harness.case import Case, default_case
+from brian2_harness.case import Case
 from brian2_harness.cli import main
 from brian2_harness.matrix import RunConfig, execute
 
-from helpers import cells
 
 pytestmark = pytest.mark.brian
 FAULTS = os.path.join(os.path.dirname(__file__), "faults.py")
