@@ -54,7 +54,7 @@ class RunConfig:
     keep_builds: bool = False
     use_cache: bool = True           # reuse standalone build folders (see buildcache.py)
     meta_cases: list = field(default_factory=list)   # cases of the metaplastic family
-    isolate_failures: int = 5        # failing cases of a batch re-run alone, per (variant, device, dtype)
+    isolate_failures: int = 3        # failing cases of a batch re-run alone, per (variant, device, dtype)
 
     def cases_for(self, family: str) -> list:
         if family == "metaplastic":
@@ -420,7 +420,8 @@ def isolate_failures(verdicts: list[Verdict], jobs: list[Job], config: RunConfig
     """
     job_of = {(j.variant.name, j.device, j.dtype, cid): j for j in jobs for cid in j.case_ids}
     picked: dict[tuple, list[Verdict]] = {}
-    for v in verdicts:
+    smallest_first = sorted(verdicts, key=lambda v: len((v.extra.get("case") or {}).get("i", ())))
+    for v in smallest_first:
         if v.verdict == FAIL and v.extra.get("case"):
             job = job_of.get((v.variant, v.device, v.dtype, v.case_id))
             if job is not None and len(job.cases) > 1:

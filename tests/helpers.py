@@ -10,10 +10,11 @@ BUILTIN = ["netop_reference", "summed_seed", "summed_aligned", "summed_every_ste
 
 
 def run_matrix(cases, variants=BUILTIN, devices=CPU_DEVICES, dtypes=("float64",), plugins=(MUTANTS,),
-               against=None, require=True, **kw):
+               against=None, require=True, isolate_failures=0, **kw):
     registry.load_all(list(plugins))
     cfg = RunConfig(variants=list(variants), devices=list(devices), dtypes=list(dtypes), cases=list(cases),
-                    plugins=list(plugins), against=against, require=set(devices) if require else set(), **kw)
+                    plugins=list(plugins), against=against, require=set(devices) if require else set(),
+                    isolate_failures=isolate_failures, **kw)
     result = execute(cfg)
     assert not result.missing_required(cfg.require), [
         (v.device, v.reason) for v in result.verdicts if v.verdict not in (PASS, FAIL)][:5]
