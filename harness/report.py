@@ -30,7 +30,10 @@ def group_rows(verdicts: list[Verdict]) -> list[dict]:
     for (variant, device, dtype), vs in groups.items():
         counts = summarize(vs)
         errs = [v.max_abs_err for v in vs if v.max_abs_err is not None]
-        tols = [v.tolerance for v in vs if v.tolerance is not None]
+        judged = [v for v in vs if v.max_abs_err is not None and v.tolerance]
+        # the tolerance that mattered: of the cell closest to (or furthest beyond) its tolerance
+        worst = max(judged, key=lambda v: v.max_abs_err / v.tolerance, default=None)
+        tols = [worst.tolerance] if worst is not None else []
         bad = [v for v in vs if v.verdict in (FAIL, ERROR)]
         note = bad[0].reason if bad else (vs[0].reason if vs and vs[0].verdict in (SKIP, BUILT) else "")
         if bad:
@@ -50,7 +53,7 @@ def _fmt(x) -> str:
 def print_table(verdicts: list[Verdict], console: Console | None = None, title: str = "verification matrix"):
     console = console or Console()
     table = Table(title=title, show_lines=False)
-    for col in ("variant", "device", "dtype", "verdict", "pass/fail/err/skip", "max |err|", "min tol",
+    for col in ("variant", "device", "dtype", "verdict", "pass/fail/err/skip", "max |err|", "tol (worst cell)",
                 "boundary", "against", "note"):
         table.add_column(col, overflow="fold")
     for r in group_rows(verdicts):
