@@ -24,7 +24,7 @@ from .compare import Comparison, compare_arrays, compare_growth
 from .devices import BUILD, RUN, Probe, get_device
 from .family import get_family
 from .observed import compact_observed
-from .registry import Variant, get
+from .registry import Variant, get, load_all
 from .verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
 
 REFERENCE_DEVICE = "numpy"
@@ -368,6 +368,7 @@ def _judge_against_reference(cells: dict, cid: str) -> list[Verdict]:
 def execute(config: RunConfig, progress=None) -> RunResult:
     """Run every planned job (in parallel processes) and judge the results."""
     t0 = time.perf_counter()
+    load_all(config.plugins)      # idempotent: built-ins, entry points, plugin files
     probes = {}
     for d in set(config.devices) | ({REFERENCE_DEVICE}):
         probes[d] = get_device(d).probe()
