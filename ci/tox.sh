@@ -38,9 +38,10 @@ find_python() {   # $1 = major.minor, $2 = full version pyenv may know
                 /usr/local/bin/python$v /usr/bin/python$v /opt/python/$v*/bin/python$v; do
         [ -n "$cand" ] || continue
         path=$(command -v "$cand" 2>/dev/null || true)
-        if [ -n "$path" ] && "$path" -c "import sys, venv; assert sys.version_info[:2] == tuple(map(int, '$v'.split('.')))" \
-                >/dev/null 2>&1; then
-            echo "$path"; return 0
+        # sys.executable: the real interpreter behind a pyenv shim (a shims folder on PATH would bring all versions)
+        if [ -n "$path" ] && real=$("$path" -c "import sys, venv; assert sys.version_info[:2] == tuple(map(int, '$v'.split('.'))); print(sys.executable)" \
+                2>/dev/null) && [ -n "$real" ]; then
+            echo "$real"; return 0
         fi
     done
     return 1

@@ -399,11 +399,11 @@ def _private_names(variants) -> set[str]:
 def record(corpus: Corpus, variants, devices, dtypes, *, plugins=(), jobs=None, timeout=900.0, cache_dir=None,
            progress=None):
     """Run the matrix on the corpus; returns (Baseline, RunResult). Nothing is written here."""
+    from . import registry
     from .environment import environment
     from .matrix import execute
 
     families = {"growth": bool(corpus.growth), "metaplastic": bool(corpus.metaplastic), "custom": True}
-    from . import registry
     for n in variants:
         fam = registry.get(n).family
         if not families.get(fam, True):
@@ -625,14 +625,26 @@ def group_changes(changes: list[CellChange]) -> list[dict]:
         counts = summarize_changes(cs)
         status = next(s for s in _WORST_FIRST if counts[s])
         errs = [c.max_abs_err for c in cs if c.max_abs_err is not None]
-        tols = [c.tolerance for c in cs if c.tolerance is not None]
+        ratios = [_ratio(c) for c in cs if c.max_abs_err is not None and c.tolerance is not None]
         worst = [c for c in cs if c.status == status]
-        note = "" if status in (IDENTICAL,) else f"{worst[0].case_id}: {worst[0].detail}"
+        if status == IDENTICAL:
+            note = ""
+        elif status in (NO_RESULT, NOW_RUNS) and len({c.detail for c in worst}) == 1:
+            note = worst[0].detail
+        else:
+            note = f"{worst[0].case_id}: {worst[0].detail}" + (f" (+{len(worst) - 1} more)" if len(worst) > 1 else "")
         rows.append(dict(variant=variant, device=device, dtype=dtype, status=status,
                          cells=", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s]),
-                         max_abs_err=max(errs) if errs else None, tolerance=min(tols) if tols else None,
+                         max_abs_err=max(errs) if errs else None, ratio=max(ratios) if ratios else None,
                          private_api=",".join(cs[0].private_api), note=note))
     return rows
+
+
+def _ratio(c: CellChange) -> float:
+    """|now - baseline| in units of the cell's tolerance (<= 1: within tolerance)."""
+    if c.max_abs_err == 0:
+        return 0.0
+    return c.max_abs_err / c.tolerance if c.tolerance else float("inf")
 
 
 def _fmt(x) -> str:
@@ -663,11 +675,12 @@ def print_comparison(doc: dict, rows: list[dict], console=None) -> None:
             t.add_row(k, str(a), f"[bold]{b}[/]" if a != b else str(b))
     console.print(t)
     table = Table(title=f"baseline {os.path.basename(doc['baseline']['file'] or '')} vs now", show_lines=False)
-    for col in ("variant", "device", "dtype", "status", "cells", "max |now-base|", "min tol", "private API", "note"):
+    for col in ("variant", "device", "dtype", "status", "cells", "max |now-base|", "max |now-base|/tol", "private API",
+                "note"):
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(r["variant"], r["device"], r["dtype"], f"[{STYLE[r['status']]}]{r['status']}[/]", r["cells"],
-                      _fmt(r["max_abs_err"]), _fmt(r["tolerance"]), _private_cell(r, doc["private_api"]),
+                      _fmt(r["max_abs_err"]), _fmt(r["ratio"]), _private_cell(r, doc["private_api"]),
                       r["note"][:160])
     console.print(table)
     for attr, res in sorted(doc["private_api"].items()):
@@ -680,13 +693,12 @@ def print_comparison(doc: dict, rows: list[dict], console=None) -> None:
 def markdown_table(doc: dict, rows: list[dict]) -> str:
     env_old, env_new = doc["baseline"]["environment"], doc["environment"]
     lines = [f"baseline: {_env_line(env_old)} → now: {_env_line(env_new)}", "",
-             "| variant | device | dtype | status | cells | max \\|now−base\\| | min tol | private API | note |",
+             "| variant | device | dtype | status | cells | max \\|now−base\\| | max \\|now−base\\|/tol | private API | note |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         note = r["note"].replace("|", "\\|")[:160]
         lines.append(f"| {r['variant']} | {r['device']} | {r['dtype']} | {r['status']} | {r['cells']} | "
-                     f"{_fmt(r['max_abs_err'])} | {_fmt(r['tolerance'])} | {_private_cell(r, doc['private_api'])} | {note} |")
-    s = doc["summary"]
+                     f"{_fmt(r['max_abs_err'])} | {_fmt(r['ratio'])} | {_private_cell(r, doc['private_api'])} | {note} |")
     lines += ["", summary_line(doc), ""]
     return "\n".join(lines)
 

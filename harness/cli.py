@@ -11,7 +11,7 @@ from .case import DTYPES
 from .devices import CPU_DEVICES, all_devices, get_device
 from .errors import UsageError
 from .family import get_family
-from . import bench, doctor, html_report, junit, merge
+from . import baseline, bench, corpus, doctor, html_report, junit, merge
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 DEFAULT_SCHEDULE = (1e-4, 1.0, 3.0)
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--report", metavar="DIR", help="also write an HTML + Markdown report (index.html, summary.md) into DIR")
     run.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one testcase per cell")
 
-    for module in (html_report, junit, merge, doctor, bench):
+    for module in (html_report, junit, merge, doctor, bench, corpus, baseline):
         module.add_parser(sub)
     return p
 
@@ -294,7 +294,8 @@ def write_repro(verdicts, cache_dir) -> str:
 
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "report": html_report.run, "junit": junit.run,
-            "merge": merge.run, "doctor": doctor.run, "bench": bench.run}
+            "merge": merge.run, "doctor": doctor.run, "bench": bench.run, "corpus": corpus.run,
+            "record": baseline.run, "compare": baseline.run}
 
 
 def _interrupt(signum, frame):

@@ -106,6 +106,14 @@ def test_corpus_round_trip_is_lossless(tmp_path):
     assert again == hand
 
 
+def test_shipped_default_corpus_is_valid_and_small():
+    from pathlib import Path
+    c = load_corpus(Path(__file__).parent / "data" / "corpus-default.json")
+    assert c.growth[0].name == "default" and c.metaplastic[0].name == "default"
+    assert len({x.schedule_key for x in c.growth}) == 1 and len({x.batch_key for x in c.metaplastic}) == 1
+    assert sum(x.n_synapses for x in c.growth) < 1000 and len(c.growth) + len(c.metaplastic) <= 50
+
+
 def test_generated_growth_cases_share_one_schedule():
     c = make_corpus(2, 4)
     assert {x.schedule_key for x in c.growth} == {(1e-4, 1.0, 3.0, "float64")}
@@ -228,9 +236,10 @@ def test_new_failures_and_errors(baseline_file, corpus):
     assert "new Brian broke this" in erroring[0].detail and "private Brian API _clock" in erroring[0].detail
 
 
-def test_removed_variant_and_skipped_device_are_no_longer_available(baseline_file, corpus, monkeypatch):
+def test_removed_variant_and_skipped_device_are_no_longer_available(baseline_file, corpus):
     b = bl.load_baseline(baseline_file)
-    removed = registry._REGISTRY.pop("summed_aligned")
+    saved = dict(registry._REGISTRY)
+    del registry._REGISTRY["summed_aligned"]
     try:
         now = fake_run(corpus, variants=["summed_seed", "metaplastic_stdp"], devices=("numpy",))
         # cython: pretend the variant now declares it unsupported -> the rerun skips it
@@ -241,8 +250,9 @@ def test_removed_variant_and_skipped_device_are_no_longer_available(baseline_fil
             if c["variant"] != "summed_aligned" and key not in seen:
                 now.verdicts.append(Verdict(*key, SKIP, reason=f"device {c['device']} unavailable: test"))
         changes = bl.compare_cells(b, now, unknown_variants=["summed_aligned"])
-    finally:
-        registry._REGISTRY["summed_aligned"] = removed
+    finally:                                    # same variants, same order
+        registry._REGISTRY.clear()
+        registry._REGISTRY.update(saved)
     gone = [c for c in changes if c.variant == "summed_aligned"]
     assert gone and {c.status for c in gone} == {bl.GONE}
     assert "no longer registered" in gone[0].detail
@@ -378,3 +388,33 @@ def test_baseline_is_written_atomically(baseline_file, corpus, reference, monkey
         bl.write_baseline(b, baseline_file)
     assert baseline_file.read_bytes() == before
     assert [p.name for p in baseline_file.parent.iterdir()] == [baseline_file.name]
+
+
+@pytest.mark.parametrize("change, words", [
+    (dict(variants="nope"), "unknown variant 'nope'"),
+    (dict(devices="tpu"), "unknown device 'tpu'"),
+    (dict(dtype="float16"), "--dtype: 'float16' is not one of float64, float32"),
+    (dict(corpus="/no/such/corpus.json"), "does not exist"),
+    (dict(jobs=0), "--jobs must be >= 1"),
+])
+def test_record_usage_errors_before_anything_runs(tmp_path, change, words, no_brian):
+    corpus_file = tmp_path / "c.json"
+    write_corpus(small_corpus(), corpus_file)
+    args = dict(command="record", corpus=str(corpus_file), out=str(tmp_path / "b.npz"), variants="all",
+                devices="numpy", dtype="float64", plugin=[], jobs=None, timeout=60.0, cache_dir=None, quiet=True)
+    with pytest.raises(UsageError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        bl.run(argparse.Namespace(**{**args, **change}))
+    assert not (tmp_path / "b.npz").exists()
+
+
+def test_record_writes_a_baseline_that_compares_identical(tmp_path, no_brian, capsys):
+    corpus_file, out = tmp_path / "c.json", tmp_path / "b.npz"
+    write_corpus(small_corpus(), corpus_file)
+    args = argparse.Namespace(command="record", corpus=str(corpus_file), out=str(out), variants=",".join(VARIANTS),
+                              devices="numpy,cython", dtype="float64", plugin=[], jobs=None, timeout=60.0,
+                              cache_dir=None, quiet=True)
+    assert bl.run(args) == 0
+    assert "OK: baseline:" in capsys.readouterr().out
+    b = bl.load_baseline(out)
+    assert b.manifest["config"]["dtypes"] == ["float64"] and b.manifest["environment"]["python"]
+    assert bl.run(_args(baseline=str(out))) == 0
