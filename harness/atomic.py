@@ -1,8 +1,30 @@
-"""Atomic file writes: a temp file in the same folder, fsync, rename. Readers never see half a file."""
+"""Atomic file writes: a temp file in the same folder, fsync, rename. Readers never see half a file.
+
+The temp file (mkstemp: mode 0600) gets the mode an ordinary `open(path, "w")` would give before it is
+renamed: 0666 minus the process umask (0644 under umask 022), so artifacts are readable as users expect.
+"""
 from __future__ import annotations
 
 import os
 import tempfile
+import threading
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS tells (Linux: /proc/self/status)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:            # elsewhere: set and restore (brief; serialized within this process)
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: str, data: bytes) -> None:
@@ -13,6 +35,8 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
+            if hasattr(os, "fchmod"):
+                os.fchmod(f.fileno(), 0o666 & ~current_umask())
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:

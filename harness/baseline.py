@@ -662,6 +662,7 @@ def _private_cell(row: dict, probe: dict) -> str:
 
 def print_comparison(doc: dict, rows: list[dict], console=None) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = console or Console(width=None if sys.stdout.isatty() else 200)
@@ -672,22 +673,23 @@ def print_comparison(doc: dict, rows: list[dict], console=None) -> None:
     for k in ("brian2", "numpy", "python", "cython", "brian2cuda", "hypothesis", "gcc", "nvcc"):
         a, b = env_old.get(k), env_new.get(k)
         if a or b:
-            t.add_row(k, str(a), f"[bold]{b}[/]" if a != b else str(b))
+            t.add_row(k, escape(str(a)), f"[bold]{escape(str(b))}[/]" if a != b else escape(str(b)))
     console.print(t)
     table = Table(title=f"baseline {os.path.basename(doc['baseline']['file'] or '')} vs now", show_lines=False)
     for col in ("variant", "device", "dtype", "status", "cells", "max |now-base|", "max |now-base|/tol", "private API",
                 "note"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(r["variant"], r["device"], r["dtype"], f"[{STYLE[r['status']]}]{r['status']}[/]", r["cells"],
-                      _fmt(r["max_abs_err"]), _fmt(r["ratio"]), _private_cell(r, doc["private_api"]),
-                      r["note"][:160])
+        table.add_row(escape(r["variant"]), escape(r["device"]), escape(r["dtype"]),
+                      f"[{STYLE[r['status']]}]{r['status']}[/]", escape(str(r["cells"])),
+                      _fmt(r["max_abs_err"]), _fmt(r["ratio"]), escape(_private_cell(r, doc["private_api"])),
+                      escape(r["note"][:160]))
     console.print(table)
     for attr, res in sorted(doc["private_api"].items()):
         before = (doc["baseline"]["private_api"].get(attr) or {}).get("honoured")
         word = {True: "honoured", False: "NOT honoured", None: "not probed"}
-        console.print(f"private Brian API {attr}: {word[before]} in the baseline -> {word[res.get('honoured')]} now"
-                      + (f" ({res['detail']})" if res.get("detail") else ""))
+        console.print(escape(f"private Brian API {attr}: {word[before]} in the baseline -> "
+                             f"{word[res.get('honoured')]} now" + (f" ({res['detail']})" if res.get("detail") else "")))
 
 
 def markdown_table(doc: dict, rows: list[dict]) -> str:
@@ -800,6 +802,7 @@ def _progress(args):
 
 def run_record(args) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
     from .report import print_table
 
@@ -822,8 +825,8 @@ def run_record(args) -> int:
             f"{s[ERROR]} error, {s[SKIP]} skip) on {corpus.summary()}, {_env_line(baseline.environment)}, "
             f"in {baseline.manifest['seconds']:.1f} s -> {args.out}")
     for attr, res in baseline.manifest["private_api"].items():
-        console.print(f"private Brian API {attr}: {'honoured' if res.get('honoured') else 'NOT honoured'}"
-                      + (f" ({res['detail']})" if res.get("detail") else ""))
+        console.print(escape(f"private Brian API {attr}: {'honoured' if res.get('honoured') else 'NOT honoured'}"
+                             + (f" ({res['detail']})" if res.get("detail") else "")))
     if s[FAIL] or s[ERROR] or not stored:
         console.print(f"[bold red]recorded with problems[/]: {line}; failing/erroring cells can only be "
                       f"compared by verdict")

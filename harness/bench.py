@@ -3,11 +3,19 @@
 Naive = one fresh standalone build per case (what a per-example property test would pay), timed on a
 sample of cases; batched = all N cases in one network, cold (empty cache) and warm (same cache again).
 Ratios come from the same run on the same machine, so machine load affects both sides alike.
+
+"OpenMP under load": the same batch on cpp_standalone_omp (warm build) without and with busy processes
+(one more runnable thread than cores), with OMP_WAIT_POLICY=passive (the harness's default) and, with
+--openmp-active, with active (spinning) waiting; the binary's own run time (Brian's timer) is compared.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,6 +25,7 @@ from .case import Case
 from .errors import UsageError
 from .generate import generate_cases
 from .matrix import RunConfig, execute
+from .slots import WAIT_POLICY_VAR, cores
 from .verdict import PASS
 
 SCHEDULE = (1e-4, 1.0, 3.0)
@@ -58,7 +67,103 @@ def _timed(cases, variant, device, cache_dir, use_cache, progress_label, log):
     return seconds, compiles
 
 
-def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print) -> dict:
+@contextlib.contextmanager
+def busy_load(n: int):
+    """`n` plain Python busy loops in subprocesses for the duration of the block (killed by pid afterwards)."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(n)]
+    try:
+        time.sleep(0.2)             # let them start spinning
+        yield [p.pid for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
+@contextlib.contextmanager
+def env_var(name: str, value: str | None):
+    """Set (or, with None, unset) an environment variable for the block; worker processes inherit it."""
+    old = os.environ.get(name)
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+def busy_needed(threads: int) -> int:
+    """Busy processes that make the runnable threads exceed the cores by one."""
+    return max(1, cores() - threads + 1)
+
+
+def timed_job(cases, variant, device, cache_dir, label, log) -> dict:
+    """One run of one job (build cache on): worker seconds, binary seconds, the job's workarounds."""
+    cfg = RunConfig(variants=[variant], devices=[device], dtypes=["float64"], cases=cases, jobs=1,
+                    cache_dir=Path(cache_dir), use_cache=True, isolate_failures=0)
+    result = execute(cfg)
+    bad = [v for v in result.verdicts if v.verdict != PASS]
+    if bad:
+        raise RuntimeError(f"{label}: {len(bad)} cell(s) did not pass: {bad[0].verdict} {bad[0].reason}")
+    job = result.jobs[0]
+    out = {"worker_seconds": job.seconds, "binary_seconds": job.timing.get("exec_s"),
+           "workarounds": list(job.workarounds), "compiled": bool(job.cache.get("compiled"))}
+    b = out["binary_seconds"]
+    log(f"  {label}: worker {job.seconds:.1f} s, binary {b:.2f} s" if b is not None else
+        f"  {label}: worker {job.seconds:.1f} s")
+    return out
+
+
+def openmp_under_load(cases, variant, cache_dir, device="cpp_standalone_omp", active=False, busy=None,
+                      log=print) -> dict:
+    """Binary run time of one warm OpenMP job alone and next to busy processes, in one invocation."""
+    from .devices import get_device
+    threads = int(getattr(get_device(device), "threads", 0) or 0)
+    busy = busy_needed(threads) if busy is None else busy
+    log(f"OpenMP under load: {device} ({threads} threads), {len(cases)} cases, {busy} busy process(es) "
+        f"on {cores()} cores")
+    with env_var(WAIT_POLICY_VAR, "passive"):
+        timed_job(cases, variant, device, cache_dir, "build (warm-up)", log)
+        unloaded = timed_job(cases, variant, device, cache_dir, "passive, unloaded", log)
+        with busy_load(busy):
+            loaded = timed_job(cases, variant, device, cache_dir, "passive, loaded", log)
+    out = {"device": device, "threads": threads, "cores": cores(), "busy_processes": busy, "cases": len(cases),
+           "passive_unloaded": unloaded, "passive_loaded": loaded, "ratio": _ratio(loaded, unloaded)}
+    if active:
+        with env_var(WAIT_POLICY_VAR, "active"):
+            a_unloaded = timed_job(cases, variant, device, cache_dir, "active, unloaded", log)
+            with busy_load(busy):
+                a_loaded = timed_job(cases, variant, device, cache_dir, "active, loaded", log)
+        out.update(active_unloaded=a_unloaded, active_loaded=a_loaded, active_ratio=_ratio(a_loaded, a_unloaded))
+    return out
+
+
+def _ratio(loaded: dict, unloaded: dict) -> float | None:
+    """loaded / unloaded, on the binary's run time (worker seconds where Brian gave no timer)."""
+    key = "binary_seconds" if loaded.get("binary_seconds") and unloaded.get("binary_seconds") else "worker_seconds"
+    return loaded[key] / unloaded[key] if unloaded.get(key) else None
+
+
+def openmp_line(o: dict) -> str:
+    def secs(r):
+        return f"{r['binary_seconds']:.2f} s" if r.get("binary_seconds") is not None else f"{r['worker_seconds']:.1f} s (worker)"
+    line = (f"OpenMP under load ({o['device']}, {o['threads']} threads, {o['cases']} cases, {o['busy_processes']} busy "
+            f"process(es) on {o['cores']} cores): passive {secs(o['passive_unloaded'])} unloaded -> "
+            f"{secs(o['passive_loaded'])} loaded = {o['ratio']:.1f}x")
+    if "active_ratio" in o:
+        line += (f"; active {secs(o['active_unloaded'])} -> {secs(o['active_loaded'])} = {o['active_ratio']:.1f}x; "
+                 f"loaded, active / passive = {_ratio(o['active_loaded'], o['passive_loaded']):.1f}x")
+    return line
+
+
+def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print, openmp=True,
+              openmp_active=False) -> dict:
     with tempfile.TemporaryDirectory(prefix="b2h-bench-") as tmp:
         log(f"naive: one fresh {device} build per case, {naive_sample} sampled case(s)")
         sample = generate_cases(naive_sample, seed, schedule=SCHEDULE)
@@ -84,6 +189,14 @@ def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print) -> 
                           f"{size * size} synapses/case", log)
             by_size.append({"synapses_per_case": size * size, "cases": 100, "seconds": s, "compiles": c,
                             "cases_per_min": 6000 / s})
+        omp = None
+        if openmp:
+            from .devices import get_device
+            probe = get_device("cpp_standalone_omp").probe()
+            if probe.mode == "run":
+                omp = openmp_under_load(cases, variant, f"{tmp}/openmp", active=openmp_active, log=log)
+            else:
+                log(f"OpenMP under load: skipped, cpp_standalone_omp cannot run here: {probe.reason}")
     naive_cpm = 60 / naive_s
     batched_cpm = 60 * n_max / cold_s
     return {
@@ -96,6 +209,7 @@ def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print) -> 
         "cold_compiles": cold_compiles, "warm_compiles": warm_compiles,
         "cases_per_compile": n_max / max(cold_compiles, 1),
         "by_case_count": by_count, "by_network_size": by_size,
+        "openmp_under_load": omp,
     }
 
 
@@ -123,6 +237,9 @@ def print_summary(r: dict) -> None:
     c.print(t)
     c.print(f"ratio batched/naive: {r['ratio']:.0f}x cold, {r['warm_ratio']:.0f}x warm; "
             f"warm rerun compiles: {r['warm_compiles']}")
+    if r.get("openmp_under_load"):
+        from rich.markup import escape
+        c.print(escape(openmp_line(r["openmp_under_load"])), soft_wrap=True)
 
 
 def add_parser(subparsers):
@@ -134,6 +251,9 @@ def add_parser(subparsers):
     p.add_argument("--device", default="cpp_standalone")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", dest="json_out", metavar="FILE", help="write the figures as JSON")
+    p.add_argument("--no-openmp", action="store_true", help="skip the 'OpenMP under load' measurement")
+    p.add_argument("--openmp-active", action="store_true",
+                   help="also measure OMP_WAIT_POLICY=active under load (slow: the spinning the default avoids)")
 
 
 def run(args) -> int:
@@ -148,7 +268,8 @@ def run(args) -> int:
     probe = get_device(args.device).probe()
     if probe.mode != "run":
         raise UsageError(f"--device {args.device} cannot run here: {probe.reason}")
-    result = benchmark(counts, sizes, args.naive_sample, args.variant, args.device, args.seed)
+    result = benchmark(counts, sizes, args.naive_sample, args.variant, args.device, args.seed,
+                       openmp=not args.no_openmp, openmp_active=args.openmp_active)
     print_summary(result)
     if args.json_out:
         atomic_write_text(args.json_out, json.dumps(result, indent=1))

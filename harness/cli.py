@@ -11,7 +11,7 @@ from .case import DTYPES
 from .devices import CPU_DEVICES, all_devices, get_device
 from .errors import UsageError
 from .family import get_family
-from . import baseline, bench, corpus, doctor, html_report, junit, merge
+from . import baseline, bench, corpus, doctor, html_report, junit, merge, slots
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 DEFAULT_SCHEDULE = (1e-4, 1.0, 3.0)
@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="'default' (dt 0.1 ms, period 1 s, 3 s: one batch), 'mixed' (several short schedules) "
                           "or DT,PERIOD,DURATION in seconds")
     run.add_argument("--against", choices=["aligned", "lagged"], help="check against this oracle instead of each variant's claim")
+    run.add_argument("--require-lag-visible", action="store_true",
+                     help="fail a cell whose detection limit cannot see a one-step schedule lag (|g|*dt) on every neuron")
     run.add_argument("--require", default="", help="comma-separated devices that must run (missing = failure)")
     run.add_argument("--timeout", type=float, default=900.0, help="seconds per worker process (default 900)")
     run.add_argument("--jobs", type=int, default=None, help="parallel worker processes (default: cores, max 4)")
@@ -80,24 +82,28 @@ def cmd_list(args) -> int:
     for d in all_devices():
         pr = d.probe()
         devices.append(dict(name=d.name, mode=pr.mode, reason=pr.reason, description=d.description))
+    sched = slots.scheduling()
     if args.json:
-        print(json.dumps({"variants": variants, "devices": devices}, indent=1))
+        print(json.dumps({"variants": variants, "devices": devices, "scheduling": sched}, indent=1))
         return EXIT_OK
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
     console = Console(width=None if sys.stdout.isatty() else 200)
     t = Table(title="variants")
     for col in ("name", "family", "semantics", "devices", "description"):
         t.add_column(col, overflow="fold")
-    for v in variants:
-        t.add_row(v["name"], v["family"], v["semantics"] or "(device vs device)", ",".join(v["devices"]), v["description"])
+    for v in variants:   # data, not markup: "[cuda]" or "w[i]" must print as written
+        t.add_row(*(escape(x) for x in (v["name"], v["family"], v["semantics"] or "(device vs device)",
+                                        ",".join(v["devices"]), v["description"] or "")))
     console.print(t)
     t = Table(title="devices")
     for col in ("name", "mode", "reason"):
         t.add_column(col, overflow="fold")
     for d in devices:
-        t.add_row(d["name"], d["mode"], d["reason"])
+        t.add_row(escape(d["name"]), escape(d["mode"]), escape(d["reason"]))
     console.print(t)
+    console.print(escape(slots.scheduling_line(sched)), soft_wrap=True)
     return EXIT_OK
 
 
@@ -174,7 +180,8 @@ def _resolve_run(args):
     cfg = RunConfig(variants=variants, devices=devices, dtypes=dtypes, cases=cases, require=require,
                     plugins=list(args.plugin), against=args.against, timeout=args.timeout,
                     cache_dir=Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
-                    keep_builds=args.keep_builds, use_cache=not args.no_cache, meta_cases=meta_cases)
+                    keep_builds=args.keep_builds, use_cache=not args.no_cache, meta_cases=meta_cases,
+                    require_lag_visible=args.require_lag_visible)
     if args.jobs is not None:
         if args.jobs < 1:
             raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
@@ -207,6 +214,7 @@ def load_case_file(path: str) -> tuple[list, list]:
 
 def cmd_run(args) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
     from .environment import environment
     from .matrix import execute
@@ -220,15 +228,18 @@ def cmd_run(args) -> int:
     cannot = {d: p for d, p in cannot.items() if p.mode != "run"}
     if cannot:   # fail before building anything: a required device that cannot run makes the run fail
         for d, p in cannot.items():
-            console.print(f"[bold red]FAILED[/]: {d} required but it cannot run here: {p.reason}")
+            console.print(f"[bold red]FAILED[/]: {escape(d)} required but it cannot run here: {escape(p.reason)}")
         return EXIT_FAIL
     result = execute(cfg, progress=None if args.quiet else Progress())
     print_table(result.verdicts, console)
+    job_records = [_job_record(j) for j in result.jobs]
+    slow = slots.slow_jobs(job_records)
+    slots.print_slow_jobs(slow, console)
     summary = summarize(result.verdicts)
     missing = result.missing_required(cfg.require)
     skipped = sorted({(v.variant, v.device, v.dtype, v.reason) for v in result.verdicts if v.verdict == SKIP})
     for variant, device, dtype, reason in skipped:
-        console.print(f"[yellow]skipped[/] {variant} x {device} x {dtype}: {reason}")
+        console.print(f"[yellow]skipped[/] {escape(f'{variant} x {device} x {dtype}: {reason}')}")
     status = "interrupted" if result.interrupted else "complete"
     problems = []
     if result.interrupted:
@@ -242,7 +253,7 @@ def cmd_run(args) -> int:
         problems.append("nothing ran: no cell produced a result")
     repro = write_repro(result.verdicts, cfg.cache_dir)
     if repro:
-        console.print(f"minimal failing cases (one JSON file each, re-run alone): {repro}")
+        console.print(f"minimal failing cases (one JSON file each, re-run alone): {escape(repro)}")
     cache = result.cache_summary()
     if args.json_out or args.report or args.junit:
         env = environment()
@@ -252,27 +263,36 @@ def cmd_run(args) -> int:
         doc = results_document(result.verdicts, environment=env, status=status, config={
             "variants": cfg.variants, "devices": cfg.devices, "dtypes": cfg.dtypes, "cases": len(cfg.cases),
             "seed": args.seed, "against": cfg.against, "require": sorted(cfg.require), "plugins": cfg.plugins,
+            "require_lag_visible": cfg.require_lag_visible,
         }, extra={"required_missing": missing, "seconds": result.seconds, "build_cache": cache,
-                  "jobs": [dict(label=j.label, seconds=j.seconds, timing=j.timing, error=j.error, cache=j.cache,
-                               workarounds=j.workarounds) for j in result.jobs]})
+                  "scheduling": slots.scheduling(cfg.jobs), "slow_jobs": slow, "jobs": job_records})
         if args.json_out:
             write_json(args.json_out, doc)
         if args.junit:
             junit.write_junit(doc, args.junit)
         if args.report:
             paths = html_report.write_report(doc, args.report)
-            console.print(f"report: {paths['html']}")
+            console.print(f"report: {escape(paths['html'])}")
     if cache["standalone_jobs"]:
         console.print(f"standalone builds: {cache['compiles']} compiled, {cache['hits']} reused from the build cache "
-                      f"({cfg.cache_dir / 'standalone'})")
+                      f"({escape(str(cfg.cache_dir / 'standalone'))})")
     line = (f"{summary['cells']} cells: {summary[PASS]} pass, {summary[FAIL]} fail, {summary[ERROR]} error, "
             f"{summary[SKIP]} skip" + (f", {summary[BUILT]} built (not run)" if summary[BUILT] else "")
             + f" in {result.seconds:.1f} s")
     if problems:
-        console.print(f"[bold red]FAILED[/]: {line}; " + "; ".join(problems))
+        console.print(f"[bold red]FAILED[/]: {line}; " + escape("; ".join(problems)))
         return EXIT_FAIL
     console.print(f"[bold green]OK[/]: {line}")
     return EXIT_OK
+
+
+def _job_record(job) -> dict:
+    """A job as the results JSON keeps it: what ran (variant, device, dtype, batch, case ids and sizes) and
+    how long (worker seconds; `timing`: setup_s, run_s and, for standalone devices, compile_s / exec_s)."""
+    sizes = [junit.case_sizes(c) for c in job.cases] if job.variant.family != "custom" else []
+    return dict(label=job.label, variant=job.variant.name, device=job.device, dtype=job.dtype, batch=job.batch,
+                cases=list(job.case_ids), case_sizes=sizes, seconds=job.seconds, timing=job.timing,
+                error=job.error, cache=job.cache, workarounds=job.workarounds)
 
 
 def write_repro(verdicts, cache_dir) -> str:

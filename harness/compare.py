@@ -5,9 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .bounds import NeuronBounds, growth_bounds, stepwise_bounds
 from .observables import GrowthObservables
-from .tolerance import (cuda_weight_tolerance, growth_total_tolerance, growth_weight_tolerance, stepwise_tolerance,
-                        weight_scale)
 
 
 @dataclass(frozen=True)
@@ -15,12 +14,16 @@ class Comparison:
     ok: bool
     max_abs_err: float
     max_rel_err: float
-    tolerance: float          # per weight
+    tolerance: float          # per weight, of the neuron closest to (or furthest beyond) its bound
     total_tolerance: float
     max_total_err: float
     clip_mismatches: int      # outside the tolerance band
     boundary: int             # inside the band: reported, neither agreement nor disagreement
     reason: str
+    judged: int = 0           # clip decisions judged (outside the band)
+    ratio: float = 0.0        # largest |err| / bound over all weights (headroom: < 1 passes)
+    detection_limit: dict | None = None   # {"min", "max"} of the per-neuron weight bounds
+    lag_visible: bool | None = None       # a one-step lag g*dt exceeds the bound on every neuron with synapses
 
 
 def _explain(diff: float, increment: float | None) -> str:
@@ -29,101 +32,131 @@ def _explain(diff: float, increment: float | None) -> str:
     return ""
 
 
-def growth_tolerance(ref: GrowthObservables, dtype: str, n_steps: int, arithmetic: str = "ieee") -> float:
-    """Per-weight tolerance for one case; `arithmetic` is the device's ("ieee" or "cuda_fast_math")."""
-    n_in = np.bincount(ref.j, minlength=ref.n_post)
-    n_max = int(n_in.max()) if n_in.size else 0
-    scale = weight_scale(ref.w_before, ref.w_after)
-    n_events = ref.w_after.shape[0]
-    if arithmetic == "cuda_fast_math":
-        return cuda_weight_tolerance(dtype, n_events, n_max, scale, n_steps)
-    return growth_weight_tolerance(dtype, n_events, n_max, scale, n_steps)
+def growth_tolerance(ref: GrowthObservables, dtype: str, n_steps: int, arithmetic: str = "ieee") -> NeuronBounds:
+    """Per-neuron bounds for one case; `arithmetic` is the device's (see bounds.ARITHMETIC)."""
+    return growth_bounds(ref, dtype, n_steps, arithmetic)
 
 
 def compare_growth(got: GrowthObservables, ref: GrowthObservables, *, dtype: str,
-                   excess: np.ndarray | None = None, increment: float | None = None,
-                   n_steps: int | None = None, tol_w: float | None = None) -> Comparison:
-    """Compare one case's observables with a reference of the same shape.
+                   bounds: NeuronBounds | None = None, excess: np.ndarray | None = None,
+                   determinate: np.ndarray | None = None, increment: float | None = None,
+                   n_steps: int | None = None) -> Comparison:
+    """Compare one case's observables with a reference of the same shape, neuron by neuron.
 
-    With `excess` (the oracle's S_i - B_i per event) clip decisions whose |excess| lies inside the total
-    tolerance count as `boundary`. With `n_steps`, the per-step bound is used (reference of unknown
-    structure or other precision); otherwise the growth-family bound.
+    `bounds`: per-neuron bounds (default: derived from `ref`; with `n_steps` the per-step bound of a reference
+    of unknown structure). With `excess` (the oracle's S_i - B_i per event), clip decisions whose |excess| lies
+    inside the neuron's total bound count as `boundary`, unless `determinate` marks them as decisions every
+    IEEE implementation takes identically: those are always judged.
     """
     if got.w_after.shape != ref.w_after.shape:
         return Comparison(False, float("inf"), float("inf"), 0.0, 0.0, float("inf"), 0, 0,
-                          f"shape differs: {got.w_after.shape} vs reference {ref.w_after.shape}")
-    n_events = ref.w_after.shape[0]
+                          f"shape differs: {got.w_after.shape} vs reference {ref.w_after.shape}", ratio=float("inf"))
     n_in = np.bincount(ref.j, minlength=ref.n_post)
-    n_max = int(n_in.max()) if n_in.size else 0
-    scale = weight_scale(ref.w_before, ref.w_after)
-    if tol_w is None:
-        tol_w = growth_weight_tolerance(dtype, n_events, n_max, scale) if n_steps is None \
-            else stepwise_tolerance(dtype, n_steps, scale)
-    tol_s = growth_total_tolerance(tol_w, n_max)
-
+    if bounds is None:
+        if n_steps is None:
+            bounds = growth_bounds(ref, dtype, 0, "ieee")
+        else:
+            tol = np.asarray(stepwise_bounds(np.concatenate([ref.w_before, ref.w_after]).T, dtype, n_steps)).ravel()
+            per_post = np.zeros(ref.n_post)
+            if tol.size == ref.j.size:
+                np.maximum.at(per_post, ref.j, tol)
+            bounds = NeuronBounds(per_post, per_post * (n_in + 1), n_in > 0)
+    tol_syn = bounds.weight[ref.j]                        # per synapse: its neuron's bound
     d_before = got.w_before.astype(np.float64) - ref.w_before.astype(np.float64)
     d_after = got.w_after.astype(np.float64) - ref.w_after.astype(np.float64)
     nonfinite = not (np.all(np.isfinite(got.w_before)) and np.all(np.isfinite(got.w_after)))
-    max_abs = float(max(np.max(np.abs(d_before), initial=0.0), np.max(np.abs(d_after), initial=0.0)))
-    if nonfinite:
-        max_abs = float("inf")
+    abs_err = np.maximum(np.abs(d_before), np.abs(d_after)) if d_after.size else np.zeros((0, ref.j.size))
+    abs_err = np.where(np.isfinite(abs_err), abs_err, np.inf)
+    max_abs = float(np.max(abs_err, initial=0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(abs_err == 0, 0.0, abs_err / np.maximum(tol_syn[None, :], 1e-300))
+    ratio = float(np.max(ratios, initial=0.0))
+    worst_syn = int(np.unravel_index(int(np.argmax(ratios)), ratios.shape)[1]) if ratios.size else None
+    worst_post = int(ref.j[worst_syn]) if worst_syn is not None else None
+    scale = float(np.max(np.abs(ref.w_after), initial=0.0)) if ref.w_after.size else 0.0
     max_rel = max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("inf"))
-    total_err = float(np.max(np.abs(got.totals() - ref.totals()), initial=0.0))
+    d_total = np.abs(got.totals() - ref.totals())
+    d_total = np.where(np.isfinite(d_total), d_total, np.inf)
+    total_err = float(np.max(d_total, initial=0.0))
     if nonfinite:
-        total_err = float("inf")
+        max_abs = total_err = ratio = float("inf")
 
     clip_got, clip_ref = got.clipped(), ref.clipped()
     differs = clip_got != clip_ref
     if excess is not None:
-        band = np.abs(excess) <= tol_s
+        band = np.abs(excess) <= bounds.total[None, :]
+        if determinate is not None:
+            band &= ~determinate
     else:
         band = np.zeros_like(differs)
     has_syn = (n_in > 0)[None, :]
     boundary = int(np.sum(band & has_syn))
+    judged = int(np.sum(~band & has_syn))
     mismatches = differs & ~band & has_syn
 
     reasons = []
-    if max_abs > tol_w or nonfinite:
-        bad_after = ~np.isfinite(d_after) | (np.abs(d_after) > tol_w)
-        which, d, bad = ("after", d_after, bad_after) if bad_after.any() else \
-            ("before", d_before, ~np.isfinite(d_before) | (np.abs(d_before) > tol_w))
-        e, s = map(int, np.argwhere(bad)[0])
+    bad = abs_err > tol_syn[None, :]
+    if bad.any() or nonfinite:
+        bad_after = ~np.isfinite(d_after) | (np.abs(d_after) > tol_syn[None, :])
+        which, d = ("after", d_after) if bad_after.any() else ("before", d_before)
+        bad_w = bad_after if bad_after.any() else (~np.isfinite(d_before) | (np.abs(d_before) > tol_syn[None, :]))
+        e, s = map(int, np.argwhere(bad_w)[0])
         src = got.w_after if which == "after" else got.w_before
         want = ref.w_after if which == "after" else ref.w_before
         reasons.append(
             f"event {e}, synapse {s} (post {int(ref.j[s])}), weight {which} the event: "
-            f"{float(src[e, s])!r} vs {float(want[e, s])!r}, diff {float(d[e, s]):.3g} > tol {tol_w:.3g}"
+            f"{float(src[e, s])!r} vs {float(want[e, s])!r}, diff {float(d[e, s]):.3g} > tol {float(tol_syn[s]):.3g}"
             + _explain(float(d[e, s]), increment))
-    if total_err > tol_s:
-        reasons.append(f"totals off by up to {total_err:.3g} > tol {tol_s:.3g}")
+        worst_post = int(ref.j[s])
+    bad_total = d_total > bounds.total[None, :]
+    if bad_total.any():
+        e, p = map(int, np.argwhere(bad_total)[0])
+        reasons.append(f"total of post {p} at event {e} off by {float(d_total[e, p]):.3g} > tol {float(bounds.total[p]):.3g}")
     if mismatches.any():
         e, p = map(int, np.argwhere(mismatches)[0])
         reasons.append(f"{int(mismatches.sum())} clip decision(s) differ, first at event {e}, post {p} "
                        f"(clipped={bool(clip_got[e, p])}, reference={bool(clip_ref[e, p])})")
     ok = not reasons
+    tol_w = float(bounds.weight[worst_post]) if worst_post is not None else 0.0
+    tol_s = float(bounds.total[worst_post]) if worst_post is not None else 0.0
     return Comparison(ok, max_abs, max_rel, tol_w, tol_s, total_err, int(mismatches.sum()), boundary,
-                      "; ".join(reasons) if reasons else "within tolerance")
+                      "; ".join(reasons) if reasons else "within tolerance", judged=judged, ratio=ratio,
+                      detection_limit=bounds.detection_limit(),
+                      lag_visible=bounds.lag_visible(increment) if increment is not None else None)
 
 
 def compare_arrays(got: dict, ref: dict, *, dtype: str, n_steps: int) -> Comparison:
-    """Device-against-device check for models without an oracle: every named array, per-step bound."""
+    """Device-against-device check for models without an oracle: every named array, per-step bound per
+    observable and recorded index (a large value in one row never widens another row's bound)."""
     missing = sorted(set(ref) ^ set(got))
     if missing:
         return Comparison(False, float("inf"), float("inf"), 0.0, 0.0, 0.0, 0, 0,
-                          f"observables differ in names: {missing}")
-    scale = weight_scale(*ref.values())
-    tol = stepwise_tolerance(dtype, n_steps, scale)
-    max_abs, reasons = 0.0, []
+                          f"observables differ in names: {missing}", ratio=float("inf"))
+    max_abs, ratio, worst_tol, reasons, limits = 0.0, 0.0, 0.0, [], []
     for name in sorted(ref):
         a, b = np.asarray(got[name], dtype=np.float64), np.asarray(ref[name], dtype=np.float64)
         if a.shape != b.shape:
             reasons.append(f"{name}: shape {a.shape} vs reference {b.shape}")
-            max_abs = float("inf")
+            max_abs = ratio = float("inf")
             continue
-        err = float(np.max(np.abs(a - b), initial=0.0)) if np.all(np.isfinite(a)) else float("inf")
-        max_abs = max(max_abs, err)
-        if err > tol:
-            reasons.append(f"{name}: off by up to {err:.3g} > tol {tol:.3g}")
+        tol = stepwise_bounds(b, dtype, n_steps)
+        limits.append(np.ravel(tol))
+        d = np.abs(a - b)
+        d = np.where(np.isfinite(a) & np.isfinite(b), d, np.inf) if d.size else d
+        err = float(np.max(d, initial=0.0))
+        r = np.where(d == 0, 0.0, d / np.maximum(np.broadcast_to(tol, d.shape), 1e-300)) if d.size else d
+        if err > max_abs:
+            max_abs = err
+        if d.size and float(np.max(r)) >= ratio:
+            ratio = float(np.max(r))
+            worst_tol = float(np.broadcast_to(tol, d.shape).ravel()[int(np.argmax(r))])
+        if d.size and np.any(d > np.broadcast_to(tol, d.shape)):
+            k = np.unravel_index(int(np.argmax(r)), d.shape)
+            reasons.append(f"{name}{list(map(int, k))}: off by {float(d[k]):.3g} > tol "
+                           f"{float(np.broadcast_to(tol, d.shape)[k]):.3g} (largest error {err:.3g})")
+    scale = max((float(np.max(np.abs(np.asarray(v, dtype=np.float64)), initial=0.0)) for v in ref.values()), default=0.0)
     max_rel = max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("inf"))
-    return Comparison(not reasons, max_abs, max_rel, tol, tol, max_abs, 0, 0,
-                      "; ".join(reasons) if reasons else "within tolerance")
+    lim = np.concatenate(limits) if limits else np.zeros(0)
+    detection = {"min": float(lim.min()), "max": float(lim.max())} if lim.size else None
+    return Comparison(not reasons, max_abs, max_rel, worst_tol, worst_tol, max_abs, 0, 0,
+                      "; ".join(reasons) if reasons else "within tolerance", ratio=ratio, detection_limit=detection)

@@ -13,6 +13,7 @@ import sysconfig
 import tempfile
 from dataclasses import dataclass
 
+from . import slots
 from .errors import UsageError
 
 RUN, BUILD, UNAVAILABLE = "run", "build", "unavailable"
@@ -141,6 +142,8 @@ class CppStandaloneDevice(Device):
 
     def __init__(self, name: str, threads: int):
         self.name, self.threads = name, threads
+        self.applied: list[str] = []     # listed per job in the results JSON (jobs[].workarounds)
+        self.timing: dict = {}           # compile_s / exec_s of the last run (Brian's timers)
         self.description = "C++ standalone" + (f", OpenMP with {threads} threads" if threads else "")
 
     def probe(self):
@@ -160,9 +163,28 @@ class CppStandaloneDevice(Device):
     def activate(self, build_dir, cache_dir):
         from brian2 import prefs, set_device
         prefs.devices.cpp_standalone.openmp_threads = self.threads
+        self.applied, self.timing = [], {}
+        if self.threads:
+            # OpenMP threads spin at barriers; on a machine with more runnable threads than cores every
+            # barrier then waits for a scheduler slice (20-50x slower). Passive waiting unless the user chose.
+            value, _ = slots.wait_policy()
+            env = dict(prefs.devices.cpp_standalone.run_environment_variables)
+            env[slots.WAIT_POLICY_VAR] = value
+            prefs.devices.cpp_standalone.run_environment_variables = env
+            self.applied.append(slots.wait_policy_note())
         set_device("cpp_standalone", directory=build_dir, build_on_run=True)
         from brian2 import get_device
         get_device().clocks = NameOrderedSet(get_device().clocks)
+
+    def run(self, network, duration) -> None:
+        network.run(duration)
+        from brian2 import get_device
+        timers = getattr(get_device(), "timers", None) or {}   # Brian's own: make and the binary, seconds
+        make = (timers.get("compile") or {}).get("make")
+        if isinstance(make, (int, float)):
+            self.timing["compile_s"] = float(make)
+        if isinstance(timers.get("run_binary"), (int, float)):
+            self.timing["exec_s"] = float(timers["run_binary"])
 
 
 _DEVICES: dict[str, Device] = {}

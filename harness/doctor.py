@@ -20,9 +20,16 @@ import sys
 
 from . import devices as devmod
 
-PYTHON_MIN = (3, 12)
-BRIAN2_VERSION = "2.10.1"
-BRIAN2CUDA_VERSION = "1.0b1"
+# What the package accepts (pyproject.toml: requires-python, dependencies; a test keeps these in step) ...
+PYTHON_MIN = (3, 11)
+BRIAN2_MIN = "2.9"
+# ... and what was verified: stated as such, never held against another accepted environment.
+VERIFIED_PYTHON = "3.12"
+BRIAN2_VERSION = "2.10.1"          # the verified Brian2 (tox, the `cuda` extra)
+BRIAN2CUDA_VERSION = "1.0b1"       # requires brian2 == 2.10.1, hence Python >= 3.12
+BRIAN2_NUMPY_MAX = {"2.9": "2.3"}  # brian2 2.9.x does not import with numpy >= 2.3 (np.ndarray.ptp is gone)
+VERIFIED_WITH = (f"brian2 {BRIAN2_VERSION} on Python {VERIFIED_PYTHON} (cuda_standalone: brian2cuda "
+                 f"{BRIAN2CUDA_VERSION}, which requires exactly that brian2)")
 CPU = ["numpy", "cython", "cpp_standalone", "cpp_standalone_omp"]
 CUDA = "cuda_standalone"
 ALL = CPU + [CUDA]
@@ -64,14 +71,67 @@ def _check(name, found, version=None, detail="", needed_by=(), fix=None, ok=None
 
 # --- individual checks -----------------------------------------------------------------------------------
 
+def _python_version() -> tuple[int, int, int]:
+    return tuple(sys.version_info[:3])
+
+
+def _verified(version: str | None, verified: str) -> str:
+    return "the verified version" if version == verified else f"verified with {verified}"
+
+
 def check_python() -> dict:
-    v = sys.version_info
-    version = f"{v.major}.{v.minor}.{v.micro}"
-    ok = (v.major, v.minor) >= PYTHON_MIN
+    v = _python_version()
+    version = ".".join(map(str, v))
+    ok = v[:2] >= PYTHON_MIN
     need = ".".join(map(str, PYTHON_MIN))
-    return _check("python", True, version, f"{sys.executable}; brian2 {BRIAN2_VERSION} needs Python >= {need}",
+    detail = f"{sys.executable}; the harness needs Python >= {need}; {_verified('.'.join(map(str, v[:2])), VERIFIED_PYTHON)}"
+    if ok and v[:2] < (3, 12):
+        detail += f" (brian2 >= 2.10 and brian2cuda {BRIAN2CUDA_VERSION} need Python >= 3.12; here brian2 2.9.x)"
+    return _check("python", True, version, detail,
                   ALL, f"{_apt('python3.12', 'python3.12-venv')} && python3.12 -m venv .venv && "
                        f".venv/bin/pip install -e '.[test]'", ok=ok)
+
+
+def check_brian2() -> dict:
+    """Any brian2 the package accepts is fine; the verified version is named, not required."""
+    version = _dist("brian2")
+    py312 = _python_version()[:2] >= (3, 12)
+    fix = _pip(f"brian2=={BRIAN2_VERSION}") if py312 else _pip("brian2==2.9.0", "numpy<2.3")
+    if version is None:
+        return _check("brian2", False, None, f"not installed in this environment; {VERIFIED_WITH.split(' (')[0]} "
+                      "verified", ALL, fix)
+    if _vtuple(version) < _vtuple(BRIAN2_MIN):
+        return _check("brian2", True, version, f"version {version} is older than {BRIAN2_MIN} (the harness needs "
+                      f"brian2 >= {BRIAN2_MIN})", ALL, fix, ok=False)
+    return _check("brian2", True, version, f"installed; {_verified(version, BRIAN2_VERSION)}"
+                  + ("" if version == BRIAN2_VERSION else f" on Python {VERIFIED_PYTHON}"), ALL, fix)
+
+
+def check_numpy() -> dict:
+    """numpy >= 1.26, and below the version the installed brian2 cannot import with (2.9.x: < 2.3)."""
+    c = check_package("numpy", "numpy", ALL, "numpy>=1.26", minimum="1.26")
+    b2 = _dist("brian2")
+    if c["ok"] and b2:
+        for series, bad in BRIAN2_NUMPY_MAX.items():
+            if _vtuple(b2)[:2] == _vtuple(series)[:2] and _vtuple(c["version"]) >= _vtuple(bad):
+                c.update(ok=False, detail=f"version {c['version']} installed; brian2 {b2} does not import with "
+                         f"numpy >= {bad}", fix=_pip(f"numpy<{bad}"))
+    return c
+
+
+def check_brian2cuda() -> dict:
+    version = _dist("brian2cuda")
+    if _python_version()[:2] < (3, 12):
+        fix = (f"brian2cuda {BRIAN2CUDA_VERSION} requires brian2 {BRIAN2_VERSION}, i.e. Python >= 3.12: "
+               "use a Python 3.12 environment for cuda_standalone (pip install 'brian2-harness[cuda]')")
+    else:
+        fix = _pip(f"brian2cuda=={BRIAN2CUDA_VERSION}")
+    if version is None:
+        return _check("brian2cuda", False, None, f"not installed in this environment (verified: brian2cuda "
+                      f"{BRIAN2CUDA_VERSION} with brian2 {BRIAN2_VERSION})", [CUDA], fix)
+    return _check("brian2cuda", True, version, f"installed; {_verified(version, BRIAN2CUDA_VERSION)}"
+                  + ("" if version == BRIAN2CUDA_VERSION else f" (with brian2 {BRIAN2_VERSION}; the CUDA "
+                                                               "workarounds may not fit this version)"), [CUDA], fix)
 
 
 def check_package(name: str, dist: str, needed_by, requirement: str, exact: str | None = None,
@@ -237,15 +297,14 @@ def check_gpu() -> dict:
 def checks() -> list[dict]:
     return [
         check_python(),
-        check_package("brian2", "brian2", ALL, f"brian2=={BRIAN2_VERSION}", exact=BRIAN2_VERSION),
-        check_package("numpy", "numpy", ALL, "numpy>=1.26", minimum="1.26"),
+        check_brian2(),
+        check_numpy(),
         check_package("cython", "cython", ["cython"], "cython>=3.0", minimum="3.0"),
         check_compiler("c"),
         check_compiler("c++"),
         check_make(),
         check_openmp(),
-        check_package("brian2cuda", "brian2cuda", [CUDA], f"brian2cuda=={BRIAN2CUDA_VERSION}",
-                      exact=BRIAN2CUDA_VERSION),
+        check_brian2cuda(),
         check_nvcc(),
         check_curand(),
         check_gpu(),
@@ -274,9 +333,13 @@ def device_status(results: list[dict]) -> list[dict]:
 
 
 def diagnose() -> dict:
+    from . import slots
     results = checks()
     return {
         "python": sys.executable,
+        "requires": {"python": ">=" + ".".join(map(str, PYTHON_MIN)), "brian2": ">=" + BRIAN2_MIN},
+        "verified_with": {"python": VERIFIED_PYTHON, "brian2": BRIAN2_VERSION, "brian2cuda": BRIAN2CUDA_VERSION},
+        "scheduling": slots.scheduling(),
         "checks": results,
         "devices": device_status(results),
         "missing": [c["name"] for c in results if not c["ok"]],
@@ -308,19 +371,24 @@ def run(args) -> int:
         t.add_column(col, overflow="fold")
     for c in report["checks"]:
         status = "[green]ok[/]" if c["ok"] else "[red]missing[/]" if not c["found"] else "[yellow]problem[/]"
-        t.add_row(c["name"], status, escape(c["version"] or "-"), ", ".join(c["needed_by"]), escape(c["detail"]))
+        t.add_row(escape(c["name"]), status, escape(c["version"] or "-"), escape(", ".join(c["needed_by"])),
+                  escape(c["detail"]))
     console.print(t)
     t = Table(title="devices")
     for col in ("device", "mode", "reason"):
         t.add_column(col, overflow="fold")
     style = {devmod.RUN: "green", devmod.BUILD: "cyan", devmod.UNAVAILABLE: "red"}
     for d in report["devices"]:
-        t.add_row(d["name"], f"[{style.get(d['mode'], 'white')}]{d['mode']}[/]", escape(d["reason"]))
+        t.add_row(escape(d["name"]), f"[{style.get(d['mode'], 'white')}]{escape(d['mode'])}[/]", escape(d["reason"]))
     console.print(t)
+    from . import slots
+    console.print(escape(f"verified with: {VERIFIED_WITH}; accepted: Python {report['requires']['python']}, "
+                         f"brian2 {report['requires']['brian2']}"), soft_wrap=True)
+    console.print(escape(slots.scheduling_line(report["scheduling"])), soft_wrap=True)
     if report["fixes"]:
         console.print("[bold]to fix:[/]")
         for f in report["fixes"]:
-            console.print(f"  [bold]{f['name']}[/]: {escape(f['fix'])}", soft_wrap=True)
+            console.print(f"  [bold]{escape(f['name'])}[/]: {escape(f['fix'])}", soft_wrap=True)
     else:
         console.print("[bold green]nothing to fix[/]")
     return 0

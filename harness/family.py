@@ -87,8 +87,9 @@ class GrowthFamily(Family):
 
     def compare(self, got, ref, case, dtype, oracle=None, arithmetic="ieee"):
         truth = oracle if oracle is not None else ref
-        tol_w = growth_tolerance(truth, dtype, case.n_steps, arithmetic)
-        return compare_growth(got, ref, dtype=dtype, excess=truth.excess(), increment=case.g * case.dt, tol_w=tol_w)
+        bounds = growth_tolerance(truth, dtype, case.n_steps, arithmetic)
+        return compare_growth(got, ref, dtype=dtype, bounds=bounds, excess=truth.excess(),
+                              determinate=getattr(truth, "determinate", None), increment=case.g * case.dt)
 
 
 class MetaplasticFamily(Family):
@@ -125,14 +126,21 @@ class MetaplasticFamily(Family):
 
     def compare(self, got, ref, case, dtype, oracle=None, arithmetic="ieee"):
         from .metaplastic_oracle import compare_meta, meta_tolerance
-        tol = meta_tolerance(oracle if oracle is not None else ref, case.n_steps, dtype)
+        truth = oracle if oracle is not None else ref
+        tol = meta_tolerance(truth, case.n_steps, dtype)
         c = compare_meta(got, ref, tol)
         scale = max(float(np.max(np.abs(ref.w), initial=0.0)), float(np.finfo(np.float64).tiny))
         finite = [e for k, e in c.errors.items() if k in ("w", "total", "A_minus", "r")]
         max_abs = max(finite, default=0.0)
-        return Comparison(c.ok, c.errors.get("w", 0.0), c.errors.get("w", 0.0) / scale, tol.w, tol.total,
+        has_syn = np.bincount(truth.j, minlength=truth.post_count.size) > 0
+        limit = ({"min": float(tol.w[has_syn].min()), "max": float(tol.w[has_syn].max())} if has_syn.any() else None)
+        worst = c.worst_post if c.worst_post is not None else (int(np.argmax(tol.w)) if tol.w.size else None)
+        tol_w = float(tol.w[worst]) if worst is not None else 0.0
+        tol_s = float(tol.total[worst]) if worst is not None else 0.0
+        return Comparison(c.ok, c.errors.get("w", 0.0), c.errors.get("w", 0.0) / scale, tol_w, tol_s,
                           c.errors.get("total", 0.0), 0, 0,
-                          c.reason if not c.ok else f"within tolerance (largest error {max_abs:.3g})")
+                          c.reason if not c.ok else f"within tolerance (largest error {max_abs:.3g})",
+                          ratio=c.ratio, detection_limit=limit)
 
 
 FAMILIES: dict[str, Family] = {

@@ -1,10 +1,18 @@
 """Hypothesis strategies for growth-family cases, and seeded generation of case lists for the CLI.
 
 Both draw from the same strategies, so a `run --cases N --seed S` covers the shapes the property tests do:
-zero synapses, one synapse, isolated neurons, multapses, self-connections (i == j), all-to-all, zero/tiny/
-large/negative weights, and beta placed on the clip boundary.
+zero synapses, one synapse, isolated neurons, multapses, self-connections (i == j), all-to-all, dense
+in-degree (30-48 synapses onto one neuron), weights from 1e-6 to 1e6 mixed within one case, zero/tiny/negative
+weights, negative growth, beta placed on the clip boundary, and dyadic boundary cases whose clip decisions are
+exact in every dtype (so they are judged, not waved through as "boundary").
+
+Hypothesis also draws constants it collects from locally loaded modules, so the same seed would give other
+cases in a process with other modules loaded. `_collect` draws without those (`_no_local_constants`), so
+`--cases N --seed S` means the same cases in every process.
 """
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -12,14 +20,20 @@ from hypothesis import strategies as st
 
 from .case import Case
 
-TOPOLOGIES = ("random", "empty", "single", "isolated", "multapse", "self", "all_to_all")
+TOPOLOGIES = ("random", "dense", "all_to_all", "multapse", "isolated", "empty", "single", "self")
 # (dt, period, duration) triples; short enough for property tests, long enough for several events
 FAST_SCHEDULES = ((1e-4, 0.01, 0.03), (1e-4, 0.02, 0.04), (1e-4, 0.01, 0.01))
+LONG_SCHEDULE = (1e-4, 2.0, 6.0)     # 60,000 steps, 3 events: where rounding of the growth accumulates
 
 weights = st.one_of(
     st.floats(0.0, 1.0, allow_nan=False, allow_infinity=False, width=32),
     st.sampled_from([0.0, 1e-30, 1e-8, 0.5, 1.0, 1e3, 1e6, -0.25]),
 )
+# magnitudes 1e-6 .. 1e6 in one case: a huge weight on one neuron must not blind the check of another
+mixed_weights = st.builds(lambda e, m: float(m * 10.0 ** e), st.integers(-6, 6), st.floats(1.0, 9.5, width=32))
+# k / 2**m: sums are exact in float32 and float64, so clip decisions at the boundary are determinate
+dyadic_weights = st.builds(lambda k, m: k / 2.0 ** m, st.integers(0, 64), st.integers(0, 8))
+DYADIC_BETAS = (1.0, 1.0 - 2.0 ** -4, 1.0 + 2.0 ** -4, 0.75, 1.25)
 
 
 @st.composite
@@ -43,8 +57,10 @@ def connectivity(draw, max_neurons: int = 8, max_synapses: int = 40):
         n = min(n_pre, n_post)
         pairs = [(k, k) for k in range(n)]
     elif kind == "all_to_all":
-        n_pre, n_post = min(n_pre, 6), min(n_post, 6)
         pairs = [(a, b) for a in range(n_pre) for b in range(n_post)]
+    elif kind == "dense":      # high in-degree: 30-48 synapses onto post 0 (multapses included), a few elsewhere
+        pairs = [(draw(st.integers(0, n_pre - 1)), 0) for _ in range(draw(st.integers(30, 48)))]
+        pairs += draw(st.lists(st.tuples(st.integers(0, n_pre - 1), st.integers(0, n_post - 1)), max_size=6))
     else:
         pairs = draw(st.lists(st.tuples(st.integers(0, n_pre - 1), st.integers(0, n_post - 1)),
                               min_size=1, max_size=max_synapses))
@@ -53,13 +69,20 @@ def connectivity(draw, max_neurons: int = 8, max_synapses: int = 40):
 
 
 @st.composite
-def cases(draw, dtype: str = "float64", schedules=FAST_SCHEDULES, max_neurons: int = 8, max_synapses: int = 40):
+def cases(draw, dtype: str = "float64", schedules=FAST_SCHEDULES, max_neurons: int = 8, max_synapses: int = 56):
     n_pre, n_post, i, j = draw(connectivity(max_neurons, max_synapses))
-    w0 = draw(st.lists(weights, min_size=len(i), max_size=len(i)))
+    profile = draw(st.sampled_from(["unit", "mixed", "dyadic"]))
+    w0 = draw(st.lists({"unit": weights, "mixed": mixed_weights, "dyadic": dyadic_weights}[profile],
+                       min_size=len(i), max_size=len(i)))
     dt, period, duration = draw(st.sampled_from(schedules))
     g = draw(st.sampled_from([0.1, 10.0, 0.0, -0.1, 1.0]))
     beta_kind = draw(st.sampled_from(["default", "below", "above", "boundary"]))
-    if beta_kind == "default":
+    if profile == "dyadic" and draw(st.booleans()):
+        # exactly on (or a dyadic step off) the clip boundary, no growth: every decision is determinate
+        g, beta_kind = 0.0, "dyadic"
+    if beta_kind == "dyadic":
+        beta = draw(st.sampled_from(DYADIC_BETAS))
+    elif beta_kind == "default":
         beta = 1.08
     elif beta_kind == "below":
         beta = draw(st.floats(0.05, 0.99))
@@ -87,12 +110,13 @@ def boundary_beta(w0, j, g: float, dt: float, nudge: int) -> float:
 
 
 def generate_cases(n: int, seed_value: int, *, schedule: tuple[float, float, float] | None = None,
-                   dtype: str = "float64") -> list[Case]:
-    """`n` cases drawn deterministically (for a given seed) from `cases()`.
+                   dtype: str = "float64", schedules=None) -> list[Case]:
+    """`n` cases drawn deterministically (for a given seed, in any process) from `cases()`.
 
-    With `schedule=(dt, period, duration)` every case uses that schedule, so all of them share one batch.
+    With `schedule=(dt, period, duration)` every case uses that schedule, so all of them share one batch;
+    `schedules` draws from several.
     """
-    schedules = (schedule,) if schedule else FAST_SCHEDULES
+    schedules = (schedule,) if schedule else (tuple(schedules) if schedules else FAST_SCHEDULES)
     out = _collect(cases(dtype=dtype, schedules=schedules), n, seed_value)
     return [c.replace(name=f"s{seed_value}-{k:04d}") for k, c in enumerate(out)]
 
@@ -121,7 +145,7 @@ def spike_train(draw, n_neurons: int, n_steps: int, boundaries: list[int], partn
 
 
 @st.composite
-def meta_cases(draw, dtype: str = "float64", max_neurons: int = 6, max_synapses: int = 24):
+def meta_cases(draw, dtype: str = "float64", max_neurons: int = 8, max_synapses: int = 40):
     from .metaplastic import MetaCase
     n_pre, n_post, i, j = draw(connectivity(max_neurons, max_synapses))
     w0 = draw(st.lists(st.floats(0.0, 1.0, allow_nan=False, width=32), min_size=len(i), max_size=len(i)))
@@ -135,7 +159,35 @@ def meta_cases(draw, dtype: str = "float64", max_neurons: int = 6, max_synapses:
                     dtype=dtype, **s)
 
 
+@contextlib.contextmanager
+def _no_local_constants():
+    """Draw without the constants Hypothesis collects from locally loaded modules (see the module docstring).
+
+    This reaches into Hypothesis' provider module; if a release renames it, nothing is patched and the
+    cross-process test of `generate_cases` fails, naming the cause.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        getter, cache = providers._get_local_constants, providers.CONSTANTS_CACHE
+        empty = type(providers._local_constants)()
+    except (ImportError, AttributeError):
+        yield
+        return
+    cache.cache.clear()
+    providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        providers._get_local_constants = getter
+        cache.cache.clear()
+
+
 def _collect(strategy, n: int, seed_value: int) -> list:
+    with _no_local_constants():
+        return _collect_all(strategy, n, seed_value)
+
+
+def _collect_all(strategy, n: int, seed_value: int) -> list:
     out: list = []
     attempt = 0
     while len(out) < n:

@@ -25,6 +25,7 @@ import numpy as np
 
 from .atomic import atomic_write_text
 from .errors import UsageError
+from .replay import replay_for_cell
 from .report import group_rows
 from .verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
 
@@ -351,6 +352,21 @@ def _counts(r: dict) -> str:
     return f"{c[PASS]}/{c[FAIL]}/{c[ERROR]}/{c[SKIP]}" + (f" +{c[BUILT]} built" if c[BUILT] else "")
 
 
+def _ratio(r: dict) -> str:
+    return "-" if r.get("ratio") is None else f"{r['ratio']:.2g}"
+
+
+def _limit(r: dict) -> str:
+    return "-" if r.get("limit_min") is None else f"{_fmt(r['limit_min'])} .. {_fmt(r['limit_max'])}"
+
+
+def _lag_text(r: dict) -> str:
+    if not r.get("lag_seen"):
+        return "-"
+    seen, n = r["lag_seen"]
+    return f"{seen} of {n} cells"
+
+
 def _failing(cells: list[dict]) -> list[dict]:
     return [c for c in cells if c.get("verdict") in (FAIL, ERROR)]
 
@@ -361,11 +377,8 @@ def _case_file_text(case) -> str:
     return "[{\n" + fields + "\n}]"
 
 
-def _repro(cell: dict) -> str:
-    cmd = (f"brian2-harness run --variants {cell['variant']} --devices {cell['device']} --dtype {cell['dtype']} "
-           f"--case-file case.json")
-    sched = _schedule_of(cell)
-    return cmd + (f" --against {sched}" if sched else "")
+def _repro(cell: dict, config: dict | None = None) -> str:
+    return replay_for_cell(cell, config or {}, case_file="case.json")
 
 
 def _divergence_text(first: dict | None) -> str:
@@ -452,13 +465,15 @@ def render_html(results: dict, analyses: list[Analysis], n_left_out: int, genera
         out.append("</table>")
         out.append("<details><summary>details per variant × device × dtype</summary><table><tr>")
         out += [f"<th>{h}</th>" for h in ("variant", "device", "dtype", "verdict", "pass/fail/err/skip",
-                                          "max |err|", "min tol", "boundary", "against", "note")]
+                                          "max |err|", "err / bound", "detection limit (min..max)",
+                                          "sees a one-step lag", "clips judged / in band", "against", "note")]
         out.append("</tr>")
         for r in rows:
             out.append(f"<tr><td>{e(r['variant'])}</td><td>{e(r['device'])}</td><td>{e(r['dtype'])}</td>"
                        f"<td>{_badge(r['status'])}</td><td class='num'>{e(_counts(r))}</td>"
-                       f"<td class='num'>{e(_fmt(r['max_abs_err']))}</td><td class='num'>{e(_fmt(r['tolerance']))}</td>"
-                       f"<td class='num'>{r['boundary']}</td><td>{e(r['reference'])}</td>"
+                       f"<td class='num'>{e(_fmt(r['max_abs_err']))}</td><td class='num'>{e(_ratio(r))}</td>"
+                       f"<td class='num'>{e(_limit(r))}</td><td class='num'>{e(_lag_text(r))}</td>"
+                       f"<td class='num'>{r.get('judged', 0)} / {r['boundary']}</td><td>{e(r['reference'])}</td>"
                        f"<td class='small'>{e(r['note'][:300])}</td></tr>")
         out.append("</table></details>")
     else:
@@ -502,7 +517,7 @@ def render_html(results: dict, analyses: list[Analysis], n_left_out: int, genera
             out.append(f"<details><summary>case ({a.case.n_pre} pre, {a.case.n_post} post, {a.case.n_synapses} "
                        f"synapses, {a.case.n_events} events) — save as case.json</summary>"
                        f"<pre>{e(_case_file_text(a.case))}</pre>"
-                       f"<p class='small'>reproduce: <code>{e(_repro(c))}</code></p></details>")
+                       f"<p class='small'>reproduce: <code>{e(_repro(c, results.get('config')))}</code></p></details>")
         out.append("</div>")
 
     # provenance
@@ -550,11 +565,13 @@ def render_markdown(results: dict, analyses: list[Analysis], n_left_out: int, ge
                 vals.append("—" if r is None else
                             f"**{r['status'].upper()}** {_counts(r)}, max {_fmt(r['max_abs_err'])}")
             out.append(f"| {md(v)} | " + " | ".join(md(x) for x in vals) + " |")
-        out += ["", "| variant | device | dtype | verdict | pass/fail/err/skip | max \\|err\\| | min tol | against |",
-                "|---|---|---|---|---|---|---|---|"]
+        out += ["", "| variant | device | dtype | verdict | pass/fail/err/skip | max \\|err\\| | err / bound | "
+                "detection limit | sees a lag | against |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             out.append(f"| {md(r['variant'])} | {md(r['device'])} | {md(r['dtype'])} | {r['status'].upper()} | "
-                       f"{_counts(r)} | {_fmt(r['max_abs_err'])} | {_fmt(r['tolerance'])} | {md(r['reference'])} |")
+                       f"{_counts(r)} | {_fmt(r['max_abs_err'])} | {_ratio(r)} | {_limit(r)} | {_lag_text(r)} | "
+                       f"{md(r['reference'])} |")
     else:
         out.append("No cells.")
     failing = _failing(cells)
@@ -574,7 +591,7 @@ def render_markdown(results: dict, analyses: list[Analysis], n_left_out: int, ge
             out.append(f"- explanation: {text}")
         if a.case is not None:
             out += ["", "<details><summary>case.json</summary>", "", "```json", _case_file_text(a.case), "```", "",
-                    f"`{_repro(c)}`", "", "</details>"]
+                    f"`{_repro(c, results.get('config'))}`", "", "</details>"]
         out.append("")
     if n_left_out:
         out.append(f"{n_left_out} more failing cell(s) left out.")

@@ -1,9 +1,15 @@
 """JUnit XML from a results document, for CI systems that display test reports.
 
-One <testcase> per cell: classname `variant.device.dtype`, name = case id. A failing cell carries
-<failure>, an errored one <error>, a skipped or build-only one <skipped>, each with the reason. Cells are
-grouped into one <testsuite> per classname; suite times are the worker seconds of that combination's jobs
-(when the document has them). Standard library only (xml.etree).
+One <testcase> per cell: classname `variant.device.dtype`, name readable on its own, e.g.
+`summed_seed[cpp_standalone,float32] s1-0003 (12 syn, 4 post, 3 events)` (variant, device, dtype, case id
+and the case's sizes when the document has them, `jobs[].case_sizes`). A failing cell carries <failure>,
+an errored one <error>, a skipped or build-only one <skipped>, each with the reason. Cells are grouped into
+one <testsuite> per classname; suite times are the worker seconds of that combination's jobs.
+
+Testcase time: the cells of one job are simulated together in one worker process (one build, one run), so
+a cell's time is its job's worker seconds (build + run + Python start-up) divided by the job's cases; the
+times of a suite therefore add up to its suite time. Documents without per-job case lists (older ones)
+spread each suite's seconds over its cells. Standard library only (xml.etree).
 """
 from __future__ import annotations
 
@@ -26,6 +32,40 @@ def _clean(text) -> str:
 
 def classname(cell: dict) -> str:
     return f"{cell['variant']}.{cell['device']}.{cell['dtype']}"
+
+
+def case_sizes(case) -> dict:
+    """Key sizes of a case for its testcase name: synapses, post neurons, normalization events (+ spikes)."""
+    sizes = {"syn": len(case.i), "post": int(case.n_post), "events": int(round(case.duration / case.period))}
+    if hasattr(case, "pre_spikes"):
+        sizes["spikes"] = len(case.pre_spikes) + len(case.post_spikes)
+    return sizes
+
+
+def testcase_name(cell: dict, sizes: dict | None = None) -> str:
+    """`variant[device,dtype] case_id (12 syn, 4 post, 3 events)`."""
+    name = f"{cell['variant']}[{cell['device']},{cell['dtype']}] {cell['case_id']}"
+    if sizes:
+        name += " (" + ", ".join(f"{v} {k}" for k, v in sizes.items()) + ")"
+    return name
+
+
+def _cell_seconds_and_sizes(results: dict) -> tuple[dict, dict]:
+    """Per (variant, device, dtype, case id): seconds (job worker seconds / job cases) and case sizes."""
+    seconds, sizes = {}, {}
+    for job in results.get("jobs") or []:
+        cases = job.get("cases")
+        if not isinstance(cases, list) or not cases or not job.get("variant"):
+            continue
+        share = float(job["seconds"]) / len(cases) if isinstance(job.get("seconds"), (int, float)) else None
+        case_sizes_ = job.get("case_sizes") or []
+        for k, cid in enumerate(cases):
+            key = (job["variant"], job["device"], job["dtype"], cid)
+            if share is not None:
+                seconds[key] = share
+            if k < len(case_sizes_) and isinstance(case_sizes_[k], dict):
+                sizes[key] = case_sizes_[k]
+    return seconds, sizes
 
 
 def _suite_seconds(results: dict) -> dict[str, float]:
@@ -56,6 +96,10 @@ def _details(cell: dict) -> str:
 def junit_tree(results: dict, name: str = "brian2-harness") -> ET.ElementTree:
     cells = results.get("cells") or []
     seconds = _suite_seconds(results)
+    cell_seconds, cell_sizes = _cell_seconds_and_sizes(results)
+    per_suite: dict[str, int] = {}
+    for cell in cells:
+        per_suite[classname(cell)] = per_suite.get(classname(cell), 0) + 1
     root = ET.Element("testsuites", name=name)
     suites: dict[str, ET.Element] = {}
     stats: dict[str, dict] = {}
@@ -65,7 +109,12 @@ def junit_tree(results: dict, name: str = "brian2-harness") -> ET.ElementTree:
             suites[cls] = ET.SubElement(root, "testsuite", name=cls)
             stats[cls] = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         st = stats[cls]
-        tc = ET.SubElement(suites[cls], "testcase", classname=cls, name=_clean(cell["case_id"]), time="0")
+        key = (cell["variant"], cell["device"], cell["dtype"], cell["case_id"])
+        t = cell_seconds.get(key)
+        if t is None:   # no per-job case list: spread the suite's seconds over its cells
+            t = seconds.get(cls, 0.0) / per_suite[cls]
+        tc = ET.SubElement(suites[cls], "testcase", classname=cls,
+                           name=_clean(testcase_name(cell, cell_sizes.get(key))), time=f"{t:.6f}")
         verdict, reason = cell["verdict"], _clean(cell.get("reason") or cell["verdict"])
         message = reason if len(reason) <= MESSAGE_CHARS else reason[:MESSAGE_CHARS - 3] + "..."
         st["tests"] += 1

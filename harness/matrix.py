@@ -25,6 +25,8 @@ from .devices import BUILD, RUN, Probe, get_device
 from .family import get_family
 from .observed import compact_observed
 from .registry import Variant, get, load_all
+from .replay import replay_command
+from . import slots
 from .verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
 
 REFERENCE_DEVICE = "numpy"
@@ -55,6 +57,7 @@ class RunConfig:
     use_cache: bool = True           # reuse standalone build folders (see buildcache.py)
     meta_cases: list = field(default_factory=list)   # cases of the metaplastic family
     isolate_failures: int = 3        # failing cases of a batch re-run alone, per (variant, device, dtype)
+    require_lag_visible: bool = False  # a cell that cannot see a one-step lag fails
 
     def cases_for(self, family: str) -> list:
         if family == "metaplastic":
@@ -121,6 +124,11 @@ _ABORT = threading.Event()
 
 def _run_job(job: Job, config: RunConfig) -> Job:
     """Run one job in a worker process; any failure becomes `job.error`, never an exception."""
+    with slots.held(job.device, config.jobs):   # OpenMP threads + other workers <= max(cores, jobs): slots.py
+        return _run_job_in_slots(job, config)
+
+
+def _run_job_in_slots(job: Job, config: RunConfig) -> Job:
     if _ABORT.is_set():
         job.error = "not run: interrupted"
         return job
@@ -274,7 +282,23 @@ def _observables(job: Job) -> list:
 def _verdict(job: Job, cid: str, cmp: Comparison, reference: str) -> Verdict:
     return Verdict(job.variant.name, job.device, job.dtype, cid, PASS if cmp.ok else FAIL,
                    reference=reference, max_abs_err=cmp.max_abs_err, max_rel_err=cmp.max_rel_err,
-                   tolerance=cmp.tolerance, boundary=cmp.boundary, reason=cmp.reason, log=job.log if not cmp.ok else "")
+                   tolerance=cmp.tolerance, boundary=cmp.boundary, reason=cmp.reason, log=job.log if not cmp.ok else "",
+                   detection_limit=cmp.detection_limit, lag_visible=cmp.lag_visible, judged=cmp.judged,
+                   ratio=cmp.ratio)
+
+
+LAG_BLIND = "cannot see a one-step lag"
+
+
+def apply_lag_policy(v: Verdict, require_visible: bool) -> None:
+    """A cell that cannot see a one-step lag says so; with `require_visible` that is a failure."""
+    if v.lag_visible is not False or v.verdict not in (PASS, FAIL):
+        return
+    note = (f"{LAG_BLIND}: |g|*dt is below the bound of some neuron (detection limit up to "
+            f"{v.detection_limit['max']:.3g})" if v.detection_limit else LAG_BLIND)
+    v.extra["lag_note"] = note
+    if require_visible and v.verdict == PASS:
+        v.verdict, v.reason = FAIL, f"{note} (--require-lag-visible)"
 
 
 def judge(jobs: list[Job], config: RunConfig) -> list[Verdict]:
@@ -308,6 +332,8 @@ def judge(jobs: list[Job], config: RunConfig) -> list[Verdict]:
             verdicts += _judge_with_oracle(cells, cid, schedule, oracles)
         else:
             verdicts += _judge_against_reference(cells, cid)
+    for v in verdicts:
+        apply_lag_policy(v, config.require_lag_visible)
     return verdicts
 
 
@@ -327,6 +353,7 @@ def _judge_with_oracle(cells: dict, cid: str, schedule: str, oracles: "_OracleCa
             v.extra["vs_numpy_max_abs_err"] = cross.max_abs_err
             if not cross.ok and v.verdict == PASS:
                 v.verdict, v.reason, v.log = FAIL, f"disagrees with {REFERENCE_DEVICE}: {cross.reason}", job.log
+                v.reference = f"device:{REFERENCE_DEVICE}/{dtype}"
         if v.verdict != PASS:
             v.extra["case"] = case.to_dict()
             if family.name == "growth":
@@ -416,8 +443,10 @@ def execute(config: RunConfig, progress=None) -> RunResult:
 def isolate_failures(verdicts: list[Verdict], jobs: list[Job], config: RunConfig) -> None:
     """Re-run failing cases of multi-case batches alone, so each failure is a minimal reproducible case.
 
-    The alone verdict goes to `extra['alone']`; a case that fails only inside a batch says so in its reason
-    (that would be a packing bug, not a model difference). Every failing cell gets a replay command.
+    The alone run keeps the comparison that failed: a cell that failed against its numpy peer is re-run
+    together with that peer, alone too. The alone verdict goes to `extra['alone']`; a case that fails only inside
+    a batch says so in its reason (that would be a packing bug, not a model difference). Every failing cell
+    gets a replay command carrying what the verdict depended on (replay.py).
     """
     job_of = {(j.variant.name, j.device, j.dtype, cid): j for j in jobs for cid in j.case_ids}
     picked: dict[tuple, list[Verdict]] = {}
@@ -429,25 +458,43 @@ def isolate_failures(verdicts: list[Verdict], jobs: list[Job], config: RunConfig
                 group = picked.setdefault((v.variant, v.device, v.dtype), [])
                 if len(group) < config.isolate_failures:
                     group.append(v)
-    alone_jobs = []
+    alone_jobs: list[tuple[Verdict | None, Job]] = []
     for (variant, device, dtype), vs in picked.items():
-        parent = job_of[(variant, device, dtype, vs[0].case_id)]
         for v in vs:
             job = job_of[(variant, device, dtype, v.case_id)]
             case = job.cases[job.case_ids.index(v.case_id)]
-            alone_jobs.append((v, Job(parent.variant, device, dtype, [case], [v.case_id], 0,
+            alone_jobs.append((v, Job(job.variant, device, dtype, [case], [v.case_id], 0,
                                       label=f"{variant} x {device} x {dtype}: {v.case_id} alone")))
+            peer_dtype = _peer_dtype(v)
+            if peer_dtype:   # the peer runs alone too, so the same comparison is made
+                peer = job_of.get((variant, REFERENCE_DEVICE, peer_dtype, v.case_id))
+                if peer is not None:
+                    alone_jobs.append((None, Job(peer.variant, REFERENCE_DEVICE, peer_dtype,
+                                                 [peer.cases[peer.case_ids.index(v.case_id)]], [v.case_id], 1,
+                                                 label=f"{variant} x {REFERENCE_DEVICE} x {peer_dtype}: "
+                                                       f"{v.case_id} alone")))
     if alone_jobs:
         with ThreadPoolExecutor(max_workers=config.jobs) as pool:
             finished = list(pool.map(lambda pair: _run_job(pair[1], config), alone_jobs))
         alone_verdicts = {(a.variant, a.device, a.dtype, a.case_id): a for a in judge(finished, config)}
         for v, job in alone_jobs:
+            if v is None:
+                continue
             a = alone_verdicts.get((v.variant, v.device, v.dtype, v.case_id))
             v.extra["alone"] = a.verdict if a else "error"
+            v.extra["alone_reference"] = a.reference if a else ""
             if a and a.verdict == PASS:
-                v.reason = f"fails only inside a batch (passes alone): {v.reason}"
+                v.reason = f"fails only inside a batch (passes alone against {a.reference}): {v.reason}"
     for v in verdicts:
         if v.verdict == FAIL and v.extra.get("case"):
-            v.extra["replay"] = (f"brian2-harness run --case-file CASE.json --variants {v.variant} "
-                                 f"--devices {v.device} --dtype {v.dtype}"
-                                 + (f" --plugin {' --plugin '.join(config.plugins)}" if config.plugins else ""))
+            v.extra["replay"] = replay_command(variant=v.variant, device=v.device, dtype=v.dtype,
+                                               against=config.against, plugins=config.plugins,
+                                               peer=bool(_peer_dtype(v)))
+
+
+def _peer_dtype(v: Verdict) -> str:
+    """The dtype of the numpy cell this cell failed against, or "" when it failed against the oracle."""
+    prefix = f"device:{REFERENCE_DEVICE}/"
+    if v.device != REFERENCE_DEVICE and v.reference.startswith(prefix):
+        return v.reference[len(prefix):]
+    return ""

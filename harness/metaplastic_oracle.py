@@ -20,7 +20,8 @@ from .tolerance import eps
 class MetaObservables:
     """Recorded in slot `end` after the operations: weights after each normalization event (E, synapses),
     A_minus and r after each metaplasticity update (M, n_post), spike counts per neuron.
-    `stdp_step` (oracle only, NaN from devices): largest |dw| of one STDP update, a scale for the tolerance."""
+    `stdp_step` (oracle only, None from devices): per post neuron, the largest |dw| of one STDP update of an
+    incoming weight, a scale for that neuron's tolerance."""
 
     w: np.ndarray
     A_minus: np.ndarray
@@ -29,7 +30,7 @@ class MetaObservables:
     post_count: np.ndarray
     i: np.ndarray
     j: np.ndarray
-    stdp_step: float = float("nan")
+    stdp_step: np.ndarray | None = None
 
     def totals(self) -> np.ndarray:
         """Per-post sums of the weights after each event, (E, n_post), float64."""
@@ -43,7 +44,8 @@ class MetaObservables:
     def block(self, b: MetaBlock) -> "MetaObservables":
         return MetaObservables(w=self.w[:, b.syn], A_minus=self.A_minus[:, b.post], r=self.r[:, b.post],
                                pre_count=self.pre_count[b.pre], post_count=self.post_count[b.post],
-                               i=self.i[b.syn] - b.pre.start, j=self.j[b.syn] - b.post.start, stdp_step=self.stdp_step)
+                               i=self.i[b.syn] - b.pre.start, j=self.j[b.syn] - b.post.start,
+                               stdp_step=None if self.stdp_step is None else self.stdp_step[b.post])
 
     @classmethod
     def from_arrays(cls, net: MetaNetwork, arrays: dict) -> "MetaObservables":
@@ -94,7 +96,7 @@ def simulate_meta(net: MetaNetwork) -> MetaObservables:
     spp, spm = net.steps_per_period, net.steps_per_meta
     W = np.empty((net.n_norm_events, w.size), dtype=dt_)
     AM, R = np.empty((net.n_meta_events, net.n_post), dtype=dt_), np.empty((net.n_meta_events, net.n_post), dtype=dt_)
-    stdp = 0.0
+    stdp = np.zeros(net.n_post)
 
     def decay(idx, t):      # event-driven: traces decay from lastupdate to t; exp in float64, stored in dtype
         d = -(t - last[idx])
@@ -112,14 +114,14 @@ def simulate_meta(net: MetaNetwork) -> MetaObservables:
             dw = (-A[j[idx]]) * apost[idx]
             w[idx] = w[idx] + dw
             last[idx] = t
-            stdp = max(stdp, float(np.max(np.abs(dw), initial=0.0)))
+            np.maximum.at(stdp, j[idx], np.abs(dw.astype(np.float64)))
         if post is not None:                                          # synapses, post pathway
             idx = np.flatnonzero(np.isin(j, post))
             decay(idx, t)
             apost[idx] = apost[idx] + f(1)
             w[idx] = w[idx] + apre[idx]
             last[idx] = t
-            stdp = max(stdp, float(np.max(np.abs(apre[idx]), initial=0.0)))
+            np.maximum.at(stdp, j[idx], np.abs(apre[idx].astype(np.float64)))
             r[post] = r[post] + inc_r                                 # resets
         if step % spp == 0:                                           # end: summed updater, normalization
             S = np.zeros(net.n_post, dtype=dt_)
@@ -136,23 +138,26 @@ def simulate_meta(net: MetaNetwork) -> MetaObservables:
 # --- tolerance and comparison ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MetaTolerance:
-    w: float
-    total: float
-    A_minus: float
-    r: float
+    """Bounds per post neuron, each an array of shape (n_post,)."""
+
+    w: np.ndarray
+    total: np.ndarray
+    A_minus: np.ndarray
+    r: np.ndarray
 
 
 def meta_tolerance(ref: MetaObservables, n_steps: int, dtype: str) -> MetaTolerance:
     """Bound on the difference of two implementations that round each operation (exp within an ulp) and
-    sum S in any order; derived like the growth bound (harness/tolerance.py), extended with spike events:
+    sum S in any order; derived like the growth bound (harness/tolerance.py), extended with spike events,
+    per post neuron i from its own quantities:
 
-        rho       = 2 * (n + Q + 2) * eps                 relative, on r and A_minus
-        tol_w     = 2 * eps * (W * (E * (N + 2) + 4) + K * (W + M * (3 * K + 2 * n + 2 * Q + 6)))
-        tol_total = tol_w * (N + 1);   tol_A = rho * max|A_minus|;   tol_r = rho * max|r|
+        rho_i       = 2 * (n + Q_i + 2) * eps                 relative, on r_i and A_minus_i
+        tol_w[i]    = 2 * eps * (W_i * (E * (N_i + 2) + 4) + K_i * (W_i + M_i * (3 * K_i + 2 * n + 2 * Q_i + 6)))
+        tol_total_i = tol_w[i] * (N_i + 1);   tol_A_i = rho_i * max|A_minus_i|;   tol_r_i = rho_i * max|r_i|
 
-    n = time steps, E = normalization events, N = largest in-degree, Q = most post spikes of one neuron,
-    K = most STDP updates of one weight (pre spikes of its source + post spikes of its target),
-    W = max|w|, M = largest |dw| of one STDP update (oracle), eps = machine epsilon of `dtype`.
+    n = time steps, E = normalization events, N_i = in-degree of i, Q_i = post spikes of i,
+    K_i = most STDP updates of one incoming weight (pre spikes of its source + post spikes of i),
+    W_i = max|w| of i's synapses, M_i = largest |dw| of one STDP update on them (oracle), eps = machine epsilon.
     rho: r is multiplied by a hoisted exp(-dt/tau_r) every step (constant and product may each differ by an
     ulp: 2 eps per step) and gets a rounded 1/tau_r per post spike. Weights: E*(N+2) is the growth bound of
     the normalization sums; each STDP update rounds w once (K*W), reads a trace carrying up to 3 roundings
@@ -162,19 +167,26 @@ def meta_tolerance(ref: MetaObservables, n_steps: int, dtype: str) -> MetaTolera
     e = eps(dtype)
     tiny = float(np.finfo(np.dtype(dtype)).tiny)
     n_post = ref.post_count.size
-    n_max = int(np.max(np.bincount(ref.j, minlength=n_post), initial=0))
-    k_max = int(np.max(ref.pre_count[ref.i] + ref.post_count[ref.j], initial=0))
-    q_max = int(np.max(ref.post_count, initial=0))
+    if ref.stdp_step is None:
+        raise ValueError("meta_tolerance needs the oracle's observables (stdp_step is missing)")
+    n_in = np.bincount(ref.j, minlength=n_post)
+    k = np.zeros(n_post)
+    if ref.j.size:
+        np.maximum.at(k, ref.j, (ref.pre_count[ref.i] + ref.post_count[ref.j]).astype(np.float64))
+    q = ref.post_count.astype(np.float64)
     n_events = ref.w.shape[0]
-    if not math.isfinite(ref.stdp_step):
-        raise ValueError("meta_tolerance needs the oracle's observables (stdp_step is NaN)")
-    W = max(float(np.max(np.abs(ref.w), initial=0.0)), tiny)
-    M = ref.stdp_step
-    rho = 2 * (n_steps + q_max + 2) * e
-    tol_w = 2 * e * (W * (n_events * (n_max + 2) + 4) + k_max * (W + M * (3 * k_max + 2 * n_steps + 2 * q_max + 6)))
-    return MetaTolerance(w=tol_w, total=tol_w * (n_max + 1),
-                         A_minus=rho * max(float(np.max(np.abs(ref.A_minus), initial=0.0)), tiny),
-                         r=rho * max(float(np.max(np.abs(ref.r), initial=0.0)), tiny))
+    W = np.full(n_post, tiny)
+    if ref.w.size:
+        np.maximum.at(W, ref.j, np.max(np.abs(ref.w.astype(np.float64)), axis=0))
+    M = np.asarray(ref.stdp_step, dtype=np.float64)
+    rho = 2 * (n_steps + q + 2) * e
+    tol_w = 2 * e * (W * (n_events * (n_in + 2) + 4) + k * (W + M * (3 * k + 2 * n_steps + 2 * q + 6)))
+
+    def per_neuron_max(a):
+        a = np.abs(np.asarray(a, dtype=np.float64))
+        return np.maximum(np.max(a, axis=0), tiny) if a.size else np.full(n_post, tiny)
+    return MetaTolerance(w=tol_w, total=tol_w * (n_in + 1), A_minus=rho * per_neuron_max(ref.A_minus),
+                         r=rho * per_neuron_max(ref.r))
 
 
 @dataclass(frozen=True)
@@ -183,24 +195,38 @@ class MetaComparison:
     errors: dict          # observable -> max abs error (inf on a non-finite value or a shape mismatch)
     tolerance: MetaTolerance
     reason: str
+    ratio: float = 0.0                # largest error / bound over w, totals, A_minus and r
+    worst_post: int | None = None     # post neuron of that largest ratio
 
 
 def compare_meta(got: MetaObservables, ref: MetaObservables, tol: MetaTolerance) -> MetaComparison:
-    """Every observable within its tolerance; spike counts exactly equal (spikes are inputs)."""
-    pairs = {"w": (got.w, ref.w, tol.w), "total": (got.totals(), ref.totals(), tol.total),
-             "A_minus": (got.A_minus, ref.A_minus, tol.A_minus), "r": (got.r, ref.r, tol.r),
+    """Every observable within its neuron's bound; spike counts exactly equal (spikes are inputs)."""
+    pairs = {"w": (got.w, ref.w, tol.w[ref.j][None, :]), "total": (got.totals(), ref.totals(), tol.total[None, :]),
+             "A_minus": (got.A_minus, ref.A_minus, tol.A_minus[None, :]), "r": (got.r, ref.r, tol.r[None, :]),
              "pre_count": (got.pre_count, ref.pre_count, 0.0), "post_count": (got.post_count, ref.post_count, 0.0)}
     errors, reasons = {}, []
+    ratio, worst_post = 0.0, None
     for name, (a, b, t) in pairs.items():
         a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
         if a.shape != b.shape:
             errors[name] = float("inf")
             reasons.append(f"{name}: shape {a.shape} vs reference {b.shape}")
+            ratio = float("inf")
             continue
         d = np.abs(a - b)
-        errors[name] = float(np.max(d, initial=0.0)) if np.all(np.isfinite(a)) else float("inf")
-        if errors[name] > t:
-            where = tuple(int(x) for x in np.unravel_index(int(np.nanargmax(np.where(np.isfinite(d), d, np.inf))),
-                                                           d.shape)) if d.size else ()
-            reasons.append(f"{name}{list(where)}: {a[where]!r} vs {b[where]!r}, off by {errors[name]:.3g} > tol {t:.3g}")
-    return MetaComparison(not reasons, errors, tol, "; ".join(reasons) or "within tolerance")
+        d = np.where(np.isfinite(a), d, np.inf)
+        errors[name] = float(np.max(d, initial=0.0))
+        t = np.broadcast_to(np.asarray(t, dtype=np.float64), d.shape)
+        if name in ("w", "total", "A_minus", "r") and d.size:
+            r = np.where(d == 0, 0.0, d / np.maximum(t, 1e-300))
+            k = int(np.argmax(r))
+            if float(r.ravel()[k]) >= ratio:
+                ratio = float(r.ravel()[k])
+                col = int(np.unravel_index(k, d.shape)[-1])
+                worst_post = int(ref.j[col]) if name == "w" else col
+        over = d > t
+        if over.any():
+            where = tuple(int(x) for x in np.argwhere(over)[0])
+            reasons.append(f"{name}{list(where)}: {a[where]!r} vs {b[where]!r}, off by {float(d[where]):.3g} > tol "
+                           f"{float(t[where]):.3g} (largest error {errors[name]:.3g})")
+    return MetaComparison(not reasons, errors, tol, "; ".join(reasons) or "within tolerance", ratio, worst_post)

@@ -49,6 +49,8 @@ class OracleObservables(GrowthObservables):
 
     seen_total: np.ndarray = None   # (events, n_post), float64
     target: np.ndarray = None       # (n_post,), float64
+    b_error: np.ndarray = None      # (n_post,): bound on |B given to the device - B of the oracle|
+    determinate: np.ndarray = None  # (events, n_post) bool: clip decisions every IEEE implementation shares
 
     def excess(self) -> np.ndarray:
         return self.seen_total - self.target[None, :]
@@ -62,4 +64,6 @@ class OracleObservables(GrowthObservables):
         return OracleObservables(
             w_before=base.w_before, w_after=base.w_after, j=base.j, n_post=base.n_post,
             seen_total=self.seen_total[:, b.post], target=self.target[b.post],
+            b_error=None if self.b_error is None else self.b_error[b.post],
+            determinate=None if self.determinate is None else self.determinate[:, b.post],
         )

@@ -5,6 +5,7 @@ import json
 from collections import defaultdict
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .atomic import atomic_write_text
@@ -40,9 +41,20 @@ def group_rows(verdicts: list[Verdict]) -> list[dict]:
             note = f"{bad[0].case_id}: {note}"
         status = FAIL if counts[FAIL] else ERROR if counts[ERROR] else PASS if counts[PASS] else \
             BUILT if counts[BUILT] else SKIP
+        limits = [v.detection_limit for v in vs if v.detection_limit]
+        lag = [v.lag_visible for v in vs if v.lag_visible is not None]
+        ratios = [v.ratio for v in vs if v.ratio is not None]
+        blind = [v for v in vs if v.extra.get("lag_note")]
+        if not note and blind:
+            note = f"{len(blind)} cell(s) {blind[0].extra['lag_note']}"
         rows.append(dict(variant=variant, device=device, dtype=dtype, status=status, counts=counts,
                          max_abs_err=max(errs) if errs else None, tolerance=min(tols) if tols else None,
-                         reference=vs[0].reference, boundary=sum(v.boundary for v in vs), note=note))
+                         reference=vs[0].reference, boundary=sum(v.boundary for v in vs),
+                         judged=sum(v.judged for v in vs), note=note,
+                         ratio=max(ratios) if ratios else None,
+                         limit_min=min(x["min"] for x in limits) if limits else None,
+                         limit_max=max(x["max"] for x in limits) if limits else None,
+                         lag_seen=(sum(lag), len(lag)) if lag else None))
     return rows
 
 
@@ -50,20 +62,43 @@ def _fmt(x) -> str:
     return "-" if x is None else ("0" if x == 0 else f"{x:.2e}")
 
 
+def _short(x) -> str:
+    return "-" if x is None else ("0" if x == 0 else f"{x:.1e}")
+
+
+def _lag(r) -> str:
+    if r["lag_seen"] is None:
+        return "-"
+    seen, n = r["lag_seen"]
+    return "all" if seen == n else f"{seen}/{n}"
+
+
 def print_table(verdicts: list[Verdict], console: Console | None = None, title: str = "verification matrix"):
+    """One row per variant x device x dtype, fitting 120 columns; notes are printed below the table."""
     console = console or Console()
-    table = Table(title=title, show_lines=False)
-    for col in ("variant", "device", "dtype", "verdict", "pass/fail/err/skip", "max |err|", "tol (worst cell)",
-                "boundary", "against", "note"):
-        table.add_column(col, overflow="fold")
+    table = Table(title=title, show_lines=False, pad_edge=False)
+    for col, justify in (("variant", "left"), ("device", "left"), ("dtype", "left"), ("verdict", "left"),
+                         ("p/f/e/s", "right"), ("max|err|", "right"), ("err/lim", "right"),
+                         ("limit min..max", "right"), ("lag", "right"), ("clips", "right"), ("against", "left")):
+        table.add_column(col, justify=justify, overflow="fold")
+    notes = []
     for r in group_rows(verdicts):
         c = r["counts"]
-        table.add_row(r["variant"], r["device"], r["dtype"],
+        table.add_row(escape(r["variant"]), escape(r["device"]), escape(r["dtype"]),   # data, not markup
                       f"[{STYLE[r['status']]}]{r['status'].upper()}[/]",
-                      f"{c[PASS]}/{c[FAIL]}/{c[ERROR]}/{c[SKIP]}" + (f" (+{c[BUILT]} built)" if c[BUILT] else ""),
-                      _fmt(r["max_abs_err"]), _fmt(r["tolerance"]), str(r["boundary"]), r["reference"],
-                      r["note"][:120])
+                      f"{c[PASS]}/{c[FAIL]}/{c[ERROR]}/{c[SKIP]}" + (f"+{c[BUILT]}b" if c[BUILT] else ""),
+                      _short(r["max_abs_err"]), "-" if r["ratio"] is None else f"{r['ratio']:.2g}",
+                      "-" if r["limit_min"] is None else f"{_short(r['limit_min'])}..{_short(r['limit_max'])}",
+                      _lag(r), f"{r['judged']}/{r['boundary']}", escape(r["reference"]))
+        if r["note"]:
+            notes.append(f"{r['variant']} x {r['device']} x {r['dtype']}: {r['note'][:300]}")
     console.print(table)
+    if any(r["limit_min"] is not None for r in group_rows(verdicts)):
+        console.print("err/lim: largest error / its neuron's bound (< 1 passes); limit: smallest deviation flagged on "
+                      "the most and least sensitive neuron; lag: cells that see a one-step lag; clips: judged/in band",
+                      style="dim", markup=False)
+    for n in notes:
+        console.print(f"  note: {escape(n)}")
 
 
 def results_document(verdicts: list[Verdict], *, environment: dict, config: dict, status: str,

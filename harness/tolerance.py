@@ -1,27 +1,32 @@
-"""Tolerances derived from floating-point precision, never guessed.
+"""Tolerances derived from floating-point precision, never guessed, per postsynaptic neuron.
 
 Two implementations of the growth model do the same IEEE operations per time step (Euler `w + dt*g`,
 correctly rounded), so per-step growth does not make them diverge: adding the same increment to two grid
 values in the same binade preserves their difference exactly. They differ where the order of operations
 is free: the per-neuron sum S_i at each event. Summing N terms sequentially in a different order changes the
-result by at most (N-1)*eps*sum|w| (Higham's gamma bound); that error reaches each weight through
-(S_i - B_i)/N_i and persists. Hence, for a weight scale W = max|w| over the run:
+result by at most (N-1)*eps*sum|w| (Higham's gamma bound); that error reaches each weight of neuron i through
+(S_i - B_i)/N_i and persists. Normalization acts per neuron, so every quantity is the neuron's own: for
+post neuron i with in-degree N_i and scale W_i = max(|w|, |S_i|/N_i, |B_i|/N_i) over its synapses and the run,
 
-    tol_w     = eps * W * (E * (N_max + 2) + 4)       per weight
-    tol_total = tol_w * (N_max + 1)                   per postsynaptic total (and for clip boundaries)
+    tol_w[i]     = eps * W_i * (E * (N_i + 2) + 4) + dB_i / N_i   per incoming weight of neuron i
+    tol_total[i] = tol_w[i] * (N_i + 1)                            per total of neuron i (and its clip band)
 
-E = number of normalization events, N_max = largest in-degree, eps = machine epsilon of the dtype.
-The "+2" per event covers the subtraction and division rounding, the "+4" a few binade crossings.
+E = number of normalization events, eps = machine epsilon of the dtype. The "+2" per event covers the
+subtraction and division rounding, the "+4" a few binade crossings. dB_i bounds how far the B_i the device
+was given may lie from the oracle's own (the harness sums w0 sequentially in float64, the oracle exactly):
+eps64 * N_i * beta * sum|w0_i| + eps * |B_i| (the cast to the dtype). A huge weight on one neuron therefore
+widens only that neuron's bound, never another's.
 
-Contraction: generated C++ (Brian's default flags include -ffast-math -march=native) may fuse the Euler
-step `dt*g + w` into one fused multiply-add. The step is computed in double precision in every dtype, and
-fused and unfused results are at most one double ulp apart per step, so the bound adds
-eps(float64) * W * n_steps (6.7e-12 for 30,000 steps at W = 1). In float32 the double result is then
-rounded to float32; a fused step can flip that rounding only when the double result lies within one double
-ulp of a float32 rounding midpoint (about 2**-29 of increments): such cases are not covered by this bound.
+Contraction: generated C++ (Brian's default flags include -ffast-math -march=native, for Cython and C++
+standalone alike) may fuse the Euler step `dt*g + w` into one fused multiply-add. The step is computed in
+double precision in every dtype, and fused and unfused results are at most one double ulp apart per step, so
+for such devices the bound adds eps(float64) * W_i * n_steps (6.7e-12 for 30,000 steps at W = 1). numpy
+evaluates the step as two ufuncs and never contracts: its cells carry no such term. In float32 the double
+result is then rounded to float32; a fused step can flip that rounding only when the double result lies within
+one double ulp of a float32 rounding midpoint (about 2**-29 of increments): such cases are not covered.
 
 For a model without an oracle (user variants), the reduction structure is unknown; the bound is one
-rounding per step and value: tol = eps * W * n_steps.
+rounding per step and value, per observable and recorded index: tol = eps * W_row * n_steps.
 """
 from __future__ import annotations
 
@@ -37,19 +42,35 @@ def weight_scale(*arrays: np.ndarray, floor: float = 0.0) -> float:
     return max(m, floor)
 
 
-def growth_weight_tolerance(dtype: str, n_events: int, max_in_degree: int, scale: float, n_steps: int = 0) -> float:
-    """The growth bound above, plus eps64 * W * n_steps for a contracted Euler step (see module docstring)."""
-    scale = max(scale, float(np.finfo(np.dtype(dtype)).tiny))
-    return eps(dtype) * scale * (n_events * (max_in_degree + 2) + 4) + eps("float64") * scale * max(n_steps, 0)
+def _floor(scale, dtype: str):
+    """Scales below the smallest normal number are treated as that number (one ulp there)."""
+    return np.maximum(scale, float(np.finfo(np.dtype(dtype)).tiny))
 
 
-def growth_total_tolerance(tol_w: float, max_in_degree: int) -> float:
-    return tol_w * (max_in_degree + 1)
+def growth_weight_tolerance(dtype: str, n_events, max_in_degree, scale, n_steps: int = 0, *,
+                            contracting: bool = True, b_error=0.0):
+    """The growth bound above for one neuron (or, vectorized, for each neuron of a case).
+
+    `scale` is the neuron's W, `max_in_degree` its N; `contracting`: the device may fuse the Euler step
+    (compiled code), adding eps64 * W * n_steps; `b_error`: a bound on how far the device's B may lie from the
+    oracle's (different summation of sum w0), which reaches each weight divided by N.
+    """
+    scale = _floor(scale, dtype)
+    n = np.maximum(np.asarray(max_in_degree), 1)
+    tol = eps(dtype) * scale * (n_events * (np.asarray(max_in_degree) + 2) + 4) + np.asarray(b_error) / n
+    if contracting:
+        tol = tol + eps("float64") * scale * max(n_steps, 0)
+    return tol if np.ndim(tol) else float(tol)
 
 
-def stepwise_tolerance(dtype: str, n_steps: int, scale: float) -> float:
-    scale = max(scale, float(np.finfo(np.dtype(dtype)).tiny))
-    return eps(dtype) * scale * max(n_steps, 1)
+def growth_total_tolerance(tol_w, max_in_degree):
+    tol = np.asarray(tol_w) * (np.asarray(max_in_degree) + 1)
+    return tol if np.ndim(tol) else float(tol)
+
+
+def stepwise_tolerance(dtype: str, n_steps: int, scale):
+    tol = eps(dtype) * _floor(scale, dtype) * max(n_steps, 1)
+    return tol if np.ndim(tol) else float(tol)
 
 
 def cuda_weight_tolerance(dtype: str, n_events: int, max_in_degree: int, scale: float, n_steps: int, *,
@@ -94,15 +115,15 @@ def cuda_weight_tolerance(dtype: str, n_events: int, max_in_degree: int, scale: 
     dt = np.dtype(dtype)
     e, tiny = eps(dtype), float(np.finfo(dt).tiny)
     u = e / 2
-    n = max(int(max_in_degree), 1)
-    if (n - 1) * u >= 0.5:
-        raise ValueError(f"in-degree {n} too large for a summation bound in {dtype}")
-    scale = max(scale, tiny)
+    n = np.maximum(np.asarray(max_in_degree), 1)
+    if np.any((n - 1) * u >= 0.5):
+        raise ValueError(f"in-degree {int(np.max(n))} too large for a summation bound in {dtype}")
+    scale = np.maximum(scale, tiny)
     single = dt == np.float32
     k_div = 2.0 if (fast_math and single) else 0.5
     steps = n_steps if contracted_steps is None else contracted_steps
     per_event = (n - 1) / (1 - (n - 1) * u) + 2.5 + k_div
     tol = e * scale * (n_events * per_event + max(steps, 0) + 4)
     if fast_math and single:
-        tol += tiny * (4 * n_events + max(steps, 0))
-    return tol
+        tol = tol + tiny * (4 * n_events + max(steps, 0))
+    return tol if np.ndim(tol) else float(tol)

@@ -20,6 +20,12 @@ class Verdict:
     tolerance: float | None = None
     boundary: int = 0              # clip decisions inside the tolerance band (neither agreement nor disagreement)
     reason: str = ""
+    # what the cell could see: the smallest weight deviation it is guaranteed to flag on its most ("min") and
+    # least ("max") sensitive neuron, and whether a one-step lag (|g|*dt per weight) exceeds it on every neuron
+    detection_limit: dict | None = None
+    lag_visible: bool | None = None
+    judged: int = 0                # clip decisions judged (outside the band)
+    ratio: float | None = None     # largest |err| / its neuron's bound (< 1: pass)
     log: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -29,7 +35,3 @@ class Verdict:
     @classmethod
     def from_dict(cls, d: dict) -> "Verdict":
         return cls(**d)
-
-    @property
-    def ok(self) -> bool:
-        return self.verdict in (PASS, SKIP, BUILT)

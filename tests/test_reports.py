@@ -187,7 +187,9 @@ def test_junit_counts_and_reasons(tmp_path):
     assert len(root.findall(".//testcase/skipped")) == 2           # skip + built-only
     assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == ("8", "3", "1", "2")
     first = cases[0]
-    assert first.get("classname") == "summed_seed.numpy.float64" and first.get("name") == "lag-case"
+    assert first.get("classname") == "summed_seed.numpy.float64"
+    assert first.get("name") == "summed_seed[numpy,float64] lag-case"     # no case sizes in this document
+    assert first.get("time") == "3.000000"                                 # the suite's 3 s over its one cell
     assert "one-step schedule lag" in first.find("failure").get("message")
     err = root.find(".//testcase/error")
     assert err.get("message").startswith("CompileError: g++ failed <&>")   # illegal \x01 replaced, XML valid

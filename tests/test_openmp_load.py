@@ -1,0 +1,48 @@
+"""An OpenMP cell next to a busy process: it passes, runs with OMP_WAIT_POLICY=passive, and the timing
+ratio loaded/unloaded is printed (never asserted: machine load is not ours to control)."""
+import pytest
+
+from brian2_harness import bench, slots
+from brian2_harness.generate import generate_cases
+from brian2_harness.matrix import RunConfig, execute
+from brian2_harness.verdict import PASS
+
+pytestmark = pytest.mark.brian
+
+DEVICE = "cpp_standalone_omp"
+
+
+def _run(cases, cache_dir):
+    cfg = RunConfig(variants=["summed_every_step"], devices=[DEVICE], dtypes=["float64"], cases=cases,
+                    cache_dir=cache_dir, jobs=1, isolate_failures=0)
+    result = execute(cfg)
+    bad = [(v.verdict, v.reason[:300]) for v in result.verdicts if v.verdict != PASS]
+    assert not bad, bad[:3]
+    assert len(result.verdicts) == len(cases)
+    (job,) = result.jobs
+    return job
+
+
+def test_openmp_cell_next_to_a_busy_process(cache_dir, monkeypatch, capsys):
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    cases = generate_cases(200, 1, schedule=(1e-4, 1.0, 3.0))
+    _run(cases, cache_dir)                                 # build (or reuse) the binary: not timed
+    unloaded = _run(cases, cache_dir)
+    with bench.busy_load(1) as pids:
+        assert len(pids) == 1
+        loaded = _run(cases, cache_dir)
+    for job in (unloaded, loaded):
+        # the policy the worker applied, as its meta file reported it (jobs[].workarounds in the JSON)
+        assert job.workarounds == ["OMP_WAIT_POLICY=passive (harness default)"]
+        assert job.timing.get("exec_s", 0) > 0 and job.timing.get("compile_s") is not None
+    ratio = loaded.timing["exec_s"] / unloaded.timing["exec_s"]
+    with capsys.disabled():
+        print(f"\nOpenMP cell ({len(cases)} cases, {slots.cores()} cores): binary {unloaded.timing['exec_s']:.2f} s "
+              f"unloaded, {loaded.timing['exec_s']:.2f} s next to 1 busy process: ratio {ratio:.1f}x "
+              f"(worker {unloaded.seconds:.1f} s -> {loaded.seconds:.1f} s)")
+
+
+def test_the_users_wait_policy_is_kept(cache_dir, monkeypatch):
+    monkeypatch.setenv("OMP_WAIT_POLICY", "active")
+    job = _run(generate_cases(3, 2, schedule=(1e-4, 1.0, 3.0)), cache_dir)
+    assert job.workarounds == ["OMP_WAIT_POLICY=active (user environment)"]
