@@ -13,6 +13,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 HERE = os.path.dirname(__file__)
 MUTANTS = os.path.join(HERE, "mutants.py")
+GROSS = os.path.join(HERE, "gross_mutants.py")
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +21,33 @@ def cache_dir(tmp_path_factory):
     """Build folders of this test session; the Cython cache is shared with the user's (it is locked)."""
     from brian2_harness.matrix import default_cache_dir
     return default_cache_dir()
+
+
+# --- tally: how many cases and cells the Brian tests verified (printed at the end of the session) -------------
+TALLY_ENV = "BRIAN2_HARNESS_TEST_TALLY"
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):            # the controller (or a run without xdist)
+        import tempfile
+        os.environ[TALLY_ENV] = tempfile.mkdtemp(prefix="brian2-harness-tally-")
+
+
+def pytest_terminal_summary(terminalreporter):
+    import glob
+    import json
+    folder = os.environ.get(TALLY_ENV)
+    if not folder:
+        return
+    total = {"runs": 0, "cases": 0, "cells": 0, "pass": 0, "fail": 0}
+    for path in glob.glob(os.path.join(folder, "*.jsonl")):
+        with open(path) as f:
+            for line in f:
+                row = json.loads(line)
+                for k in total:
+                    total[k] += row.get(k, 0)
+    if total["runs"]:
+        terminalreporter.write_line(
+            f"brian2-harness verified {total['cells']} cells over {total['cases']} distinct cases in "
+            f"{total['runs']} matrix runs ({total['pass']} pass, {total['fail']} fail: failures are the negative "
+            f"controls' expected ones)")

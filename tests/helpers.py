@@ -16,6 +16,7 @@ def run_matrix(cases, variants=BUILTIN, devices=CPU_DEVICES, dtypes=("float64",)
                     plugins=list(plugins), against=against, require=set(devices) if require else set(),
                     isolate_failures=isolate_failures, **kw)
     result = execute(cfg)
+    _tally(result, list(cases) + list(kw.get("meta_cases") or []))
     assert not result.missing_required(cfg.require), [
         (v.device, v.reason) for v in result.verdicts if v.verdict not in (PASS, FAIL)][:5]
     return result
@@ -29,3 +30,17 @@ def cells(result, verdict=None, **match):
 def problems(result):
     return [(v.variant, v.device, v.dtype, v.case_id, v.verdict, v.reason[:300])
             for v in result.verdicts if v.verdict in (FAIL, ERROR)]
+
+
+def _tally(result, cases) -> None:
+    """Append this run's counts for the session summary (conftest.pytest_terminal_summary)."""
+    import json
+    import os
+    folder = os.environ.get("BRIAN2_HARNESS_TEST_TALLY")
+    if not folder:
+        return
+    row = {"runs": 1, "cases": len({c.name for c in cases}) or 1, "cells": len(result.verdicts),
+           "pass": len([v for v in result.verdicts if v.verdict == PASS]),
+           "fail": len([v for v in result.verdicts if v.verdict == FAIL])}
+    with open(os.path.join(folder, f"{os.getpid()}.jsonl"), "a") as f:
+        f.write(json.dumps(row) + "\n")

@@ -6,6 +6,7 @@ from brian2_harness.generate import generate_meta_cases
 from brian2_harness.metaplastic import MUTATIONS, default_meta_case
 
 from helpers import cells, problems, run_matrix
+from sets import meta_set
 
 pytestmark = pytest.mark.brian
 META_MUTANTS = [f"meta_{m}" for m in MUTATIONS]    # registered by the plugin tests/mutants.py
@@ -13,11 +14,13 @@ META_MUTANTS = [f"meta_{m}" for m in MUTATIONS]    # registered by the plugin te
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_metaplastic_passes_on_every_cpu_device(dtype):
-    cases = [default_meta_case()] + generate_meta_cases(50, 1)
+    cases = [c.replace(dtype=dtype) for c in meta_set(6)]    # real spike trains on >= 8x4 synapses (test_sets.py)
     result = run_matrix([], variants=["metaplastic_stdp"], dtypes=(dtype,), meta_cases=cases)
     assert not problems(result)
     for device in ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp"):
-        assert len(cells(result, "pass", device=device)) == 51
+        passed = cells(result, "pass", device=device)
+        assert len(passed) == len(cases)
+        assert all(v.detection_limit for v in passed if v.case_id == "default")
 
 
 def test_every_metaplastic_mutant_is_caught():
