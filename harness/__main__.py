@@ -1,5 +1,5 @@
 import sys
 
-from .cli import entry
+from brian2_harness.cli import entry
 
 sys.exit(entry())

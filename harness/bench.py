@@ -20,13 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from .atomic import atomic_write_text
-from .case import Case
-from .errors import UsageError
-from .generate import generate_cases
-from .matrix import RunConfig, execute
-from .slots import WAIT_POLICY_VAR, cores
-from .verdict import PASS
+from brian2_harness.atomic import atomic_write_text
+from brian2_harness.families.growth.case import Case
+from brian2_harness.errors import UsageError
+from brian2_harness.families.growth.generate import generate_cases
+from brian2_harness.run import RunConfig, execute
+from brian2_harness.run.slots import WAIT_POLICY_VAR, cores
+from brian2_harness.run.verdict import PASS
 
 SCHEDULE = (1e-4, 1.0, 3.0)
 
@@ -123,7 +123,7 @@ def timed_job(cases, variant, device, cache_dir, label, log) -> dict:
 def openmp_under_load(cases, variant, cache_dir, device="cpp_standalone_omp", active=False, busy=None,
                       log=print) -> dict:
     """Binary run time of one warm OpenMP job alone and next to busy processes, in one invocation."""
-    from .devices import get_device
+    from brian2_harness.devices import get_device
     threads = int(getattr(get_device(device), "threads", 0) or 0)
     busy = busy_needed(threads) if busy is None else busy
     log(f"OpenMP under load: {device} ({threads} threads), {len(cases)} cases, {busy} busy process(es) "
@@ -191,7 +191,7 @@ def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print, ope
                             "cases_per_min": 6000 / s})
         omp = None
         if openmp:
-            from .devices import get_device
+            from brian2_harness.devices import get_device
             probe = get_device("cpp_standalone_omp").probe()
             if probe.mode == "run":
                 omp = openmp_under_load(cases, variant, f"{tmp}/openmp", active=openmp_active, log=log)
@@ -257,8 +257,8 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from .devices import get_device
-    from .registry import get, load_all
+    from brian2_harness.devices import get_device
+    from brian2_harness.registry import get, load_all
     counts = _ints(args.cases, "--cases")
     sizes = _ints(args.sizes, "--sizes")
     if args.naive_sample < 1:

@@ -6,12 +6,15 @@ import argparse
 import json
 import sys
 
-from . import registry
-from .case import DTYPES
-from .devices import CPU_DEVICES, all_devices, get_device
-from .errors import UsageError
-from .family import get_family
-from . import baseline, bench, corpus, doctor, html_report, junit, merge, slots
+from brian2_harness import registry
+from brian2_harness.families.cases import DTYPES
+from brian2_harness.devices import CPU_DEVICES, all_devices, get_device
+from brian2_harness.errors import UsageError
+from brian2_harness.families import get_family
+from brian2_harness import bench, doctor, html_report, junit, merge
+from brian2_harness.upgrade import commands as upgrade_commands
+from brian2_harness.upgrade import corpus
+from brian2_harness.run import slots
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 DEFAULT_SCHEDULE = (1e-4, 1.0, 3.0)
@@ -68,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--report", metavar="DIR", help="also write an HTML + Markdown report (index.html, summary.md) into DIR")
     run.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one testcase per cell")
 
-    for module in (html_report, junit, merge, doctor, bench, corpus, baseline):
+    for module in (html_report, junit, merge, doctor, bench, corpus, upgrade_commands):
         module.add_parser(sub)
     return p
 
@@ -119,22 +122,29 @@ def _parse_schedule(text: str):
     return dt, period, duration
 
 
+def _resolve_variants(text: str) -> list[str]:
+    """'all' (every built-in), a family name (its built-ins) or comma-separated variant names."""
+    from brian2_harness.families import family_names
+    builtin = [v for v in registry.all_variants() if v.source == "builtin"]
+    if text == "all":
+        return [v.name for v in builtin]
+    if text in family_names():
+        return [v.name for v in builtin if v.family == text]
+    names = _csv(text)
+    for name in names:
+        registry.get(name)
+    return names
+
+
 def _resolve_run(args):
     from pathlib import Path
 
-    from .case import Case, check_limits, default_case
-    from .generate import generate_cases
-    from .matrix import RunConfig, default_cache_dir
+    from brian2_harness.families import all_families
+    from brian2_harness.families.cases import check_limits
+    from brian2_harness.run import RunConfig, default_cache_dir
 
     registry.load_all(args.plugin)
-    if args.variants == "all":
-        variants = [v.name for v in registry.all_variants() if v.source == "builtin"]
-    elif args.variants == "growth":
-        variants = [v.name for v in registry.all_variants() if v.source == "builtin" and v.family == "growth"]
-    else:
-        variants = _csv(args.variants)
-        for name in variants:
-            registry.get(name)
+    variants = _resolve_variants(args.variants)
     if not variants:
         raise UsageError("--variants: no variant selected")
     devices = _csv(args.devices)
@@ -156,31 +166,31 @@ def _resolve_run(args):
     if args.timeout <= 0:
         raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
     schedule = _parse_schedule(args.schedule)
-    families = {registry.get(v).family for v in variants}
-    meta_cases: list = []
+    selected = {registry.get(v).family for v in variants}
+    by_family: dict[str, list] = {}
     if args.case_file:
-        cases, meta_cases = load_case_file(args.case_file)
-    else:
-        if schedule:
-            Case(n_pre=1, n_post=1, dt=schedule[0], period=schedule[1], duration=schedule[2])  # validates
-        cases = generate_cases(args.cases, args.seed, schedule=schedule) if args.cases else []
-        if "metaplastic" in families and args.cases:
-            meta_cases = get_family("metaplastic").generate(args.cases, args.seed)
-    if args.default_case:
-        cases.insert(0, default_case())
-        if "metaplastic" in families:
-            meta_cases.insert(0, get_family("metaplastic").default_case())
-    if args.variants in ("all", "growth"):   # defaults cover the families the cases are for
-        have = {"growth": bool(cases), "metaplastic": bool(meta_cases), "custom": True}
-        variants = [v for v in variants if have[registry.get(v).family]] or variants
-        families = {registry.get(v).family for v in variants}
-    if ("growth" in families and not cases) or ("metaplastic" in families and not meta_cases):
+        for case in load_case_file(args.case_file):
+            by_family.setdefault(_family_of(case).name, []).append(case)
+    for fam in all_families():
+        if not fam.has_cases or fam.name not in selected:
+            continue
+        cases = by_family.setdefault(fam.name, [])
+        if not args.case_file:
+            cases += fam.generate(args.cases, args.seed, schedule=schedule)
+        if args.default_case:
+            cases.insert(0, fam.default_case())
+    has = {f.name: (not f.has_cases) or bool(by_family.get(f.name)) for f in all_families()}
+    if args.variants == "all" or args.variants in has:   # defaults cover the families the cases are for
+        variants = [v for v in variants if has[registry.get(v).family]] or variants
+        selected = {registry.get(v).family for v in variants}
+    if not all(has[f] for f in selected):
         raise UsageError("no cases: use --cases N (N >= 1), --case-file or --default-case")
-    check_limits(cases + meta_cases, args.max_synapses, args.max_memory_mb)
+    cases = [c for f in by_family.values() for c in f]
+    check_limits(cases, args.max_synapses, args.max_memory_mb)
     cfg = RunConfig(variants=variants, devices=devices, dtypes=dtypes, cases=cases, require=require,
                     plugins=list(args.plugin), against=args.against, timeout=args.timeout,
                     cache_dir=Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
-                    keep_builds=args.keep_builds, use_cache=not args.no_cache, meta_cases=meta_cases,
+                    keep_builds=args.keep_builds, use_cache=not args.no_cache,
                     require_lag_visible=args.require_lag_visible)
     if args.jobs is not None:
         if args.jobs < 1:
@@ -189,8 +199,18 @@ def _resolve_run(args):
     return cfg
 
 
-def load_case_file(path: str) -> tuple[list, list]:
-    """(growth cases, metaplastic cases) from a JSON list; a case with spike trains is metaplastic."""
+def _family_of(case):
+    from brian2_harness.families import all_families
+    for fam in all_families():
+        if fam.has_cases and isinstance(case, type(fam.default_case())):
+            return fam
+    raise UsageError(f"no family owns cases of type {type(case).__name__}")
+
+
+def load_case_file(path: str) -> list:
+    """Cases of any family from a JSON list: an entry belongs to the family that claims its keys (families/base.py),
+    else to the default family for case files."""
+    from brian2_harness.families import all_families
     try:
         with open(path) as f:
             data = json.load(f)
@@ -201,26 +221,28 @@ def load_case_file(path: str) -> tuple[list, list]:
     items = data.get("cases") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise UsageError(f"case file '{path}': expected a list of cases or an object with 'cases'")
-    growth, meta = [], []
+    families = [f for f in all_families() if f.has_cases]
+    fallback = next(f for f in families if f.case_file_default)
+    out = []
     for k, item in enumerate(items):
-        is_meta = isinstance(item, dict) and ("pre_spikes" in item or "post_spikes" in item)
+        fam = next((f for f in families if f.claims(item)), fallback)
         item = {key: v for key, v in item.items() if key != "format"} if isinstance(item, dict) else item
         try:
-            (meta if is_meta else growth).append(get_family("metaplastic" if is_meta else "growth").case_from_dict(item))
+            out.append(fam.case_from_dict(item))
         except UsageError as exc:
             raise UsageError(f"case file '{path}', case {k}: {exc}") from None
-    return growth, meta
+    return out
 
 
 def cmd_run(args) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    from .environment import environment
-    from .matrix import execute
-    from .progress import Progress
-    from .report import print_table, results_document, summarize, write_json
-    from .verdict import BUILT, ERROR, FAIL, PASS, SKIP
+    from brian2_harness.environment import environment
+    from brian2_harness.run import execute
+    from brian2_harness.run.progress import Progress
+    from brian2_harness.report import print_table, results_document, summarize, write_json
+    from brian2_harness.run.verdict import BUILT, ERROR, FAIL, PASS, SKIP
 
     cfg = _resolve_run(args)
     console = Console(width=None if sys.stdout.isatty() else 200)
@@ -258,7 +280,7 @@ def cmd_run(args) -> int:
     if args.json_out or args.report or args.junit:
         env = environment()
         if any(j.device == "cuda_standalone" for j in result.jobs):
-            from .cuda import environment_report
+            from brian2_harness.devices.cuda import environment_report
             env["cuda"] = environment_report(cache_dir=str(cfg.cache_dir))
         doc = results_document(result.verdicts, environment=env, status=status, config={
             "variants": cfg.variants, "devices": cfg.devices, "dtypes": cfg.dtypes, "cases": len(cfg.cases),
@@ -289,7 +311,7 @@ def cmd_run(args) -> int:
 def _job_record(job) -> dict:
     """A job as the results JSON keeps it: what ran (variant, device, dtype, batch, case ids and sizes) and
     how long (worker seconds; `timing`: setup_s, run_s and, for standalone devices, compile_s / exec_s)."""
-    sizes = [junit.case_sizes(c) for c in job.cases] if job.variant.family != "custom" else []
+    sizes = [get_family(job.variant.family).case_sizes(c) for c in job.cases]
     return dict(label=job.label, variant=job.variant.name, device=job.device, dtype=job.dtype, batch=job.batch,
                 cases=list(job.case_ids), case_sizes=sizes, seconds=job.seconds, timing=job.timing,
                 error=job.error, cache=job.cache, workarounds=job.workarounds)
@@ -300,7 +322,7 @@ def write_repro(verdicts, cache_dir) -> str:
     import os
     import time as _time
 
-    from .atomic import atomic_write_text
+    from brian2_harness.atomic import atomic_write_text
     failing = [v for v in verdicts if v.verdict == "fail" and v.extra.get("case")]
     if not failing:
         return ""
@@ -315,7 +337,7 @@ def write_repro(verdicts, cache_dir) -> str:
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "report": html_report.run, "junit": junit.run,
             "merge": merge.run, "doctor": doctor.run, "bench": bench.run, "corpus": corpus.run,
-            "record": baseline.run, "compare": baseline.run}
+            "record": upgrade_commands.run, "compare": upgrade_commands.run}
 
 
 def _interrupt(signum, frame):

@@ -18,7 +18,8 @@ import shutil
 import subprocess
 import sys
 
-from . import devices as devmod
+from brian2_harness import devices as devmod
+from brian2_harness.devices import base as devbase
 
 # What the package accepts (pyproject.toml: requires-python, dependencies; a test keeps these in step) ...
 PYTHON_MIN = (3, 11)
@@ -153,7 +154,7 @@ def _vtuple(v: str) -> tuple:
 
 def check_compiler(kind: str) -> dict:
     name = "g++" if kind == "c++" else "gcc"
-    path = devmod._compiler(kind)
+    path = devbase._compiler(kind)
     version = None
     if path:
         rc, out = _run([path, "--version"])
@@ -174,11 +175,11 @@ def check_make() -> dict:
 
 
 def check_openmp() -> dict:
-    cxx = devmod._compiler("c++")
+    cxx = devbase._compiler("c++")
     if cxx is None:
         return _check("openmp", False, None, "no C++ compiler to test OpenMP with", ["cpp_standalone_omp"],
                       _apt("g++", "libgomp1"))
-    why = devmod._openmp_works()
+    why = devbase._openmp_works()
     fix = _apt("libomp-dev") if "clang" in os.path.basename(cxx) else _apt("libgomp1")
     return _check("openmp", why is None, None, f"{cxx} -fopenmp builds a test program" if why is None else why,
                   ["cpp_standalone_omp"], fix)
@@ -187,7 +188,7 @@ def check_openmp() -> dict:
 def _cuda():
     """harness.cuda (what the cuda_standalone device itself uses to find its toolchain), if present."""
     try:
-        from . import cuda
+        from brian2_harness.devices import cuda
         cuda.find_nvcc, cuda.cuda_home_of, cuda.find_curand, cuda.detect_gpus  # noqa: B018 (API check)
         return cuda
     except (ImportError, AttributeError):
@@ -333,7 +334,7 @@ def device_status(results: list[dict]) -> list[dict]:
 
 
 def diagnose() -> dict:
-    from . import slots
+    from brian2_harness.run import slots
     results = checks()
     return {
         "python": sys.executable,
@@ -381,7 +382,7 @@ def run(args) -> int:
     for d in report["devices"]:
         t.add_row(escape(d["name"]), f"[{style.get(d['mode'], 'white')}]{escape(d['mode'])}[/]", escape(d["reason"]))
     console.print(t)
-    from . import slots
+    from brian2_harness.run import slots
     console.print(escape(f"verified with: {VERIFIED_WITH}; accepted: Python {report['requires']['python']}, "
                          f"brian2 {report['requires']['brian2']}"), soft_wrap=True)
     console.print(escape(slots.scheduling_line(report["scheduling"])), soft_wrap=True)

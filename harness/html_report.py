@@ -23,11 +23,11 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from .atomic import atomic_write_text
-from .errors import UsageError
-from .replay import replay_for_cell
-from .report import group_rows
-from .verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
+from brian2_harness.atomic import atomic_write_text
+from brian2_harness.errors import UsageError
+from brian2_harness.run.replay import replay_for_cell
+from brian2_harness.report import group_rows
+from brian2_harness.run.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
 
 MAX_FAILURES = 20
 COLORS = {PASS: "#1a7f37", FAIL: "#cf222e", ERROR: "#8250df", SKIP: "#9a6700", BUILT: "#0969da"}
@@ -94,15 +94,15 @@ class _OracleMemo:
     def get(self, case, schedule):
         key = (case, schedule)
         if key not in self.memo:
-            from .network import pack
-            from .oracle import simulate
+            from brian2_harness.families.growth.network import pack
+            from brian2_harness.families.growth.oracle import simulate
             net, blocks = pack([case])
             self.memo[key] = simulate(net, schedule).block(blocks[0])
         return self.memo[key]
 
 
 def analyse(cell: dict, oracles: _OracleMemo | None = None) -> Analysis:
-    from .case import Case
+    from brian2_harness.families.growth.case import Case
 
     oracles = oracles or _OracleMemo()
     a = Analysis(cell=cell, schedule=_schedule_of(cell))
@@ -336,7 +336,7 @@ def plot_heatmap(a: Analysis) -> str | None:
 # --- documents ------------------------------------------------------------------------------------------
 
 def _sources(results: dict) -> list[dict]:
-    from .merge import sources_of
+    from brian2_harness.merge import sources_of
     return sources_of(results)
 
 
@@ -641,7 +641,7 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from .merge import load_results
+    from brian2_harness.merge import load_results
 
     if args.max_failures < 0:
         raise UsageError(f"--max-failures must be >= 0, got {args.max_failures}")

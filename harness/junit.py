@@ -17,9 +17,9 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
-from .atomic import atomic_write_bytes
-from .errors import UsageError
-from .verdict import BUILT, ERROR, FAIL, SKIP
+from brian2_harness.atomic import atomic_write_bytes
+from brian2_harness.errors import UsageError
+from brian2_harness.run.verdict import BUILT, ERROR, FAIL, SKIP
 
 MESSAGE_CHARS = 500
 # characters XML 1.0 cannot carry, even escaped
@@ -174,7 +174,7 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from .merge import load_results
+    from brian2_harness.merge import load_results
 
     write_junit(load_results(args.results), args.out)
     print(f"junit: {args.out}")

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import os
 
-from .atomic import atomic_write_text
-from .errors import UsageError
-from .report import RESULTS_FORMAT, summarize
-from .verdict import VERDICTS, Verdict
+from brian2_harness.atomic import atomic_write_text
+from brian2_harness.errors import UsageError
+from brian2_harness.report import RESULTS_FORMAT, summarize
+from brian2_harness.run.verdict import VERDICTS, Verdict
 
 CELL_KEYS = ("variant", "device", "dtype", "case_id", "verdict")
 

@@ -12,13 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import UsageError
-from .oracle import SCHEDULES
+from brian2_harness.errors import UsageError
 
-FAMILIES = ("growth", "metaplastic", "custom")
 ENTRY_POINT_GROUP = "brian2_harness.variants"
-# what each family's oracle can check (kept here, not imported from family.py, to keep the registry light)
-SEMANTICS = {"growth": SCHEDULES, "metaplastic": ("ordered",), "custom": ()}
 
 
 @dataclass
@@ -57,13 +53,14 @@ _REGISTRY: dict[str, Variant] = {}
 def _check(v: Variant) -> None:
     if not isinstance(v.name, str) or not v.name.isidentifier():
         raise UsageError(f"variant name must be an identifier, got {v.name!r}")
-    if v.family not in FAMILIES:
-        raise UsageError(f"variant '{v.name}': family must be one of {', '.join(FAMILIES)}, got {v.family!r}")
+    from brian2_harness.families import family_names, get_family
+    if v.family not in family_names():
+        raise UsageError(f"variant '{v.name}': family must be one of {', '.join(family_names())}, got {v.family!r}")
     if not callable(v.build):
         raise UsageError(f"variant '{v.name}': build must be a function returning a Model, got {v.build!r}")
-    if v.family == "custom" and v.semantics is not None:
-        raise UsageError(f"variant '{v.name}': custom variants have no oracle; leave semantics=None")
-    allowed = SEMANTICS[v.family]
+    allowed = get_family(v.family).semantics
+    if not allowed and v.semantics is not None:
+        raise UsageError(f"variant '{v.name}': {v.family} variants have no oracle; leave semantics=None")
     if v.semantics is not None and v.semantics not in allowed:
         raise UsageError(f"variant '{v.name}': semantics must be one of {', '.join(allowed)} or None, "
                          f"got {v.semantics!r}")

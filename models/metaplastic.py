@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 
-from brian2_harness.metaplastic import MUTATIONS, ORDER_META, ORDER_MONITOR, ORDER_NORMALIZE, ORDER_SUMMED
+from brian2_harness.families.metaplastic.case import MUTATIONS, ORDER_META, ORDER_MONITOR, ORDER_NORMALIZE, ORDER_SUMMED
 from brian2_harness.registry import Model, register
 
 POST_EQS = """dr/dt = -r/tau_r : Hz
@@ -116,7 +116,7 @@ def run_metaplastic(net, mutation: str | None = None) -> dict:
     """
     from brian2 import Network, prefs, second
 
-    from brian2_harness.metaplastic_oracle import observables_from_monitors
+    from brian2_harness.families.metaplastic.observables import observables_from_monitors
 
     prefs.core.default_float_dtype = getattr(np, net.dtype)
     model = build_metaplastic(net, mutation)
@@ -127,7 +127,7 @@ def run_metaplastic(net, mutation: str | None = None) -> dict:
 def with_observables(build, mutation: str | None = None):
     """A variant build function: the model whose `observe()` returns the family's observables."""
     def variant_build(net) -> Model:
-        from brian2_harness.metaplastic_oracle import observables_from_monitors
+        from brian2_harness.families.metaplastic.observables import observables_from_monitors
         model = build(net, mutation)
         return Model(objects=model.objects,
                      observe=lambda: observables_from_monitors(net, **model.observe()).arrays())

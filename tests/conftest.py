@@ -19,7 +19,7 @@ GROSS = os.path.join(HERE, "gross_mutants.py")
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory):
     """Build folders of this test session; the Cython cache is shared with the user's (it is locked)."""
-    from brian2_harness.matrix import default_cache_dir
+    from brian2_harness.run import default_cache_dir
     return default_cache_dir()
 
 

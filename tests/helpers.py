@@ -1,8 +1,8 @@
 """Shared helpers for tests that run Brian through the harness."""
 from brian2_harness import registry
 from brian2_harness.devices import CPU_DEVICES
-from brian2_harness.matrix import RunConfig, execute
-from brian2_harness.verdict import ERROR, FAIL, PASS
+from brian2_harness.run import RunConfig, execute
+from brian2_harness.run.verdict import ERROR, FAIL, PASS
 
 from conftest import MUTANTS
 
@@ -12,11 +12,12 @@ BUILTIN = ["netop_reference", "summed_seed", "summed_aligned", "summed_every_ste
 def run_matrix(cases, variants=BUILTIN, devices=CPU_DEVICES, dtypes=("float64",), plugins=(MUTANTS,),
                against=None, require=True, isolate_failures=0, **kw):
     registry.load_all(list(plugins))
+    cases = list(cases) + list(kw.pop("meta_cases", None) or [])    # cases of every family, mixed
     cfg = RunConfig(variants=list(variants), devices=list(devices), dtypes=list(dtypes), cases=list(cases),
                     plugins=list(plugins), against=against, require=set(devices) if require else set(),
                     isolate_failures=isolate_failures, **kw)
     result = execute(cfg)
-    _tally(result, list(cases) + list(kw.get("meta_cases") or []))
+    _tally(result, cases)
     assert not result.missing_required(cfg.require), [
         (v.device, v.reason) for v in result.verdicts if v.verdict not in (PASS, FAIL)][:5]
     return result

@@ -5,9 +5,9 @@ mirrors harness/oracle.py (same order and arithmetic), with the bug switched in.
 """
 import numpy as np
 
-from brian2_harness.network import pack
-from brian2_harness.observables import GrowthObservables
-from brian2_harness.oracle import own_targets, simulate
+from brian2_harness.families.growth.network import pack
+from brian2_harness.families.growth.observables import GrowthObservables
+from brian2_harness.families.growth.oracle import own_targets, simulate
 
 KINDS = ("no_normalization", "divide_n_plus_1", "beta_squared", "lag")
 

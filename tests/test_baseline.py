@@ -11,15 +11,16 @@ import math
 import numpy as np
 import pytest
 
-from brian2_harness import baseline as bl
+from brian2_harness import upgrade as bl
 from brian2_harness import registry
-from brian2_harness.case import Case
-from brian2_harness.corpus import CORPUS_FORMAT, Corpus, load_corpus, make_corpus, write_corpus
+from brian2_harness.families.growth.case import Case
+from brian2_harness.upgrade.corpus import CORPUS_FORMAT, Corpus, load_corpus, make_corpus, write_corpus
 from brian2_harness.devices import RUN, Probe
 from brian2_harness.errors import UsageError
-from brian2_harness.family import get_family
-from brian2_harness.matrix import REFERENCE_DEVICE, RunConfig, RunResult, judge, plan
-from brian2_harness.metaplastic import default_meta_case
+from brian2_harness.families import get_family
+from brian2_harness.run import REFERENCE_DEVICE, RunConfig, RunResult, plan
+from brian2_harness.run.judge import judge
+from brian2_harness.families.metaplastic.case import default_meta_case
 
 SCHEDULE = dict(dt=1e-4, period=0.01, duration=0.03)     # 300 steps: a fast oracle
 VARIANTS = ["summed_seed", "summed_aligned", "metaplastic_stdp"]
@@ -35,26 +36,25 @@ def small_corpus() -> Corpus:
         Case(n_pre=1, n_post=3, name="empty", **SCHEDULE),
     )
     meta = (default_meta_case(),)                         # 2000 steps, 2 normalization events
-    return Corpus(growth, meta, {"seed": None, "note": "hand-made for tests"})
+    return Corpus({"growth": tuple(growth), "metaplastic": tuple(meta)}, {"seed": None, "note": "hand-made for tests"})
 
 
 def fake_run(corpus: Corpus, variants=VARIANTS, devices=("numpy", "cython"), dtypes=("float64", "float32"),
              perturb=None) -> RunResult:
     """What `execute` returns, with the oracle standing in for Brian; `perturb(job)` may edit a job."""
     registry.load_builtin()
-    cfg = RunConfig(variants=list(variants), devices=list(devices), dtypes=list(dtypes), cases=list(corpus.growth),
-                    meta_cases=list(corpus.metaplastic))
+    cfg = RunConfig(variants=list(variants), devices=list(devices), dtypes=list(dtypes), cases=list(corpus.cases_of("growth")) + list(corpus.cases_of("metaplastic")))
     probes = {d: Probe(RUN, "fake") for d in set(devices) | {REFERENCE_DEVICE}}
     jobs, skipped = plan(cfg, probes)
     for job in jobs:
         family = get_family(job.variant.family)
         net, _ = family.pack(job.cases)
         if job.variant.family == "growth":
-            from brian2_harness.oracle import simulate
+            from brian2_harness.families.growth.oracle import simulate
             ref = simulate(net, job.variant.semantics)
             job.arrays = {"w_before": ref.w_before.copy(), "w_after": ref.w_after.copy()}
         else:
-            from brian2_harness.metaplastic_oracle import simulate_meta
+            from brian2_harness.families.metaplastic.oracle import simulate_meta
             job.arrays = {k: v.copy() for k, v in simulate_meta(net).arrays().items()}
         if perturb:
             perturb(job)
@@ -89,35 +89,35 @@ def statuses(changes, **match):
 
 def test_corpus_round_trip_is_lossless(tmp_path):
     c = make_corpus(7, 6)
-    assert c.growth[0].name == "default" and c.metaplastic[0].name == "default"
-    assert len(c.growth) == 7 and len(c.metaplastic) == 7
+    assert c.cases_of("growth")[0].name == "default" and c.cases_of("metaplastic")[0].name == "default"
+    assert len(c.cases_of("growth")) == 7 and len(c.cases_of("metaplastic")) == 7
     path = tmp_path / "corpus.json"
     write_corpus(c, path)
     back = load_corpus(path)
     assert back == c and back.digest() == c.digest()
-    assert [x.name for x in back.growth] == [x.name for x in c.growth]
-    assert [x.to_dict() for x in back.growth + back.metaplastic] == [x.to_dict() for x in c.growth + c.metaplastic]
+    assert [x.name for x in back.cases_of("growth")] == [x.name for x in c.cases_of("growth")]
+    assert [x.to_dict() for x in back.cases_of("growth") + back.cases_of("metaplastic")] == [x.to_dict() for x in c.cases_of("growth") + c.cases_of("metaplastic")]
     assert back.generator == c.generator and json.loads(path.read_text())["format"] == CORPUS_FORMAT
     # awkward floats survive bit for bit
     hand = small_corpus()
     write_corpus(hand, tmp_path / "hand.json")
     again = load_corpus(tmp_path / "hand.json")
-    assert again.growth[1].beta == np.nextafter(1.08, 2) and again.growth[0].w0[-1] == 1e-30
+    assert again.cases_of("growth")[1].beta == np.nextafter(1.08, 2) and again.cases_of("growth")[0].w0[-1] == 1e-30
     assert again == hand
 
 
 def test_shipped_default_corpus_is_valid_and_small():
     from pathlib import Path
     c = load_corpus(Path(__file__).parent / "data" / "corpus-default.json")
-    assert c.growth[0].name == "default" and c.metaplastic[0].name == "default"
-    assert len({x.schedule_key for x in c.growth}) == 1 and len({x.batch_key for x in c.metaplastic}) == 1
-    assert sum(x.n_synapses for x in c.growth) < 1000 and len(c.growth) + len(c.metaplastic) <= 50
+    assert c.cases_of("growth")[0].name == "default" and c.cases_of("metaplastic")[0].name == "default"
+    assert len({x.schedule_key for x in c.cases_of("growth")}) == 1 and len({x.batch_key for x in c.cases_of("metaplastic")}) == 1
+    assert sum(x.n_synapses for x in c.cases_of("growth")) < 1000 and len(c.cases_of("growth")) + len(c.cases_of("metaplastic")) <= 50
 
 
 def test_generated_growth_cases_share_one_schedule():
     c = make_corpus(2, 4)
-    assert {x.schedule_key for x in c.growth} == {(1e-4, 1.0, 3.0, "float64")}
-    assert len({x.batch_key for x in c.metaplastic}) == 1
+    assert {x.schedule_key for x in c.cases_of("growth")} == {(1e-4, 1.0, 3.0, "float64")}
+    assert len({x.batch_key for x in c.cases_of("metaplastic")}) == 1
 
 
 @pytest.mark.parametrize("damage, words", [
@@ -244,7 +244,7 @@ def test_removed_variant_and_skipped_device_are_no_longer_available(baseline_fil
         now = fake_run(corpus, variants=["summed_seed", "metaplastic_stdp"], devices=("numpy",))
         # cython: pretend the variant now declares it unsupported -> the rerun skips it
         seen = {(v.variant, v.device, v.dtype, v.case_id) for v in now.verdicts}
-        from brian2_harness.verdict import SKIP, Verdict
+        from brian2_harness.run.verdict import SKIP, Verdict
         for c in b.cells:
             key = (c["variant"], c["device"], c["dtype"], c["case_id"])
             if c["variant"] != "summed_aligned" and key not in seen:
@@ -271,12 +271,17 @@ def _args(**kw):
 
 @pytest.fixture()
 def no_brian(monkeypatch, corpus):
-    import brian2_harness.matrix as matrix
+    import brian2_harness.run as matrix
     state = {"perturb": None, "honoured": True}
     monkeypatch.setattr(matrix, "execute", lambda cfg, progress=None: fake_run(
         corpus, variants=cfg.variants, devices=tuple(cfg.devices), dtypes=tuple(cfg.dtypes), perturb=state["perturb"]))
-    monkeypatch.setattr(bl, "probe_private_api", lambda names, timeout=0: {
-        n: {"honoured": state["honoured"], "detail": "" if state["honoured"] else "renamed"} for n in names})
+    fake_probe = lambda names, timeout=0: {   # noqa: E731
+        n: {"honoured": state["honoured"], "detail": "" if state["honoured"] else "renamed"} for n in names}
+    import importlib
+    changes = importlib.import_module("brian2_harness.upgrade.changes")
+    record = importlib.import_module("brian2_harness.upgrade.record")
+    monkeypatch.setattr(changes, "probe_private_api", fake_probe)
+    monkeypatch.setattr(record, "probe_private_api", fake_probe)
     return state
 
 

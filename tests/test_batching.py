@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from brian2_harness.case import default_case
-from brian2_harness.family import get_family
-from brian2_harness.generate import generate_cases
-from brian2_harness.matrix import RunConfig, execute
+from brian2_harness.families.growth.case import default_case
+from brian2_harness.families import get_family
+from brian2_harness.families.growth.generate import generate_cases
+from brian2_harness.run import RunConfig, execute
 
 pytestmark = pytest.mark.brian
 

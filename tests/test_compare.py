@@ -2,12 +2,13 @@
 import numpy as np
 import pytest
 
-from brian2_harness.case import default_case
-from brian2_harness.compare import compare_arrays, compare_growth
-from brian2_harness.network import pack
-from brian2_harness.observables import GrowthObservables
-from brian2_harness.oracle import simulate
-from brian2_harness.tolerance import growth_weight_tolerance
+from brian2_harness.families.growth.case import default_case
+from brian2_harness.families.custom.compare import compare_arrays
+from brian2_harness.families.growth.compare import compare_growth
+from brian2_harness.families.growth.network import pack
+from brian2_harness.families.growth.observables import GrowthObservables
+from brian2_harness.families.growth.oracle import simulate
+from brian2_harness.families.growth.tolerance import growth_weight_tolerance
 
 
 def oracle(dtype="float64", schedule="aligned", **kw):

@@ -9,12 +9,14 @@ import sys
 
 import pytest
 
-from brian2_harness import cuda
-from brian2_harness.case import default_case
+from brian2_harness.devices import cuda
+from brian2_harness.families.growth.case import default_case
 from brian2_harness.devices import BUILD, RUN, UNAVAILABLE, Probe, all_devices, get_device
-from brian2_harness.matrix import BUILT_REASON, Job, RunConfig, RunResult, judge, plan
+from brian2_harness.run import Job, RunConfig, RunResult, plan
+from brian2_harness.run.config import BUILT_REASON
+from brian2_harness.run.judge import judge
 from brian2_harness.registry import get, load_all
-from brian2_harness.verdict import BUILT, ERROR, PASS
+from brian2_harness.run.verdict import BUILT, ERROR, PASS
 
 H100_L = "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-5b8a43e6-5b3c-2b9a-7c1e-0123456789ab)"
 H100_Q = "9.0, NVIDIA H100 80GB HBM3"
@@ -199,7 +201,7 @@ def test_apply_toolchain_sets_prefs_and_link(tmp_path):
     (lib / "libcurand.so.10").write_text("")
     code = f"""
 import json
-from brian2_harness import cuda
+from brian2_harness.devices import cuda
 tc = cuda.Toolchain(brian2cuda="1.0b1", nvcc="/x/bin/nvcc", nvcc_from="PATH", cuda_home="/x", cuda_version=(13, 0),
                     no_gpu_reason="nvidia-smi not found",
                     curand=cuda.Curand("wheel", "{tmp_path}/wheel/include", "{lib}", "{lib}/libcurand.so.10", False))

@@ -5,10 +5,11 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from brian2_harness.case import default_case
-from brian2_harness.network import pack
-from brian2_harness.oracle import simulate
-from brian2_harness.tolerance import cuda_weight_tolerance, eps, growth_weight_tolerance, weight_scale
+from brian2_harness.families.growth.case import default_case
+from brian2_harness.families.growth.network import pack
+from brian2_harness.families.growth.oracle import simulate
+from brian2_harness.families.bounds import eps, weight_scale
+from brian2_harness.families.growth.tolerance import cuda_weight_tolerance, growth_weight_tolerance
 
 
 def _default(dtype, schedule):

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from brian2_harness.case import Case
+from brian2_harness.families.growth.case import Case
 from brian2_harness.cli import main
-from brian2_harness.matrix import RunConfig, execute
+from brian2_harness.run import RunConfig, execute
 
 
 pytestmark = pytest.mark.brian

@@ -2,7 +2,7 @@
 by skipping."""
 import pytest
 
-from brian2_harness.case import default_case
+from brian2_harness.families.growth.case import default_case
 from brian2_harness.devices import get_device
 
 from helpers import cells, run_matrix

@@ -5,7 +5,7 @@ Many generated cases share one build (batching), so a Hypothesis example costs o
 import json
 
 import pytest
-from brian2_harness.case import Case, default_case
+from brian2_harness.families.growth.case import Case, default_case
 from brian2_harness.cli import main
 from helpers import cells, problems, run_matrix
 from sets import growth_set

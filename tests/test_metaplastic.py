@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from brian2_harness.errors import CaseError, UsageError
-from brian2_harness.metaplastic import MUTATIONS, MetaCase, pack_meta
-from brian2_harness.metaplastic_oracle import (MetaObservables, compare_meta, meta_tolerance,
-                                               observables_from_monitors, simulate_meta)
+from brian2_harness.families.metaplastic.case import MUTATIONS, MetaCase, pack_meta
+from brian2_harness.families.metaplastic.compare import compare_meta, meta_tolerance
+from brian2_harness.families.metaplastic.observables import MetaObservables, observables_from_monitors
+from brian2_harness.families.metaplastic.oracle import simulate_meta
 
 A_PLUS, A0, TAU, TAU_R, R_T, DT = 0.01, 0.0105, 0.02, 0.2, 5.0, 1e-4
 C_R = math.exp(-DT / TAU_R)          # one step of rate decay

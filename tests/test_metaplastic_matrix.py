@@ -2,8 +2,8 @@
 float64 and float32, and every negative control caught on numpy and cpp_standalone."""
 import pytest
 
-from brian2_harness.generate import generate_meta_cases
-from brian2_harness.metaplastic import MUTATIONS, default_meta_case
+from brian2_harness.families.metaplastic.generate import generate_meta_cases
+from brian2_harness.families.metaplastic.case import MUTATIONS, default_meta_case
 
 from helpers import cells, problems, run_matrix
 from sets import meta_set

@@ -1,9 +1,9 @@
 """Known-bad variants: the harness must flag every one on every device where it runs."""
 import pytest
 
-from brian2_harness.case import default_case
-from brian2_harness.generate import generate_cases
-from brian2_harness.tolerance import growth_weight_tolerance
+from brian2_harness.families.growth.case import default_case
+from brian2_harness.families.growth.generate import generate_cases
+from brian2_harness.families.growth.tolerance import growth_weight_tolerance
 
 from conftest import GROSS, MUTANTS  # noqa: F401  (the plugin files)
 from helpers import cells, run_matrix
@@ -44,10 +44,10 @@ def test_a_cell_fails_iff_the_mutant_deviates_beyond_its_stated_bounds(dtype):
     neuron; the Brian cell must fail exactly when that deviation exceeds the cell's per-neuron bounds, on numpy
     and cpp_standalone, over a generated set (tests/sets.py). Deviations within 10 % of a bound are left out
     (the device's own rounding may decide them) and counted."""
-    from brian2_harness.bounds import growth_bounds
-    from brian2_harness.compare import compare_growth
+    from brian2_harness.families.growth.tolerance import growth_bounds
+    from brian2_harness.families.growth.compare import compare_growth
     from brian2_harness.devices import get_device
-    from brian2_harness.family import get_family
+    from brian2_harness.families import get_family
 
     from mutant_oracle import simulate_mutant
     from sets import growth_set

@@ -2,10 +2,11 @@
 ratio loaded/unloaded is printed (never asserted: machine load is not ours to control)."""
 import pytest
 
-from brian2_harness import bench, slots
-from brian2_harness.generate import generate_cases
-from brian2_harness.matrix import RunConfig, execute
-from brian2_harness.verdict import PASS
+from brian2_harness import bench
+from brian2_harness.run import slots
+from brian2_harness.families.growth.generate import generate_cases
+from brian2_harness.run import RunConfig, execute
+from brian2_harness.run.verdict import PASS
 
 pytestmark = pytest.mark.brian
 

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from brian2_harness.case import Case
-from brian2_harness.network import pack
-from brian2_harness.oracle import simulate
+from brian2_harness.families.growth.case import Case
+from brian2_harness.families.growth.network import pack
+from brian2_harness.families.growth.oracle import simulate
 
 G, DT = 0.1, 1e-4
 

@@ -3,9 +3,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brian2_harness.generate import FAST_SCHEDULES, cases, generate_cases
-from brian2_harness.network import group_by_schedule, pack
-from brian2_harness.oracle import simulate
+from brian2_harness.families.growth.generate import FAST_SCHEDULES, cases, generate_cases
+from brian2_harness.families.growth.network import group_by_schedule, pack
+from brian2_harness.families.growth.oracle import simulate
 
 
 @settings(max_examples=30)
@@ -42,7 +42,7 @@ def test_generation_is_deterministic_and_covers_shapes():
 @given(st.lists(cases(schedules=FAST_SCHEDULES[:1]), min_size=1, max_size=8))
 def test_padding_is_inert(batch):
     """The padded network (used for cached standalone builds) gives the same real observables."""
-    from brian2_harness.network import pad
+    from brian2_harness.families.growth.network import pad
     net, _ = pack(batch)
     padded = pad(net)
     assert padded.n_synapses in (0, 256) or padded.n_synapses >= net.n_synapses

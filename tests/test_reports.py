@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 
 from brian2_harness import doctor, html_report, junit, merge
-from brian2_harness.case import Case, default_case
-from brian2_harness.compare import compare_growth
+from brian2_harness.families.growth.case import Case, default_case
+from brian2_harness.families.growth.compare import compare_growth
 from brian2_harness.errors import UsageError
-from brian2_harness.network import pack
-from brian2_harness.observables import GrowthObservables
-from brian2_harness.observed import compact_observed
-from brian2_harness.oracle import simulate
+from brian2_harness.families.growth.network import pack
+from brian2_harness.families.growth.observables import GrowthObservables
+from brian2_harness.families.growth.observed import compact_observed
+from brian2_harness.families.growth.oracle import simulate
 from brian2_harness.report import RESULTS_FORMAT, summarize
-from brian2_harness.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
+from brian2_harness.run.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
 
 
 def _oracle(case, schedule="aligned"):

@@ -7,13 +7,13 @@ import sys
 import numpy as np
 import pytest
 
-from brian2_harness import network
-from brian2_harness.bounds import growth_bounds
-from brian2_harness.case import Case
-from brian2_harness.compare import compare_growth
-from brian2_harness.family import get_family
-from brian2_harness.observables import GrowthObservables
-from brian2_harness.oracle import simulate
+from brian2_harness.families.growth import network
+from brian2_harness.families.growth.tolerance import growth_bounds
+from brian2_harness.families.growth.case import Case
+from brian2_harness.families.growth.compare import compare_growth
+from brian2_harness.families import get_family
+from brian2_harness.families.growth.observables import GrowthObservables
+from brian2_harness.families.growth.oracle import simulate
 
 from mutant_oracle import simulate_mutant
 from sets import growth_coverage, growth_set, meta_coverage, meta_set
@@ -35,7 +35,8 @@ def test_meta_set_holds_real_spike_trains_on_8x4():
     assert cov["max_synapses"] >= 32 and cov["cases_8x4_with_spikes"] >= 3 and cov["max_post_spikes"] >= 20
 
 
-GEN = ("import json, sys; {extra}from brian2_harness.generate import generate_cases, generate_meta_cases; "
+GEN = ("import json, sys; {extra}from brian2_harness.families.growth.generate import generate_cases; "
+       "from brian2_harness.families.metaplastic.generate import generate_meta_cases; "
        "print(json.dumps([c.to_dict() for c in generate_cases(25, 11)] + "
        "[c.to_dict() for c in generate_meta_cases(5, 11)]))")
 
@@ -50,7 +51,8 @@ def test_same_seed_same_cases_in_every_process(tmp_path):
                             env={**__import__("os").environ, "PYTHONPATH": str(tmp_path)})
     assert json.loads(bare.stdout) == json.loads(loaded.stdout)
     # and in this process, where pytest, hypothesis' test helpers and the tests themselves are loaded
-    from brian2_harness.generate import generate_cases, generate_meta_cases
+    from brian2_harness.families.growth.generate import generate_cases
+    from brian2_harness.families.metaplastic.generate import generate_meta_cases
     here = [c.to_dict() for c in generate_cases(25, 11)] + [c.to_dict() for c in generate_meta_cases(5, 11)]
     assert here == json.loads(bare.stdout)
 

@@ -6,8 +6,9 @@ import time
 import pytest
 from rich.console import Console
 
-from brian2_harness import slots
-from brian2_harness.devices import CppStandaloneDevice, get_device
+from brian2_harness.run import slots
+from brian2_harness.devices import get_device
+from brian2_harness.devices.cpu import CppStandaloneDevice
 
 
 # --- wait policy ---------------------------------------------------------------------------------------

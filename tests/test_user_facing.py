@@ -15,11 +15,11 @@ import pytest
 from rich.console import Console
 
 from brian2_harness import doctor, html_report, junit
-from brian2_harness.case import Case
+from brian2_harness.families.growth.case import Case
 from brian2_harness.cli import main
 from brian2_harness.devices import UNAVAILABLE, Probe, get_device
 from brian2_harness.report import RESULTS_FORMAT, print_table, summarize, write_json
-from brian2_harness.verdict import FAIL, PASS, Verdict
+from brian2_harness.run.verdict import FAIL, PASS, Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_list_prints_the_cuda_extra_whole(monkeypatch, capsys):
     """rich read "[cuda]" as a style tag and printed pip install 'brian2-harness'."""
-    from brian2_harness.cuda import INSTALL_HINT
+    from brian2_harness.devices.cuda import INSTALL_HINT
     cuda = get_device("cuda_standalone")
     monkeypatch.setattr(cuda, "probe", lambda: Probe(UNAVAILABLE, f"brian2cuda is not installed: {INSTALL_HINT}"))
     assert main(["list"]) == 0
@@ -171,7 +171,7 @@ def test_junit_testcases_have_readable_names_and_times(tmp_path):
 
 
 def test_junit_metaplastic_names_count_spikes():
-    from brian2_harness.metaplastic import MetaCase
+    from brian2_harness.families.metaplastic.case import MetaCase
     case = MetaCase(n_pre=2, n_post=1, i=[0, 1], j=[0, 0], w0=[0.1, 0.2], pre_spikes=[(0, 5), (1, 7)],
                     post_spikes=[(0, 9)], name="m1-0001")
     assert junit.case_sizes(case) == {"syn": 2, "post": 1, "events": 5, "spikes": 3}

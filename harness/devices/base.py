@@ -1,0 +1,77 @@
+"""What a device is (`Device`), what its probe says (`Probe`: run, build only, unavailable) and toolchain checks."""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sysconfig
+import tempfile
+from dataclasses import dataclass
+
+RUN, BUILD, UNAVAILABLE = "run", "build", "unavailable"
+
+
+@dataclass(frozen=True)
+class Probe:
+    mode: str      # run | build | unavailable
+    reason: str
+
+
+def _compiler(kind: str) -> str | None:
+    var = "CXX" if kind == "c++" else "CC"
+    configured = (os.environ.get(var) or sysconfig.get_config_var(var) or "").split()
+    candidates = configured[:1] + (["g++", "c++", "clang++"] if kind == "c++" else ["gcc", "cc", "clang"])
+    for c in candidates:
+        path = shutil.which(c)
+        if path:
+            return path
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _openmp_works() -> str | None:
+    """None if a C++ compiler builds and runs an OpenMP program; otherwise the reason."""
+    cxx = _compiler("c++")
+    if cxx is None:
+        return "no C++ compiler found (install g++)"
+    src = "#include <omp.h>\nint main(){int n=0;\n#pragma omp parallel reduction(+:n)\nn+=1;\nreturn n>0?0:1;}\n"
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "t.cpp"), "w") as f:
+            f.write(src)
+        r = subprocess.run([cxx, "-fopenmp", "t.cpp", "-o", "t"], cwd=d, capture_output=True, text=True)
+        if r.returncode != 0:
+            return f"{cxx} -fopenmp failed: {r.stderr.strip()[:200]}"
+    return None
+
+
+class Device:
+    name: str = ""
+    description: str = ""
+    standalone = False
+    # How generated code computes, which selects the bound (families/bounds.ARITHMETIC): "ieee" evaluates
+    # expression by expression (numpy); "ieee_contract" is compiled with Brian's -ffast-math flags and may fuse
+    # the Euler step into one fused multiply-add.
+    arithmetic = "ieee"
+
+    def probe(self) -> Probe:
+        raise NotImplementedError
+
+    def activate(self, build_dir: str, cache_dir: str) -> None:
+        raise NotImplementedError
+
+    def run(self, network, duration) -> None:
+        network.run(duration)
+
+    def network(self, *objects):
+        from brian2 import Network
+        return Network(*objects)
+
+    # Build mode (probe says BUILD): generate and compile the project, do not run it. Only devices that set
+    # `supports_build_only` are planned in that mode; `activate` then gets `build_only=True`.
+    supports_build_only = False
+
+    def build_only(self, network, duration) -> None:
+        raise NotImplementedError(f"device {self.name} cannot build without running")
+
+

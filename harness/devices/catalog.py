@@ -1,0 +1,48 @@
+"""Devices by name (like Brian's own device registry): the CPU devices and cuda_standalone, created on first use."""
+from __future__ import annotations
+
+from brian2_harness.devices.base import Device
+from brian2_harness.devices.cpu import CppStandaloneDevice, CythonDevice, NumpyDevice
+from brian2_harness.errors import UsageError
+
+_DEVICES: dict[str, Device] = {}
+
+
+def register_device(device: Device) -> None:
+    _DEVICES[device.name] = device
+
+
+for _d in (NumpyDevice(), CythonDevice(), CppStandaloneDevice("cpp_standalone", 0),
+           CppStandaloneDevice("cpp_standalone_omp", 2)):
+    register_device(_d)
+
+
+def _cuda_device() -> Device:
+    # devices/cuda.py uses the standard library only; brian2cuda is imported in its activate() (worker).
+    from brian2_harness.devices.cuda import CudaStandaloneDevice
+    return CudaStandaloneDevice()
+
+
+_LAZY = {"cuda_standalone": _cuda_device}
+
+
+def _materialize() -> None:
+    while _LAZY:
+        name, factory = next(iter(_LAZY.items()))
+        register_device(factory())
+        del _LAZY[name]
+
+
+def get_device(name: str) -> Device:
+    _materialize()
+    if name not in _DEVICES:
+        raise UsageError(f"unknown device '{name}'; known devices: {', '.join(_DEVICES)}")
+    return _DEVICES[name]
+
+
+def all_devices() -> list[Device]:
+    _materialize()
+    return list(_DEVICES.values())
+
+
+CPU_DEVICES = ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp")

@@ -1,0 +1,40 @@
+"""What a run is asked to do: variants, devices, dtypes, cases (of any family), limits and policies."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REFERENCE_DEVICE = "numpy"
+BUILT_REASON = "built, not run: no GPU"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("BRIAN2_HARNESS_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "brian2-harness"
+
+
+@dataclass
+class RunConfig:
+    variants: list[str]
+    devices: list[str]
+    dtypes: list[str]
+    cases: list                      # cases of every family, mixed (RunConfig.cases_for picks)
+    require: set[str] = field(default_factory=set)
+    plugins: list[str] = field(default_factory=list)
+    against: str | None = None       # check every variant against this oracle schedule instead of its claim
+    timeout: float = 900.0           # seconds per worker process
+    jobs: int = max(1, min(os.cpu_count() or 1, 4))
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    keep_builds: bool = False
+    use_cache: bool = True           # reuse standalone build folders (see buildcache.py)
+    isolate_failures: int = 3        # failing cases of a batch re-run alone, per (variant, device, dtype)
+    require_lag_visible: bool = False  # a cell that cannot see a one-step lag fails
+
+    def cases_for(self, family) -> list:
+        """The run's cases that belong to `family` (a Family): those of its case type."""
+        kind = type(family.default_case())
+        return [c for c in self.cases if isinstance(c, kind)]

@@ -1,0 +1,207 @@
+"""Execute a planned run: every job in its own worker process (run/worker.py), in parallel within the slot budget
+(run/slots.py); interrupts kill the workers and keep what finished. Then judge (run/judge.py) and re-run failing
+cases alone (run/isolate.py).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import numpy as np
+
+from brian2_harness.devices import BUILD, Probe, get_device
+from brian2_harness.registry import load_all
+from brian2_harness.run import slots
+from brian2_harness.run.config import REFERENCE_DEVICE, RunConfig
+from brian2_harness.run.isolate import isolate_failures
+from brian2_harness.run.judge import judge
+from brian2_harness.run.planner import Job, plan
+from brian2_harness.run.verdict import PASS, FAIL, Verdict
+
+
+@dataclass
+class RunResult:
+    verdicts: list[Verdict]
+    probes: dict[str, Probe]
+    jobs: list[Job]
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    def cache_summary(self) -> dict:
+        """Standalone builds: how many compiled, how many reused a warm folder without compiling."""
+        used = [j.cache for j in self.jobs if j.cache.get("used")]
+        compiles = sum(1 for j in self.jobs if j.cache.get("compiled") or
+                       (not j.cache.get("used") and get_device(j.device).standalone and j.error == ""))
+        return {"standalone_jobs": sum(1 for j in self.jobs if get_device(j.device).standalone),
+                "compiles": compiles,
+                "hits": sum(1 for c in used if c.get("warm") and not c.get("compiled")),
+                "misses": sum(1 for c in used if not c.get("warm") or c.get("compiled"))}
+
+    def missing_required(self, require: set[str]) -> list[str]:
+        ran = {v.device for v in self.verdicts if v.verdict in (PASS, FAIL)}
+        return sorted(d for d in require if d not in ran)
+
+
+def _worker_cmd(job_file: str) -> list[str]:
+    return [sys.executable, "-m", "brian2_harness.run.worker", job_file]
+
+
+_LIVE: set = set()                  # worker processes running now (killed on interrupt)
+_LIVE_LOCK = threading.Lock()
+_ABORT = threading.Event()
+
+
+def _run_job(job: Job, config: RunConfig) -> Job:
+    """Run one job in a worker process; any failure becomes `job.error`, never an exception."""
+    with slots.held(job.device, config.jobs):   # OpenMP threads + other workers <= max(cores, jobs): slots.py
+        return _run_job_in_slots(job, config)
+
+
+def _run_job_in_slots(job: Job, config: RunConfig) -> Job:
+    if _ABORT.is_set():
+        job.error = "not run: interrupted"
+        return job
+    builds = config.cache_dir / "builds"
+    try:
+        builds.mkdir(parents=True, exist_ok=True)
+        work = tempfile.mkdtemp(prefix=f"{job.variant.name}-{job.device}-{job.dtype}-b{job.batch}-", dir=builds)
+    except OSError as exc:
+        job.error = f"cannot create a build folder under {builds}: {exc.strerror or exc}"
+        return job
+    try:
+        return _run_in(work, job, config)
+    except Exception as exc:   # a harness-side failure stays in its cell
+        job.error = f"harness error while running the cell: {type(exc).__name__}: {exc}"
+        job.arrays = None
+        return job
+
+
+def _run_in(work: str, job: Job, config: RunConfig) -> Job:
+    out = os.path.join(work, "observables.npz")
+    spec = {
+        "variant": job.variant.name, "device": job.device, "dtype": job.dtype,
+        "cases": [c.to_dict() for c in job.cases], "plugins": list(config.plugins),
+        "build_dir": os.path.join(work, "build"), "cache_dir": str(config.cache_dir), "out": out,
+        "mode": job.mode, "cache": config.use_cache,
+    }
+    job_file = os.path.join(work, "job.json")
+    with open(job_file, "w") as f:
+        json.dump(spec, f)
+    job.log = os.path.join(work, "worker.log")
+    t0 = time.perf_counter()
+    with open(job.log, "w") as log:
+        proc = subprocess.Popen(_worker_cmd(job_file), stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True, env=_worker_env())
+        with _LIVE_LOCK:
+            _LIVE.add(proc)
+        try:
+            rc = proc.wait(timeout=config.timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            job.error = f"timed out after {config.timeout:g} s (per-cell timeout, --timeout)"
+            rc = None
+        except BaseException:
+            _kill(proc)
+            raise
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
+        if _ABORT.is_set() and rc is not None and rc < 0:
+            job.error, rc = "interrupted while running", None
+    job.seconds = time.perf_counter() - t0
+    if rc is None:
+        pass
+    elif os.path.exists(out):
+        with np.load(out) as z:
+            job.arrays = {k: z[k] for k in z.files}
+        try:
+            with open(out + ".meta.json") as f:
+                meta = json.load(f)
+            job.timing = meta.get("timing", {})
+            job.cache = meta.get("cache", {})
+            job.built = bool(meta.get("built")) and job.mode == BUILD
+            job.workarounds = meta.get("workarounds", [])
+        except OSError:
+            pass
+    elif os.path.exists(out + ".error.json"):
+        with open(out + ".error.json") as f:
+            err = json.load(f)
+        job.error = f"{err['error_type']}: {err['message']}".strip()
+    else:
+        sig = f" (killed by signal {-rc})" if rc < 0 else f" (exit code {rc})"
+        job.error = "worker process crashed" + sig + " without writing a result"
+    if job.arrays is not None and not config.keep_builds:
+        shutil.rmtree(os.path.join(work, "build"), ignore_errors=True)
+    return job
+
+
+def _worker_env() -> dict:
+    env = dict(os.environ)
+    env.setdefault("PYTHONHASHSEED", "0")   # reproducible code generation (build cache)
+    return env
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, 9)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.wait()
+
+
+def execute(config: RunConfig, progress=None) -> RunResult:
+    """Run every planned job (in parallel processes) and judge the results."""
+    t0 = time.perf_counter()
+    load_all(config.plugins)      # idempotent: built-ins, entry points, plugin files
+    probes = {}
+    for d in set(config.devices) | ({REFERENCE_DEVICE}):
+        probes[d] = get_device(d).probe()
+    jobs, skipped = plan(config, probes)
+    done: list[Job] = []
+    interrupted = False
+    _ABORT.clear()
+    futures = {}
+    pool = ThreadPoolExecutor(max_workers=config.jobs)
+    try:
+        futures = {pool.submit(_run_job, j, config): j for j in jobs}
+        if progress:
+            progress.start(len(jobs))
+        for fut in as_completed(futures):
+            job = fut.result()
+            done.append(job)
+            if progress:
+                progress.advance(job)
+    except KeyboardInterrupt:
+        interrupted = True
+        _ABORT.set()
+        for f in futures:
+            f.cancel()
+        with _LIVE_LOCK:
+            for proc in list(_LIVE):
+                _kill(proc)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if progress:
+            progress.stop()
+    finished = {id(j) for j in done}
+    for j in jobs:                       # cells that never finished are reported, not dropped
+        if id(j) not in finished:
+            j.error = j.error or "not run: interrupted"
+            done.append(j)
+    order = {id(j): k for k, j in enumerate(jobs)}
+    done.sort(key=lambda j: order[id(j)])
+    verdicts = judge(done, config) + skipped
+    if not interrupted and config.isolate_failures:
+        isolate_failures(verdicts, done, config, _run_job)
+    return RunResult(verdicts=verdicts, probes=probes, jobs=done, interrupted=interrupted,
+                     seconds=time.perf_counter() - t0)
+
+

@@ -1,0 +1,199 @@
+"""OpenMP on a shared machine: the wait policy of the binaries, a core-slot scheduler, slow-job warnings.
+
+An OpenMP binary's threads spin at every barrier while they wait for each other (libgomp's default). With
+more runnable threads than cores (two OpenMP cells side by side, or one next to any busy process) a
+spinning thread holds a core its partner needs, and every barrier costs a scheduler slice: measured on 2
+cores, a 2.9 s cell took 59 s next to one busy process; with `OMP_WAIT_POLICY=passive` (threads sleep at
+barriers) 4.3 s, results unchanged. Hence:
+
+* the OpenMP device runs its binary with `OMP_WAIT_POLICY=passive` unless the user set the variable;
+* `execute` gives every job slots of a budget of max(cores, --jobs): an OpenMP job takes `threads`
+  slots, any other job one, so the harness itself never runs more OpenMP threads plus other workers
+  than there are cores (slots are granted first come, first served: a waiting OpenMP job is not starved);
+* `slow_jobs` flags an OpenMP job whose run took far longer than the same variant's cpp_standalone job
+  of the same dtype and batch (the symptom when something outside the harness oversubscribes the cores).
+
+Standard library only; device facts are looked up lazily (devices.py imports this module).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+
+WAIT_POLICY_VAR = "OMP_WAIT_POLICY"
+DEFAULT_WAIT_POLICY = "passive"
+SLOW_FACTOR = 5.0          # a job this many times slower than its cpp_standalone peer is flagged ...
+SLOW_MIN_EXCESS_S = 1.0    # ... if it also lost at least this many seconds (tiny runs are noisy)
+SLOW_CAUSE = ("likely cause: OpenMP threads spinning at barriers on an oversubscribed machine (more runnable "
+              "threads than cores, e.g. another busy process); OMP_WAIT_POLICY=passive avoids it")
+
+
+def cores() -> int:
+    """Cores this process may run on (affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def wait_policy(environ=None) -> tuple[str, str]:
+    """(value, source) of OMP_WAIT_POLICY for OpenMP binaries: the user's setting wins over the default."""
+    environ = os.environ if environ is None else environ
+    user = environ.get(WAIT_POLICY_VAR)
+    if user:
+        return user, "user environment"
+    return DEFAULT_WAIT_POLICY, "harness default"
+
+
+def wait_policy_note(environ=None) -> str:
+    """The line a job's `workarounds` carries, so the applied policy is visible per job."""
+    value, source = wait_policy(environ)
+    return f"{WAIT_POLICY_VAR}={value} ({source})"
+
+
+class SlotBudget:
+    """A counting semaphore whose requests take several slots, granted in arrival order (no starvation).
+
+    A request for more slots than the budget holds is capped to the budget: it then runs alone.
+    """
+
+    def __init__(self, total: int):
+        self.total = max(1, int(total))
+        self.free = self.total
+        self._cond = threading.Condition()
+        self._queue: list[object] = []      # tickets of waiting requests, oldest first
+        self.peak = 0                       # most slots in use at once (for tests and diagnostics)
+
+    @contextlib.contextmanager
+    def held(self, n: int):
+        n = min(max(1, int(n)), self.total)
+        ticket = object()
+        with self._cond:
+            self._queue.append(ticket)
+            try:
+                while self._queue[0] is not ticket or self.free < n:
+                    self._cond.wait()
+            finally:
+                self._queue.remove(ticket)
+                self._cond.notify_all()
+            self.free -= n
+            self.peak = max(self.peak, self.total - self.free)
+        try:
+            yield n
+        finally:
+            with self._cond:
+                self.free += n
+                self._cond.notify_all()
+
+
+_BUDGETS: dict[int, SlotBudget] = {}
+_BUDGETS_LOCK = threading.Lock()
+
+
+def slot_budget(jobs: int) -> int:
+    """Slots for a run with `jobs` parallel workers: the cores, or more if the user asked for more workers."""
+    return max(cores(), int(jobs))
+
+
+def budget(jobs: int) -> SlotBudget:
+    """The process-wide budget for this size (shared by concurrent runs, e.g. a run and its re-runs)."""
+    total = slot_budget(jobs)
+    with _BUDGETS_LOCK:
+        if total not in _BUDGETS:
+            _BUDGETS[total] = SlotBudget(total)
+        return _BUDGETS[total]
+
+
+def threads_of(device_name: str) -> int:
+    """OpenMP threads of a registered device (0: not an OpenMP device or unknown)."""
+    try:
+        from brian2_harness.devices import get_device
+        return int(getattr(get_device(device_name), "threads", 0) or 0)
+    except Exception:   # an unknown device takes one slot; plan() reports it
+        return 0
+
+
+def held(device_name: str, jobs: int):
+    """Context manager for one worker run of `device_name`: `threads` slots for OpenMP, else one."""
+    return budget(jobs).held(max(1, threads_of(device_name)))
+
+
+def scheduling(jobs: int | None = None, environ=None) -> dict:
+    """What the results JSON, `list` and `doctor` say about OpenMP scheduling on this machine."""
+    from brian2_harness.devices import all_devices
+    n_cores = cores()
+    value, source = wait_policy(environ)
+    omp = {d.name: int(d.threads) for d in all_devices() if getattr(d, "threads", 0)}
+    doc = {"cores": n_cores, "wait_policy": value, "wait_policy_source": source,
+           "openmp_threads": omp,
+           "slot_budget": "max(cores, jobs)" if jobs is None else slot_budget(jobs),
+           "slots_per_job": {name: min(t, n_cores if jobs is None else slot_budget(jobs)) for name, t in omp.items()}
+           | {"other": 1}}
+    if jobs is not None:
+        doc["jobs"] = int(jobs)
+    return doc
+
+
+def scheduling_line(doc: dict) -> str:
+    """One plain-text line for `list` / `doctor` / `run`."""
+    omp = ", ".join(f"{name} {t} threads" for name, t in doc["openmp_threads"].items()) or "no OpenMP device"
+    budget_text = (f"{doc['slot_budget']} slots" if isinstance(doc["slot_budget"], int)
+                   else f"max(cores {doc['cores']}, --jobs) slots")
+    return (f"OpenMP: {omp}; {WAIT_POLICY_VAR}={doc['wait_policy']} ({doc['wait_policy_source']}; set "
+            f"{WAIT_POLICY_VAR} to choose); scheduler: an OpenMP job takes one slot per thread, other jobs one, "
+            f"of {budget_text} ({doc['cores']} cores here)")
+
+
+# --- slow jobs -----------------------------------------------------------------------------------------
+
+def run_seconds(job: dict) -> tuple[float | None, str]:
+    """(seconds, what was timed) of a job record: the binary's own run time when the worker measured it,
+    else the whole worker process (compile and Python start-up included)."""
+    timing = job.get("timing") or {}
+    exec_s = timing.get("exec_s")
+    if isinstance(exec_s, (int, float)) and exec_s > 0:
+        return float(exec_s), "binary"
+    s = job.get("seconds")
+    return (float(s), "worker") if isinstance(s, (int, float)) and s > 0 else (None, "")
+
+
+def slow_jobs(jobs: list[dict], reference: str = "cpp_standalone", devices=("cpp_standalone_omp",),
+              factor: float = SLOW_FACTOR, min_excess: float = SLOW_MIN_EXCESS_S) -> list[dict]:
+    """Jobs of `devices` that ran more than `factor` x as long as `reference` on the same (variant, dtype, batch).
+
+    `jobs` are the records of the results JSON (`variant`, `device`, `dtype`, `batch`, `seconds`, `timing`,
+    `error`). Both sides are compared on the same measure: the binary's run time if both have it, else the
+    worker seconds. Errored jobs are ignored. Returns one dict per flagged job, with a `message`.
+    """
+    def key(j):
+        return (j.get("variant"), j.get("dtype"), j.get("batch"))
+
+    refs = {key(j): j for j in jobs if j.get("device") == reference and not j.get("error")}
+    out = []
+    for j in jobs:
+        if j.get("device") not in devices or j.get("error"):
+            continue
+        peer = refs.get(key(j))
+        if peer is None:
+            continue
+        (s, what), (p, pwhat) = run_seconds(j), run_seconds(peer)
+        if what != pwhat:                 # one side lacks the binary time: compare whole workers
+            s, p, what = j.get("seconds"), peer.get("seconds"), "worker"
+        if not s or not p:
+            continue
+        ratio = s / p
+        if ratio > factor and s - p >= min_excess:
+            label = f"{j['variant']} x {j['device']} x {j['dtype']} (batch {int(j.get('batch') or 0) + 1})"
+            out.append({"variant": j["variant"], "device": j["device"], "dtype": j["dtype"], "batch": j.get("batch"),
+                        "seconds": s, "reference_seconds": p, "ratio": ratio, "measure": what,
+                        "message": f"{label}: {what} ran {s:.1f} s, {ratio:.0f}x the {reference} job of the same "
+                                   f"variant/dtype/batch ({p:.1f} s); {SLOW_CAUSE}"})
+    return out
+
+
+def print_slow_jobs(warnings: list[dict], console) -> None:
+    """Warnings under the results table (plain data escaped: reasons can hold brackets)."""
+    from rich.markup import escape
+    for w in warnings:
+        console.print(f"[bold yellow]warning[/]: slow job {escape(w['message'])}", soft_wrap=True)

@@ -1,0 +1,38 @@
+"""A `Verdict` for one cell (variant, device, dtype, case): what happened and why."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+PASS, FAIL, ERROR, SKIP, BUILT = "pass", "fail", "error", "skip", "built"
+VERDICTS = (PASS, FAIL, ERROR, SKIP, BUILT)
+
+
+@dataclass
+class Verdict:
+    variant: str
+    device: str
+    dtype: str
+    case_id: str
+    verdict: str
+    reference: str = ""            # what it was compared with: "oracle:aligned", "device:numpy/float64"
+    max_abs_err: float | None = None
+    max_rel_err: float | None = None
+    tolerance: float | None = None
+    boundary: int = 0              # clip decisions inside the tolerance band (neither agreement nor disagreement)
+    reason: str = ""
+    # what the cell could see: the smallest weight deviation it is guaranteed to flag on its most ("min") and
+    # least ("max") sensitive neuron, and whether a one-step lag (|g|*dt per weight) exceeds it on every neuron
+    detection_limit: dict | None = None
+    lag_visible: bool | None = None
+    judged: int = 0                # clip decisions judged (outside the band)
+    ratio: float | None = None     # largest |err| / its neuron's bound (< 1: pass)
+    first: dict | None = None      # the first divergence as data (families/comparison.py)
+    log: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Verdict":
+        return cls(**d)

@@ -1,0 +1,116 @@
+"""The isolated process that runs one (variant, device, dtype, batch) cell.
+
+Standalone devices are process-global in Brian2, so every cell gets its own interpreter and build
+directory: pytest-xdist workers never collide and a crash stays in its cell. Usage (internal):
+
+    python -m brian2_harness.run.worker JOB.json
+
+The job names an output file; the worker writes it atomically: observables (.npz) on success, or an
+error record (.json next to it) describing what went wrong.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+import traceback
+
+import numpy as np
+
+from brian2_harness.atomic import atomic_write_bytes, atomic_write_text
+from brian2_harness.run.buildcache import binary_mtime, build_key, cached_build_dir, source_digest
+
+
+def run_job(job: dict) -> dict:
+    from brian2_harness.devices import get_device
+    from brian2_harness.families import get_family
+    from brian2_harness.registry import get, load_all
+
+    t0 = time.perf_counter()
+    load_all(job.get("plugins", ()))
+    variant = get(job["variant"])
+    device = get_device(job["device"])
+    family = get_family(variant.family)
+    cases = [family.case_from_dict(c).replace(dtype=job["dtype"]) for c in job["cases"]]
+    net, _ = family.pack(cases)
+    real_net = net
+    use_cache = device.standalone and job.get("cache", True)
+    if use_cache:
+        net = family.pad(net)   # growth: power-of-two shapes, so one build serves many batches
+
+    import brian2
+    from brian2 import prefs, second
+
+    prefs.core.default_float_dtype = getattr(np, job["dtype"])
+    prefs.logging.file_log = False
+    prefs.logging.delete_log_on_exit = True
+    build_only = job.get("mode", "run") == "build"   # BUILD-mode device: compile the project, do not run it
+    if use_cache:
+        key = build_key(variant=variant.name, source=source_digest(variant.build), device=device.name,
+                        dtype=job["dtype"], dt=net.dt, period=net.period, duration=net.duration,
+                        shape=(net.n_pre, net.n_post, net.n_synapses), build_only=build_only,
+                        harness="-".join(source_digest(f) for f in family.recording_code()))
+        folder = cached_build_dir(job["cache_dir"], f"{variant.name}-{device.name}-{job['dtype']}", key)
+    else:
+        folder = contextlib.nullcontext((job["build_dir"], False))
+    with folder as (build_dir, warm):
+        binary_before = binary_mtime(build_dir)
+        device.activate(build_dir, job["cache_dir"], **({"build_only": True} if build_only else {}))
+        model = variant.build(net)
+        try:
+            extra, extract = family.record(model, net)
+        except TypeError as exc:
+            raise TypeError(f"variant '{variant.name}': {exc}") from None
+        network = device.network(*model.objects, *extra)
+        t_build = time.perf_counter()
+        if build_only:
+            device.build_only(network, net.duration * second)
+            arrays = {}
+        else:
+            device.run(network, net.duration * second)
+            arrays = extract()
+        t_run = time.perf_counter()
+        compiled = device.standalone and binary_mtime(build_dir) != binary_before
+    if use_cache and arrays:
+        arrays = family.unpad(arrays, real_net)
+    timing = {"setup_s": t_build - t0, ("build_s" if build_only else "run_s"): t_run - t_build,
+              **getattr(device, "timing", {})}
+    return {
+        "arrays": arrays,
+        "built": build_only,
+        "timing": timing,
+        "cache": {"used": bool(use_cache), "warm": bool(warm), "compiled": bool(compiled)},
+        "workarounds": list(getattr(device, "applied", [])),
+        "brian2": brian2.__version__,
+    }
+
+
+def main(argv: list[str]) -> int:
+    job_path = argv[0]
+    with open(job_path) as f:
+        job = json.load(f)
+    out = job["out"]
+    try:
+        result = run_job(job)
+    except BaseException as exc:  # every failure becomes an error record for the parent
+        record = {
+            "error_type": type(exc).__name__,
+            "message": str(exc)[:2000],
+            "traceback": traceback.format_exc()[-6000:],
+        }
+        atomic_write_text(out + ".error.json", json.dumps(record))
+        traceback.print_exc()
+        return 1
+    import io
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **result["arrays"])
+    atomic_write_bytes(out, buf.getvalue())
+    atomic_write_text(out + ".meta.json", json.dumps({"timing": result["timing"], "brian2": result["brian2"],
+                                                      "built": result.get("built", False), "cache": result.get("cache", {}),
+                                                      "workarounds": result.get("workarounds", [])}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,119 @@
+"""`brian2-harness record` and `brian2-harness compare`: argument parsing and the two commands."""
+from __future__ import annotations
+
+import json
+
+from brian2_harness.atomic import atomic_write_text
+from brian2_harness.run.verdict import ERROR, FAIL, PASS, SKIP
+from brian2_harness.upgrade.baseline import DEFAULT_DTYPES, load_baseline, write_baseline
+from brian2_harness.upgrade.changes import CellChange, compare, regressions
+from brian2_harness.upgrade.corpus import load_corpus
+from brian2_harness.upgrade.record import record, resolve_devices, resolve_dtypes, resolve_variants
+from brian2_harness.upgrade.render import _env_line, group_changes, markdown_table, print_comparison, summary_line
+
+import os
+import sys
+
+from brian2_harness.errors import UsageError
+
+
+def _add_run_options(p):
+    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py",
+                   help="Python file that registers variants (repeatable)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel worker processes (default: cores, max 4)")
+    p.add_argument("--timeout", type=float, default=900.0, help="seconds per worker process (default 900)")
+    p.add_argument("--cache-dir", help="build and cache folder (default ~/.cache/brian2-harness)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def add_parser(subparsers):
+    """Adds two subcommands, `record` and `compare`; `run(args)` dispatches on `args.command`."""
+    from brian2_harness.devices import CPU_DEVICES
+    p = subparsers.add_parser("record", help="run a corpus and store every observable as a baseline (.npz)")
+    p.add_argument("--corpus", required=True, metavar="CORPUS.json", help="cases to run (from `brian2-harness corpus`)")
+    p.add_argument("--out", required=True, metavar="BASELINE.npz", help="baseline file (written atomically)")
+    p.add_argument("--variants", default="all", help="comma-separated variants, 'all' (built-ins) or 'growth'")
+    p.add_argument("--devices", default=",".join(CPU_DEVICES), help="comma-separated devices (default: CPU devices)")
+    p.add_argument("--dtype", default=",".join(DEFAULT_DTYPES), help="float64, float32 or both (default both)")
+    _add_run_options(p)
+    c = subparsers.add_parser("compare", help="rerun a baseline's cells with the installed Brian2 and report changes")
+    c.add_argument("baseline", metavar="BASELINE.npz", help="written by `brian2-harness record`")
+    c.add_argument("--corpus", metavar="CORPUS.json", help="check that this is the corpus the baseline was recorded on")
+    c.add_argument("--json", dest="json_out", metavar="OUT.json", help="write the per-cell comparison as JSON")
+    c.add_argument("--markdown", metavar="OUT.md", help="write the comparison table as Markdown")
+    _add_run_options(c)
+    return p, c
+
+
+def _progress(args):
+    if args.quiet:
+        return None
+    from brian2_harness.run.progress import Progress
+    return Progress()
+
+
+def run_record(args) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from brian2_harness.report import print_table
+
+    corpus = load_corpus(args.corpus)
+    variants = resolve_variants(args.variants, args.plugin)
+    devices, dtypes = resolve_devices(args.devices), resolve_dtypes(args.dtype)
+    if os.path.isdir(args.out):
+        raise UsageError(f"--out '{args.out}' is a directory")
+    baseline, result = record(corpus, variants, devices, dtypes, plugins=args.plugin, jobs=args.jobs,
+                              timeout=args.timeout, cache_dir=args.cache_dir, progress=_progress(args))
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    print_table(result.verdicts, console, title="baseline run")
+    s = baseline.manifest["summary"]
+    if result.interrupted:
+        console.print("[bold red]interrupted[/]: baseline not written")
+        return 1
+    write_baseline(baseline, args.out)
+    stored = sum(1 for c in baseline.cells if c["arrays"])
+    line = (f"baseline: {s['cells']} cells ({stored} with observables; {s[PASS]} pass, {s[FAIL]} fail, "
+            f"{s[ERROR]} error, {s[SKIP]} skip) on {corpus.summary()}, {_env_line(baseline.environment)}, "
+            f"in {baseline.manifest['seconds']:.1f} s -> {args.out}")
+    for attr, res in baseline.manifest["private_api"].items():
+        console.print(escape(f"private Brian API {attr}: {'honoured' if res.get('honoured') else 'NOT honoured'}"
+                             + (f" ({res['detail']})" if res.get("detail") else "")))
+    if s[FAIL] or s[ERROR] or not stored:
+        console.print(f"[bold red]recorded with problems[/]: {line}; failing/erroring cells can only be "
+                      f"compared by verdict")
+        return 1
+    console.print(f"[bold green]OK[/]: {line}")
+    return 0
+
+
+def run_compare(args) -> int:
+    from rich.console import Console
+
+    baseline = load_baseline(args.baseline)
+    corpus = load_corpus(args.corpus) if args.corpus else None
+    for out in (args.json_out, args.markdown):
+        if out and os.path.isdir(out):
+            raise UsageError(f"output '{out}' is a directory")
+    doc = compare(baseline, corpus=corpus, plugins=args.plugin, jobs=args.jobs, timeout=args.timeout,
+                  cache_dir=args.cache_dir, progress=_progress(args))
+    rows = group_changes([CellChange(**c) for c in doc["cells"]])
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    print_comparison(doc, rows, console)
+    try:
+        if args.json_out:
+            atomic_write_text(args.json_out, json.dumps(doc, indent=1))
+        if args.markdown:
+            atomic_write_text(args.markdown, markdown_table(doc, rows))
+    except OSError as exc:
+        raise UsageError(f"cannot write the comparison: {exc.strerror or exc}") from None
+    problems = regressions(doc)
+    if problems:
+        console.print(f"[bold red]CHANGED[/]: {summary_line(doc)}; " + "; ".join(problems))
+        return 1
+    console.print(f"[bold green]OK[/]: {summary_line(doc)}")
+    return 0
+
+
+def run(args) -> int:
+    return run_record(args) if args.command == "record" else run_compare(args)

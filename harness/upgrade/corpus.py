@@ -1,0 +1,212 @@
+"""A corpus: a fixed, versioned set of cases (growth and metaplastic) that baselines are recorded on.
+
+`brian2-harness corpus --seed S --cases N --out FILE` draws N growth cases (schedule dt 0.1 ms, period 1 s,
+3 s: one batch) and N metaplastic cases from the Hypothesis strategies, adds the documented default case of
+each family, and writes one self-describing JSON document atomically:
+
+    {"format": "brian2-harness-corpus/1",
+     "generator": {"seed": S, "cases": N, "schedule": [...], "hypothesis": "6.x", ...},   # provenance only
+     "growth": [Case.to_dict(), ...], "metaplastic": [MetaCase.to_dict(), ...],
+     "sha256": "..."}                  # of the canonical JSON of the two case lists
+
+The cases themselves are stored, not just the seed: what a seed draws depends on the Hypothesis version, and a
+baseline must be rerun on exactly the same cases under another Brian2 (and possibly another Hypothesis).
+Floats are written as Python's shortest round-trip repr, so reading a corpus gives back equal cases (names
+included). Every case needs a name, unique within its family: the name is the cell's case id in a baseline.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+from dataclasses import dataclass, field
+
+from brian2_harness.atomic import atomic_write_text
+from brian2_harness.errors import UsageError
+
+CORPUS_FORMAT = "brian2-harness-corpus/1"
+CORPUS_PREFIX = "brian2-harness-corpus/"
+DEFAULT_SCHEDULE = (1e-4, 1.0, 3.0)
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _case_families() -> list:
+    from brian2_harness.families import all_families
+    return [f for f in all_families() if f.has_cases]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    cases: dict = field(default_factory=dict)   # family name -> tuple of cases (every family with cases)
+    generator: dict = field(default_factory=dict, compare=False)   # provenance (seed, versions); informative
+
+    def cases_of(self, family: str) -> tuple:
+        return tuple(self.cases.get(family, ()))
+
+    def case(self, family: str, name: str):
+        for c in self.cases_of(family):
+            if c.name == name:
+                return c
+        raise KeyError(f"{family} case '{name}' is not in the corpus")
+
+    def case_lists(self) -> dict:
+        return {family: [c.to_dict() for c in cases] for family, cases in self.cases.items()}
+
+    def digest(self) -> str:
+        """sha256 of the canonical JSON of the cases (names included): equal digests, equal corpora."""
+        blob = json.dumps(self.case_lists(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def to_document(self) -> dict:
+        return {"format": CORPUS_FORMAT, "generator": dict(self.generator), **self.case_lists(),
+                "sha256": self.digest()}
+
+    def summary(self) -> str:
+        parts = " + ".join(f"{len(c)} {family}" for family, c in self.cases.items())
+        return f"{parts} cases (sha256 {self.digest()[:12]})"
+
+
+def make_corpus(seed: int, n: int, *, meta_cases: int | None = None, include_default: bool = True,
+                schedule: tuple = DEFAULT_SCHEDULE) -> Corpus:
+    """`n` generated cases of the first family with cases (growth) on one schedule, `meta_cases` (default `n`)
+    of every other family, and each family's default case (`Family.corpus_cases`)."""
+    n_other = n if meta_cases is None else meta_cases
+    if n < 0 or n_other < 0:
+        raise UsageError(f"--cases / --meta-cases must be >= 0, got {n} / {n_other}")
+    cases, generator = {}, {"seed": seed, "cases": n, "meta_cases": n_other, "default_cases": include_default,
+                            "schedule": list(schedule)}
+    for k, fam in enumerate(_case_families()):
+        got, info = fam.corpus_cases(n if k == 0 else n_other, seed, schedule=tuple(schedule),
+                                     include_default=include_default)
+        cases[fam.name] = tuple(got)
+        generator.update(info)
+    if not any(cases.values()):
+        raise UsageError("an empty corpus: use --cases N (N >= 1) or keep the default cases")
+    generator.update({"hypothesis": _version("hypothesis"), "brian2_harness": _version("brian2-harness")})
+    corpus = Corpus(cases, generator)
+    _check_names(corpus, "corpus")
+    return corpus
+
+
+def _check_names(corpus: Corpus, where: str) -> None:
+    for family, items in corpus.cases.items():
+        seen: set[str] = set()
+        for k, c in enumerate(items):
+            if not isinstance(c.name, str) or not c.name:
+                raise UsageError(f"{where}: {family} case {k} has no name (every case needs a unique name: "
+                                 f"it is the case id of its cells)")
+            if c.name in seen:
+                raise UsageError(f"{where}: {family} case name '{c.name}' is used twice")
+            seen.add(c.name)
+
+
+def corpus_from_document(doc, where: str) -> Corpus:
+    """Validate a corpus document; raise one-line `UsageError`s naming `where` and what is wrong."""
+    from brian2_harness.families import get_family
+
+    if not isinstance(doc, dict):
+        raise UsageError(f"{where}: not a brian2-harness corpus (top level is {type(doc).__name__}, expected an object)")
+    fmt = doc.get("format")
+    if isinstance(fmt, str) and fmt.startswith(CORPUS_PREFIX) and fmt != CORPUS_FORMAT:
+        raise UsageError(f"{where}: corpus format {fmt!r} is not supported by this brian2-harness "
+                         f"(it reads {CORPUS_FORMAT!r})")
+    if fmt != CORPUS_FORMAT:
+        raise UsageError(f"{where}: format is {fmt!r}, expected {CORPUS_FORMAT!r} (write one with "
+                         f"`brian2-harness corpus`)")
+    lists = {}
+    known = {f.name for f in _case_families()}
+    unknown = sorted(set(doc) - known - {"format", "generator", "sha256"})
+    if unknown:
+        raise UsageError(f"{where}: '{unknown[0]}' is not a family with cases (known: {', '.join(sorted(known))})")
+    for family in [f.name for f in _case_families() if f.name in doc]:
+        items = doc.get(family, [])
+        if not isinstance(items, list):
+            raise UsageError(f"{where}: '{family}' must be a list of cases, got {type(items).__name__}")
+        cases = []
+        for k, item in enumerate(items):
+            try:
+                cases.append(get_family(family).case_from_dict(item))
+            except UsageError as exc:
+                raise UsageError(f"{where}: {family} case {k}: {exc}") from None
+            except TypeError as exc:
+                raise UsageError(f"{where}: {family} case {k}: {exc}") from None
+        lists[family] = tuple(cases)
+    generator = doc.get("generator", {})
+    corpus = Corpus(lists, generator if isinstance(generator, dict) else {})
+    if not any(corpus.cases.values()):
+        raise UsageError(f"{where}: the corpus has no cases")
+    _check_names(corpus, where)
+    stored = doc.get("sha256")
+    if stored is not None and stored != corpus.digest():
+        raise UsageError(f"{where}: the cases do not match the corpus checksum (file edited or corrupt); "
+                         f"regenerate it with `brian2-harness corpus`, or delete the 'sha256' field to accept edits")
+    return corpus
+
+
+def load_corpus(path) -> Corpus:
+    path = os.fspath(path)
+    where = f"corpus file '{path}'"
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise UsageError(f"{where} does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"{where} is a directory") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{where} is not text (not a corpus; a baseline .npz goes to `compare`)") from None
+    except OSError as exc:
+        raise UsageError(f"{where}: {exc.strerror or exc}") from None
+    if not text.strip():
+        raise UsageError(f"{where} is empty")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{where} is not valid JSON (truncated or corrupt?): {exc}") from None
+    return corpus_from_document(doc, where)
+
+
+def corpus_text(corpus: Corpus) -> str:
+    """The document as JSON text, one case per line (diff-friendly, still plain JSON)."""
+    doc = corpus.to_document()
+    parts = [f' "format": {json.dumps(doc["format"])}', f' "generator": {json.dumps(doc["generator"])}']
+    for family in corpus.cases:
+        cases = ",\n".join("  " + json.dumps(c) for c in doc[family])
+        parts.append(f' "{family}": [\n{cases}\n ]' if cases else f' "{family}": []')
+    parts.append(f' "sha256": {json.dumps(doc["sha256"])}')
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def write_corpus(corpus: Corpus, path) -> None:
+    try:
+        atomic_write_text(os.fspath(path), corpus_text(corpus))
+    except OSError as exc:
+        raise UsageError(f"cannot write corpus '{path}': {exc.strerror or exc}") from None
+
+
+# --- command line --------------------------------------------------------------------------------------
+
+def add_parser(subparsers):
+    p = subparsers.add_parser("corpus", help="write a fixed set of cases of every family (input of `record`)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the case generator (default 0)")
+    p.add_argument("--cases", type=int, default=10, help="generated growth cases (default 10)")
+    p.add_argument("--meta-cases", type=int, default=None,
+                   help="generated cases of the other families (metaplastic; default: --cases)")
+    p.add_argument("--no-default-cases", action="store_true", help="leave out the documented default cases")
+    p.add_argument("--out", required=True, metavar="FILE.json", help="corpus file (written atomically)")
+    return p
+
+
+def run(args) -> int:
+    corpus = make_corpus(args.seed, args.cases, meta_cases=args.meta_cases,
+                         include_default=not args.no_default_cases)
+    write_corpus(corpus, args.out)
+    print(f"corpus: {corpus.summary()} -> {args.out}")
+    return 0
