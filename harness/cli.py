@@ -11,7 +11,9 @@ from brian2_harness.families.cases import DTYPES
 from brian2_harness.devices import CPU_DEVICES, all_devices, get_device
 from brian2_harness.errors import UsageError
 from brian2_harness.families import get_family
-from brian2_harness import bench, doctor, html_report, junit, merge
+from brian2_harness import bench, doctor
+from brian2_harness.reports import junit, merge
+from brian2_harness.reports import render as html_report
 from brian2_harness.upgrade import commands as upgrade_commands
 from brian2_harness.upgrade import corpus
 from brian2_harness.run import slots
@@ -241,7 +243,7 @@ def cmd_run(args) -> int:
     from brian2_harness.environment import environment
     from brian2_harness.run import execute
     from brian2_harness.run.progress import Progress
-    from brian2_harness.report import print_table, results_document, summarize, write_json
+    from brian2_harness.reports.results import print_table, results_document, summarize, write_json
     from brian2_harness.run.verdict import BUILT, ERROR, FAIL, PASS, SKIP
 
     cfg = _resolve_run(args)

@@ -100,7 +100,7 @@ def build_baseline(result, corpus: Corpus, config: dict, *, environment: dict | 
                    private_api: dict | None = None, seconds: float | None = None) -> Baseline:
     """A baseline from a finished `RunResult` (no I/O, no Brian): cells in verdict order, arrays per cell."""
     from brian2_harness import registry
-    from brian2_harness.report import summarize
+    from brian2_harness.reports.results import summarize
 
     found = cells_from_result(result)
     cells, arrays = [], {}

@@ -56,7 +56,7 @@ def run_record(args) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    from brian2_harness.report import print_table
+    from brian2_harness.reports.results import print_table
 
     corpus = load_corpus(args.corpus)
     variants = resolve_variants(args.variants, args.plugin)

@@ -174,7 +174,7 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from brian2_harness.merge import load_results
+    from brian2_harness.reports.merge import load_results
 
     write_junit(load_results(args.results), args.out)
     print(f"junit: {args.out}")

@@ -15,7 +15,7 @@ import os
 
 from brian2_harness.atomic import atomic_write_text
 from brian2_harness.errors import UsageError
-from brian2_harness.report import RESULTS_FORMAT, summarize
+from brian2_harness.reports.results import RESULTS_FORMAT, summarize
 from brian2_harness.run.verdict import VERDICTS, Verdict
 
 CELL_KEYS = ("variant", "device", "dtype", "case_id", "verdict")

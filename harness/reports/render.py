@@ -1,0 +1,68 @@
+"""HTML and Markdown reports from one context (context.py) through Jinja2 templates (templates/)."""
+from __future__ import annotations
+
+import os
+from importlib import resources
+
+from brian2_harness.atomic import atomic_write_text
+from brian2_harness.errors import UsageError
+from brian2_harness.reports.context import MAX_FAILURES, build_context, visible
+
+ENV_KEYS = ("python", "numpy", "brian2", "brian2cuda", "gcc", "nvcc", "platform")
+
+
+def _environment(autoescape: bool):
+    import jinja2
+    env = jinja2.Environment(loader=jinja2.PackageLoader("brian2_harness.reports", "templates"),
+                             autoescape=autoescape, keep_trailing_newline=True, trim_blocks=False)
+    env.filters["md"] = lambda text: visible(text).replace("|", "\\|").replace("\n", " ")
+    env.filters["envline"] = lambda e: ", ".join(f"{k} {v}" for k, v in (e or {}).items()
+                                                 if v is not None and k in ENV_KEYS)
+    if autoescape:
+        env.finalize = lambda x: visible(x) if isinstance(x, str) else x
+    return env
+
+
+def render_html(context: dict) -> str:
+    css = resources.files("brian2_harness.reports").joinpath("templates/report.css").read_text(encoding="utf-8")
+    return _environment(True).get_template("report.html.j2").render(css=css, **context)
+
+
+def render_markdown(context: dict) -> str:
+    return _environment(False).get_template("summary.md.j2").render(**context)
+
+
+def write_report(results: dict, out_dir, *, max_failures: int = MAX_FAILURES) -> dict:
+    """Write `index.html` and `summary.md` into `out_dir` (created); return their paths."""
+    out_dir = os.fspath(out_dir)
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"report folder '{out_dir}': {exc.strerror or exc}") from None
+    context = build_context(results, max_failures=max_failures)
+    paths = {"html": os.path.join(out_dir, "index.html"), "markdown": os.path.join(out_dir, "summary.md")}
+    try:
+        atomic_write_text(paths["html"], render_html(context))
+        atomic_write_text(paths["markdown"], render_markdown(context))
+    except OSError as exc:
+        raise UsageError(f"report folder '{out_dir}': {exc.strerror or exc}") from None
+    return paths
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser("report", help="HTML + Markdown report (with plots of failing cells) from run --json")
+    p.add_argument("results", metavar="RESULTS.json", help="document written by `run --json` (or `merge`)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for index.html and summary.md")
+    p.add_argument("--max-failures", type=int, default=MAX_FAILURES,
+                   help=f"failing cells shown in detail (default {MAX_FAILURES})")
+    return p
+
+
+def run(args) -> int:
+    from brian2_harness.reports.merge import load_results
+
+    if args.max_failures < 0:
+        raise UsageError(f"--max-failures must be >= 0, got {args.max_failures}")
+    paths = write_report(load_results(args.results), args.out, max_failures=args.max_failures)
+    print(f"report: {paths['html']} and {paths['markdown']}")
+    return 0
