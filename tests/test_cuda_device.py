@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from brian2_harness.devices import cuda
+from brian2_harness.devices import cuda_toolchain as cuda
 from brian2_harness.families.growth.case import default_case
 from brian2_harness.devices import BUILD, RUN, UNAVAILABLE, Probe, all_devices, get_device
 from brian2_harness.run import Job, RunConfig, RunResult, plan
@@ -201,7 +201,7 @@ def test_apply_toolchain_sets_prefs_and_link(tmp_path):
     (lib / "libcurand.so.10").write_text("")
     code = f"""
 import json
-from brian2_harness.devices import cuda
+from brian2_harness.devices import cuda_toolchain as cuda
 tc = cuda.Toolchain(brian2cuda="1.0b1", nvcc="/x/bin/nvcc", nvcc_from="PATH", cuda_home="/x", cuda_version=(13, 0),
                     no_gpu_reason="nvidia-smi not found",
                     curand=cuda.Curand("wheel", "{tmp_path}/wheel/include", "{lib}", "{lib}/libcurand.so.10", False))

@@ -2,7 +2,7 @@
 ratio loaded/unloaded is printed (never asserted: machine load is not ours to control)."""
 import pytest
 
-from brian2_harness import bench
+from brian2_harness.tools import bench
 from brian2_harness.run import slots
 from brian2_harness.families.growth.generate import generate_cases
 from brian2_harness.run import RunConfig, execute

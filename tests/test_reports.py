@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from brian2_harness import doctor
+from brian2_harness.tools import doctor
 from brian2_harness.reports import junit, merge
 from brian2_harness.families.growth.diagnose import FLOAT32_TEXT, LAG_TEXT
 from brian2_harness.reports import render as html_report

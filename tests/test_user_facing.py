@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from brian2_harness import doctor
+from brian2_harness.tools import doctor
 from brian2_harness.reports import junit
 from brian2_harness.reports import render as html_report
 from brian2_harness.families.growth.case import Case

@@ -236,7 +236,7 @@ def compare(baseline: Baseline, *, corpus: Corpus | None = None, plugins=(), job
     """Rerun the baseline's cells with what is installed now; the comparison document."""
     from brian2_harness import registry
     from brian2_harness.devices import get_device
-    from brian2_harness.environment import environment
+    from brian2_harness.tools.environment import environment
     from brian2_harness.run import RunResult, execute
 
     if corpus is not None and corpus.digest() != baseline.corpus.digest():

@@ -79,7 +79,7 @@ def record(corpus: Corpus, variants, devices, dtypes, *, plugins=(), jobs=None, 
            progress=None):
     """Run the matrix on the corpus; returns (Baseline, RunResult). Nothing is written here."""
     from brian2_harness import registry
-    from brian2_harness.environment import environment
+    from brian2_harness.tools.environment import environment
     from brian2_harness.run import execute
 
     from brian2_harness.families import get_family

@@ -1,0 +1,19 @@
+"""What every command shares: the argument parser that turns errors into usage errors, CSV lists, exit codes."""
+from __future__ import annotations
+
+import argparse
+
+from brian2_harness.errors import UsageError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _csv(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
