@@ -56,7 +56,10 @@ class Device:
     name: str = ""
     description: str = ""
     standalone = False
-    arithmetic = "ieee"     # how generated code computes: selects the tolerance (see tolerance.py)
+    # How generated code computes, which selects the bound (bounds.ARITHMETIC, tolerance.py): "ieee" evaluates
+    # expression by expression (numpy); "ieee_contract" is compiled with Brian's -ffast-math flags and may fuse
+    # the Euler step into one fused multiply-add.
+    arithmetic = "ieee"
 
     def probe(self) -> Probe:
         raise NotImplementedError
@@ -92,6 +95,7 @@ class NumpyDevice(Device):
 
 class CythonDevice(Device):
     name, description = "cython", "runtime, Cython-compiled code objects"
+    arithmetic = "ieee_contract"
 
     def probe(self):
         try:
@@ -139,6 +143,7 @@ def reproducible_network(*objects):
 
 class CppStandaloneDevice(Device):
     standalone = True
+    arithmetic = "ieee_contract"
 
     def __init__(self, name: str, threads: int):
         self.name, self.threads = name, threads
