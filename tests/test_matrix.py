@@ -78,5 +78,24 @@ def test_failing_cases_of_a_batch_are_isolated_and_replayable(tmp_path):
     bad = by["lags"]
     assert bad["verdict"] == "fail" and bad["extra"]["alone"] == "fail"
     replay = bad["extra"]["replay"].split()
-    assert replay[:3] == ["brian2-harness", "run", "--case-file"]
-    assert cli_main(replay[1:] + ["--against", "aligned", "--quiet", "--cache-dir", str(tmp_path / "c")]) == 1
+    assert replay[:3] == ["brian2-harness", "run", "--case-file"] and "--against" in replay
+    # the replay command as written re-checks what failed: the same comparison, the same failure
+    again = tmp_path / "again.json"
+    assert cli_main(replay[1:] + ["--quiet", "--cache-dir", str(tmp_path / "c"), "--json", str(again)]) == 1
+    (cell,) = json.loads(again.read_text())["cells"]
+    assert (cell["verdict"], cell["reference"], cell["max_abs_err"]) == ("fail", bad["reference"], bad["max_abs_err"])
+
+
+def test_a_failure_against_the_numpy_peer_is_replayed_with_the_peer(tmp_path):
+    """A cell that agrees with the oracle but not with numpy is re-run alone *with* numpy, and its replay
+    command includes numpy, so the failing comparison is the one re-made."""
+    from brian2_harness.matrix import RunConfig, isolate_failures
+    from brian2_harness.verdict import Verdict
+    v = Verdict("summed_seed", "cpp_standalone", "float32", "c1", "fail", reference="device:numpy/float32",
+                reason="disagrees with numpy: event 0 ...", extra={"case": default_case().to_dict()})
+    cfg = RunConfig(variants=["summed_seed"], devices=["numpy", "cpp_standalone"], dtypes=["float32"], cases=[],
+                    against="aligned", plugins=["x.py"], isolate_failures=0)
+    isolate_failures([v], [], cfg)
+    cmd = v.extra["replay"]
+    assert "--devices cpp_standalone,numpy" in cmd and "--against aligned" in cmd and "--plugin x.py" in cmd
+    assert "--dtype float32" in cmd
