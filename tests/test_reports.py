@@ -319,3 +319,67 @@ def test_unwritable_outputs_are_usage_errors(tmp_path):
         html_report.write_report(make_results(), blocker / "rep", max_failures=0)
     with pytest.raises(UsageError, match="JUnit file"):
         junit.write_junit(make_results(), blocker / "j.xml")
+
+
+def _cell_from(family_name, variant, case, got, ref, dtype="float64"):
+    """A results cell as the runner writes it, from a family's own comparison (no Brian)."""
+    from brian2_harness.families import get_family
+    from brian2_harness.run.verdict import Verdict
+    fam = get_family(family_name)
+    cmp = fam.compare(got, ref, case, dtype)
+    v = Verdict(variant, "numpy", dtype, case.name, "pass" if cmp.ok else "fail", reference="oracle:" + fam.semantics[0],
+                max_abs_err=cmp.max_abs_err, tolerance=cmp.tolerance, reason=cmp.reason, ratio=cmp.ratio,
+                detection_limit=cmp.detection_limit, lag_visible=cmp.lag_visible, first=cmp.first)
+    if not cmp.ok:
+        v.extra = {"case": case.to_dict(), "observed": fam.observed(got, ref, cmp)}
+    return v.to_dict()
+
+
+def test_all_pass_report_shows_the_headroom_heatmap(tmp_path):
+    from brian2_harness.families import get_family
+    fam = get_family("growth")
+    case = default_case()
+    ref = fam.oracle([case], "aligned")[0]
+    cells = [_cell_from("growth", "summed_aligned", case, ref, ref)]
+    doc = {"format": "brian2-harness-results/1", "status": "complete", "environment": {}, "config": {},
+           "summary": {"pass": 1, "cells": 1}, "cells": cells}
+    text = open(html_report.write_report(doc, tmp_path)["html"]).read()
+    assert 'alt="headroom heatmap"' in text and "data:image/png" in text
+    assert "None: every cell that ran passed" in text
+
+
+def test_failing_metaplastic_cell_gets_its_plots_and_first_divergence(tmp_path):
+    import dataclasses
+
+    from brian2_harness.families import get_family
+    from brian2_harness.families.metaplastic.case import default_meta_case
+    fam = get_family("metaplastic")
+    case = default_meta_case()
+    ref = fam.oracle([case], "ordered")[0]
+    got = dataclasses.replace(ref, A_minus=ref.A_minus * 1.01, stdp_step=None)
+    cell = _cell_from("metaplastic", "metaplastic_stdp", case, got, ref)
+    assert cell["verdict"] == "fail" and cell["first"]["observable"] == "A_minus"
+    doc = {"format": "brian2-harness-results/1", "status": "complete", "environment": {}, "config": {},
+           "summary": {"fail": 1, "cells": 1}, "cells": [cell]}
+    paths = html_report.write_report(doc, tmp_path)
+    text = open(paths["html"]).read()
+    assert 'alt="plot 1 of metaplastic_stdp × numpy × float64 — default"' in text
+    assert "A_minus at event" in text and "A_minus differs most" in text
+    assert "A_minus at event" in open(paths["markdown"]).read()
+
+
+def test_results_table_fits_120_columns():
+    import io
+
+    from rich.console import Console
+
+    from brian2_harness.reports.results import print_table
+    from brian2_harness.run.verdict import Verdict
+    vs = [Verdict("summed_every_step", "cpp_standalone_omp", "float32", f"c{k}", "pass", reference="oracle:lagged",
+                  max_abs_err=1.2e-7, tolerance=3e-6, ratio=0.04, detection_limit={"min": 1.5e-9, "max": 23.0},
+                  lag_visible=k % 2 == 0, judged=80, boundary=9) for k in range(4)]
+    buf = io.StringIO()
+    print_table(vs, Console(file=buf, width=120, force_terminal=False))
+    lines = buf.getvalue().splitlines()
+    assert max(len(ln) for ln in lines) <= 120
+    assert any("summed_every_step" in ln and "1.5e-9..2.3e1" in ln for ln in lines)   # nothing folded away

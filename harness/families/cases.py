@@ -100,10 +100,12 @@ def validate_connectivity(case) -> None:
 
 def estimated_bytes(case) -> int:
     """Rough memory a case needs in a run: recorded weights (before/after each event), per-synapse and
-    per-neuron state, and for cases with spike trains the post-spike drive table (n_steps x n_post)."""
-    n_syn = len(case.i)
+    per-neuron state, and for cases with spike trains the post-spike drive table (n_steps x n_post). Fields a
+    case type does not have count as zero."""
+    n_syn = len(getattr(case, "i", ()))
     events = int(round(case.duration / case.period))
-    total = 8 * (n_syn * (2 * events + 6) + 4 * (case.n_pre + case.n_post))
+    n_pre, n_post = getattr(case, "n_pre", 0), getattr(case, "n_post", 0)
+    total = 8 * (n_syn * (2 * events + 6) + 4 * (n_pre + n_post) + n_post * events)
     if hasattr(case, "post_spikes"):
         total += 8 * case.n_steps * case.n_post
     return total
@@ -113,8 +115,9 @@ def check_limits(cases, max_synapses: int = MAX_SYNAPSES, max_memory_mb: float =
     """Reject, before anything is built, a case above the configured limits (named in the message)."""
     for k, c in enumerate(cases):
         label = c.name or f"#{k}"
-        if len(c.i) > max_synapses:
-            raise UsageError(f"case {label}: {len(c.i)} synapses exceed the limit --max-synapses={max_synapses}")
+        n_syn = len(getattr(c, "i", ()))
+        if n_syn > max_synapses:
+            raise UsageError(f"case {label}: {n_syn} synapses exceed the limit --max-synapses={max_synapses}")
         mb = estimated_bytes(c) / 2**20
         if mb > max_memory_mb:
             raise UsageError(f"case {label}: estimated memory {mb:.0f} MB exceeds the limit "

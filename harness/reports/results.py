@@ -63,7 +63,13 @@ def _fmt(x) -> str:
 
 
 def _short(x) -> str:
-    return "-" if x is None else ("0" if x == 0 else f"{x:.1e}")
+    """1.5e-9, 2.3e1: two significant digits, no padded exponent (the table must fit 120 columns)."""
+    if x is None:
+        return "-"
+    if x == 0:
+        return "0"
+    mant, _, exp = f"{x:.1e}".partition("e")
+    return f"{mant}e{int(exp)}"
 
 
 def _lag(r) -> str:
@@ -73,30 +79,39 @@ def _lag(r) -> str:
     return "all" if seen == n else f"{seen}/{n}"
 
 
+def _against(ref: str) -> str:
+    ref = ref.removeprefix("oracle:")
+    return ref.replace("device:", "").replace("float64", "f64").replace("float32", "f32")
+
+
 def print_table(verdicts: list[Verdict], console: Console | None = None, title: str = "verification matrix"):
     """One row per variant x device x dtype, fitting 120 columns; notes are printed below the table."""
+    from rich import box
+
     console = console or Console()
-    table = Table(title=title, show_lines=False, pad_edge=False)
-    for col, justify in (("variant", "left"), ("device", "left"), ("dtype", "left"), ("verdict", "left"),
+    table = Table(title=title, show_lines=False, pad_edge=False, box=box.SIMPLE_HEAD, padding=(0, 1),
+                  collapse_padding=True)
+    for col, justify in (("variant", "left"), ("device", "left"), ("dtype", "left"), ("result", "left"),
                          ("p/f/e/s", "right"), ("max|err|", "right"), ("err/lim", "right"),
                          ("limit min..max", "right"), ("lag", "right"), ("clips", "right"), ("against", "left")):
         table.add_column(col, justify=justify, overflow="fold")
     notes = []
-    for r in group_rows(verdicts):
+    rows = group_rows(verdicts)
+    for r in rows:
         c = r["counts"]
-        table.add_row(escape(r["variant"]), escape(r["device"]), escape(r["dtype"]),   # data, not markup
+        table.add_row(escape(r["variant"]), escape(r["device"]), escape(r["dtype"].replace("float", "f")),
                       f"[{STYLE[r['status']]}]{r['status'].upper()}[/]",
                       f"{c[PASS]}/{c[FAIL]}/{c[ERROR]}/{c[SKIP]}" + (f"+{c[BUILT]}b" if c[BUILT] else ""),
-                      _short(r["max_abs_err"]), "-" if r["ratio"] is None else f"{r['ratio']:.2g}",
+                      _short(r["max_abs_err"]), "-" if r["ratio"] is None else _short(r["ratio"]),
                       "-" if r["limit_min"] is None else f"{_short(r['limit_min'])}..{_short(r['limit_max'])}",
-                      _lag(r), f"{r['judged']}/{r['boundary']}", escape(r["reference"]))
+                      _lag(r), f"{r['judged']}/{r['boundary']}", escape(_against(r["reference"])))
         if r["note"]:
             notes.append(f"{r['variant']} x {r['device']} x {r['dtype']}: {r['note'][:300]}")
     console.print(table)
-    if any(r["limit_min"] is not None for r in group_rows(verdicts)):
-        console.print("err/lim: largest error / its neuron's bound (< 1 passes); limit: smallest deviation flagged on "
-                      "the most and least sensitive neuron; lag: cells that see a one-step lag; clips: judged/in band",
-                      style="dim", markup=False)
+    if any(r["limit_min"] is not None for r in rows):
+        console.print("err/lim: largest error / its neuron's bound (< 1 passes); limit: smallest deviation flagged "
+                      "on the most and least sensitive neuron; lag: cells that see a one-step lag; clips: judged/in "
+                      "band; against: oracle semantics or reference device", style="dim", markup=False)
     for n in notes:
         console.print(f"  note: {escape(n)}")
 

@@ -56,8 +56,10 @@ def run_record(args) -> int:
     from rich.console import Console
     from rich.markup import escape
 
+    from brian2_harness import registry
     from brian2_harness.reports.results import print_table
 
+    registry.load_all(args.plugin)        # plugin files may register families whose cases the corpus holds
     corpus = load_corpus(args.corpus)
     variants = resolve_variants(args.variants, args.plugin)
     devices, dtypes = resolve_devices(args.devices), resolve_dtypes(args.dtype)
@@ -90,6 +92,8 @@ def run_record(args) -> int:
 def run_compare(args) -> int:
     from rich.console import Console
 
+    from brian2_harness import registry
+    registry.load_all(args.plugin)        # plugin files may register families whose cases the baseline holds
     baseline = load_baseline(args.baseline)
     corpus = load_corpus(args.corpus) if args.corpus else None
     for out in (args.json_out, args.markdown):

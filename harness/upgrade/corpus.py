@@ -201,10 +201,14 @@ def add_parser(subparsers):
                    help="generated cases of the other families (metaplastic; default: --cases)")
     p.add_argument("--no-default-cases", action="store_true", help="leave out the documented default cases")
     p.add_argument("--out", required=True, metavar="FILE.json", help="corpus file (written atomically)")
+    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py",
+                   help="Python file that registers variants or families (repeatable)")
     return p
 
 
 def run(args) -> int:
+    from brian2_harness import registry
+    registry.load_all(args.plugin)
     corpus = make_corpus(args.seed, args.cases, meta_cases=args.meta_cases,
                          include_default=not args.no_default_cases)
     write_corpus(corpus, args.out)
