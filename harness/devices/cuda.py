@@ -3,6 +3,7 @@ brian2cuda are imported in `CudaStandaloneDevice.activate`, inside the isolated 
 detection and workarounds are in cuda_toolchain.py."""
 from __future__ import annotations
 
+import json
 import os
 
 from brian2_harness.devices.base import BUILD, RUN, UNAVAILABLE, Device, Probe  # noqa: F401

@@ -8,7 +8,6 @@ when a GPU is visible too. Always exits 0; the JSON form is for CI logs and bug 
 """
 from __future__ import annotations
 
-import glob
 import importlib.metadata
 import importlib.util
 import os
@@ -20,6 +19,7 @@ import sys
 
 from brian2_harness import devices as devmod
 from brian2_harness.devices import base as devbase
+from brian2_harness.devices import cuda_toolchain
 
 # What the package accepts (pyproject.toml: requires-python, dependencies; a test keeps these in step) ...
 PYTHON_MIN = (3, 11)
@@ -185,37 +185,9 @@ def check_openmp() -> dict:
                   ["cpp_standalone_omp"], fix)
 
 
-def _cuda():
-    """harness.cuda (what the cuda_standalone device itself uses to find its toolchain), if present."""
-    try:
-        from brian2_harness.devices import cuda
-        cuda.find_nvcc, cuda.cuda_home_of, cuda.find_curand, cuda.detect_gpus  # noqa: B018 (API check)
-        return cuda
-    except (ImportError, AttributeError):
-        return None
-
-
 def _nvcc_path() -> tuple[str | None, str]:
-    """(path, where it was found: PATH | CUDA_PATH | CUDA_HOME | default)."""
-    cuda = _cuda()
-    if cuda is not None:
-        return cuda.find_nvcc()
-    path = shutil.which("nvcc")
-    if path:
-        return path, "PATH"
-    for var, root in (("CUDA_PATH", os.environ.get("CUDA_PATH", "")), ("CUDA_HOME", os.environ.get("CUDA_HOME", "")),
-                      ("default", "/usr/local/cuda"), ("default", "/opt/cuda")):
-        cand = os.path.join(root, "bin", "nvcc") if root else ""
-        if cand and os.access(cand, os.X_OK):
-            return cand, var
-    return None, ""
-
-
-def _cuda_home(nvcc: str) -> str:
-    cuda = _cuda()
-    if cuda is not None:
-        return cuda.cuda_home_of(nvcc)
-    return os.path.dirname(os.path.dirname(os.path.realpath(nvcc)))
+    """(path, where it was found: PATH | CUDA_PATH | CUDA_HOME | default): the device's own lookup."""
+    return cuda_toolchain.find_nvcc()
 
 
 def check_nvcc() -> dict:
@@ -230,54 +202,26 @@ def check_nvcc() -> dict:
     if rc != 0 or not m:
         return _check("nvcc", True, None, f"{path} --version failed: {out.strip()[:200]}", [CUDA], fix_install,
                       ok=False)
-    home = _cuda_home(path)
+    home = cuda_toolchain.cuda_home_of(path)
     detail = f"{path} (found via {source}); CUDA {m.group(1)} installation {home}"
-    if source != "PATH" and _cuda() is None:
-        return _check("nvcc", True, m.group(2), detail + "; not on PATH", [CUDA],
-                      f"export PATH={home}/bin:$PATH CUDA_PATH={home}", ok=False)
     return _check("nvcc", True, m.group(2), detail, [CUDA])
-
-
-def _wheel_roots() -> list[str]:
-    """Folders of the `nvidia` namespace package (pip wheels such as nvidia-curand)."""
-    try:
-        spec = importlib.util.find_spec("nvidia")
-    except (ImportError, ValueError):
-        return []
-    return list(spec.submodule_search_locations or []) if spec else []
 
 
 def check_curand() -> dict:
     fix = _pip("nvidia-curand")
     nvcc, _ = _nvcc_path()
-    home = _cuda_home(nvcc) if nvcc else None
-    cuda = _cuda()
-    if cuda is not None:
-        m = re.search(r"release (\d+)\.(\d+)", _run([nvcc, "--version"])[1]) if nvcc else None
-        c = cuda.find_curand(home, (int(m.group(1)), int(m.group(2))) if m else None)
-        if c is None:
-            return _check("curand", False, None, f"curand.h/libcurand neither in the CUDA installation ({home}) "
-                          "nor in an nvidia-curand wheel (nvidia/cu13/include/curand.h)", [CUDA], fix)
-        version = _dist("nvidia-curand") if c.source == "wheel" else None
-        detail = (f"{'nvidia-curand wheel' if c.source == 'wheel' else 'system CUDA'}: "
-                  f"{os.path.join(c.include_dir, 'curand.h')}, library {c.library}")
-        if not c.has_dev_link:
-            detail += " (no libcurand.so: the harness links one in its cache)"
-        return _check("curand", True, version, detail, [CUDA])
-    found = []
-    roots = [r for r in (home, "/usr/local/cuda") if r]
-    for root in dict.fromkeys(roots):
-        for inc in ["include"] + [os.path.relpath(d, root) for d in glob.glob(os.path.join(root, "targets", "*",
-                                                                                            "include"))]:
-            if os.path.isfile(os.path.join(root, inc, "curand.h")):
-                found.append(("system CUDA", os.path.join(root, inc, "curand.h")))
-    for base in _wheel_roots():
-        for header in sorted(glob.glob(os.path.join(base, "*", "include", "curand.h"))):
-            found.append(("nvidia-curand wheel", header))
-    version = _dist("nvidia-curand") if any(k == "nvidia-curand wheel" for k, _ in found) else None
-    detail = "; ".join(f"{k}: {p}" for k, p in found) if found else \
-        "curand.h neither in the CUDA toolkit nor in an nvidia-curand wheel (nvidia/cu13/include/curand.h)"
-    return _check("curand", bool(found), version, detail, [CUDA], fix)
+    home = cuda_toolchain.cuda_home_of(nvcc) if nvcc else None
+    m = re.search(r"release (\d+)\.(\d+)", _run([nvcc, "--version"])[1]) if nvcc else None
+    c = cuda_toolchain.find_curand(home, (int(m.group(1)), int(m.group(2))) if m else None)
+    if c is None:
+        return _check("curand", False, None, f"curand.h/libcurand neither in the CUDA installation ({home}) "
+                      "nor in an nvidia-curand wheel (nvidia/cu13/include/curand.h)", [CUDA], fix)
+    version = _dist("nvidia-curand") if c.source == "wheel" else None
+    detail = (f"{'nvidia-curand wheel' if c.source == 'wheel' else 'system CUDA'}: "
+              f"{os.path.join(c.include_dir, 'curand.h')}, library {c.library}")
+    if not c.has_dev_link:
+        detail += " (no libcurand.so: the harness links one in its cache)"
+    return _check("curand", True, version, detail, [CUDA])
 
 
 def check_gpu() -> dict:

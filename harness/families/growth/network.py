@@ -90,14 +90,6 @@ def pack(cases: list[Case]) -> tuple[GrowthNetwork, list[Block]]:
     return net, blocks
 
 
-def group_by_schedule(cases: list[Case]) -> list[list[Case]]:
-    """Split cases into batches that can share a network, keeping the input order inside each batch."""
-    groups: dict[tuple, list[Case]] = {}
-    for c in cases:
-        groups.setdefault(c.schedule_key, []).append(c)
-    return list(groups.values())
-
-
 def capacity(n: int, minimum: int = 8) -> int:
     """Next power of two >= n (at least `minimum`): few distinct shapes, so builds are reused."""
     c = minimum

@@ -268,15 +268,6 @@ def pack_meta(cases: list[MetaCase]) -> tuple[MetaNetwork, list[MetaBlock]]:
     return net, blocks
 
 
-def group_meta(cases: list[MetaCase]) -> list[list[MetaCase]]:
-    """Split cases into batches that can share a network, keeping the input order inside each batch."""
-    groups: dict[tuple, list[MetaCase]] = {}
-    for c in cases:
-        groups.setdefault(c.batch_key, []).append(c)
-    return list(groups.values())
-
-
-
 def default_meta_case(**changes) -> MetaCase:
     """The documented default: 8 pre -> 4 post all-to-all over 0.2 s (2 normalization events, 4 updates),
     regular pre spikes, post spikes that include a pre/post coincidence (step 50), a spike on a normalization
