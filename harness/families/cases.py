@@ -24,7 +24,24 @@ def _is_multiple(x: float, step: float) -> bool:
     return k >= 1 and math.isclose(k * step, x, rel_tol=1e-9, abs_tol=0.0)
 
 
-class JsonCase:
+class Timed:
+    """Step counts of anything with `dt`, `period` and `duration` (cases and packed networks of every family)."""
+
+    @property
+    def n_steps(self) -> int:
+        return int(round(self.duration / self.dt))
+
+    @property
+    def steps_per_period(self) -> int:
+        return int(round(self.period / self.dt))
+
+    @property
+    def n_events(self) -> int:
+        """Normalization events: at t = 0, period, 2*period, ... < duration."""
+        return int(round(self.duration / self.period))
+
+
+class JsonCase(Timed):
     """JSON round trip shared by every case type: a format tag, unknown/missing fields named."""
 
     FORMAT = CASE_FORMAT

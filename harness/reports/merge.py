@@ -14,58 +14,28 @@ import json
 import os
 
 from brian2_harness.atomic import atomic_write_text
+from brian2_harness.documents import check_cells, check_format, read_json
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.results import RESULTS_FORMAT, summarize
-from brian2_harness.run.verdict import VERDICTS, Verdict
+from brian2_harness.run.verdict import Verdict
 
-CELL_KEYS = ("variant", "device", "dtype", "case_id", "verdict")
 
 
 def validate_results(doc, where: str) -> dict:
     """Check the shape of a results document; raise a one-line `UsageError` naming `where` otherwise."""
-    if not isinstance(doc, dict):
-        raise UsageError(f"{where}: not a brian2-harness results document (top level is {type(doc).__name__}, "
-                         f"expected an object)")
-    fmt = doc.get("format")
-    if fmt != RESULTS_FORMAT:
-        raise UsageError(f"{where}: format is {fmt!r}, expected {RESULTS_FORMAT!r} "
-                         f"(write it with `brian2-harness run --json`)")
-    cells = doc.get("cells")
-    if not isinstance(cells, list):
-        raise UsageError(f"{where}: 'cells' must be a list")
-    for k, c in enumerate(cells):
-        if not isinstance(c, dict):
-            raise UsageError(f"{where}: cell {k} is {type(c).__name__}, expected an object")
-        missing = [key for key in CELL_KEYS if not isinstance(c.get(key), str)]
-        if missing:
-            raise UsageError(f"{where}: cell {k} lacks '{missing[0]}' (a string)")
-        if c["verdict"] not in VERDICTS:
-            raise UsageError(f"{where}: cell {k} has verdict {c['verdict']!r}, expected one of {', '.join(VERDICTS)}")
+    check_format(doc, where, "results document", RESULTS_FORMAT, "brian2-harness run --json")
+    check_cells(doc.get("cells"), where)
+    for k, c in enumerate(doc["cells"]):
         try:
             Verdict.from_dict(c)
         except TypeError as exc:
             raise UsageError(f"{where}: cell {k} has unexpected fields ({exc})") from None
-        if not isinstance(c.get("extra", {}), dict):
-            raise UsageError(f"{where}: cell {k}: 'extra' must be an object")
     return doc
 
 
 def load_results(path) -> dict:
-    path = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except FileNotFoundError:
-        raise UsageError(f"results file '{path}' does not exist") from None
-    except IsADirectoryError:
-        raise UsageError(f"results file '{path}' is a directory") from None
-    except OSError as exc:
-        raise UsageError(f"results file '{path}': {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"results file '{path}' is not text (not a results document)") from None
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"results file '{path}' is not valid JSON: {exc}") from None
-    return validate_results(doc, f"results file '{path}'")
+    where = f"results file '{os.fspath(path)}'"
+    return validate_results(read_json(path, where, "is not text (not a results document)"), where)
 
 
 def sources_of(doc: dict, label: str = "", path: str = "") -> list[dict]:

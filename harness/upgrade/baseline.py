@@ -37,8 +37,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from brian2_harness.atomic import atomic_write_bytes
+from brian2_harness.documents import check_cells, check_format
 from brian2_harness.errors import UsageError
-from brian2_harness.run.verdict import FAIL, PASS, VERDICTS
+from brian2_harness.run.verdict import FAIL, PASS
 from brian2_harness.upgrade.corpus import Corpus, corpus_from_document
 
 BASELINE_FORMAT = "brian2-harness-baseline/1"
@@ -47,7 +48,6 @@ COMPARISON_FORMAT = "brian2-harness-comparison/1"
 MANIFEST = "manifest"
 DEFAULT_DTYPES = ("float64", "float32")
 
-CELL_KEYS = ("variant", "device", "dtype", "case_id", "verdict")
 
 
 def cells_from_result(result) -> dict:
@@ -152,26 +152,8 @@ def write_baseline(baseline: Baseline, path) -> None:
 def _validate_manifest(m, where: str) -> dict:
     if not isinstance(m, dict):
         raise UsageError(f"{where}: the manifest is {type(m).__name__}, expected an object (not a baseline)")
-    fmt = m.get("format")
-    if isinstance(fmt, str) and fmt.startswith(BASELINE_PREFIX) and fmt != BASELINE_FORMAT:
-        raise UsageError(f"{where}: baseline format {fmt!r} is not supported by this brian2-harness "
-                         f"(it reads {BASELINE_FORMAT!r})")
-    if fmt != BASELINE_FORMAT:
-        raise UsageError(f"{where}: format is {fmt!r}, expected {BASELINE_FORMAT!r} (write one with "
-                         f"`brian2-harness record`)")
-    cells = m.get("cells")
-    if not isinstance(cells, list):
-        raise UsageError(f"{where}: manifest 'cells' must be a list")
-    for k, c in enumerate(cells):
-        if not isinstance(c, dict):
-            raise UsageError(f"{where}: cell {k} is {type(c).__name__}, expected an object")
-        missing = [key for key in CELL_KEYS if not isinstance(c.get(key), str)]
-        if missing:
-            raise UsageError(f"{where}: cell {k} lacks '{missing[0]}' (a string)")
-        if c["verdict"] not in VERDICTS:
-            raise UsageError(f"{where}: cell {k} has verdict {c['verdict']!r}, expected one of {', '.join(VERDICTS)}")
-        if not isinstance(c.get("arrays", {}), dict):
-            raise UsageError(f"{where}: cell {k}: 'arrays' must be an object")
+    check_format(m, where, "baseline", BASELINE_FORMAT, "brian2-harness record")
+    check_cells(m.get("cells"), where, object_fields=("arrays",))
     if not isinstance(m.get("config", {}), dict) or not isinstance(m.get("variants", {}), dict):
         raise UsageError(f"{where}: manifest 'config' and 'variants' must be objects")
     return m

@@ -23,6 +23,7 @@ import os
 from dataclasses import dataclass, field
 
 from brian2_harness.atomic import atomic_write_text
+from brian2_harness.documents import check_format, read_json
 from brian2_harness.errors import UsageError
 
 CORPUS_FORMAT = "brian2-harness-corpus/1"
@@ -111,15 +112,7 @@ def corpus_from_document(doc, where: str) -> Corpus:
     """Validate a corpus document; raise one-line `UsageError`s naming `where` and what is wrong."""
     from brian2_harness.families import get_family
 
-    if not isinstance(doc, dict):
-        raise UsageError(f"{where}: not a brian2-harness corpus (top level is {type(doc).__name__}, expected an object)")
-    fmt = doc.get("format")
-    if isinstance(fmt, str) and fmt.startswith(CORPUS_PREFIX) and fmt != CORPUS_FORMAT:
-        raise UsageError(f"{where}: corpus format {fmt!r} is not supported by this brian2-harness "
-                         f"(it reads {CORPUS_FORMAT!r})")
-    if fmt != CORPUS_FORMAT:
-        raise UsageError(f"{where}: format is {fmt!r}, expected {CORPUS_FORMAT!r} (write one with "
-                         f"`brian2-harness corpus`)")
+    check_format(doc, where, "corpus", CORPUS_FORMAT, "brian2-harness corpus")
     lists = {}
     known = {f.name for f in _case_families()}
     unknown = sorted(set(doc) - known - {"format", "generator", "sha256"})
@@ -151,26 +144,9 @@ def corpus_from_document(doc, where: str) -> Corpus:
 
 
 def load_corpus(path) -> Corpus:
-    path = os.fspath(path)
-    where = f"corpus file '{path}'"
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise UsageError(f"{where} does not exist") from None
-    except IsADirectoryError:
-        raise UsageError(f"{where} is a directory") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{where} is not text (not a corpus; a baseline .npz goes to `compare`)") from None
-    except OSError as exc:
-        raise UsageError(f"{where}: {exc.strerror or exc}") from None
-    if not text.strip():
-        raise UsageError(f"{where} is empty")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{where} is not valid JSON (truncated or corrupt?): {exc}") from None
-    return corpus_from_document(doc, where)
+    where = f"corpus file '{os.fspath(path)}'"
+    return corpus_from_document(read_json(path, where, "is not text (not a corpus; a baseline .npz goes to `compare`)"),
+                                where)
 
 
 def corpus_text(corpus: Corpus) -> str:

@@ -7,7 +7,7 @@ import time
 from brian2_harness.upgrade.probe import probe_private_api
 
 from brian2_harness.errors import UsageError
-from brian2_harness.upgrade.baseline import DEFAULT_DTYPES, Baseline, build_baseline
+from brian2_harness.upgrade.baseline import build_baseline
 from brian2_harness.upgrade.corpus import Corpus
 
 

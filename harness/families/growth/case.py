@@ -43,17 +43,8 @@ class Case(JsonCase):
     def n_synapses(self) -> int:
         return len(self.i)
 
-    @property
-    def n_steps(self) -> int:
-        return int(round(self.duration / self.dt))
 
-    @property
-    def steps_per_period(self) -> int:
-        return int(round(self.period / self.dt))
 
-    @property
-    def n_events(self) -> int:
-        return int(round(self.duration / self.period))
 
     @property
     def schedule_key(self) -> tuple:

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from brian2_harness.families.cases import Timed
 from brian2_harness.families.growth.case import Case
 
 
 @dataclass(frozen=True)
-class GrowthNetwork:
+class GrowthNetwork(Timed):
     n_pre: int
     n_post: int
     i: np.ndarray          # int32, presynaptic index per synapse
@@ -32,9 +33,6 @@ class GrowthNetwork:
     def n_synapses(self) -> int:
         return int(self.i.size)
 
-    @property
-    def n_events(self) -> int:
-        return int(round(self.duration / self.period))
 
     @property
     def n_incoming(self) -> np.ndarray:

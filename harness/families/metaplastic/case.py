@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from brian2_harness.families.cases import DTYPES, MAX_STEPS, JsonCase, _is_multiple, _require_float, validate_connectivity
+from brian2_harness.families.cases import DTYPES, Timed, MAX_STEPS, JsonCase, _is_multiple, _require_float, validate_connectivity
 from brian2_harness.errors import CaseError
 
 META_FORMAT = "brian2-harness-metacase/1"
@@ -104,9 +104,6 @@ class MetaCase(JsonCase):
                 raise CaseError(name, f"must be a sequence of {what} ({exc})") from None
         validate_meta(self)
 
-    @property
-    def n_steps(self) -> int:
-        return int(round(self.duration / self.dt))
 
     @property
     def batch_key(self) -> tuple:
@@ -162,7 +159,7 @@ def validate_meta(case: MetaCase) -> None:
 
 # --- packing -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class MetaNetwork:
+class MetaNetwork(Timed):
     """What the Brian model builds from and the oracle simulates. Spike arrays are sorted by (step, neuron)."""
 
     n_pre: int
@@ -196,9 +193,6 @@ class MetaNetwork:
     def n_steps(self) -> int:
         return int(round(self.duration / self.dt))
 
-    @property
-    def steps_per_period(self) -> int:
-        return int(round(self.period / self.dt))
 
     @property
     def steps_per_meta(self) -> int:
