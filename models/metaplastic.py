@@ -45,10 +45,16 @@ def _code(mutation):
     }
 
 
-def build_metaplastic(net, mutation: str | None = None) -> Model:
-    """Brian objects and monitors for a `MetaNetwork`; `observe()` gives the monitor arrays after the run."""
+def build_metaplastic(net, mutation: str | None = None, own_clocks: bool = False) -> Model:
+    """Brian objects and monitors for a `MetaNetwork`; `observe()` gives the monitor arrays after the run.
+
+    The groups and synapses run on `defaultclock` (its dt set to the network's): brian2cuda 1.0b1's synapses
+    template refers to `defaultclock` when it launches a pathway kernel, so a project where every object has its
+    own `dt=` clock does not compile for cuda_standalone (README, cuda section; ci/brian2cuda_defaultclock_repro.py).
+    `own_clocks=True` builds the former variant (a `dt=` on each object) to show the results are bit-identical.
+    """
     from brian2 import (Clock, Hz, NeuronGroup, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, Synapses,
-                        TimedArray, prefs, second)
+                        TimedArray, defaultclock, prefs, second)
 
     if mutation is not None and mutation not in MUTATIONS:
         raise ValueError(f"mutation must be one of {', '.join(MUTATIONS)} or None, got {mutation!r}")
@@ -56,17 +62,20 @@ def build_metaplastic(net, mutation: str | None = None) -> Model:
         raise ValueError(f"prefs.core.default_float_dtype is {prefs.core.default_float_dtype}, the network is {net.dtype}")
     code = _code(mutation)
     dt = net.dt * second
+    clock = {"dt": dt} if own_clocks else {}
+    if not own_clocks:
+        defaultclock.dt = dt
     ns = {"tau_pre": net.tau_pre * second, "tau_post": net.tau_post * second, "A_plus": net.A_plus,
           "A_minus0": net.A_minus0, "tau_r": net.tau_r * second, "r_target": net.r_target * Hz,
           "drive": TimedArray(net.drive(), dt=dt, name="drive")}
-    pre = SpikeGeneratorGroup(net.n_pre, net.pre_idx, net.pre_step * dt, dt=dt, name="pre")
+    pre = SpikeGeneratorGroup(net.n_pre, net.pre_idx, net.pre_step * dt, name="pre", **clock)
     post = NeuronGroup(net.n_post, POST_EQS, threshold="drive(t, i) > 0.5", reset=code["reset"], method="exact",
-                       namespace=ns, dt=dt, name="post")
+                       namespace=ns, name="post", **clock)
     post.r = net.r_target * Hz
     post.A_minus = net.A_minus0
     post.B = net.B
-    syn = Synapses(pre, post, SYN_EQS, on_pre=code["on_pre"], on_post=code["on_post"], namespace=ns, dt=dt,
-                   name="syn")
+    syn = Synapses(pre, post, SYN_EQS, on_pre=code["on_pre"], on_post=code["on_post"], namespace=ns, name="syn",
+                   **clock)
     if net.n_synapses:
         syn.connect(i=net.i, j=net.j)
         syn.w = net.w0

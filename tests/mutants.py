@@ -50,3 +50,14 @@ for _m in ("rate_plus_one", "ltd_every_step", "stdp_sign_flipped", "post_trace_e
     META_MUTANTS[f"meta_{_m}"] = _m
     register(f"meta_{_m}", "metaplastic", with_observables(build_metaplastic, _m), semantics="ordered",
              description=f"metaplastic negative control: {_m}")
+
+# The metaplastic model as it was before it moved to defaultclock (every object with its own dt= clock): the
+# built-in must give bit-identical results on the CPU devices (tests/test_metaplastic_matrix.py).
+
+
+def build_metaplastic_own_clocks(net, mutation=None):
+    return build_metaplastic(net, mutation, own_clocks=True)
+
+
+register("metaplastic_own_clocks", "metaplastic", with_observables(build_metaplastic_own_clocks), semantics="ordered",
+         description="metaplastic_stdp with a dt= clock on every object (the pre-defaultclock build)")

@@ -78,7 +78,7 @@ def test_cli_exit_codes_for_faults_and_required_devices(tmp_path, capsys):
 
 
 def test_required_device_that_cannot_run_fails(tmp_path, monkeypatch, capsys):
-    from brian2_harness import devices
+    from brian2_harness.devices import cpu as devices
     monkeypatch.setattr(devices.CythonDevice, "probe",
                         lambda self: devices.Probe(devices.UNAVAILABLE, "Cython is not installed (pip install cython)"))
     rc = main(["run", "--variants", "summed_aligned", "--devices", "numpy,cython", "--require", "cython",

@@ -89,13 +89,14 @@ def test_failing_cases_of_a_batch_are_isolated_and_replayable(tmp_path):
 def test_a_failure_against_the_numpy_peer_is_replayed_with_the_peer(tmp_path):
     """A cell that agrees with the oracle but not with numpy is re-run alone *with* numpy, and its replay
     command includes numpy, so the failing comparison is the one re-made."""
-    from brian2_harness.matrix import RunConfig, isolate_failures
-    from brian2_harness.verdict import Verdict
+    from brian2_harness.run import RunConfig
+    from brian2_harness.run.isolate import isolate_failures
+    from brian2_harness.run.verdict import Verdict
     v = Verdict("summed_seed", "cpp_standalone", "float32", "c1", "fail", reference="device:numpy/float32",
                 reason="disagrees with numpy: event 0 ...", extra={"case": default_case().to_dict()})
     cfg = RunConfig(variants=["summed_seed"], devices=["numpy", "cpp_standalone"], dtypes=["float32"], cases=[],
                     against="aligned", plugins=["x.py"], isolate_failures=0)
-    isolate_failures([v], [], cfg)
+    isolate_failures([v], [], cfg, run_job=None)
     cmd = v.extra["replay"]
     assert "--devices cpp_standalone,numpy" in cmd and "--against aligned" in cmd and "--plugin x.py" in cmd
     assert "--dtype float32" in cmd

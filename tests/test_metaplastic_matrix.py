@@ -31,3 +31,23 @@ def test_every_metaplastic_mutant_is_caught():
         for device in ("numpy", "cpp_standalone"):
             failed = cells(result, "fail", variant=mutant, device=device)
             assert any(v.case_id == "default" for v in failed), (mutant, device)
+
+
+def test_defaultclock_build_is_bit_identical_to_the_own_clock_build():
+    """The built-in moved its objects to defaultclock so that brian2cuda can compile it; on the CPU devices its
+    results must not change by a single bit (against the former build, kept as a plugin variant)."""
+    import numpy as np
+    cases = list(meta_set(6)[:12])
+    result = run_matrix([], variants=["metaplastic_stdp", "metaplastic_own_clocks"], devices=["numpy", "cpp_standalone"],
+                        dtypes=("float64", "float32"), meta_cases=cases)
+    assert not problems(result)
+    arrays = {(j.variant.name, j.device, j.dtype, j.batch): j.arrays for j in result.jobs}
+    pairs = 0
+    for (variant, device, dtype, batch), a in arrays.items():
+        if variant == "metaplastic_stdp":
+            b = arrays[("metaplastic_own_clocks", device, dtype, batch)]
+            assert set(a) == set(b)
+            for k in a:
+                assert np.array_equal(a[k], b[k]), (device, dtype, k)
+            pairs += 1
+    assert pairs >= 4
