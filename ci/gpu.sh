@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU job: verify the summed variants on cuda_standalone (brian2cuda) on a machine with an NVIDIA GPU,
+# GPU job: verify every variant (growth and metaplastic) on cuda_standalone (brian2cuda) on a machine with an NVIDIA GPU,
 # the CUDA toolkit (nvcc) and no network. Everything is installed from a wheels folder made beforehand
 # with ci/fetch-gpu-wheels.sh.
 #
@@ -77,7 +77,7 @@ EOF
 
 echo "== run"
 "$venv/bin/brian2-harness" run --devices cuda_standalone --require cuda_standalone \
-    --variants summed_aligned,summed_seed,summed_every_step --dtype float64,float32 \
+    --variants summed_aligned,summed_seed,summed_every_step,metaplastic_stdp --dtype float64,float32 \
     --cases "$cases" --json "$out" --quiet "$@"
 rc=$?
 
