@@ -79,3 +79,23 @@ def test_compare_arrays_device_vs_device():
     assert compare_arrays({"v": ref["v"].copy()}, ref, dtype="float64", n_steps=100).ok
     assert not compare_arrays({"v": ref["v"] + 1e-6}, ref, dtype="float64", n_steps=100).ok
     assert not compare_arrays({"u": ref["v"]}, ref, dtype="float64", n_steps=100).ok
+
+
+def test_a_cell_blind_to_the_lag_says_so_and_fails_when_required():
+    from brian2_harness.run.judge import LAG_BLIND, apply_lag_policy
+    from brian2_harness.run.verdict import Verdict
+
+    def cell(visible):
+        return Verdict("v", "numpy", "float32", "c", "pass", detection_limit={"min": 1e-7, "max": 2e-5},
+                       lag_visible=visible)
+    blind, seeing, unknown = cell(False), cell(True), cell(None)
+    for v in (blind, seeing, unknown):
+        apply_lag_policy(v, require_visible=False)
+    assert blind.verdict == "pass" and LAG_BLIND in blind.extra["lag_note"] and "2e-05" in blind.extra["lag_note"]
+    assert "lag_note" not in seeing.extra and "lag_note" not in unknown.extra
+    required = cell(False)
+    apply_lag_policy(required, require_visible=True)
+    assert required.verdict == "fail" and "--require-lag-visible" in required.reason
+    ok = cell(True)
+    apply_lag_policy(ok, require_visible=True)
+    assert ok.verdict == "pass"
