@@ -254,6 +254,8 @@ def add_parser(subparsers):
     p.add_argument("--no-openmp", action="store_true", help="skip the 'OpenMP under load' measurement")
     p.add_argument("--openmp-active", action="store_true",
                    help="also measure OMP_WAIT_POLICY=active under load (slow: the spinning the default avoids)")
+    p.add_argument("--no-stat-mode", action="store_true",
+                   help="skip the statistical mode's line (check --mode stat: seeds per build, seconds per verdict)")
 
 
 def run(args) -> int:
@@ -271,6 +273,10 @@ def run(args) -> int:
     result = benchmark(counts, sizes, args.naive_sample, args.variant, args.device, args.seed,
                        openmp=not args.no_openmp, openmp_active=args.openmp_active)
     print_summary(result)
+    if not args.no_stat_mode:
+        from brian2_harness.check.bench import stat_line, stat_mode
+        result["stat_mode"] = stat_mode(device=args.device)
+        print(stat_line(result["stat_mode"]))
     if args.json_out:
         atomic_write_text(args.json_out, json.dumps(result, indent=1))
     return 0

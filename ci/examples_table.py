@@ -1,0 +1,179 @@
+"""Run `brian2-harness check` on every example script of the brian2 source distribution; write a Markdown table.
+
+    python ci/examples_table.py --fetch                       # downloads brian2-2.10.1.tar.gz from PyPI (sha256
+                                                              # checked), extracts examples/ into the cache
+    nohup python ci/examples_table.py --fetch --out ci-examples > ci-examples.log 2>&1 &
+
+The examples are not part of this repository: they are read from the sdist (``--examples DIR`` for a folder you
+extracted yourself). Every example runs on numpy, cython and cpp_standalone (``--devices``) with
+``check --mode auto``: exact comparison, and statistical comparison (``--seeds`` per device) when generated code
+draws random numbers. Simulated time is capped (``--cap``, default 200 ms per run() call: the sandbox cuts every
+run()/Network.run() duration to the cap) and every run of a script has a timeout (``--timeout``); a timed-out run is
+an `error` cell. Results are appended to OUT/results.jsonl as they come (``--resume`` skips examples already there);
+OUT/examples.md is rewritten after each example. Exit status 0 unless the script itself failed.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tarfile
+import time
+import traceback
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+VERSION = "2.10.1"
+LABELS = {"agree": "agree exactly", "agree_stat": "agree statistically", "skip": "skipped", "fail": "fail",
+          "error": "error"}
+
+
+def fetch(cache: Path) -> Path:
+    """brian2 sdist examples/ folder (downloaded once, sha256 as published by PyPI)."""
+    target = cache / f"brian2-{VERSION}" / "examples"
+    if target.is_dir():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    with urllib.request.urlopen(f"https://pypi.org/pypi/brian2/{VERSION}/json", timeout=60) as r:
+        meta = json.load(r)
+    sdist = next(u for u in meta["urls"] if u["packagetype"] == "sdist")
+    archive = cache / sdist["filename"]
+    if not archive.exists():
+        urllib.request.urlretrieve(sdist["url"], archive)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    if digest != sdist["digests"]["sha256"]:
+        archive.unlink()
+        raise SystemExit(f"sha256 mismatch for {sdist['filename']}")
+    with tarfile.open(archive) as tar:
+        members = [m for m in tar.getmembers() if "/examples/" in m.name and m.isfile()]
+        tar.extractall(cache, members=members, filter="data")
+    return target
+
+
+def examples(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.py"))
+
+
+def group_of(rel: str) -> str:
+    return rel.split("/")[0] if "/" in rel else "(top level)"
+
+
+def short(text: str, n: int = 150) -> str:
+    text = " ".join(str(text).split()).replace("|", "\\|")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def cell(dev: dict | None) -> str:
+    if not dev:
+        return "–"
+    v = dev["verdict"]
+    return {"reference": "ref", "agree": "=", "agree_stat": "≈", "skip": "skip", "fail": "FAIL",
+            "error": "ERROR"}.get(v, v)
+
+
+def markdown(rows: list[dict], devices: list[str], settings: str) -> str:
+    counts = Counter(r["verdict"] for r in rows)
+    stochastic = [r for r in rows if r.get("random_sources")]
+    ran = [r for r in stochastic if r["verdict"] in ("agree", "agree_stat", "fail")]
+    judged = [r for r in ran if r.get("mode") == "stat"]
+    lines = [f"{len(rows)} examples ({settings}): "
+             + ", ".join(f"{counts.get(k, 0)} {LABELS[k]}" for k in LABELS)
+             + f"; verdict other than error: {len(rows) - counts.get('error', 0)} of {len(rows)}. "
+             f"Generated code draws random numbers in {len(stochastic)}; of the {len(ran)} of these compared on two "
+             f"or more devices, {len(judged)} were judged statistically.", "",
+             "Cells: `ref` reference (numpy), `=` agrees exactly, `≈` agrees statistically, `skip` (Brian refuses "
+             "the script there / not runnable here), `FAIL`, `ERROR`.", ""]
+    by_group: dict = {}
+    for r in rows:
+        by_group.setdefault(group_of(r["example"]), []).append(r)
+    for group in sorted(by_group):
+        rs = by_group[group]
+        c = Counter(r["verdict"] for r in rs)
+        lines.append(f"**{group}** ({len(rs)}: " + ", ".join(f"{c[k]} {LABELS[k]}" for k in LABELS if c.get(k)) + ")")
+        lines.append("")
+        lines.append("| example | verdict | " + " | ".join(devices) + " | s | reason / note |")
+        lines.append("|---|---|" + "---|" * len(devices) + "---|---|")
+        for r in rs:
+            devs = r.get("devices", {})
+            reason = r.get("reason", "")
+            if r["verdict"] in ("agree", "agree_stat"):
+                skips = [f"{d}: {v['reason']}" for d, v in devs.items() if v["verdict"] == "skip"]
+                reason = "; ".join(skips) or (r.get("stat") or {}).get("summary") or reason
+            lines.append(f"| {r['example']} | {LABELS.get(r['verdict'], r['verdict'])} | "
+                         + " | ".join(cell(devs.get(d)) for d in devices)
+                         + f" | {r.get('seconds', 0):.0f} | {short(reason)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--examples", help="folder with the example scripts (default: fetched into the cache)")
+    p.add_argument("--fetch", action="store_true", help="download the brian2 sdist from PyPI if needed")
+    p.add_argument("--cache", default=os.path.expanduser("~/.cache/brian2-harness/sdist"))
+    p.add_argument("--out", default="ci-examples", help="output folder (results.jsonl, examples.md)")
+    p.add_argument("--devices", default="numpy,cython,cpp_standalone")
+    p.add_argument("--cap", default="200ms", help="duration cap per run() call")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds per run of a script on a device")
+    p.add_argument("--seeds", type=int, default=6, help="seeds per device in statistical mode")
+    p.add_argument("--jobs", type=int, default=2, help="device processes at a time")
+    p.add_argument("--only", default="", help="substring filter on the example path")
+    p.add_argument("--resume", action="store_true", help="skip examples already in results.jsonl")
+    args = p.parse_args(argv)
+
+    from brian2_harness.check.cli import parse_duration
+    from brian2_harness.check.verdict import check
+    folder = Path(args.examples) if args.examples else fetch(Path(args.cache)) if args.fetch else None
+    if folder is None or not folder.is_dir():
+        raise SystemExit("no examples folder: pass --examples DIR or --fetch")
+    devices = [d for d in args.devices.split(",") if d]
+    cap = parse_duration(args.cap)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = out / "results.jsonl"
+    done = {}
+    if args.resume and results.exists():
+        for line in results.read_text().splitlines():
+            row = json.loads(line)
+            done[row["example"]] = row
+    settings = (f"brian2 {VERSION} examples, devices {', '.join(devices)}, run() capped at {args.cap}, "
+                f"{args.timeout:.0f} s per run, {args.seeds} seeds per device in statistical mode")
+    t_all = time.time()
+    for path in examples(folder):
+        rel = str(path.relative_to(folder))
+        if args.only and args.only not in rel:
+            continue
+        if rel in done:
+            continue
+        t0 = time.time()
+        print(f"[{time.strftime('%H:%M:%S')}] {rel}", flush=True)
+        try:
+            r = check(str(path), devices, seeds=args.seeds, cap=cap, timeout=args.timeout, jobs=args.jobs)
+            row = r.to_dict()
+        except Exception as exc:     # the harness must not crash: a problem is a cell verdict
+            row = dict(verdict="error", reason=f"harness exception: {type(exc).__name__}: {exc}", devices={},
+                       traceback=traceback.format_exc())
+        row["example"] = rel
+        row["seconds"] = time.time() - t0
+        for d in row.get("devices", {}).values():
+            d.pop("timers", None)
+        if row.get("stat"):
+            row["stat"].pop("tests", None)
+        print(f"    -> {row['verdict']}: {short(row.get('reason', ''), 300)} ({row['seconds']:.0f} s)", flush=True)
+        with open(results, "a") as f:
+            f.write(json.dumps(row, default=str) + "\n")
+        done[rel] = row
+        rows = [done[k] for k in sorted(done)]
+        (out / "examples.md").write_text(markdown(rows, devices, settings) + "\n")
+    print(f"done in {(time.time() - t_all) / 60:.1f} min; table: {out / 'examples.md'}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""`brian2-harness check SCRIPT.py [SCRIPT.py ...]`: an unmodified Brian2 script on several devices.
+
+Exit status: 0 when every script's devices agree (exactly or statistically); 1 when one fails, errors or
+nothing could be compared (fewer than two devices ran); 2 for usage errors.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+
+from ..errors import UsageError
+from .exact import Tolerance
+from .script import DEFAULT_DEVICES, DEVICES
+from .script import ERROR
+from .verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
+
+UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "second": 1.0, "msecond": 1e-3}
+
+
+def parse_duration(text: str) -> float:
+    """'200ms', '0.2 s', '0.2*second' or plain seconds -> seconds."""
+    m = re.fullmatch(r"\s*([0-9.eE+-]+)\s*\*?\s*([a-z]*)\s*", text or "")
+    if not m or (m.group(2) and m.group(2) not in UNITS):
+        raise UsageError(f"--duration-cap: expected e.g. 200ms, 0.5s or 0.2 (seconds), got {text!r}")
+    try:
+        value = float(m.group(1)) * UNITS.get(m.group(2) or "s", 1.0)
+    except ValueError:
+        raise UsageError(f"--duration-cap: not a number: {text!r}") from None
+    if value <= 0:
+        raise UsageError(f"--duration-cap must be > 0, got {text!r}")
+    return value
+
+
+def parse_tolerances(items: list[str]) -> dict:
+    out = {}
+    for item in items:
+        name, _, values = item.partition("=")
+        parts = values.split(",")
+        try:
+            rtol = float(parts[0])
+            atol = float(parts[1]) if len(parts) > 1 else 0.0
+        except ValueError:
+            raise UsageError(f"--tol: expected NAME=RTOL[,ATOL], got {item!r}") from None
+        if not name or rtol < 0 or atol < 0:
+            raise UsageError(f"--tol: expected NAME=RTOL[,ATOL] with non-negative numbers, got {item!r}")
+        out[name] = (rtol, atol)
+    return out
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser("check", help="run an unmodified Brian2 script on several devices and compare them")
+    p.add_argument("scripts", nargs="+", metavar="SCRIPT.py", help="Brian2 script(s), run as written")
+    p.add_argument("--devices", default=",".join(DEFAULT_DEVICES),
+                   help=f"comma-separated, the first that runs is the reference (known: {', '.join(DEVICES)})")
+    p.add_argument("--observe", default="", help="comma-separated monitors or variables to compare, e.g. "
+                   "spikemonitor,statemonitor.v,synapses.w (default: every monitor)")
+    p.add_argument("--duration-cap", help="cut every run() to at most this much simulated time, e.g. 200ms")
+    p.add_argument("--mode", choices=["auto", "exact", "stat"], default="auto",
+                   help="auto (default): exact, and statistical when generated code draws random numbers")
+    p.add_argument("--seeds", type=int, default=8, help="runs (seeds) per device in statistical mode (default 8)")
+    p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    p.add_argument("--alpha", type=float, default=0.01, help="family-wise false-alarm rate of the statistical mode")
+    p.add_argument("--rtol", type=float, help="relative tolerance for every observable (default: derived)")
+    p.add_argument("--atol", type=float, help="absolute tolerance for every observable (default: derived)")
+    p.add_argument("--tol", action="append", default=[], metavar="NAME=RTOL[,ATOL]",
+                   help="tolerance of one observable (repeatable)")
+    p.add_argument("--max-spike-mismatch", type=int, default=0,
+                   help="spikes without a partner within ±dt that still count as agreement (default 0)")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds per run of the script (default 600)")
+    p.add_argument("--jobs", type=int, help="device processes at a time (default: number of devices)")
+    p.add_argument("--cache-dir", help="build cache (default ~/.cache/brian2-harness/check)")
+    p.add_argument("--json", dest="json_out", metavar="OUT", help="write the verdicts as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--script-args", default="", help="arguments passed to the script (one string, split on spaces)")
+    p.add_argument("--script-for", action="append", default=[], metavar="DEVICE=SCRIPT.py",
+                   help="run another script on one device (negative controls: a deliberately changed copy)")
+
+
+def _validate(args):
+    devices = [d.strip() for d in args.devices.split(",") if d.strip()]
+    if len(devices) < 2:
+        raise UsageError("--devices: name at least two devices to compare")
+    for d in devices:
+        if d not in DEVICES:
+            raise UsageError(f"--devices: unknown device '{d}' (check knows {', '.join(DEVICES)})")
+    for s in args.scripts:
+        if not os.path.isfile(s):
+            raise UsageError(f"script not found: {s}")
+    if args.seeds < 2:
+        raise UsageError(f"--seeds must be >= 2, got {args.seeds}")
+    if not 0 < args.alpha < 1:
+        raise UsageError(f"--alpha must be in (0, 1), got {args.alpha}")
+    if args.timeout <= 0:
+        raise UsageError(f"--timeout must be > 0, got {args.timeout}")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
+    if args.max_spike_mismatch < 0:
+        raise UsageError("--max-spike-mismatch must be >= 0")
+    for name, value in (("--rtol", args.rtol), ("--atol", args.atol)):
+        if value is not None and value < 0:
+            raise UsageError(f"{name} must be >= 0")
+    script_for = {}
+    for item in args.script_for:
+        device, _, path = item.partition("=")
+        if device not in devices or not os.path.isfile(path):
+            raise UsageError(f"--script-for: expected DEVICE=SCRIPT.py with DEVICE among --devices and an existing "
+                             f"file, got {item!r}")
+        script_for[device] = path
+    return devices, script_for
+
+
+def print_result(r, out=sys.stdout) -> None:
+    print(f"{r.script}: {LABEL.get(r.verdict, r.verdict).upper()} ({r.mode} mode, {r.seconds:.1f} s)", file=out)
+    for d, v in r.devices.items():
+        print(f"  {d:<20} {LABEL.get(v.verdict, v.verdict):<20} {v.reason}", file=out)
+    if r.stat is not None:
+        print(f"  statistics: {r.stat.summary}", file=out)
+        for line in r.stat.power + r.stat.notes:
+            print(f"    {line}", file=out)
+    for n in r.notes:
+        print(f"  note: {n}", file=out)
+    if r.reason and r.verdict not in (AGREE, AGREE_STAT):
+        print(f"  reason: {r.reason}", file=out)
+
+
+def run(args) -> int:
+    from pathlib import Path
+    devices, script_for = _validate(args)
+    cap = parse_duration(args.duration_cap) if args.duration_cap else None
+    tol = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
+                    max_spike_mismatch=args.max_spike_mismatch)
+    observe = [x.strip() for x in args.observe.split(",") if x.strip()]
+    say = None if args.quiet else (lambda text: print(f"  ... {text}", file=sys.stderr, flush=True))
+    results = []
+    for script in args.scripts:
+        try:
+            r = check(script, devices, mode=args.mode, seeds=args.seeds, seed=args.seed, alpha=args.alpha, cap=cap,
+                      observe=observe or None, tolerance=tol, timeout=args.timeout, jobs=args.jobs,
+                      cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+                      args=args.script_args.split() if args.script_args else None, progress=say,
+                      script_for=script_for)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:      # the harness never crashes on a script: a problem is a verdict
+            r = CheckResult(script, ERROR, f"harness problem: {type(exc).__name__}: {exc}", None, {}, {}, "exact")
+        print_result(r)
+        results.append(r)
+    if args.json_out:
+        from ..atomic import atomic_write_text
+        atomic_write_text(args.json_out, json.dumps([r.to_dict() for r in results], indent=1, default=str))
+    return 0 if all(r.verdict in (AGREE, AGREE_STAT) for r in results) else 1

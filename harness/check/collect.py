@@ -1,0 +1,202 @@
+"""Monitors (or the objects named by --observe) -> named arrays, and their storage between processes.
+
+An observable is a dict: ``kind`` (state | spikes | rate | event_values | value), ``dt`` (seconds or None),
+``unit`` (text), ``N`` (size of the source group, spikes/rate only) and ``arrays`` (name -> numpy array):
+
+* StateMonitor ``mon`` recording ``v``  -> ``mon.v``: kind state, arrays t (n_t,), values (n_idx, n_t), indices;
+* SpikeMonitor / EventMonitor ``spk``   -> ``spk``: kind spikes, arrays i, t; recorded variables at the events
+  -> ``spk.var``: kind event_values, arrays values, i, t;
+* PopulationRateMonitor ``rate``        -> ``rate.rate``: kind rate, arrays t, values (Hz);
+* ``--observe group.var`` (any Brian object with that variable) -> kind value, arrays values (at the end);
+* a script without any monitor: its module-level numeric arrays -> ``globals.NAME`` (kind value).
+
+Everything is in SI units without unit objects (``mon.v_``). The module is Brian-free at import time.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+MAX_ELEMENTS = 4_000_000     # larger state recordings keep evenly spaced rows (noted)
+
+
+def _unit(owner, var: str) -> str:
+    try:
+        from brian2 import get_unit
+        return str(get_unit(owner.variables[var].dim))
+    except Exception:
+        return ""
+
+
+def _selected(name: str, observe: list[str] | None) -> bool:
+    if not observe:
+        return True
+    return any(name == s or name.startswith(s + ".") for s in observe)
+
+
+def _thin(values: np.ndarray, indices: np.ndarray, notes: list[str], name: str):
+    if values.size <= MAX_ELEMENTS or values.ndim != 2 or values.shape[0] < 2:
+        return values, indices
+    keep = max(1, MAX_ELEMENTS // values.shape[1])
+    rows = np.unique(np.linspace(0, values.shape[0] - 1, keep).astype(int))
+    notes.append(f"{name}: {values.shape[0]} recorded indices, {len(rows)} evenly spaced ones kept")
+    return values[rows], indices[rows]
+
+
+def read_monitor(mon, observe, notes: list[str]) -> dict:
+    """The observables of one monitor (empty dict if none is selected)."""
+    from brian2.monitors.ratemonitor import PopulationRateMonitor
+    from brian2.monitors.spikemonitor import EventMonitor
+    from brian2.monitors.statemonitor import StateMonitor
+    out: dict = {}
+    dt = float(mon.clock.dt_)
+    if isinstance(mon, StateMonitor):
+        t = np.asarray(mon.t_[:], dtype=float)
+        record = mon.record if not isinstance(mon.record, bool) else np.arange(len(mon.source))
+        for var in mon.record_variables:
+            name = f"{mon.name}.{var}"
+            if not _selected(name, observe):
+                continue
+            values = np.asarray(getattr(mon, var + "_")[:])
+            if values.ndim == 1:
+                values = values[:, None] if len(t) == values.shape[0] else values[None, :]
+            if values.shape[-1] != len(t) and values.shape[0] == len(t):
+                values = values.T
+            indices = np.asarray(record, dtype=np.int64).reshape(-1)[: values.shape[0]]
+            values, indices = _thin(values, indices, notes, name)
+            out[name] = dict(kind="state", dt=dt, unit=_unit(mon.source, var), N=None,
+                             arrays={"t": t, "values": values, "indices": indices})
+    elif isinstance(mon, EventMonitor):
+        if _selected(mon.name, observe):
+            i = np.asarray(mon.i[:], dtype=np.int64)
+            t = np.asarray(mon.t_[:], dtype=float)
+            out[mon.name] = dict(kind="spikes", dt=dt, unit="s", N=int(len(mon.source)), event=mon.event,
+                                 arrays={"i": i, "t": t})
+            for var in mon.record_variables:
+                name = f"{mon.name}.{var}"
+                if var in ("i", "t") or not _selected(name, observe):
+                    continue
+                out[name] = dict(kind="event_values", dt=dt, unit=_unit(mon.source, var), N=int(len(mon.source)),
+                                 arrays={"values": np.asarray(getattr(mon, var + "_")[:]), "i": i, "t": t})
+    elif isinstance(mon, PopulationRateMonitor):
+        name = f"{mon.name}.rate"
+        if _selected(name, observe):
+            out[name] = dict(kind="rate", dt=dt, unit="Hz", N=int(len(mon.source)),
+                             arrays={"t": np.asarray(mon.t_[:], dtype=float),
+                                     "values": np.asarray(mon.rate_[:], dtype=float)})
+    return out
+
+
+def read_monitors(monitors, observe, notes: list[str]) -> dict:
+    out: dict = {}
+    for mon in monitors:
+        try:
+            obs = read_monitor(mon, observe, notes)
+        except Exception as exc:   # a monitor of an earlier standalone build, a broken script state, ...
+            notes.append(f"monitor {getattr(mon, 'name', '?')} could not be read: {type(exc).__name__}: {exc}")
+            continue
+        for name, o in obs.items():
+            key, k = name, 2
+            while key in out:
+                key, k = f"{name}#{k}", k + 1
+            out[key] = o
+    return out
+
+
+def read_named(observe: list[str], have: dict, notes: list[str]) -> dict:
+    """`--observe obj.var` for Brian objects that are not monitors: final values of the variable."""
+    import gc
+
+    from brian2.groups.group import VariableOwner
+    wanted = [s for s in observe or [] if "." in s and not any(n == s or n.startswith(s + ".") for n in have)]
+    wanted += [s for s in observe or [] if "." not in s and not any(n == s or n.startswith(s + ".") for n in have)]
+    if not wanted:
+        return {}
+    owners = {}
+    for obj in gc.get_objects():
+        try:
+            if isinstance(obj, VariableOwner):
+                owners.setdefault(obj.name, obj)
+        except ReferenceError:
+            continue
+    out = {}
+    for sel in wanted:
+        objname, _, var = sel.partition(".")
+        obj = owners.get(objname)
+        if obj is None or not var:
+            notes.append(f"--observe {sel}: no monitor or object variable with that name")
+            continue
+        try:
+            values = np.asarray(getattr(obj, var + "_")[:])
+        except Exception as exc:
+            notes.append(f"--observe {sel}: {type(exc).__name__}: {exc}")
+            continue
+        out[sel] = dict(kind="value", dt=None, unit=_unit(obj, var), N=None, arrays={"values": values})
+    return out
+
+
+def _leaves(value, prefix: str, out: dict, depth: int = 0) -> None:
+    """Numeric arrays/numbers in nested lists and tuples, named prefix.0.1 ... (at most 200)."""
+    if len(out) >= 200 or depth > 3:
+        return
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = np.asarray([value], dtype=float)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "fiub" and value.size:
+            out[prefix] = np.asarray(value)
+        return
+    if isinstance(value, (list, tuple)) and value:
+        if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value):
+            out[prefix] = np.asarray(value, dtype=float)
+            return
+        for k, x in enumerate(value):
+            _leaves(x, f"{prefix}.{k}", out, depth + 1)
+
+
+def read_globals(namespace: dict, notes: list[str]) -> dict:
+    """Module-level numeric arrays of a script that keeps no monitor (e.g. results of a parameter sweep),
+    including arrays inside lists and tuples (``globals.results.3.1``); plain numbers are not taken."""
+    out = {}
+    for key, value in sorted((namespace or {}).items()):
+        if key.startswith("_") or isinstance(value, (int, float)):
+            continue
+        found: dict = {}
+        _leaves(value, f"globals.{key}", found)
+        for name, arr in found.items():
+            out[name] = dict(kind="value", dt=None, unit="", N=None, arrays={"values": arr})
+    if out:
+        notes.append("no monitor could be read: compared the script's module-level numeric arrays instead")
+    return out
+
+
+# --- storage ------------------------------------------------------------------------------------------------
+def save(folder: str, observables: dict, meta: dict) -> None:
+    os.makedirs(folder, exist_ok=True)
+    arrays, index = {}, {}
+    for k, (name, o) in enumerate(observables.items()):
+        index[name] = {key: v for key, v in o.items() if key != "arrays"}
+        index[name]["fields"] = list(o["arrays"])
+        for field, arr in o["arrays"].items():
+            arrays[f"o{k}_{field}"] = np.asarray(arr)
+        index[name]["key"] = f"o{k}"
+    np.savez(os.path.join(folder, "observables.npz"), **arrays)
+    with open(os.path.join(folder, "meta.json"), "w") as f:
+        json.dump(dict(meta, observables=index), f, indent=1, default=str)
+
+
+def load(folder: str) -> tuple[dict, dict]:
+    """(observables, meta) as written by `save`; ({}, meta) when there are no arrays."""
+    with open(os.path.join(folder, "meta.json")) as f:
+        meta = json.load(f)
+    index = meta.pop("observables", {})
+    path = os.path.join(folder, "observables.npz")
+    observables = {}
+    if index and os.path.exists(path):
+        with np.load(path) as data:
+            for name, entry in index.items():
+                arrays = {field: data[f"{entry['key']}_{field}"] for field in entry["fields"]}
+                o = {k: v for k, v in entry.items() if k not in ("fields", "key")}
+                observables[name] = dict(o, arrays=arrays)
+    return observables, meta

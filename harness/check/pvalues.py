@@ -1,0 +1,170 @@
+"""Two-sample tests, Holm's correction and the detectable effect, in numpy and the standard library only.
+
+* `welch(a, b)`: Welch's t-test (unequal variances), two-sided p from Student's t distribution
+  (regularized incomplete beta function, Lentz's continued fraction; accurate to ~1e-12).
+* `permutation(per_seed_a, per_seed_b, statistic)`: a seed-label permutation test: the runs (seeds) are the
+  exchangeable units under "both devices sample the same distribution", so the test is exact whatever the
+  dependence between neurons or samples within a run. All relabelings when there are at most `EXACT_MAX`,
+  otherwise `N_RANDOM` random ones (fixed generator: the same data always give the same p).
+* `holm(pvalues, alpha)`: which hypotheses are rejected with family-wise error rate alpha; adjusted p-values.
+* `detectable(se, df, alpha_each, power)`: the smallest true difference a two-sided t-test at level alpha_each
+  detects with probability `power`: (t_{1-alpha_each/2} + t_{power}) · se.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+EXACT_MAX = 5000
+N_RANDOM = 2000
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    tiny, eps = 1e-300, 1e-15
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 400):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        de = d * c
+        h *= de
+        if abs(de - 1.0) < eps:
+            break
+    return h
+
+
+def betainc(a: float, b: float, x: float) -> float:
+    """Regularized incomplete beta function I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    lbeta = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(lbeta) * _betacf(a, b, x) / a
+    return 1.0 - math.exp(lbeta) * _betacf(b, a, 1.0 - x) / b
+
+
+def t_two_sided(t: float, df: float) -> float:
+    """P(|T| >= |t|) for Student's t with df degrees of freedom."""
+    if not math.isfinite(t):
+        return 0.0
+    return betainc(df / 2.0, 0.5, df / (df + t * t))
+
+
+def t_quantile(p: float, df: float) -> float:
+    """q with P(T <= q) = p (bisection on the two-sided tail)."""
+    if p == 0.5:
+        return 0.0
+    tail = 2.0 * (1.0 - p) if p > 0.5 else 2.0 * p
+    lo, hi = 0.0, 1.0
+    while t_two_sided(hi, df) > tail:
+        hi *= 2.0
+        if hi > 1e12:
+            break
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if t_two_sided(mid, df) > tail:
+            lo = mid
+        else:
+            hi = mid
+    q = 0.5 * (lo + hi)
+    return q if p > 0.5 else -q
+
+
+def welch(a, b) -> tuple[float, float, float, float]:
+    """(t, two-sided p, df, standard error of mean(a) - mean(b)). Zero variance on both sides: p = 1 if the
+    means are equal, else 0 (a deterministic difference)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    na, nb = len(a), len(b)
+    ma, mb = float(a.mean()), float(b.mean())
+    va = float(a.var(ddof=1)) if na > 1 else 0.0
+    vb = float(b.var(ddof=1)) if nb > 1 else 0.0
+    se2 = va / na + vb / nb
+    if se2 <= 0.0 or not math.isfinite(se2):
+        same = ma == mb or math.isclose(ma, mb, rel_tol=1e-12, abs_tol=1e-300)
+        return (0.0 if same else math.inf), (1.0 if same else 0.0), float(na + nb - 2), 0.0
+    se = math.sqrt(se2)
+    t = (ma - mb) / se
+    denom = ((va / na) ** 2 / (na - 1) if na > 1 else 0.0) + ((vb / nb) ** 2 / (nb - 1) if nb > 1 else 0.0)
+    df = se2 ** 2 / denom if denom > 0 else float(na + nb - 2)
+    return t, t_two_sided(t, max(df, 1.0)), df, se
+
+
+def _labelings(n_a: int, n_b: int):
+    n = n_a + n_b
+    total = math.comb(n, n_a)
+    if total <= EXACT_MAX:
+        for combo in itertools.combinations(range(n), n_a):
+            mask = np.zeros(n, dtype=bool)
+            mask[list(combo)] = True
+            yield mask
+        return
+    rng = np.random.default_rng(12345)
+    first = np.zeros(n, dtype=bool)
+    first[:n_a] = True
+    yield first
+    for _ in range(N_RANDOM):
+        mask = np.zeros(n, dtype=bool)
+        mask[rng.choice(n, n_a, replace=False)] = True
+        yield mask
+
+
+def permutation(per_seed_a: list, per_seed_b: list, statistic) -> tuple[float, float, float]:
+    """(observed statistic, p, smallest attainable p). `statistic(group_a, group_b)` takes two lists of per-seed
+    values and is large when they differ; p = share of seed relabelings with a statistic >= the observed one."""
+    pooled = list(per_seed_a) + list(per_seed_b)
+    n_a = len(per_seed_a)
+    observed = float(statistic(per_seed_a, per_seed_b))
+    count = total = 0
+    exact = math.comb(len(pooled), n_a) <= EXACT_MAX
+    for mask in _labelings(n_a, len(per_seed_b)):
+        ga = [x for x, m in zip(pooled, mask) if m]
+        gb = [x for x, m in zip(pooled, mask) if not m]
+        value = float(statistic(ga, gb))
+        count += value >= observed * (1 - 1e-12) - 1e-300
+        total += 1
+    if exact:
+        # relabelings that swap the groups give the same statistic: at best 2 of them are as extreme
+        floor = (2.0 if n_a == len(per_seed_b) else 1.0) / total
+        return observed, count / total, floor
+    return observed, (count + 0.0) / total, 1.0 / total
+
+
+def holm(pvalues: list[float], alpha: float) -> tuple[list[bool], list[float]]:
+    """(rejected, Holm-adjusted p) in the input order."""
+    m = len(pvalues)
+    order = sorted(range(m), key=lambda k: pvalues[k])
+    rejected, adjusted = [False] * m, [1.0] * m
+    running, still = 0.0, True
+    for rank, k in enumerate(order):
+        adj = min(1.0, (m - rank) * pvalues[k])
+        running = max(running, adj)
+        adjusted[k] = running
+        if still and pvalues[k] <= alpha / (m - rank):
+            rejected[k] = True
+        else:
+            still = False
+    return rejected, adjusted
+
+
+def detectable(se: float, df: float, alpha_each: float, power: float = 0.8) -> float:
+    """Smallest |difference of means| detected with probability `power` by a two-sided test at alpha_each."""
+    if se <= 0.0:
+        return 0.0
+    df = max(df, 1.0)
+    return (t_quantile(1.0 - alpha_each / 2.0, df) + t_quantile(power, df)) * se

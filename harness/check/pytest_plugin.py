@@ -1,0 +1,158 @@
+"""pytest plugin (entry point ``pytest11``): test your own Brian2 model on every device, one item per device.
+
+    import pytest
+
+    @pytest.mark.brian2_devices("numpy", "cython", "cpp_standalone")
+    def test_my_model(brian2_check):
+        brian2_check("my_model.py", duration_cap="100ms")
+
+gives ``test_my_model[numpy]`` (the reference: the script must run), ``test_my_model[cython]`` and
+``test_my_model[cpp_standalone]`` (each compared with the reference: exactly, or statistically when generated
+code draws random numbers). A device where Brian refuses the script is a pytest skip with Brian's reason; a
+difference or an error fails the item with the reason. The call returns the `CheckResult`.
+
+The reference's runs are cached in pytest's cache folder (keyed by the content of the script and of the other .py
+files in its folder, and the options; locked;
+with ``-p no:cacheprovider`` in the check cache, ~/.cache/brian2-harness/check/pytest),
+so with pytest-xdist every item runs in its own worker and the reference is computed once. JUnit XML comes from
+pytest itself (``--junitxml``). Options: ``--brian2-devices`` (overrides the markers), ``--brian2-seeds``,
+``--brian2-duration-cap``. Scripts are found relative to the test file. Nothing here imports Brian.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib.metadata
+import json
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from .script import DEFAULT_DEVICES, OK, SKIP, default_cache_dir, run_device
+
+MARKER = "brian2_devices"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("brian2-check", "brian2-harness check (brian2_check fixture)")
+    group.addoption("--brian2-devices", default=None, help="devices for brian2_check tests, comma-separated "
+                    "(the first is the reference; overrides @pytest.mark.brian2_devices)")
+    group.addoption("--brian2-seeds", type=int, default=None, help="seeds per device in statistical mode")
+    group.addoption("--brian2-duration-cap", default=None, help="cut every run() of the scripts, e.g. 100ms")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", f"{MARKER}(*devices, reference=None): devices on which the brian2_check "
+                            "fixture runs the script (one test item per device; the first is the reference)")
+
+
+def _devices(config, node) -> tuple[list[str], str]:
+    option = config.getoption("--brian2-devices", default=None)
+    marker = node.get_closest_marker(MARKER)
+    if option:
+        devices = [d.strip() for d in option.split(",") if d.strip()]
+    elif marker and marker.args:
+        devices = list(marker.args)
+    else:
+        devices = list(DEFAULT_DEVICES)
+    reference = (marker.kwargs.get("reference") if marker else None) or devices[0]
+    if reference not in devices:
+        devices.insert(0, reference)
+    return devices, reference
+
+
+def pytest_generate_tests(metafunc):
+    if "brian2_device" in metafunc.fixturenames:
+        devices, _ = _devices(metafunc.config, metafunc.definition)
+        metafunc.parametrize("brian2_device", devices, ids=devices)
+
+
+def _cached_runner(folder: Path):
+    """run_device with the results kept on disk (one lock per key: xdist workers wait for each other)."""
+    def runner(script, device, seeds, **kwargs):
+        digest = hashlib.sha256()
+        for path in sorted(Path(script).resolve().parent.glob("*.py")):   # the script and modules it may import
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest = digest.hexdigest()
+        blob = json.dumps(dict(script=os.path.abspath(script), digest=digest, device=device, seeds=list(seeds),
+                               brian2=importlib.metadata.version("brian2"),
+                               **{k: v for k, v in kwargs.items() if k != "cache_dir"}), sort_keys=True, default=str)
+        key = hashlib.sha256(blob.encode()).hexdigest()[:24]
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{key}.pkl"
+        with open(folder / f"{key}.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if path.exists():
+                with contextlib.suppress(Exception), open(path, "rb") as f:
+                    return pickle.load(f)
+            result = run_device(script, device, seeds, **kwargs)
+            if result.status in (OK, SKIP):
+                tmp = path.with_suffix(".tmp")
+                with open(tmp, "wb") as f:
+                    pickle.dump(result, f)
+                os.replace(tmp, path)
+            return result
+    return runner
+
+
+class Brian2Check:
+    """The `brian2_check` fixture: call it with a script path."""
+
+    def __init__(self, request, device: str):
+        self.request, self.device = request, device
+        self.devices, self.reference = _devices(request.config, request.node)
+
+    def __call__(self, script, *, observe=None, mode: str = "auto", seeds: int | None = None, duration_cap=None,
+                 alpha: float = 0.01, rtol: float | None = None, atol: float | None = None,
+                 max_spike_mismatch: int = 0, timeout: float = 600.0):
+        from .cli import parse_duration
+        from .exact import Tolerance
+        from .verdict import AGREE, AGREE_STAT, ERROR, FAIL, REFERENCE, check
+        config = self.request.config
+        path = Path(script)
+        if not path.is_absolute():
+            path = Path(str(self.request.node.fspath)).parent / path
+        cap = duration_cap or config.getoption("--brian2-duration-cap", default=None)
+        cap = parse_duration(cap) if isinstance(cap, str) else cap
+        seeds = seeds or config.getoption("--brian2-seeds", default=None) or 8
+        runner = _cached_runner(Path(config.cache.mkdir("brian2_check")) if getattr(config, "cache", None) else
+                                default_cache_dir() / "pytest")
+        devices = [self.reference] if self.device == self.reference else [self.reference, self.device]
+        tol = Tolerance(rtol=rtol, atol=atol, max_spike_mismatch=max_spike_mismatch)
+        result = check(str(path), devices, mode=mode, seeds=seeds, alpha=alpha, cap=cap, observe=observe,
+                       tolerance=tol, timeout=timeout, reference=self.reference, runner=runner, jobs=1)
+        mine = result.devices.get(self.device)
+        if self.device == self.reference:
+            run = result.runs.get(self.device)
+            if run is not None and run.status == SKIP:
+                pytest.skip(f"{self.device}: {run.reason}")
+            if run is None or run.status != OK:
+                pytest.fail(f"{self.device} (reference): {run.reason if run else 'did not run'}", pytrace=False)
+            return result
+        ref_run = result.runs.get(self.reference)
+        if ref_run is not None and ref_run.status != OK:
+            (pytest.skip if ref_run.status == SKIP else pytest.fail)(
+                f"reference {self.reference} did not run: {ref_run.reason}")
+        if mine is None:
+            pytest.fail(f"{self.device}: no verdict", pytrace=False)
+        if mine.verdict == SKIP:
+            pytest.skip(f"{self.device}: {mine.reason}")
+        if mine.verdict in (FAIL, ERROR):
+            pytest.fail(f"{self.device} vs {self.reference}: {mine.verdict}: {mine.reason}", pytrace=False)
+        assert mine.verdict in (AGREE, AGREE_STAT, REFERENCE), mine
+        return result
+
+
+@pytest.fixture
+def brian2_device(request):
+    """The device of this test item (parametrized by the plugin)."""
+    return request.param
+
+
+@pytest.fixture
+def brian2_check(request, brian2_device):
+    """Callable: brian2_check("model.py", duration_cap="100ms", observe=[...], mode="auto") -> CheckResult."""
+    return Brian2Check(request, brian2_device)

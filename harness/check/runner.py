@@ -1,0 +1,224 @@
+"""The device process: `python -m brian2_harness.check.runner JOB.json`.
+
+Imports Brian2 once, then forks one child per seed: each child installs the sandbox (device, seeds, plotting,
+duration cap), runs the unmodified script with `runpy`, reads the monitors and writes
+``OUT/seed-K/{meta.json, observables.npz, log.txt}``. A child that exceeds the per-seed timeout is killed with
+its process group (make, the standalone binary). Standalone build folders are locked for the whole job.
+
+Outcome of a seed: ``ok``; ``skip`` when Brian refuses the script on this device (a NotImplementedError anywhere in
+the exception chain, e.g. store/restore or network_operation in standalone) or a Python module the script imports
+is not installed; ``error`` for anything else (with the exception and the script line).
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+
+from . import collect
+from .sandbox import RUNTIME, RunAfterBuild, Sandbox
+
+
+def _chain(exc):
+    seen = []
+    while exc is not None and len(seen) < 12 and all(exc is not e for e in seen):
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def _first_line(exc) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return (lines[0] if lines else text)[:300]
+
+
+def _script_line(exc, script: str) -> str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) == script]
+    return f" (script line {frames[-1].lineno})" if frames else ""
+
+
+def _in_plotting(exc) -> bool:
+    """The exception came out of matplotlib (a plotting API the script uses has changed, a missing font, ...)."""
+    return any(f"{os.sep}matplotlib{os.sep}" in f.filename for f in traceback.extract_tb(exc.__traceback__))
+
+
+def classify(exc, script: str, log: str | None = None) -> tuple[str, str]:
+    """(status, reason) for an exception that ended the script (`log`: the run's output so far)."""
+    chain = _chain(exc)
+    for e in chain:
+        if isinstance(e, RunAfterBuild):
+            return "skip", f"standalone: {_first_line(e)}"
+        if isinstance(e, NotImplementedError):
+            return "skip", f"Brian: {_first_line(e)}"
+    for e in chain:
+        if isinstance(e, ModuleNotFoundError) and not (e.name or "").startswith("brian2"):
+            return "skip", f"needs the Python module '{e.name}', which is not installed here"
+        if type(e).__name__ == "GSLCompileError" or (log and "Project compilation failed" in str(e)
+                                                     and _missing_gsl(log)):
+            return "skip", ("the script integrates with GSL (method='gsl'), whose headers are not installed here "
+                            "(libgsl-dev)")
+    return "error", f"{type(exc).__name__}: {_first_line(exc)}{_script_line(exc, script)}"
+
+
+def _missing_gsl(log: str) -> bool:
+    try:
+        with open(log, errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return False
+    return "gsl/" in text and "No such file or directory" in text
+
+
+_LOG: list[str] = []
+
+
+def _flush_log() -> str | None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return _LOG[-1] if _LOG else None
+
+
+def run_seed(job: dict, seed: int, out: str) -> None:
+    """The child: run the script once and write what it produced."""
+    os.makedirs(out, exist_ok=True)
+    _LOG.append(os.path.join(out, "log.txt"))
+    log = open(_LOG[-1], "w")
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+    script = os.path.abspath(job["script"])
+    work = os.path.join(out, "cwd")
+    os.makedirs(work, exist_ok=True)
+    os.chdir(work)
+    sys.argv = [script] + list(job.get("args") or [])
+    sys.path.insert(0, os.path.dirname(script))
+    sandbox = Sandbox(job["device"], seed, bool(job.get("stat")), job.get("cap"), job["build_dir"],
+                      job["cython_dir"])
+    sandbox.counter_path = os.path.join(out, "run-calls")
+    observe = job.get("observe") or None
+    notes = sandbox.notes
+    status, reason, namespace = "ok", "", None
+    t0 = time.perf_counter()
+    try:
+        sandbox.install()
+        sandbox.snapshot_fn = lambda: collect.read_monitors(sandbox.monitors, observe, notes)
+        import runpy
+        namespace = runpy.run_path(script, run_name="__main__")
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            status, reason = "error", f"the script exited with status {exc.code}"
+    except BaseException as exc:       # noqa: BLE001  (whatever the script raises becomes a verdict)
+        status, reason = classify(exc, script, _flush_log())
+        traceback.print_exc()
+        if status == "error" and sandbox.run_calls and _in_plotting(exc):
+            notes.append(f"the script's plotting raised {reason} after its {sandbox.run_calls} run() call(s): "
+                         f"the simulation results are compared")
+            status, reason = "ok", ""
+    script_s = time.perf_counter() - t0
+    if status == "error" and sandbox.script_standalone and sandbox.device in RUNTIME:
+        status, reason = "skip", (f"the script is written for {sandbox.script_standalone} (its own set_device) and "
+                                  f"fails on {sandbox.device}: {reason}")
+    if status == "ok":
+        try:
+            sandbox.finish()
+        except BaseException as exc:   # noqa: BLE001
+            status, reason = classify(exc, script, _flush_log())
+            traceback.print_exc()
+    observables: dict = {}
+    if status == "ok":
+        try:
+            for snap in sandbox.snapshots:
+                observables.update(snap)
+            observables.update(collect.read_monitors(sandbox.monitors, observe, notes))
+            observables.update(collect.read_named(observe, observables, notes))
+            if not observables and not observe:
+                observables = collect.read_globals(namespace, notes)
+        except BaseException as exc:   # noqa: BLE001
+            status, reason = "error", f"reading the results failed: {type(exc).__name__}: {_first_line(exc)}"
+            traceback.print_exc()
+        if status == "ok" and not sandbox.runs_everywhere() and not observables:
+            status, reason = "skip", "the script runs no Brian simulation (no run() call) and keeps no numeric result"
+    if sandbox.capped:
+        notes.append(f"{sandbox.capped} run() call(s) capped to {job['cap'] * 1e3:g} ms")
+    try:
+        import brian2
+        dt = float(brian2.defaultclock.dt_)
+    except Exception:
+        dt = None
+    meta = dict(device=job["device"], seed=seed, status=status, reason=reason, notes=notes,
+                random_sources=sandbox.all_random_sources(), run_calls=sandbox.runs_everywhere(),
+                t_end=sandbox.t_end_everywhere(),
+                dt=dt, timers=sandbox.timers, script_seconds=script_s, seconds=time.perf_counter() - t0,
+                script_seeded=bool(getattr(sandbox, "script_seeded", False)))
+    collect.save(out, observables, meta)
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+
+def _write_failure(out: str, job: dict, seed: int, status: str, reason: str, seconds: float) -> None:
+    with contextlib.suppress(Exception):
+        if os.path.exists(os.path.join(out, "meta.json")):
+            with open(os.path.join(out, "meta.json")) as f:
+                if json.load(f).get("status"):
+                    return
+    collect.save(out, {}, dict(device=job["device"], seed=seed, status=status, reason=reason, notes=[],
+                               random_sources=[], run_calls=0, t_end=0.0, dt=None, timers={},
+                               script_seconds=seconds, seconds=seconds))
+
+
+def _wait(pid: int, timeout: float) -> tuple[int | None, float]:
+    t0 = time.monotonic()
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status, time.monotonic() - t0
+        if time.monotonic() - t0 > timeout:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return None, time.monotonic() - t0
+        time.sleep(0.02)
+
+
+def main(argv: list[str]) -> int:
+    with open(argv[0]) as f:
+        job = json.load(f)
+    os.environ["MPLBACKEND"] = "Agg"
+    with contextlib.suppress(ImportError):
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
+    import brian2  # noqa: F401  (imported once; every seed's child starts from here)
+    os.makedirs(job["build_dir"], exist_ok=True)
+    with open(job["build_dir"].rstrip("/") + ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for seed in job["seeds"]:
+            out = os.path.join(job["out_dir"], f"seed-{seed}")
+            sys.stdout.flush()
+            pid = os.fork()
+            if pid == 0:
+                code = 0
+                try:
+                    os.setpgid(0, 0)
+                    run_seed(job, seed, out)
+                except BaseException:    # noqa: BLE001
+                    traceback.print_exc()
+                    code = 3
+                finally:
+                    os._exit(code)
+            status, seconds = _wait(pid, float(job.get("seed_timeout", 600)))
+            if status is None:
+                _write_failure(out, job, seed, "error", f"timed out after {seconds:.0f} s", seconds)
+            elif status != 0:
+                why = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"status {os.WEXITSTATUS(status)}"
+                _write_failure(out, job, seed, "error", f"the device process died ({why}); see log.txt", seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,157 @@
+"""Run one unmodified Brian2 script on one device, for one or more seeds, in a fresh process.
+
+`run_device` writes a job file, starts ``python -m brian2_harness.check.runner`` (the device is chosen there
+before the script runs; see sandbox.py) and reads back one `SeedRun` per seed. Nothing here imports Brian.
+A device that cannot run on this machine (no Cython, no C++ compiler or make) is a skip with the reason.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import collect
+
+DEVICES = ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp")
+DEFAULT_DEVICES = ("numpy", "cython", "cpp_standalone")
+OK, SKIP, ERROR = "ok", "skip", "error"
+
+
+def default_cache_dir() -> Path:
+    """Same root as the rest of the harness (BRIAN2_HARNESS_CACHE or ~/.cache/brian2-harness), subfolder check/."""
+    env = os.environ.get("BRIAN2_HARNESS_CACHE")
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "brian2-harness"
+    return base / "check"
+
+
+@dataclass
+class SeedRun:
+    seed: int
+    status: str
+    reason: str
+    observables: dict
+    meta: dict
+    folder: str = ""
+
+
+@dataclass
+class DeviceRun:
+    device: str
+    status: str                       # ok | skip | error (ok only if every seed ran)
+    reason: str
+    runs: list[SeedRun] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def notes(self) -> list[str]:
+        out: list[str] = []
+        for r in self.runs:
+            out += [n for n in r.meta.get("notes", []) if n not in out and "ran as seed(" not in n]
+        return out
+
+    @property
+    def random_sources(self) -> list[str]:
+        return sorted({s for r in self.runs for s in r.meta.get("random_sources", [])})
+
+    def merged(self, other: "DeviceRun") -> "DeviceRun":
+        status = self.status if self.status != OK else other.status
+        reason = self.reason if self.status != OK else other.reason
+        return DeviceRun(self.device, status, reason, self.runs + other.runs, self.seconds + other.seconds)
+
+
+def probe(device: str) -> str | None:
+    """None when the device can run here, else the reason it cannot."""
+    if device not in DEVICES:
+        return f"unknown device '{device}' (check knows {', '.join(DEVICES)})"
+    if device == "numpy":
+        return None
+    cxx = shutil.which(os.environ.get("CXX", "g++")) or shutil.which("c++") or shutil.which("clang++")
+    if cxx is None:
+        return "no C++ compiler found (install g++)"
+    if device == "cython":
+        try:
+            importlib.metadata.version("cython")
+        except importlib.metadata.PackageNotFoundError:
+            return "Cython is not installed (pip install cython)"
+    elif shutil.which("make") is None:
+        return "make not found (install make)"
+    return None
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
+
+
+def build_dir(cache_dir: Path, script: str, device: str) -> str:
+    """One standalone build folder per (script file name, device, Brian and Python version). A rerun, an edited
+    script or a copy of it elsewhere (pytest's tmp folders) is an incremental build: make recompiles what changed.
+    Correctness never depends on the key (Brian rewrites changed files, make rebuilds them); two different scripts
+    with the same name only cost each other recompilations. One process at a time uses a folder (locked)."""
+    key = hashlib.sha256(f"{device}|{_version('brian2')}|{sys.version_info[:2]}".encode()).hexdigest()[:8]
+    return str(cache_dir / "standalone" / f"{Path(script).stem}-{device}-{key}")
+
+
+def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False, cap: float | None = None,
+               observe: list[str] | None = None, timeout: float = 600.0, cache_dir: Path | None = None,
+               work_dir: str | None = None, args: list[str] | None = None, keep: bool = False) -> DeviceRun:
+    """Run `script` on `device` once per seed (one process, one fork per seed). `timeout` is per seed."""
+    t0 = time.perf_counter()
+    why = probe(device)
+    if why:
+        return DeviceRun(device, SKIP, f"{device} cannot run here: {why}", seconds=0.0)
+    if not os.path.isfile(script):
+        return DeviceRun(device, ERROR, f"script not found: {script}")
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    own_tmp = work_dir is None
+    work_dir = work_dir or tempfile.mkdtemp(prefix="b2h-check-")
+    out_dir = tempfile.mkdtemp(prefix=f"{device}-", dir=work_dir)
+    job = dict(script=os.path.abspath(script), device=device, seeds=list(seeds), stat=stat, cap=cap,
+               observe=list(observe or []), build_dir=build_dir(cache_dir, script, device),
+               cython_dir=str(cache_dir / "cython"), out_dir=out_dir, seed_timeout=timeout, args=list(args or []))
+    job_file = os.path.join(out_dir, "job.json")
+    with open(job_file, "w") as f:
+        json.dump(job, f, indent=1)
+    log_path = os.path.join(out_dir, "runner.log")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", MPLBACKEND="Agg")
+    env.pop("PYTEST_XDIST_WORKER", None)
+    try:
+        with open(log_path, "w") as log:
+            proc = subprocess.run([sys.executable, "-m", "brian2_harness.check.runner", job_file], stdout=log,
+                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                  timeout=timeout * len(seeds) + 120)
+        runner_error = None if proc.returncode == 0 else f"device process exited with status {proc.returncode}"
+    except subprocess.TimeoutExpired:
+        runner_error = f"device process timed out after {timeout * len(seeds) + 120:.0f} s"
+    runs = []
+    for seed in seeds:
+        folder = os.path.join(out_dir, f"seed-{seed}")
+        if not os.path.exists(os.path.join(folder, "meta.json")):
+            runs.append(SeedRun(seed, ERROR, runner_error or "no result written", {}, {}, folder))
+            continue
+        observables, meta = collect.load(folder)
+        runs.append(SeedRun(seed, meta.get("status", ERROR), meta.get("reason", ""), observables, meta, folder))
+    bad = [r for r in runs if r.status != OK]
+    if not bad:
+        status, reason = OK, ""
+    elif all(r.status == SKIP for r in bad):
+        status, reason = SKIP, bad[0].reason
+    else:
+        first = next(r for r in bad if r.status == ERROR)
+        status = ERROR
+        reason = first.reason + (f" (seed {first.seed}; log: {os.path.join(first.folder, 'log.txt')})"
+                                 if len(seeds) > 1 else f" (log: {os.path.join(first.folder, 'log.txt')})")
+    result = DeviceRun(device, status, reason, runs, time.perf_counter() - t0)
+    if own_tmp and not keep and status == OK:   # arrays are in memory now; folders stay where something failed
+        shutil.rmtree(work_dir, ignore_errors=True)
+    return result

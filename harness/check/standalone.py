@@ -1,0 +1,125 @@
+"""The C++ standalone side of the sandbox: build after the script's runs, one binary for every seed.
+
+* `set_device('cpp_standalone', build_on_run=False)`; the project is built at the first read of a value after the
+  script's `run()` calls (monitor data, a state variable) or at the end of the script, into the harness's build
+  folder (a multiprocessing worker of the script gets its own stable folder); a `run()` after that build raises
+  `RunAfterBuild` (a NotImplementedError: a skip). The script's `device.build()` (also `run=False` followed by
+  `device.run(run_args=...)`) builds there; `device.reinit()` keeps working: the monitors of the finished build
+  are read first.
+* The binary reseeds Brian's generators from the environment variable SEED_VAR right after `brian_start()`, so
+  one compiled binary serves every seed; a script's own `seed(x)` adds its seed line after that, as usual.
+* Clocks are iterated in name order (Brian keeps them in sets hashed by id), so the generated code is the same in
+  every process and a rebuild compiles nothing.
+* `network_operation` raises NotImplementedError: Brian 2.10's standalone device drops it silently.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+SEED_VAR = "BRIAN2_HARNESS_SEED"
+SEED_CODE = ("{ const char* _b2h_s = std::getenv(\"%s\"); if (_b2h_s) { unsigned long _b2h_v = "
+             "std::strtoul(_b2h_s, NULL, 10); for (size_t _i = 0; _i < brian::_random_generators.size(); _i++) "
+             "brian::_random_generators[_i].seed(_b2h_v + _i); } }" % SEED_VAR)
+STANDALONE = {"cpp_standalone": 0, "cpp_standalone_omp": 2}
+
+
+class RunAfterBuild(NotImplementedError):
+    """A `run` call after the standalone project was built (the script read values between runs)."""
+
+
+def install(sandbox) -> None:
+    """Patch Brian's C++ standalone device for `sandbox` (see the module docstring)."""
+    from brian2.core.network import Network
+    from brian2.core.operations import NetworkOperation
+
+    def no_netop(self, *args, **kwargs):
+        raise NotImplementedError("network_operation runs Python code during the run, which a C++ standalone "
+                                  "binary cannot do (Brian 2.10 drops it without a warning)")
+    NetworkOperation.__init__ = no_netop
+    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+    cls = CPPStandaloneDevice
+    orig = {name: getattr(cls, name) for name in ("activate", "build", "reinit", "get_value",
+                                                  "variableview_get_subexpression_with_index_array")}
+
+    def activate(self, build_on_run=True, **kwargs):
+        if build_on_run is not False and getattr(sandbox, "_installed", False):
+            sandbox.note("standalone: build_on_run=False (the harness builds after the script's run calls)")
+        orig["activate"](self, build_on_run=False, directory=sandbox.project_dir())
+        self.clocks = NameOrdered(self.clocks)
+        if SEED_CODE not in self.code_lines["after_start"]:
+            self.insert_code("after_start", SEED_CODE)
+        self._b2h_runs, self._b2h_built = 0, False
+
+    def build(self, *args, **kwargs):
+        kwargs.update(directory=sandbox.project_dir(), with_output=False, direct_call=False, clean=False)
+        kwargs.setdefault("compile", True)
+        kwargs.setdefault("run", True)
+        binary = os.path.join(sandbox.project_dir(), "main")
+        before = os.path.getmtime(binary) if os.path.exists(binary) else None
+        self._b2h_built = True
+        result = orig["build"](self, **kwargs)
+        after = os.path.getmtime(binary) if os.path.exists(binary) else None
+        timers = getattr(self, "timers", {}) or {}
+        make = (timers.get("compile") or {}).get("make")
+        sandbox.timers.setdefault("builds", 0)
+        sandbox.timers["builds"] += 1
+        sandbox.timers["compiled"] = sandbox.timers.get("compiled", 0) + int(after is not None and after != before)
+        for key, value in (("make_s", make), ("binary_s", timers.get("run_binary"))):
+            if isinstance(value, (int, float)):
+                sandbox.timers[key] = sandbox.timers.get(key, 0.0) + float(value)
+        sandbox.built = True
+        return result
+
+    def ensure_built(self):
+        pending = getattr(self, "_b2h_runs", 0) and not getattr(self, "_b2h_built", False)
+        if pending and not sandbox.in_run and not self.has_been_run:
+            build(self)
+
+    def get_value(self, var, access_data=True):
+        if self.array_cache.get(var, None) is None:
+            ensure_built(self)
+        return orig["get_value"](self, var, access_data)
+
+    def subexpression(self, *args, **kwargs):
+        ensure_built(self)
+        return orig["variableview_get_subexpression_with_index_array"](self, *args, **kwargs)
+
+    def reinit(self):
+        if self.has_been_run and sandbox.snapshot_fn is not None:
+            sandbox.snapshots.append(sandbox.snapshot_fn())
+        sandbox.note("the script called device.reinit() (several standalone builds)")
+        orig["reinit"](self)
+
+    cls.activate, cls.build, cls.reinit, cls.get_value = activate, build, reinit, get_value
+    cls.variableview_get_subexpression_with_index_array = subexpression
+    cls.ensure_built = ensure_built
+
+    class OrderedClocks:   # Brian keeps a network's clocks in a set hashed by id: name order instead
+        def __get__(self, net, owner=None):
+            return net.__dict__.get("_b2h_clocks", NameOrdered())
+
+        def __set__(self, net, value):
+            net.__dict__["_b2h_clocks"] = NameOrdered(value)
+    Network._clocks = OrderedClocks()
+
+
+def network_time(net, dev) -> float:
+    """A network's time after a run, without reading a standalone variable (which would build the project)."""
+    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+    if not isinstance(dev, CPPStandaloneDevice):
+        try:
+            return float(np.asarray(net.t_).ravel()[0])
+        except Exception:
+            return 0.0
+    cache = dev.array_cache
+    times = [cache.get(clock.variables["t"]) for clock in net._clocks]
+    return max((float(np.asarray(t).ravel()[0]) for t in times if t is not None), default=0.0)
+
+
+class NameOrdered(set):
+    """A set iterating in name order: generated code does not change between processes (warm builds)."""
+
+    def __iter__(self):
+        return iter(sorted(set.__iter__(self), key=lambda obj: getattr(obj, "name", "")))

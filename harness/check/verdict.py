@@ -1,0 +1,243 @@
+"""`check(script, devices, ...)`: run a script on each device and judge every device against the reference.
+
+Modes: ``exact`` (one run per device, same seed, `exact.py`); ``stat`` (K seeds per device, `stats.py`);
+``auto`` (default): one exact run per device first; when generated code draws random numbers (rand, randn,
+PoissonGroup/PoissonInput, stochastic equations, random connect) every device is then judged statistically
+(K seeds each), and the report says that random streams are why exact comparison cannot apply (or that the
+single runs agreed exactly because the devices happened to share the stream).
+
+Seeds: the exact run uses `seed` on every device (the same numpy stream; Brian's C++ generator seeded alike).
+In statistical mode each device draws its own seeds, so the samples are independent: the reference
+seed .. seed+K-1, the d-th other device seed + 1000·d + (0 .. K-1). The reference's exact run is reused as its
+first sample when the script does not seed itself.
+
+Verdicts per device: ``agree`` (exact), ``agree_stat``, ``fail``, ``skip`` (Brian refuses the script there, or the
+device is unavailable; with the reason), ``error`` (anything else, with the reason), ``reference``.
+Overall: fail > error > agree_stat > agree; ``skip`` when fewer than two devices ran.
+"""
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import exact, stats
+from .script import DEFAULT_DEVICES, ERROR, OK, SKIP, DeviceRun, run_device
+
+AGREE, AGREE_STAT, FAIL, REFERENCE = "agree", "agree_stat", "fail", "reference"
+LABEL = {AGREE: "agree exactly", AGREE_STAT: "agree statistically", FAIL: "fail", SKIP: "skipped", ERROR: "error",
+         REFERENCE: "reference"}
+
+
+@dataclass
+class DeviceVerdict:
+    device: str
+    verdict: str
+    reason: str
+    exact: exact.ExactResult | None = None
+
+
+@dataclass
+class CheckResult:
+    script: str
+    verdict: str
+    reason: str
+    reference: str | None
+    devices: dict                                  # device -> DeviceVerdict
+    runs: dict                                     # device -> DeviceRun
+    mode: str                                      # exact | stat
+    stat: stats.StatResult | None = None
+    random_sources: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    def _device_dict(self, d: str, v: DeviceVerdict) -> dict:
+        run = self.runs.get(d)
+        return dict(verdict=v.verdict, reason=v.reason, seconds=run.seconds if run else 0.0,
+                    seeds=len(run.runs) if run else 0,
+                    timers=[r.meta.get("timers", {}) for r in run.runs] if run else [])
+
+    def to_dict(self) -> dict:
+        return dict(script=self.script, verdict=self.verdict, label=LABEL.get(self.verdict, self.verdict),
+                    reason=self.reason, reference=self.reference, mode=self.mode, seconds=self.seconds,
+                    random_sources=self.random_sources, notes=self.notes,
+                    devices={d: self._device_dict(d, v) for d, v in self.devices.items()},
+                    stat=None if self.stat is None else dict(
+                        equivalent=self.stat.equivalent, seeds=self.stat.seeds, alpha=self.stat.alpha, m=self.stat.m,
+                        summary=self.stat.summary, power=self.stat.power, notes=self.stat.notes,
+                        tests=[vars(t) for t in self.stat.tests]))
+
+
+def _parallel(fn, items, jobs):
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(fn, items))
+
+
+def _t_end(run: DeviceRun) -> float:
+    return max((r.meta.get("t_end", 0.0) for r in run.runs), default=0.0)
+
+
+def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: int = 8, seed: int = 0,
+          alpha: float = 0.01, cap: float | None = None, observe=None, tolerance: exact.Tolerance | None = None,
+          timeout: float = 600.0, jobs: int | None = None, cache_dir: Path | None = None,
+          script_for: dict | None = None, args=None, reference: str | None = None, progress=None,
+          runner=run_device) -> CheckResult:
+    """Judge `script` on `devices` (the first that runs is the reference unless `reference` is given).
+    `script_for` maps a device to another script (negative controls); `timeout` is per run (seed);
+    `runner` replaces `run_device` (the pytest plugin passes a cached one)."""
+    t0 = time.perf_counter()
+    devices = list(dict.fromkeys(devices))
+    tolerance = tolerance or exact.Tolerance()
+    jobs = jobs or min(len(devices), max(1, (os.cpu_count() or 2)))
+    say = progress or (lambda text: None)
+    script_for = script_for or {}
+
+    def launch(device, seed_list, stat):
+        say(f"{device}: {len(seed_list)} run(s){' (statistical mode)' if stat else ''}")
+        return runner(script_for.get(device, script), device, seed_list, stat=stat, cap=cap, observe=observe,
+                      timeout=timeout, cache_dir=cache_dir, args=args)
+
+    first_stat = mode == "stat"
+    if first_stat:
+        order = {d: k for k, d in enumerate(devices)}
+        runs = dict(zip(devices, _parallel(lambda d: launch(d, _seeds(seed, order[d], seeds), True), devices, jobs)))
+    else:
+        runs = dict(zip(devices, _parallel(lambda d: launch(d, [seed], False), devices, jobs)))
+    ok = [d for d in devices if runs[d].status == OK]
+    ref = reference if reference in ok else (ok[0] if ok else None)
+    verdicts = {d: DeviceVerdict(d, runs[d].status, runs[d].reason) for d in devices if runs[d].status != OK}
+    random_sources = sorted({s for r in runs.values() for s in r.random_sources})
+    notes = sorted({n for r in runs.values() for n in r.notes})
+    result = CheckResult(script, SKIP, "", ref, verdicts, runs, "stat" if first_stat else "exact",
+                         random_sources=random_sources, notes=notes)
+    if ref is not None:
+        verdicts[ref] = DeviceVerdict(ref, REFERENCE, f"{len(runs[ref].runs)} run(s)")
+    if ref is None or len(ok) < 2:
+        return _finish(result, t0)
+    others = [d for d in ok if d != ref]
+    if first_stat:
+        return _finish(_judge_stat(result, ref, others, alpha), t0)
+
+    t_end = _t_end(runs[ref])
+    differing = []
+    for d in others:
+        try:
+            res = exact.compare_runs(runs[d].runs[0].observables, runs[ref].runs[0].observables, tolerance, t_end)
+        except Exception as exc:     # a comparison problem is a verdict, never a crash
+            verdicts[d] = DeviceVerdict(d, ERROR, f"comparison failed: {type(exc).__name__}: {exc}")
+            continue
+        if res.agree:
+            verdicts[d] = DeviceVerdict(d, AGREE, res.summary, res)
+        else:
+            verdicts[d] = DeviceVerdict(d, FAIL, res.summary, res)
+            differing.append(d)
+    if mode == "exact" or not random_sources:
+        return _finish(result, t0)
+    # auto: generated code draws random numbers -> every device is judged statistically (K seeds each)
+    exact_res = {d: verdicts[d].exact for d in others}
+    reuse = not any(r.meta.get("script_seeded") for r in runs[ref].runs)
+    need = [ref] + others
+    position = {d: k for k, d in enumerate(need)}
+
+    def more(d):
+        wanted = _seeds(seed, position[d], seeds)
+        if d == ref and reuse:
+            wanted = wanted[1:]
+        return launch(d, wanted, True) if wanted else DeviceRun(d, OK, "")
+    extra = dict(zip(need, _parallel(more, need, jobs)))
+    stat_runs = {}
+    for d in need:
+        sample = (runs[d].runs if d == ref and reuse else []) + extra[d].runs
+        stat_runs[d] = DeviceRun(d, extra[d].status, extra[d].reason, sample, extra[d].seconds)
+        runs[d] = DeviceRun(d, runs[d].status, runs[d].reason, runs[d].runs + extra[d].runs,
+                            runs[d].seconds + extra[d].seconds)
+        if stat_runs[d].status != OK:
+            verdicts[d] = DeviceVerdict(d, stat_runs[d].status, "statistical mode: " + stat_runs[d].reason)
+    if verdicts[ref].verdict != REFERENCE:
+        return _finish(result, t0)
+    result.mode = "stat"
+    result = _judge_stat(result, ref, [d for d in others if verdicts[d].verdict in (AGREE, FAIL)], alpha, stat_runs)
+    for d, res in exact_res.items():
+        v = verdicts.get(d)
+        if v is None or res is None:
+            continue
+        v.exact = res
+        if v.verdict in (AGREE_STAT, FAIL):
+            v.reason += (f"; single run at seed {seed}: " + ("agrees exactly (same random stream as "
+                         f"{ref})" if res.agree else "differs, as random streams explain" if v.verdict == AGREE_STAT
+                         else f"differs: {res.summary}"))
+    return _finish(result, t0)
+
+
+def _seeds(seed: int, position: int, k: int) -> list[int]:
+    base = seed + 1000 * position
+    return list(range(base, base + k))
+
+
+def _judge_stat(result: CheckResult, ref: str, others: list, alpha: float,
+                stat_runs: dict | None = None) -> CheckResult:
+    runs = stat_runs or result.runs
+    if not others:
+        return result
+    lists = {d: [r.observables for r in runs[d].runs] for d in [ref] + others}
+    result.devices[ref] = DeviceVerdict(ref, REFERENCE, f"{len(runs[ref].runs)} run(s)")
+    try:
+        st = stats.compare(ref, lists, _t_end(runs[ref]), alpha)
+    except Exception as exc:         # a comparison problem is a verdict, never a crash
+        for d in others:
+            result.devices[d] = DeviceVerdict(d, ERROR, f"statistical comparison failed: {type(exc).__name__}: {exc}")
+        return result
+    result.stat = st
+    why = ("generated code draws random numbers (" + "; ".join(result.random_sources[:4])
+           + (", ..." if len(result.random_sources) > 4 else "") + "): devices agree run by run only where they "
+           "happen to consume one random stream in the same order, so they are judged statistically "
+           "(independent seeds per device)") if result.random_sources else ""
+    for d in others:
+        bad = [t for t in st.tests if t.device == d and t.rejected]
+        if bad:
+            t = min(bad, key=lambda x: x.p)
+            reason = (f"statistically different: {t.statistic}: {t.mean:.4g} vs {t.ref_mean:.4g} {t.unit} "
+                      f"(p = {t.p:.2g}, Holm-adjusted {t.p_adjusted:.2g})").replace("  ", " ")
+            result.devices[d] = DeviceVerdict(d, FAIL, reason)
+        else:
+            k = st.seeds.get(d, 0)
+            reason = f"statistically equivalent ({k} seeds, alpha = {alpha}, {st.m} statistics, Holm)"
+            result.devices[d] = DeviceVerdict(d, AGREE_STAT, reason)
+    if why:
+        result.notes = sorted(set(result.notes) | {why})
+    return result
+
+
+def _finish(result: CheckResult, t0: float) -> CheckResult:
+    result.seconds = time.perf_counter() - t0
+    v = result.devices
+    judged = [x for x in v.values() if x.verdict in (AGREE, AGREE_STAT, FAIL)]
+    for verdict in (FAIL, ERROR):
+        hits = [x for x in v.values() if x.verdict == verdict]
+        if hits:
+            result.verdict = verdict
+            result.reason = "; ".join(f"{x.device}: {x.reason}" for x in hits)
+            if verdict == FAIL and result.stat is not None:
+                result.reason = result.stat.summary
+            return result
+    if not judged:
+        ran = [x.device for x in v.values() if x.verdict == REFERENCE]
+        skipped = [x for x in v.values() if x.verdict == SKIP]
+        result.verdict = SKIP
+        result.reason = ((f"only {ran[0]} ran; " if ran else "no device ran; ")
+                         + "; ".join(f"{x.device}: {x.reason}" for x in skipped))
+        return result
+    result.verdict = AGREE_STAT if any(x.verdict == AGREE_STAT for x in judged) else AGREE
+    parts = [result.stat.summary] if result.verdict == AGREE_STAT and result.stat else []
+    if result.verdict == AGREE:
+        parts.append(f"{', '.join(x.device for x in judged)} agree with {result.reference}: {judged[0].reason}")
+    exact_agree = [x.device for x in judged if x.verdict == AGREE]
+    if result.verdict == AGREE_STAT and exact_agree:
+        parts.append(f"{', '.join(exact_agree)} agree exactly with {result.reference}")
+    skipped = [x for x in v.values() if x.verdict == SKIP]
+    if skipped:
+        parts.append("skipped: " + "; ".join(f"{x.device}: {x.reason}" for x in skipped))
+    result.reason = "; ".join(parts)
+    return result

@@ -1,0 +1,206 @@
+"""`brian2-harness check` without Brian: tests, Holm, spike matching, tolerances, statistics, storage, CLI parsing."""
+import math
+
+import numpy as np
+import pytest
+
+from brian2_harness.check import collect, exact, pvalues, stats
+from brian2_harness.check.cli import parse_duration, parse_tolerances
+from brian2_harness.check.sandbox import derived_seed
+from brian2_harness.errors import UsageError
+
+
+# --- p-values -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("t, df, p", [(2.228138852, 10, 0.05), (2.570581836, 5, 0.05), (3.169272667, 10, 0.01),
+                                      (1.0, 1, 0.5), (0.0, 7, 1.0), (12.706204736, 1, 0.05)])
+def test_student_t_two_sided_matches_tables(t, df, p):
+    assert pvalues.t_two_sided(t, df) == pytest.approx(p, rel=1e-7)
+
+
+def test_t_quantile_inverts_the_tail():
+    for df in (1, 3, 8.5, 30):
+        for p in (0.8, 0.975, 0.9995):
+            q = pvalues.t_quantile(p, df)
+            assert pvalues.t_two_sided(q, df) == pytest.approx(2 * (1 - p), rel=1e-6)
+
+
+def test_welch_by_hand_and_degenerate_cases():
+    a, b = [1.0, 2.0, 3.0, 4.0], [2.0, 3.0, 4.0, 5.0, 6.0]
+    t, p, df, se = pvalues.welch(a, b)
+    va, vb = np.var(a, ddof=1), np.var(b, ddof=1)
+    assert se == pytest.approx(math.sqrt(va / 4 + vb / 5))
+    assert t == pytest.approx((2.5 - 4.0) / se)
+    assert df == pytest.approx((va / 4 + vb / 5) ** 2 / ((va / 4) ** 2 / 3 + (vb / 5) ** 2 / 4))
+    assert p == pytest.approx(pvalues.t_two_sided(t, df))
+    assert pvalues.welch([1, 1, 1], [1, 1, 1])[1] == 1.0          # constant and equal
+    assert pvalues.welch([1, 1, 1], [2, 2, 2])[1] == 0.0          # constant and different: a sure difference
+
+
+def test_holm_rejects_stepwise_and_adjusts():
+    rejected, adjusted = pvalues.holm([0.01, 0.04, 0.03, 0.005], 0.05)
+    assert rejected == [True, False, False, True]
+    assert adjusted == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert pvalues.holm([0.02, 0.02], 0.05)[0] == [True, True]
+    assert pvalues.holm([0.03, 0.04], 0.05)[0] == [False, False]
+
+
+def test_permutation_exact_floor_and_p():
+    stat = lambda a, b: abs(np.mean(a) - np.mean(b))  # noqa: E731
+    observed, p, floor = pvalues.permutation([1.0, 2.0, 3.0], [4.0, 5.0, 6.0], stat)
+    assert observed == 3.0 and p == pytest.approx(2 / 20) and floor == pytest.approx(2 / 20)
+    _, p_same, _ = pvalues.permutation([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], stat)
+    assert p_same > 0.5
+
+
+def test_detectable_difference_grows_with_stringency():
+    se = 1.0
+    loose, strict = pvalues.detectable(se, 10, 0.05), pvalues.detectable(se, 10, 0.001)
+    assert loose == pytest.approx(pvalues.t_quantile(0.975, 10) + pvalues.t_quantile(0.8, 10))
+    assert strict > loose > 0
+    assert pvalues.detectable(0.0, 10, 0.05) == 0.0
+
+
+# --- exact comparison -------------------------------------------------------------------------------------------
+def test_spike_matching_within_one_step():
+    dt = 1e-4
+    i = np.array([0, 0, 1, 2])
+    t = np.array([10, 20, 15, 30]) * dt
+    assert exact.match_spikes(i, t, i, t, dt)[1:3] == (0, 0)
+    shifted = t + np.array([0, dt, 0, 0])
+    matched, n_shift, unmatched, first = exact.match_spikes(i, shifted, i, t, dt)
+    assert (matched, n_shift, unmatched, first) == (4, 1, 0, None)
+    far = t + np.array([0, 2 * dt, 0, 0])                          # two steps: not a partner
+    matched, _, unmatched, first = exact.match_spikes(i, far, i, t, dt)
+    assert matched == 3 and unmatched == 2 and first == (0, pytest.approx(20 * dt))
+    matched, _, unmatched, first = exact.match_spikes(i[:3], t[:3], i, t, dt)   # a missing spike
+    assert unmatched == 1 and first == (2, pytest.approx(30 * dt))
+
+
+def _state(values, dt=1e-4):
+    values = np.asarray(values, dtype=float)
+    return dict(kind="state", dt=dt, unit="V", N=None,
+                arrays={"t": np.arange(values.shape[1]) * dt, "values": values, "indices": np.arange(len(values))})
+
+
+def test_derived_tolerance_counts_steps_and_flags_more():
+    tol = exact.Tolerance()
+    ref = np.array([[1.0, 2.0], [0.5, -1.0]])
+    rtol, atol, how = tol.bounds("m.v", ref, n_steps=1000)
+    eps = np.finfo(float).eps
+    assert how == "derived" and rtol == pytest.approx(16 * eps * 1001)
+    assert atol == pytest.approx((rtol + eps ** 0.4) * 2.0)
+    near = ref + 0.5 * atol
+    assert exact.compare_observable("m.v", _state(near), _state(ref), tol, t_end=0.1).agree
+    off = ref.copy()
+    off[1, 1] += 1e-5            # 5e-6 of the scale
+    c = exact.compare_observable("m.v", _state(off), _state(ref), tol, t_end=0.1)
+    assert c.agree is False and "index 1" in c.detail and "t = 0.1 ms" in c.detail
+    given = exact.Tolerance(per={"m.v": (0.0, 2e-5)})
+    assert exact.compare_observable("m.v", _state(off), _state(ref), given, t_end=0.1).agree
+
+
+def test_float32_tolerance_uses_float32_eps():
+    ref = np.ones((1, 3), dtype=np.float32)
+    rtol, _, _ = exact.Tolerance().bounds("x", ref, 10)
+    assert rtol == pytest.approx(16 * np.finfo(np.float32).eps * 11)
+
+
+def test_rate_and_spike_observables():
+    dt, N = 1e-4, 2
+    def spikes(i, t):
+        return dict(kind="spikes", dt=dt, unit="s", N=N, arrays={"i": np.array(i), "t": np.array(t) * dt})
+    ok = exact.compare_observable("sp", spikes([0, 1], [3, 5]), spikes([0, 1], [3, 6]), exact.Tolerance(), 1e-3)
+    assert ok.agree and ok.shifted == 1 and not ok.identical
+    bad = exact.compare_observable("sp", spikes([0, 1], [3, 5]), spikes([0], [3]), exact.Tolerance(), 1e-3)
+    assert bad.agree is False and bad.unmatched == 1
+    lenient = exact.compare_observable("sp", spikes([0, 1], [3, 5]), spikes([0], [3]),
+                                       exact.Tolerance(max_spike_mismatch=1), 1e-3)
+    assert lenient.agree
+
+    def rate(counts):
+        return dict(kind="rate", dt=dt, unit="Hz", N=N, arrays={"t": np.arange(len(counts)) * dt,
+                                                                  "values": np.array(counts) / (N * dt)})
+    assert exact.compare_observable("r", rate([0, 1, 0, 0]), rate([0, 0, 1, 0]), exact.Tolerance(), 4e-4).agree
+    far = exact.compare_observable("r", rate([1, 0, 0, 0]), rate([0, 0, 1, 0]), exact.Tolerance(), 4e-4)
+    assert far.agree is False
+
+
+def test_compare_runs_reports_missing_and_integer_differences():
+    a = {"x": dict(kind="value", dt=None, unit="", N=None, arrays={"values": np.array([1, 2, 3])})}
+    b = {"x": dict(kind="value", dt=None, unit="", N=None, arrays={"values": np.array([1, 2, 4])}),
+         "y": dict(kind="value", dt=None, unit="", N=None, arrays={"values": np.array([1.0])})}
+    r = exact.compare_runs(a, b, exact.Tolerance(), 0.1)
+    assert not r.agree and r.missing == ["y"] and "integer values differ" in r.summary
+
+
+# --- statistical mode -------------------------------------------------------------------------------------------
+def _poisson_run(rng, rate, n=40, T=1.0):
+    counts = rng.poisson(rate * T, size=n)
+    i = np.repeat(np.arange(n), counts)
+    t = np.concatenate([np.sort(rng.uniform(0, T, c)) for c in counts])
+    w = rng.normal(0.5, 0.1, size=200)
+    return {"spikes": dict(kind="spikes", dt=1e-4, unit="s", N=n, arrays={"i": i, "t": t}),
+            "syn.w": dict(kind="value", dt=None, unit="", N=None, arrays={"values": w})}
+
+
+def test_statistical_mode_flags_a_ten_percent_rate_change_and_passes_the_same_model():
+    rng = np.random.default_rng(7)
+    ref = [_poisson_run(rng, 50.0) for _ in range(8)]
+    same = [_poisson_run(rng, 50.0) for _ in range(8)]
+    faster = [_poisson_run(rng, 55.0) for _ in range(8)]
+    ok = stats.compare("numpy", {"numpy": ref, "cpp_standalone": same}, t_end=1.0, alpha=0.01)
+    assert ok.equivalent and "statistically equivalent (8 seeds per device" in ok.summary
+    assert ok.m == len(ok.tests) >= 6 and any("smallest detectable change" in line for line in ok.power)
+    bad = stats.compare("numpy", {"numpy": ref, "cpp_standalone": faster}, t_end=1.0, alpha=0.01)
+    assert not bad.equivalent and "spikes: population rate on cpp_standalone: 54.96 vs 49.65 Hz" in bad.summary
+
+
+def test_constant_statistics_are_not_counted():
+    run = {"x": dict(kind="value", dt=None, unit="", N=None, arrays={"values": np.array([1.0, 2.0])})}
+    r = stats.compare("numpy", {"numpy": [run] * 3, "cython": [run] * 3}, t_end=1.0)
+    assert r.equivalent and r.m == 0 and "constant" in r.summary
+
+
+# --- storage, seeds, CLI parsing --------------------------------------------------------------------------------
+def test_observables_round_trip(tmp_path):
+    obs = _poisson_run(np.random.default_rng(1), 10.0)
+    collect.save(str(tmp_path), obs, {"status": "ok", "t_end": 1.0})
+    back, meta = collect.load(str(tmp_path))
+    assert meta["status"] == "ok" and set(back) == set(obs)
+    assert np.array_equal(back["spikes"]["arrays"]["t"], obs["spikes"]["arrays"]["t"])
+    assert back["spikes"]["N"] == 40
+
+
+def test_globals_fallback_takes_nested_numeric_arrays_only():
+    notes = []
+    out = collect.read_globals({"results": [(np.arange(3.0), np.ones(2))], "n": 3, "name": "x",
+                                "_private": np.ones(2), "rates": [1.0, 2.0]}, notes)
+    assert set(out) == {"globals.results.0.0", "globals.results.0.1", "globals.rates"} and notes
+
+
+def test_derived_seed_is_deterministic_and_depends_on_both():
+    assert derived_seed(42, 3) == derived_seed(42, 3)
+    assert len({derived_seed(42, k) for k in range(20)}) == 20
+    assert derived_seed(42, 3) != derived_seed(43, 3)
+
+
+def test_parsing_durations_and_tolerances():
+    assert parse_duration("200ms") == pytest.approx(0.2)
+    assert parse_duration("0.5 s") == 0.5 and parse_duration("2") == 2.0 and parse_duration("100*ms") == 0.1
+    for bad in ("fast", "-1ms", "0", "3 hours"):
+        with pytest.raises(UsageError):
+            parse_duration(bad)
+    assert parse_tolerances(["m.v=1e-9,1e-12", "sp=0"]) == {"m.v": (1e-9, 1e-12), "sp": (0.0, 0.0)}
+    with pytest.raises(UsageError):
+        parse_tolerances(["m.v=x"])
+
+
+def test_check_usage_errors_exit_2(tmp_path, capsys):
+    from brian2_harness.cli import main
+    script = tmp_path / "m.py"
+    script.write_text("pass\n")
+    assert main(["check", str(script), "--devices", "numpy"]) == 2
+    assert main(["check", str(script), "--devices", "numpy,gpu9"]) == 2
+    assert main(["check", str(tmp_path / "missing.py")]) == 2
+    assert main(["check", str(script), "--seeds", "1"]) == 2
+    assert "error" in capsys.readouterr().err
