@@ -19,7 +19,9 @@ DYADIC_BETAS = (1.0, 1.0 - 2.0 ** -4, 1.0 + 2.0 ** -4, 0.75, 1.25)
 
 @lru_cache
 def growth_set(seed: int = 7, n: int = 30) -> tuple:
-    return tuple([default_case()] + generate_cases(n, seed, schedules=SCHEDULES))
+    """The default case (on the long schedule, so that it shares that batch's build) and `n` generated cases."""
+    dt, period, duration = LONG_SCHEDULE
+    return tuple([default_case(dt=dt, period=period, duration=duration)] + generate_cases(n, seed, schedules=SCHEDULES))
 
 
 @lru_cache

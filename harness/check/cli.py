@@ -111,7 +111,8 @@ def _validate(args):
     return devices, script_for
 
 
-def print_result(r, out=sys.stdout) -> None:
+def print_result(r, out=None) -> None:
+    out = out or sys.stdout     # looked up at call time: a default bound at import time misses redirections
     print(f"{r.script}: {LABEL.get(r.verdict, r.verdict).upper()} ({r.mode} mode, {r.seconds:.1f} s)", file=out)
     for d, v in r.devices.items():
         print(f"  {d:<20} {LABEL.get(v.verdict, v.verdict):<20} {v.reason}", file=out)
