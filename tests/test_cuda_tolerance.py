@@ -124,3 +124,16 @@ def test_fma_contraction_can_drift_one_ulp_per_step_and_stays_within_the_bound()
     for _ in range(steps):
         ref, dev = ref + dt * g2, _fma(dt, g2, dev)
     assert abs(dev - ref) <= 2 * ulp
+
+
+def test_gpu_sized_batch_memory_estimate_and_summary_line():
+    """10^5 cases in one build: the memory estimate the bench states, and its one-line summary."""
+    from brian2_harness.tools.bench import all_to_all_cases
+    from brian2_harness.tools.cuda_bench import cuda_line, memory_estimate_mb
+    cases = all_to_all_cases(1000, 2)
+    per_case = 8 * (4 * (2 * 3 + 6) + 4 * (2 + 2) + 2 * 3)      # families/cases.estimated_bytes, 3 events
+    assert memory_estimate_mb(cases) == pytest.approx(1000 * per_case / 2**20)
+    line = cuda_line({"mode": "build", "cases": 100_000, "synapses": 400_000, "builds": 1, "cases_per_build": 1e5,
+                      "build_seconds": 120.0, "compile_cpu_seconds": 90.0, "memory_estimate_mb": 64.1,
+                      "cells_ok": 100_000, "errors": []})
+    assert "100000 cases per build" in line and "estimated memory 64.1 MB" in line and "built" in line

@@ -254,6 +254,9 @@ def add_parser(subparsers):
     p.add_argument("--no-openmp", action="store_true", help="skip the 'OpenMP under load' measurement")
     p.add_argument("--openmp-active", action="store_true",
                    help="also measure OMP_WAIT_POLICY=active under load (slow: the spinning the default avoids)")
+    p.add_argument("--cuda-cases", type=int, default=100_000,
+                   help="--device cuda_standalone: cases in one build (default 100000; build only without a GPU)")
+    p.add_argument("--cuda-size", type=int, default=2, help="--device cuda_standalone: size x size all-to-all per case")
     p.add_argument("--no-stat-mode", action="store_true",
                    help="skip the statistical mode's line (check --mode stat: seeds per build, seconds per verdict)")
 
@@ -268,6 +271,16 @@ def run(args) -> int:
     load_all()
     get(args.variant)
     probe = get_device(args.device).probe()
+    if args.device == "cuda_standalone" and probe.mode in ("run", "build"):
+        import tempfile
+
+        from brian2_harness.tools.cuda_bench import cuda_batches, cuda_line
+        with tempfile.TemporaryDirectory(prefix="b2h-bench-cuda-") as tmp:
+            result = cuda_batches(args.cuda_cases, args.cuda_size, args.variant, tmp, probe.mode)
+        print(cuda_line(result))
+        if args.json_out:
+            atomic_write_text(args.json_out, json.dumps(result, indent=1))
+        return 0 if not result["errors"] else 1
     if probe.mode != "run":
         raise UsageError(f"--device {args.device} cannot run here: {probe.reason}")
     result = benchmark(counts, sizes, args.naive_sample, args.variant, args.device, args.seed,
