@@ -8,7 +8,8 @@
 #   VENV=.venv-gpu           the virtual environment to create; it also sees the packages of the Python it
 #                            is made from, so only what that Python lacks must be in WHEELS
 #   CASES=50                 generated cases per cell
-#   OUT=results-gpu.json     the JSON results document
+#   OUT=results-gpu.json     the JSON results document (the bench writes results-gpu-bench.json)
+#   BENCH_CASES=100000       cases in the bench's one build
 #   PYTHON=...               a Python 3.12 (default: found on PATH / pyenv / common folders)
 # Exit code: that of `brian2-harness run` (0 all pass; 1 a failure, an error, or cuda_standalone did not
 # run, e.g. no GPU; 2 usage error), or 3 when the environment cannot be set up.
@@ -118,4 +119,8 @@ if doc.get("required_missing"):
     print(f"required device(s) did not run: {', '.join(doc['required_missing'])}")
 print(f"brian2-harness exit code {rc}; results in {path}")
 EOF
+
+echo "== bench: 10^5 cases in one build, warm cases/min on cuda_standalone vs cpp_standalone (one run)"
+"$venv/bin/brian2-harness" bench --device cuda_standalone --variant summed_aligned \
+    --cuda-cases "${BENCH_CASES:-100000}" --json "${out%.json}-bench.json" || echo "(bench failed: exit $?)"
 exit "$rc"
