@@ -121,7 +121,6 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
         return _finish(_judge_stat(result, ref, others, alpha), t0)
 
     t_end = _t_end(runs[ref])
-    differing = []
     for d in others:
         try:
             res = exact.compare_runs(runs[d].runs[0].observables, runs[ref].runs[0].observables, tolerance, t_end)
@@ -132,7 +131,6 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
             verdicts[d] = DeviceVerdict(d, AGREE, res.summary, res)
         else:
             verdicts[d] = DeviceVerdict(d, FAIL, res.summary, res)
-            differing.append(d)
     if mode == "exact" or not random_sources:
         return _finish(result, t0)
     # auto: generated code draws random numbers -> every device is judged statistically (K seeds each)
