@@ -3,6 +3,7 @@
     python ci/examples_table.py --fetch                       # downloads brian2-2.10.1.tar.gz from PyPI (sha256
                                                               # checked), extracts examples/ into the cache
     nohup python ci/examples_table.py --fetch --out ci-examples > ci-examples.log 2>&1 &
+  python ci/examples_table.py --fetch --out ci-examples --resume --redo error,fail   # again: those only
 
 The examples are not part of this repository: they are read from the sdist (``--examples DIR`` for a folder you
 extracted yourself). Every example runs on numpy, cython and cpp_standalone (``--devices``) with
@@ -125,6 +126,8 @@ def main(argv=None) -> int:
     p.add_argument("--jobs", type=int, default=2, help="device processes at a time")
     p.add_argument("--only", default="", help="substring filter on the example path")
     p.add_argument("--resume", action="store_true", help="skip examples already in results.jsonl")
+    p.add_argument("--redo", default="", help="with --resume: run again the examples whose recorded verdict is one "
+                   "of these (comma-separated, e.g. error,fail) or whose path contains one of them")
     args = p.parse_args(argv)
 
     from brian2_harness.check.cli import parse_duration
@@ -138,10 +141,14 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     results = out / "results.jsonl"
     done = {}
+    redo = [x for x in args.redo.split(",") if x]
     if args.resume and results.exists():
         for line in results.read_text().splitlines():
             row = json.loads(line)
             done[row["example"]] = row
+        for key in [k for k, row in done.items() if row["verdict"] in redo or any(x in k for x in redo)]:
+            del done[key]
+        results.write_text("".join(json.dumps(done[k], default=str) + "\n" for k in sorted(done)))
     settings = (f"brian2 {VERSION} examples, devices {', '.join(devices)}, run() capped at {args.cap}, "
                 f"{args.timeout:.0f} s per run, {args.seeds} seeds per device in statistical mode")
     t_all = time.time()

@@ -54,7 +54,7 @@ def test_readme_model_agrees_exactly_via_the_cli(model, tmp_path, capsys):
 def test_device_dependent_results_fail_and_brian_refusals_skip(tmp_path):
     """A script whose values depend on the device fails with the observable named; a network_operation is a
     skip on cpp_standalone (with the reason), and an exception is an error with the script line - no crash."""
-    buggy = tmp_path / "my_model.py"     # same name as the README model: reuses its standalone build folder
+    buggy = tmp_path / "my_model_bug.py"     # its own standalone build folder (a rerun compiles nothing)
     buggy.write_text(readme_block("# my_model.py").replace(
         "run(", "if type(get_device()).__name__ == 'CPPStandaloneDevice':\n    G.v = 0.05\nrun(", 1))
     netop = tmp_path / "netop.py"
@@ -87,11 +87,12 @@ def test_negative_control_rate_changed_by_ten_percent_is_flagged(tmp_path):
     assert ref.status == same.status == faster.status == "ok", (ref.reason, same.reason, faster.reason)
     assert ref.random_sources == ["input: rand in threshold"]
     t_end = ref.runs[0].meta["t_end"]
-    ok = stats.compare("numpy", {"numpy": [r.observables for r in ref.runs],
-                                 "cython": [r.observables for r in same.runs]}, t_end, alpha=0.01)
+    assert t_end == pytest.approx(1.0)
+    ok = stats.compare_statistics("numpy", {"numpy": [r.statistics for r in ref.runs],
+                                            "cython": [r.statistics for r in same.runs]}, alpha=0.01)
     assert ok.equivalent, ok.summary
-    bad = stats.compare("numpy", {"numpy": [r.observables for r in ref.runs],
-                                  "cython": [r.observables for r in faster.runs]}, t_end, alpha=0.01)
+    bad = stats.compare_statistics("numpy", {"numpy": [r.statistics for r in ref.runs],
+                                             "cython": [r.statistics for r in faster.runs]}, alpha=0.01)
     assert not bad.equivalent
     assert "input_spikes: population rate" in bad.summary, bad.summary
 

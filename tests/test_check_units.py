@@ -204,3 +204,24 @@ def test_check_usage_errors_exit_2(tmp_path, capsys):
     assert main(["check", str(tmp_path / "missing.py")]) == 2
     assert main(["check", str(script), "--seeds", "1"]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_floating_point_differences_are_not_statistical_ones():
+    """A statistic that is deterministic up to rounding (astrocyte example: equal to 1e-13) must not be flagged,
+    however small its spread; values that are not finite are left out of patterns and distributions."""
+    rng = np.random.default_rng(3)
+
+    def run(shift, noise):
+        v = 6.713e-9 * (1 + shift + noise * rng.standard_normal(50))
+        return {"m.I": dict(kind="state", dt=1e-4, unit="mM", N=None,
+                            arrays={"t": np.arange(3) * 1e-4, "values": np.repeat(v[:, None], 3, axis=1),
+                                    "indices": np.arange(50)}),
+                "g.x": dict(kind="value", dt=None, unit="", N=None,
+                            arrays={"values": np.array([np.nan, 1.0 + shift, 2.0])})}
+    ref = [run(0.0, 1e-15) for _ in range(6)]
+    close = [run(1e-12, 1e-15) for _ in range(6)]
+    r = stats.compare("numpy", {"numpy": ref, "cython": close}, t_end=3e-4)
+    assert r.equivalent, r.summary
+    far = [run(1e-3, 1e-15) for _ in range(6)]
+    r = stats.compare("numpy", {"numpy": ref, "cython": far}, t_end=3e-4)
+    assert not r.equivalent and "m.I" in r.summary

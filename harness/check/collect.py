@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 
-MAX_ELEMENTS = 4_000_000     # larger state recordings keep evenly spaced rows (noted)
+MAX_ELEMENTS = 1_000_000     # larger state recordings keep evenly spaced rows (noted)
 
 
 def _unit(owner, var: str) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import collect
+from .stats import run_statistics
 
 DEVICES = ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp")
 DEFAULT_DEVICES = ("numpy", "cython", "cpp_standalone")
@@ -37,9 +38,10 @@ class SeedRun:
     seed: int
     status: str
     reason: str
-    observables: dict
+    observables: dict                 # kept for exact comparison only (stat=False); {} in statistical mode
     meta: dict
     folder: str = ""
+    statistics: dict = field(default_factory=dict)   # stats.run_statistics of the run (always)
 
 
 @dataclass
@@ -140,7 +142,11 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
             runs.append(SeedRun(seed, ERROR, runner_error or "no result written", {}, {}, folder))
             continue
         observables, meta = collect.load(folder)
-        runs.append(SeedRun(seed, meta.get("status", ERROR), meta.get("reason", ""), observables, meta, folder))
+        statistics = run_statistics(observables, float(meta.get("t_end") or 0.0)) if observables else {}
+        if stat:       # statistical mode needs the statistics only: K runs of big monitors stay out of memory
+            observables = {}
+        runs.append(SeedRun(seed, meta.get("status", ERROR), meta.get("reason", ""), observables, meta, folder,
+                            statistics))
     bad = [r for r in runs if r.status != OK]
     if not bad:
         status, reason = OK, ""

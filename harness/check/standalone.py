@@ -41,7 +41,8 @@ def install(sandbox) -> None:
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
     cls = CPPStandaloneDevice
     orig = {name: getattr(cls, name) for name in ("activate", "build", "reinit", "get_value",
-                                                  "variableview_get_subexpression_with_index_array")}
+                                                  "variableview_get_subexpression_with_index_array",
+                                                  "network_get_profiling_info")}
 
     def activate(self, build_on_run=True, **kwargs):
         if build_on_run is not False and getattr(sandbox, "_installed", False):
@@ -86,6 +87,10 @@ def install(sandbox) -> None:
         ensure_built(self)
         return orig["variableview_get_subexpression_with_index_array"](self, *args, **kwargs)
 
+    def profiling_info(self, net):
+        ensure_built(self)
+        return orig["network_get_profiling_info"](self, net)
+
     def reinit(self):
         if self.has_been_run and sandbox.snapshot_fn is not None:
             sandbox.snapshots.append(sandbox.snapshot_fn())
@@ -94,6 +99,7 @@ def install(sandbox) -> None:
 
     cls.activate, cls.build, cls.reinit, cls.get_value = activate, build, reinit, get_value
     cls.variableview_get_subexpression_with_index_array = subexpression
+    cls.network_get_profiling_info = profiling_info
     cls.ensure_built = ensure_built
 
     class OrderedClocks:   # Brian keeps a network's clocks in a set hashed by id: name order instead

@@ -13,6 +13,9 @@ Every run (one seed) reduces each observable to statistics (T = simulated time, 
 Pattern statistic: Σ_i (mean_a,i − mean_b,i)² / (var_a,i/K_a + var_b,i/K_b); distribution statistic: the largest
 difference between the seed-averaged empirical CDFs (Kolmogorov–Smirnov distance). Both are tested by permuting
 whole seeds between the two devices (exact under the null, whatever the dependence inside a run).
+Differences within the exact mode's floating-point allowance (eps^0.4 of the scale) are not statistical ones: a
+scalar whose means differ by less is equal (p = 1); patterns and CDFs are compared with that margin (values that
+are not finite are left out).
 
 One family-wise false-alarm rate alpha over every statistic of every device compared with the reference (Holm).
 A statistic that is constant and equal over all runs is reported as equal and not counted. Power: for each scalar
@@ -29,6 +32,7 @@ from . import pvalues
 
 SCALAR, PATTERN, DISTRIBUTION = "scalar", "pattern", "distribution"
 GRID = 101
+ALLOWANCE = float(np.finfo(float).eps) ** 0.4     # the exact mode's floating-point allowance (of the scale)
 
 
 def _cv(i: np.ndarray, t: np.ndarray) -> float:
@@ -81,28 +85,77 @@ def run_statistics(observables: dict, t_end: float) -> dict:
     return out
 
 
-def _pattern_stat(ga, gb) -> float:
+def _pattern_stat(ga, gb, margin: float = 0.0) -> float:
     a, b = np.asarray(ga, dtype=float), np.asarray(gb, dtype=float)
     va = a.var(axis=0, ddof=1) if len(a) > 1 else np.zeros(a.shape[1])
     vb = b.var(axis=0, ddof=1) if len(b) > 1 else np.zeros(b.shape[1])
-    d2 = (a.mean(axis=0) - b.mean(axis=0)) ** 2
+    d2 = np.maximum(np.abs(a.mean(axis=0) - b.mean(axis=0)) - margin, 0.0) ** 2
     den = va / len(a) + vb / len(b)
     floor = 1e-12 * (a.mean(axis=0) ** 2 + b.mean(axis=0) ** 2) + 1e-300
     return float(np.sum(d2 / np.maximum(den, floor)))
 
 
 def _ks_stat(ga, gb) -> float:
-    return float(np.max(np.abs(np.mean(ga, axis=0) - np.mean(gb, axis=0))))
+    """Largest CDF difference allowing a shift by the margin: per seed [F(x), F(x + margin)] on one grid."""
+    ma, mb = np.mean(ga, axis=0), np.mean(gb, axis=0)
+    g = len(ma) // 2
+    return float(max(0.0, np.max(ma[:g] - mb[g:]), np.max(mb[:g] - ma[g:])))
 
 
-def _ecdfs(samples_a: list, samples_b: list) -> tuple[list, list]:
+def _ecdfs(samples_a: list, samples_b: list, margin: float) -> tuple[list, list]:
     pooled = np.concatenate([np.asarray(s, dtype=float) for s in samples_a + samples_b])
     grid = np.unique(pooled) if len(np.unique(pooled)) <= GRID else np.quantile(pooled, np.linspace(0, 1, GRID))
 
     def ecdf(s):
         s = np.sort(np.asarray(s, dtype=float))
-        return np.searchsorted(s, grid, side="right") / max(len(s), 1)
+        n = max(len(s), 1)
+        return np.concatenate([np.searchsorted(s, grid, side="right") / n,
+                               np.searchsorted(s, grid + margin, side="right") / n])
     return [ecdf(s) for s in samples_a], [ecdf(s) for s in samples_b]
+
+
+def _finite(kind: str, a: list, b: list):
+    """Drop what is not finite: elements (pattern: the same indices in every run) or values; None if nothing is left."""
+    if kind == PATTERN:
+        if any(np.shape(x) != np.shape(b[0]) for x in a + b):
+            return None
+        keep = np.all([np.isfinite(np.asarray(x, dtype=float)) for x in a + b], axis=0)
+        if not keep.any():
+            return None
+        return [np.asarray(x, dtype=float)[keep] for x in a], [np.asarray(x, dtype=float)[keep] for x in b]
+    a = [np.asarray(x, dtype=float)[np.isfinite(x)] for x in a]
+    b = [np.asarray(x, dtype=float)[np.isfinite(x)] for x in b]
+    return (a, b) if all(len(x) for x in a + b) else None
+
+
+def _test(dev: str, name: str, kind: str, unit: str, a: list, b: list):
+    """One StatTest, "constant" (equal in every run: not counted) or None (not testable: NaN, sizes differ)."""
+    if kind == SCALAR:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+            return None
+        if np.all(a == b[0]) and np.all(b == b[0]):
+            return "constant"
+        margin = ALLOWANCE * max(np.max(np.abs(a)), np.max(np.abs(b)))
+        if abs(a.mean() - b.mean()) <= margin:        # a floating-point difference is no statistical one
+            t, p, df, se = 0.0, 1.0, float(len(a) + len(b) - 2), pvalues.welch(a, b)[3]
+        else:
+            t, p, df, se = pvalues.welch(a, b)
+        return StatTest(dev, name, kind, unit, float(b.mean()), float(a.mean()), p, detectable=se, floor=df)
+    finite = _finite(kind, a, b)
+    if finite is None:
+        return None
+    a, b = finite
+    if all(np.array_equal(x, b[0]) for x in a + b):
+        return "constant"
+    margin = ALLOWANCE * max(float(np.max(np.abs(np.concatenate(a + b)))), 0.0)
+    ref_mean, mean = float(np.mean(np.concatenate(b))), float(np.mean(np.concatenate(a)))
+    if kind == PATTERN:
+        _, p, floor = pvalues.permutation(a, b, lambda x, y: _pattern_stat(x, y, margin))
+    else:
+        ea, eb = _ecdfs(a, b, margin)
+        _, p, floor = pvalues.permutation(ea, eb, _ks_stat)
+    return StatTest(dev, name, kind, unit, ref_mean, mean, p, floor=floor)
 
 
 @dataclass
@@ -138,7 +191,13 @@ def _fmt(x: float) -> str:
 
 def compare(reference: str, runs: dict, t_end: float, alpha: float = 0.01) -> StatResult:
     """`runs`: device -> list of observables dicts (one per seed); the reference's runs are under `reference`."""
-    stats = {dev: [run_statistics(obs, t_end) for obs in lst] for dev, lst in runs.items()}
+    return compare_statistics(reference, {dev: [run_statistics(obs, t_end) for obs in lst]
+                                          for dev, lst in runs.items()}, alpha)
+
+
+def compare_statistics(reference: str, stats: dict, alpha: float = 0.01) -> StatResult:
+    """`stats`: device -> list of `run_statistics` results (one per seed)."""
+    runs = stats
     ref_stats = stats[reference]
     tests: list[StatTest] = []
     notes: list[str] = []
@@ -153,32 +212,11 @@ def compare(reference: str, runs: dict, t_end: float, alpha: float = 0.01) -> St
                          + (f" and {len(dropped) - 4} more" if len(dropped) > 4 else ""))
         for name in names:
             kind, _, unit = ref_stats[0][name]
-            a = [s[name][1] for s in dev_stats]
-            b = [s[name][1] for s in ref_stats]
-            if kind == SCALAR:
-                a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-                if np.isnan(a).any() or np.isnan(b).any():
-                    continue
-                if np.all(a == b[0]) and np.all(b == b[0]):
-                    constant += 1
-                    continue
-                _, p, df, se = pvalues.welch(a, b)
-                tests.append(StatTest(dev, name, kind, unit, float(b.mean()), float(a.mean()), p,
-                                      detectable=se, floor=df))   # se/df kept here, converted below
-                continue
-            if any(np.shape(x) != np.shape(b[0]) for x in a + b) and kind == PATTERN:
-                continue
-            if all(np.array_equal(x, b[0]) for x in a + b):
+            test = _test(dev, name, kind, unit, [x[name][1] for x in dev_stats], [x[name][1] for x in ref_stats])
+            if test == "constant":
                 constant += 1
-                continue
-            if kind == PATTERN:
-                _, p, floor = pvalues.permutation(a, b, _pattern_stat)
-                ra, rb = float(np.mean([np.mean(x) for x in b])), float(np.mean([np.mean(x) for x in a]))
-            else:
-                ea, eb = _ecdfs(a, b)
-                _, p, floor = pvalues.permutation(ea, eb, _ks_stat)
-                ra, rb = float(np.mean(np.concatenate(b))), float(np.mean(np.concatenate(a)))
-            tests.append(StatTest(dev, name, kind, unit, ra, rb, p, floor=floor))
+            elif test is not None:
+                tests.append(test)
     m = len(tests)
     rejected, adjusted = pvalues.holm([t.p for t in tests], alpha) if m else ([], [])
     alpha_each = alpha / max(m, 1)

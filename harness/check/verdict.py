@@ -179,10 +179,10 @@ def _judge_stat(result: CheckResult, ref: str, others: list, alpha: float,
     runs = stat_runs or result.runs
     if not others:
         return result
-    lists = {d: [r.observables for r in runs[d].runs] for d in [ref] + others}
+    lists = {d: [r.statistics for r in runs[d].runs] for d in [ref] + others}
     result.devices[ref] = DeviceVerdict(ref, REFERENCE, f"{len(runs[ref].runs)} run(s)")
     try:
-        st = stats.compare(ref, lists, _t_end(runs[ref]), alpha)
+        st = stats.compare_statistics(ref, lists, alpha)
     except Exception as exc:         # a comparison problem is a verdict, never a crash
         for d in others:
             result.devices[d] = DeviceVerdict(d, ERROR, f"statistical comparison failed: {type(exc).__name__}: {exc}")
