@@ -30,3 +30,25 @@ def test_batched_equals_alone(device, tmp_path):
         cid = case.name
         assert batched_verdicts[cid].verdict == alone_verdicts[cid].verdict == "pass"
         assert batched_verdicts[cid].max_abs_err == alone_verdicts[cid].max_abs_err
+
+
+def test_a_reused_worker_generates_what_a_fresh_process_generates(tmp_path):
+    """Long-lived workers reset Brian between jobs (Device.reset): a standalone project built in a fresh process
+    is found unchanged by a worker that ran other jobs before (its cached build does not recompile), with the
+    same results. Guards against state that survives the reset (e.g. a queued defaultclock.dt assignment)."""
+    cases = generate_cases(3, 5, schedule=(1e-4, 1.0, 3.0))
+
+    def once(variant, dtype, reuse):
+        cfg = RunConfig(variants=[variant], devices=["cpp_standalone"], dtypes=[dtype], cases=cases,
+                        cache_dir=tmp_path, isolate_failures=0, jobs=1, reuse_workers=reuse)
+        result = execute(cfg)
+        job = next(j for j in result.jobs if j.device == "cpp_standalone")
+        assert job.arrays is not None, job.error
+        return job
+
+    fresh = once("summed_seed", "float32", reuse=False)
+    assert fresh.cache["compiled"]
+    once("summed_aligned", "float64", reuse=True)      # the worker that serves the next job has run this one
+    again = once("summed_seed", "float32", reuse=True)
+    assert again.cache == {"used": True, "warm": True, "compiled": False}
+    assert all(np.array_equal(fresh.arrays[k], again.arrays[k]) for k in fresh.arrays)

@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-memory-mb", type=float, default=2048.0, help="reject a case whose estimated memory is larger (MB)")
     run.add_argument("--json", dest="json_out", metavar="OUT", help="write all cells as JSON")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.add_argument("--fresh-workers", action="store_true",
+                     help="one worker process per job (default: long-lived workers that reset Brian between jobs; a "
+                          "worker whose job failed is never reused)")
+    run.add_argument("--profile", action="store_true",
+                     help="print where the time went: per device (start-up, setup, code generation + run, compile, "
+                          "binary) and in the parent (generation, judging)")
     run.add_argument("--report", metavar="DIR", help="also write an HTML + Markdown report (index.html, summary.md) into DIR")
     run.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one testcase per cell")
 

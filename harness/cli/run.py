@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 from brian2_harness import registry
 from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, _csv
@@ -98,7 +99,8 @@ def _resolve_run(args):
                     plugins=list(args.plugin), against=args.against, timeout=args.timeout,
                     cache_dir=Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
                     keep_builds=args.keep_builds, use_cache=not args.no_cache,
-                    require_lag_visible=args.require_lag_visible)
+                    require_lag_visible=args.require_lag_visible,
+                    reuse_workers=not getattr(args, "fresh_workers", False))
     if args.jobs is not None:
         if args.jobs < 1:
             raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
@@ -151,7 +153,9 @@ def cmd_run(args) -> int:
     from brian2_harness.reports.results import print_table, results_document, summarize, write_json
     from brian2_harness.run.verdict import BUILT, ERROR, FAIL, PASS, SKIP
 
+    t0 = time.perf_counter()
     cfg = _resolve_run(args)
+    generate_s = time.perf_counter() - t0
     console = Console(width=None if sys.stdout.isatty() else 200)
     cannot = {d: get_device(d).probe() for d in sorted(cfg.require)}
     cannot = {d: p for d, p in cannot.items() if p.mode != "run"}
@@ -162,6 +166,9 @@ def cmd_run(args) -> int:
     result = execute(cfg, progress=None if args.quiet else Progress())
     print_table(result.verdicts, console)
     job_records = [_job_record(j) for j in result.jobs]
+    if args.profile:
+        from brian2_harness.reports.profile import print_profile
+        print_profile(console, job_records, result.phases, generate_s)
     slow = slots.slow_jobs(job_records)
     slots.print_slow_jobs(slow, console)
     summary = summarize(result.verdicts)
@@ -193,7 +200,7 @@ def cmd_run(args) -> int:
             "variants": cfg.variants, "devices": cfg.devices, "dtypes": cfg.dtypes, "cases": len(cfg.cases),
             "seed": args.seed, "against": cfg.against, "require": sorted(cfg.require), "plugins": cfg.plugins,
             "require_lag_visible": cfg.require_lag_visible,
-        }, extra={"required_missing": missing, "seconds": result.seconds, "build_cache": cache,
+        }, extra={"required_missing": missing, "seconds": result.seconds, "phases": result.phases, "build_cache": cache,
                   "scheduling": slots.scheduling(cfg.jobs), "slow_jobs": slow, "jobs": job_records})
         if args.json_out:
             write_json(args.json_out, doc)

@@ -60,8 +60,25 @@ class Device:
     def activate(self, build_dir: str, cache_dir: str) -> None:
         raise NotImplementedError
 
+    # A long-lived worker process may run job after job on this device, Brian's state reset in between
+    # (run/pool.py). False for devices whose state outlives `reset` (each job then gets a fresh process).
+    reusable_process = True
+
     def run(self, network, duration) -> None:
         network.run(duration)
+
+    def reset(self) -> None:
+        """Leave Brian as freshly imported, so the process can run the next job (any device)."""
+        import importlib
+        brian_device = importlib.import_module("brian2.devices.device")   # the module (brian2.devices.device is also a proxy object)
+        brian_device.reinit_devices()    # every device re-initialised, preferences and defaultclock restored
+        # reinit_devices re-activates the current device and then sets defaultclock.dt, which a standalone device
+        # queues for its next main.cpp: a second reinit, with no standalone device active, drops that, so the
+        # next project is generated exactly as in a fresh process (and its cached build stays warm)
+        for dev in brian_device.all_devices.values():
+            dev.reinit()
+        brian_device.set_device("runtime")
+        brian_device.previous_devices.clear()
 
     def network(self, *objects):
         from brian2 import Network

@@ -33,6 +33,7 @@ class RunConfig:
     use_cache: bool = True           # reuse standalone build folders (see buildcache.py)
     isolate_failures: int = 3        # failing cases of a batch re-run alone, per (variant, device, dtype)
     require_lag_visible: bool = False  # a cell that cannot see a one-step lag fails
+    reuse_workers: bool = True       # long-lived worker processes (run/pool.py); False: one process per job
 
     def cases_for(self, family) -> list:
         """The run's cases that belong to `family` (a Family): those of its case type."""

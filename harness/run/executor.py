@@ -1,4 +1,5 @@
-"""Execute a planned run: every job in its own worker process (run/worker.py), in parallel within the slot budget
+"""Execute a planned run: every job in a worker process (run/worker.py, long-lived ones from run/pool.py), in
+parallel within the slot budget
 (run/slots.py); interrupts kill the workers and keep what finished. Then judge (run/judge.py) and re-run failing
 cases alone (run/isolate.py).
 """
@@ -7,19 +8,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from brian2_harness.devices import BUILD, Probe, get_device
 from brian2_harness.registry import load_all
-from brian2_harness.run import slots
+from brian2_harness.run import pool, slots
 from brian2_harness.run.config import REFERENCE_DEVICE, RunConfig
 from brian2_harness.run.isolate import isolate_failures
 from brian2_harness.run.judge import judge
@@ -34,6 +33,7 @@ class RunResult:
     jobs: list[Job]
     interrupted: bool = False
     seconds: float = 0.0
+    phases: dict = field(default_factory=dict)    # where the parent's time went (run --profile)
 
     def cache_summary(self) -> dict:
         """Standalone builds: how many compiled, how many reused a warm folder without compiling."""
@@ -50,12 +50,6 @@ class RunResult:
         return sorted(d for d in require if d not in ran)
 
 
-def _worker_cmd(job_file: str) -> list[str]:
-    return [sys.executable, "-m", "brian2_harness.run.worker", job_file]
-
-
-_LIVE: set = set()                  # worker processes running now (killed on interrupt)
-_LIVE_LOCK = threading.Lock()
 _ABORT = threading.Event()
 
 
@@ -93,29 +87,26 @@ def _run_in(work: str, job: Job, config: RunConfig) -> Job:
         "mode": job.mode, "cache": config.use_cache,
     }
     job_file = os.path.join(work, "job.json")
+    job.log = os.path.join(work, "worker.log")
+    spec["log"] = job.log
     with open(job_file, "w") as f:
         json.dump(spec, f)
-    job.log = os.path.join(work, "worker.log")
+    open(job.log, "w").close()
     t0 = time.perf_counter()
-    with open(job.log, "w") as log:
-        proc = subprocess.Popen(_worker_cmd(job_file), stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True, env=_worker_env())
-        with _LIVE_LOCK:
-            _LIVE.add(proc)
-        try:
-            rc = proc.wait(timeout=config.timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            job.error = f"timed out after {config.timeout:g} s (per-cell timeout, --timeout)"
-            rc = None
-        except BaseException:
-            _kill(proc)
-            raise
-        finally:
-            with _LIVE_LOCK:
-                _LIVE.discard(proc)
-        if _ABORT.is_set() and rc is not None and rc < 0:
-            job.error, rc = "interrupted while running", None
+    reuse = pool.reuse_enabled(config.reuse_workers) and get_device(job.device).reusable_process
+    worker = pool.POOL.acquire(pool.worker_cmd(), _worker_env(), config.plugins, job.device)
+    rc = None
+    try:
+        if _ABORT.is_set():
+            job.error = "not run: interrupted"
+        else:
+            rc = worker.submit(job_file, config.timeout)
+            if rc is None:
+                job.error = f"timed out after {config.timeout:g} s (per-cell timeout, --timeout)"
+            elif _ABORT.is_set() and rc < 0:
+                job.error, rc = "interrupted while running", None
+    finally:
+        pool.POOL.release(worker, reuse and rc == 0)
     job.seconds = time.perf_counter() - t0
     if rc is None:
         pass
@@ -149,14 +140,6 @@ def _worker_env() -> dict:
     return env
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, 9)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
-    proc.wait()
-
-
 def execute(config: RunConfig, progress=None) -> RunResult:
     """Run every planned job (in parallel processes) and judge the results."""
     t0 = time.perf_counter()
@@ -165,13 +148,14 @@ def execute(config: RunConfig, progress=None) -> RunResult:
     for d in set(config.devices) | ({REFERENCE_DEVICE}):
         probes[d] = get_device(d).probe()
     jobs, skipped = plan(config, probes)
+    t_plan, started = time.perf_counter(), pool.POOL.started
     done: list[Job] = []
     interrupted = False
     _ABORT.clear()
     futures = {}
-    pool = ThreadPoolExecutor(max_workers=config.jobs)
+    threads = ThreadPoolExecutor(max_workers=config.jobs)
     try:
-        futures = {pool.submit(_run_job, j, config): j for j in jobs}
+        futures = {threads.submit(_run_job, j, config): j for j in jobs}
         if progress:
             progress.start(len(jobs))
         for fut in as_completed(futures):
@@ -184,11 +168,9 @@ def execute(config: RunConfig, progress=None) -> RunResult:
         _ABORT.set()
         for f in futures:
             f.cancel()
-        with _LIVE_LOCK:
-            for proc in list(_LIVE):
-                _kill(proc)
+        pool.POOL.kill_busy()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        threads.shutdown(wait=True, cancel_futures=True)
         if progress:
             progress.stop()
     finished = {id(j) for j in done}
@@ -198,10 +180,15 @@ def execute(config: RunConfig, progress=None) -> RunResult:
             done.append(j)
     order = {id(j): k for k, j in enumerate(jobs)}
     done.sort(key=lambda j: order[id(j)])
+    t_judge = time.perf_counter()
     verdicts = judge(done, config) + skipped
+    t_isolate = time.perf_counter()
     if not interrupted and config.isolate_failures:
         isolate_failures(verdicts, done, config, _run_job)
-    return RunResult(verdicts=verdicts, probes=probes, jobs=done, interrupted=interrupted,
-                     seconds=time.perf_counter() - t0)
+    t_end = time.perf_counter()
+    return RunResult(verdicts=verdicts, probes=probes, jobs=done, interrupted=interrupted, seconds=t_end - t0,
+                     phases={"probe_and_plan_s": t_plan - t0, "jobs_s": t_judge - t_plan,
+                             "judge_s": t_isolate - t_judge, "isolate_s": t_end - t_isolate,
+                             "processes_started": pool.POOL.started - started})
 
 

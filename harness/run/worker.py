@@ -1,9 +1,11 @@
 """The isolated process that runs one (variant, device, dtype, batch) cell.
 
-Standalone devices are process-global in Brian2, so every cell gets its own interpreter and build
-directory: pytest-xdist workers never collide and a crash stays in its cell. Usage (internal):
+Standalone devices are process-global in Brian2, so a worker runs one cell at a time, each in its own build
+directory, and resets Brian between cells (`Device.reset`); a crash stays in its cell and the pool (run/pool.py)
+starts a fresh process. Usage (internal):
 
-    python -m brian2_harness.run.worker JOB.json
+    python -m brian2_harness.run.worker JOB.json      (one job, then exit)
+    python -m brian2_harness.run.worker --serve       (job files on stdin, one after another: run/pool.py)
 
 The job names an output file; the worker writes it atomically: observables (.npz) on success, or an
 error record (.json next to it) describing what went wrong.
@@ -86,10 +88,8 @@ def run_job(job: dict) -> dict:
     }
 
 
-def main(argv: list[str]) -> int:
-    job_path = argv[0]
-    with open(job_path) as f:
-        job = json.load(f)
+def run_and_write(job: dict) -> int:
+    """Run one job and write its result (or error record) atomically; 0 on success, 1 on error."""
     out = job["out"]
     try:
         result = run_job(job)
@@ -110,6 +110,58 @@ def main(argv: list[str]) -> int:
                                                       "built": result.get("built", False), "cache": result.get("cache", {}),
                                                       "workarounds": result.get("workarounds", [])}))
     return 0
+
+
+def serve() -> int:
+    """Long-lived mode (run/pool.py): job file paths arrive on stdin, one per line; each job's output goes to its
+    own log (stdout/stderr redirected at the file-descriptor level, compilers included); after each job Brian is
+    reset and "done RC" is written to the control channel (the original stdout). EOF on stdin: exit."""
+    import gc
+    import os
+
+    control = os.fdopen(os.dup(1), "w", buffering=1)
+    saved = os.dup(1), os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    environ = dict(os.environ)               # Brian's standalone run updates os.environ: restored after each job
+    os.dup2(devnull, 1)                      # nothing outside a job may write into the control channel
+    for line in iter(sys.stdin.readline, ""):
+        path = line.strip()
+        if not path:
+            continue
+        with open(path) as f:
+            job = json.load(f)
+        log = os.open(job["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        sys.stdout.flush(), sys.stderr.flush()
+        os.dup2(log, 1), os.dup2(log, 2)
+        rc = run_and_write(job)
+        try:
+            from brian2_harness.devices import get_device
+            device = get_device(job["device"])
+            if not device.reusable_process:
+                rc = rc or 4          # this process serves no further job (the pool does not reuse it)
+            else:
+                device.reset()
+                os.environ.clear()
+                os.environ.update(environ)
+                gc.collect()
+        except BaseException:         # a process that cannot be reset serves no further job
+            traceback.print_exc()
+            rc = 3
+        sys.stdout.flush(), sys.stderr.flush()
+        os.dup2(devnull, 1), os.dup2(saved[1], 2)
+        os.close(log)
+        control.write(f"done {rc}\n")
+        if rc != 0:                   # after any error the next job gets a fresh process
+            return rc
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--serve":
+        return serve()
+    with open(argv[0]) as f:
+        job = json.load(f)
+    return run_and_write(job)
 
 
 if __name__ == "__main__":

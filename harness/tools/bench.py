@@ -7,6 +7,9 @@ Ratios come from the same run on the same machine, so machine load affects both 
 "OpenMP under load": the same batch on cpp_standalone_omp (warm build) without and with busy processes
 (one more runnable thread than cores), with OMP_WAIT_POLICY=passive (the harness's default) and, with
 --openmp-active, with active (spinning) waiting; the binary's own run time (Brian's timer) is compared.
+
+"worker processes": a small CPU matrix on a warm build cache with one worker process per job and with the
+long-lived workers of run/pool.py, one after the other in the same invocation.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from brian2_harness.families.growth.case import Case
 from brian2_harness.errors import UsageError
 from brian2_harness.families.growth.generate import generate_cases
 from brian2_harness.run import RunConfig, execute
+from brian2_harness.run.pool import POOL
 from brian2_harness.run.slots import WAIT_POLICY_VAR, cores
 from brian2_harness.run.verdict import PASS
 
@@ -162,6 +166,43 @@ def openmp_line(o: dict) -> str:
     return line
 
 
+def worker_reuse(cases, cache_dir, log=print) -> dict:
+    """The daily loop's cost with one worker process per job vs long-lived workers (run/pool.py), in one
+    invocation on the same warm build cache: a small matrix on every CPU device that can run here."""
+    from brian2_harness.devices import get_device
+    from brian2_harness.registry import all_variants
+    devices = [d for d in ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp")
+               if get_device(d).probe().mode == "run"]
+    variants = [v.name for v in all_variants() if v.name in ("netop_reference", "summed_seed", "summed_aligned", "summed_every_step")]
+
+    def once(reuse: bool, label: str) -> dict:
+        cfg = RunConfig(variants=variants, devices=devices, dtypes=["float64", "float32"], cases=cases,
+                        cache_dir=Path(cache_dir), use_cache=True, isolate_failures=0, reuse_workers=reuse)
+        started = POOL.started
+        t0 = time.perf_counter()
+        result = execute(cfg)
+        seconds = time.perf_counter() - t0
+        bad = [v for v in result.verdicts if v.verdict not in (PASS, "skip")]
+        if bad:
+            raise RuntimeError(f"{label}: {len(bad)} cell(s) did not pass: {bad[0].verdict} {bad[0].reason}")
+        out = {"seconds": seconds, "jobs": len(result.jobs), "cells": len(result.verdicts),
+               "processes_started": POOL.started - started}
+        log(f"  {label}: {seconds:.1f} s, {out['jobs']} jobs, {out['processes_started']} worker process(es) started")
+        return out
+    log(f"worker processes: {len(variants)} variants x {', '.join(devices)} x 2 dtypes, {len(cases)} cases, warm cache")
+    once(True, "warm-up (fills the build cache)")
+    fresh = once(False, "one process per job")
+    reused = once(True, "long-lived workers")
+    return {"devices": devices, "variants": variants, "cases": len(cases), "fresh": fresh, "reused": reused,
+            "ratio": fresh["seconds"] / reused["seconds"]}
+
+
+def worker_line(w: dict) -> str:
+    return (f"worker processes ({w['fresh']['jobs']} jobs, {w['fresh']['cells']} cells, warm build cache): one process "
+            f"per job {w['fresh']['seconds']:.1f} s ({w['fresh']['processes_started']} started) vs long-lived workers "
+            f"{w['reused']['seconds']:.1f} s ({w['reused']['processes_started']} started) = {w['ratio']:.1f}x")
+
+
 def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print, openmp=True,
               openmp_active=False) -> dict:
     with tempfile.TemporaryDirectory(prefix="b2h-bench-") as tmp:
@@ -189,6 +230,7 @@ def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print, ope
                           f"{size * size} synapses/case", log)
             by_size.append({"synapses_per_case": size * size, "cases": 100, "seconds": s, "compiles": c,
                             "cases_per_min": 6000 / s})
+        reuse = worker_reuse(generate_cases(20, seed + 1), f"{tmp}/workers", log=log)
         omp = None
         if openmp:
             from brian2_harness.devices import get_device
@@ -209,7 +251,7 @@ def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print, ope
         "cold_compiles": cold_compiles, "warm_compiles": warm_compiles,
         "cases_per_compile": n_max / max(cold_compiles, 1),
         "by_case_count": by_count, "by_network_size": by_size,
-        "openmp_under_load": omp,
+        "openmp_under_load": omp, "worker_reuse": reuse,
     }
 
 
@@ -237,8 +279,9 @@ def print_summary(r: dict) -> None:
     c.print(t)
     c.print(f"ratio batched/naive: {r['ratio']:.0f}x cold, {r['warm_ratio']:.0f}x warm; "
             f"warm rerun compiles: {r['warm_compiles']}")
+    from rich.markup import escape
+    c.print(escape(worker_line(r["worker_reuse"])), soft_wrap=True)
     if r.get("openmp_under_load"):
-        from rich.markup import escape
         c.print(escape(openmp_line(r["openmp_under_load"])), soft_wrap=True)
 
 
