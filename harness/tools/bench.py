@@ -230,7 +230,7 @@ def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print, ope
                           f"{size * size} synapses/case", log)
             by_size.append({"synapses_per_case": size * size, "cases": 100, "seconds": s, "compiles": c,
                             "cases_per_min": 6000 / s})
-        reuse = worker_reuse(generate_cases(20, seed + 1), f"{tmp}/workers", log=log)
+        reuse = worker_reuse(generate_cases(20, seed + 1, schedule=SCHEDULE), f"{tmp}/workers", log=log)
         omp = None
         if openmp:
             from brian2_harness.devices import get_device
