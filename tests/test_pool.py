@@ -88,3 +88,19 @@ def test_fresh_workers_can_be_asked_for(monkeypatch):
     assert reuse_enabled(True) and not reuse_enabled(False)
     monkeypatch.setenv("BRIAN2_HARNESS_FRESH_WORKERS", "1")
     assert not reuse_enabled(True)
+
+
+@pytest.mark.brian
+def test_profile_says_where_the_time_went_and_fresh_workers_start_one_process_per_job(capsys, tmp_path):
+    from brian2_harness.cli import main
+    args = ["run", "--variants", "summed_aligned", "--devices", "numpy,cython", "--cases", "0", "--default-case",
+            "--quiet", "--profile", "--cache-dir", str(tmp_path)]
+    assert main(args + ["--fresh-workers"]) == 0
+    out = capsys.readouterr().out
+    assert "where the time went" in out and "worker processes started: 2" in out      # numpy and cython jobs
+    for device in ("numpy", "cython"):
+        assert device in out.split("where the time went")[1]
+    assert main(args) == 0                          # fresh workers were not kept: two are started and kept
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "worker processes started: 0" in capsys.readouterr().out                    # both reused
