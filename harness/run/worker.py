@@ -53,7 +53,8 @@ def run_job(job: dict) -> dict:
                         dtype=job["dtype"], dt=net.dt, period=net.period, duration=net.duration,
                         shape=(net.n_pre, net.n_post, net.n_synapses), build_only=build_only,
                         harness="-".join(source_digest(f) for f in family.recording_code()))
-        folder = cached_build_dir(job["cache_dir"], f"{variant.name}-{device.name}-{job['dtype']}", key)
+        family_key = build_key(device=device.name, dtype=job["dtype"], dt=net.dt, build_only=build_only)
+        folder = cached_build_dir(job["cache_dir"], f"{variant.name}-{device.name}-{job['dtype']}", key, family_key)
     else:
         folder = contextlib.nullcontext((job["build_dir"], False))
     with folder as (build_dir, warm):
