@@ -27,8 +27,9 @@ _NUM = re.compile(r"\b\d+(?:\.\d+)*(?:e[+-]?\d+)?\b")
 
 # Known device-level errors and what they mean (shown with the shared cause).
 HINTS = (
-    ("Cython is not available", "Brian2 found no Cython it accepts (brian2 2.5.x rejects Cython 3: install "
-                                "'cython<3' next to it); an environment problem"),
+    ("Cython is not available", "an environment problem: Brian2 could not import the Cython it needs (brian2 "
+                                "< 2.8 imports Cython.Utils.get_cython_cache_dir, which Cython 3.1 moved: install "
+                                "'cython<3.1' next to it)"),
     ("has no attribute 'ptp'", "numpy 2.x removed ndarray.ptp, which this Brian2 uses: pin numpy below 2"),
 )
 
