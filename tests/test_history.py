@@ -133,6 +133,7 @@ def test_within_tolerance_change_names_the_version_that_moved(tmp_path, corpus, 
         assert c.oracle[moved]["ratio"] > 0 and c.oracle[moved]["max_abs_err"]["r"] > 0
         assert c.oracle["before" if moved == "now" else "now"]["max_abs_err"]["r"] == 0
         assert label in c.detail and 0 < c.ratio < 1
+        assert c.oracle["exact"]["now"]["r"] > 0 and "vs float64 oracle" in c.detail     # float32: exactness too
     assert [c for c in changes if c.status != bl.IDENTICAL] == cells
     row = next(r for r in group_changes(changes) if r["variant"] == "metaplastic_stdp" and r["device"] == "numpy"
                and r["dtype"] == "float32")
@@ -155,6 +156,7 @@ def test_classify():
     assert drift.classify(0.03, 0.0, ulps=2000) == (drift.TOWARDS, "before")
     assert drift.classify(0.02, 0.03, ulps=2000) == (drift.EVEN, "")
     assert drift.classify(0.0, 0.03, ulps=1) == (drift.ROUNDING, "")
+    assert drift.classify(0.0, 3e-5, ulps=20, change=3e-5) == (drift.ROUNDING, "")      # far below the limit
 
 
 # --- history over several baselines ----------------------------------------------------------------------
@@ -179,7 +181,7 @@ def test_history_orders_versions_and_names_each_step(tmp_path, corpus, capsys):
     assert all(c["oracle"]["label"] == drift.AWAY for c in second["cells"] if c["status"] == bl.WITHIN)
     assert third["summary"][bl.IDENTICAL] == third["summary"]["cells"] - third["summary"][bl.NO_RESULT]
     md = (tmp_path / "h.md").read_text()
-    assert "2.8.0.4 → 2.9.0" in md and "one of: brian2 2.8.0.4 -> 2.9.0, numpy 1.26.4 -> 2.2.6" in md
+    assert "2.8.0.4 (numpy 1.26.4) → 2.9.0 (numpy 2.2.6)" in md and "one of: brian2 2.8.0.4 -> 2.9.0, numpy 1.26.4 -> 2.2.6" in md
     assert "cython: " in md and "Cython is not available" in md          # 2.5.4's errors, per version
     assert "BROKEN?" not in md
 

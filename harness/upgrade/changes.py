@@ -187,7 +187,7 @@ def compare_cells(baseline: Baseline, result=None, *, unknown_variants=(), unkno
                 change.ratio = 0.0 if same else float(cmp.ratio)
                 if not same and cmp.ok:
                     change.oracle = oracle_drift(family, semantics, case, old["dtype"], old_arrays, new_arrays,
-                                                 old["device"], oracles, compare_values)
+                                                 old["device"], oracles, compare_values, change.ratio)
                 if old["verdict"] == PASS and v.verdict == FAIL:
                     change.status, change.detail = NEW_FAIL, v.reason
                 elif same:

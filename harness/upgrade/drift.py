@@ -6,7 +6,8 @@ with the oracle of the variant's semantics (the family's comparison, per-neuron 
 distance grew is named, with its distance as a fraction of the cell's stated limit (`ratio`: largest |error| /
 its neuron's bound; 1 is where the cell would fail) and the largest absolute error per observable.
 
-    rounding                       no value moved by more than ULPS units in the last place (its dtype)
+    rounding                       no value moved by more than ULPS units in the last place (its dtype), or
+                                   the change is below FLOOR of the cell's limit
     moved away from the oracle     otherwise, when now's ratio > FACTOR x before's (before may be exact)
     moved towards the oracle       the reverse
     as far from the oracle         neither version is FACTOR x closer: both differ from it, differently
@@ -17,6 +18,7 @@ import numpy as np
 
 FACTOR = 10.0      # one version at least this much further from the oracle than the other
 ULPS = 4           # a change of at most this many units in the last place is rounding
+FLOOR = 1e-3       # ... and so is one below this fraction of the cell's limit (|now - base| / bound)
 AWAY, TOWARDS, ROUNDING, EVEN = ("moved away from the oracle", "moved towards the oracle", "rounding",
                                  "as far from the oracle")
 
@@ -48,9 +50,10 @@ def per_observable(arrays: dict, oracle: dict) -> dict:
     return out
 
 
-def classify(before: float, now: float, ulps: float = float("inf")) -> tuple[str, str]:
-    """(label, who moved) from the two versions' ratios to the limit against the oracle and the change in ulps."""
-    if ulps <= ULPS:
+def classify(before: float, now: float, ulps: float = float("inf"), change: float = float("inf")) -> tuple[str, str]:
+    """(label, who moved) from the two versions' ratios to the limit against the oracle, the change in ulps and
+    the change's own ratio to the limit."""
+    if ulps <= ULPS or change < FLOOR:
         return ROUNDING, ""
     if now > FACTOR * before:
         return AWAY, "now"
@@ -60,8 +63,10 @@ def classify(before: float, now: float, ulps: float = float("inf")) -> tuple[str
 
 
 def oracle_drift(family: str, semantics, case, dtype: str, before: dict, now: dict, device: str, oracles,
-                 compare_values) -> dict | None:
+                 compare_values, change_ratio: float = float("inf")) -> dict | None:
     """Both versions' cells against the oracle; None for variants without an oracle (device against device).
+    float32 cells are also measured against the float64 oracle (`exact`): which version is closer to exact
+    arithmetic, which may differ from which one follows the float32 oracle's rounding.
 
     `compare_values` is changes.compare_values (passed in: this module does not import changes.py)."""
     if semantics is None:
@@ -79,8 +84,16 @@ def oracle_drift(family: str, semantics, case, dtype: str, before: dict, now: di
         out[side] = {"ratio": float(cmp.ratio), "max_abs_err": per_observable(arrays, ref),
                      "detection_limit": cmp.detection_limit, "ok": bool(cmp.ok)}
     out["ulps"] = max_ulps(before, now)
-    label, who = classify(out["before"]["ratio"], out["now"]["ratio"], out["ulps"])
+    out["change_ratio"] = float(change_ratio)
+    label, who = classify(out["before"]["ratio"], out["now"]["ratio"], out["ulps"], change_ratio)
     out["label"], out["moved"] = label, who
+    if dtype != "float64":
+        try:
+            exact = {k: v for k, v in fam.encode(oracles.get(family, case.replace(dtype="float64"), semantics)).items()
+                     if k in before}
+            out["exact"] = {"before": per_observable(before, exact), "now": per_observable(now, exact)}
+        except (ValueError, IndexError, KeyError, TypeError):
+            pass
     return out
 
 
@@ -91,9 +104,14 @@ def describe(drift: dict | None, before: str = "before", now: str = "now") -> st
     if "error" in drift:
         return drift["error"]
 
+    def top(errs):
+        k = max(errs, key=errs.get) if errs else None
+        return "-" if k is None else ("exact" if errs[k] == 0 else f"{k} {errs[k]:.3g}")
+
     def side(d):
-        errs = d["max_abs_err"]
-        top = max(errs, key=errs.get) if errs else None
-        return (f"{top} {errs[top]:.3g}" if top else "-") + f" ({d['ratio']:.2g} of limit)"
+        return f"{top(d['max_abs_err'])} ({d['ratio']:.2g} of limit)"
     ulps = f", {drift['ulps']:.3g} ulp" if drift.get("ulps") is not None and drift["ulps"] <= 1e6 else ""
-    return f"{drift['label']}{ulps}: vs oracle {before} {side(drift['before'])}, {now} {side(drift['now'])}"
+    text = f"{drift['label']}{ulps}: vs oracle {before} {side(drift['before'])}, {now} {side(drift['now'])}"
+    if drift.get("exact") and drift["label"] != ROUNDING:
+        text += f"; vs float64 oracle {before} {top(drift['exact']['before'])}, {now} {top(drift['exact']['now'])}"
+    return text

@@ -8,7 +8,7 @@ from brian2_harness.upgrade.render import _fmt, _private_cell, group_changes, sh
 
 
 def _short(env: dict) -> str:
-    return f"{env.get('brian2')}"
+    return f"{env.get('brian2')} (numpy {env.get('numpy')})"
 
 
 def step_cause(doc: dict, row: dict) -> str:
