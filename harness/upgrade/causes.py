@@ -21,6 +21,7 @@ NEW_ERROR = "newly erroring"
 
 _ERROR = re.compile(r"\b([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))\b:?\s*([^\n]*)")
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:/[\w.+~@-]+){2,}/?")
+_CMD = re.compile(r"Command '\[\s*'([^']+)'[^\]]*\]'")      # a compiler command line: its program only
 _HEX = re.compile(r"\b0x[0-9a-fA-F]+\b")
 _NUM = re.compile(r"\b\d+(?:\.\d+)*(?:e[+-]?\d+)?\b")
 
@@ -44,6 +45,7 @@ def error_key(text: str) -> str:
         return ""
     m = _ERROR.search(text)
     line = f"{m.group(1)}: {m.group(2)}" if m else text.strip().splitlines()[0] if text.strip() else ""
+    line = _CMD.sub(lambda m: f"Command '{m.group(1)} ...'", line)
     line = _NUM.sub("#", _HEX.sub("0x#", _PATH.sub("<path>", line)))
     return line.strip()[:200]
 

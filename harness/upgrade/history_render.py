@@ -16,6 +16,8 @@ def step_cause(doc: dict, row: dict) -> str:
     if row["status"] in (IDENTICAL, NO_RESULT):
         return ""
     if row["causes"]:
+        if all(c.startswith("shared by") for c in row["causes"]):
+            return f"shared cause on {row['device']} (below)"
         return "; ".join(row["causes"])
     changed = doc["env_changes"]
     if not changed:

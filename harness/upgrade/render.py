@@ -31,7 +31,7 @@ def group_changes(changes: list[CellChange]) -> list[dict]:
         elif status in (NO_RESULT, NOW_RUNS) and len({c.detail for c in worst}) == 1:
             note = worst[0].detail
         elif len(causes) == 1 and all(c.cause for c in worst) and causes[0].startswith("shared by"):
-            note = f"{len(worst)} cells: {causes[0]}"          # named once, not per cell
+            note = f"{len(worst)} cells: shared cause on {device} (named once, below the table)"
         elif status == WITHIN:
             note = _drift_note(worst)
         else:
