@@ -212,3 +212,24 @@ def test_history_usage_errors(tmp_path, corpus):
     bl.write_baseline(b, tmp_path / "o.npz")
     with pytest.raises(UsageError, match="another corpus"):
         load_history([p, tmp_path / "o.npz"])
+
+
+def test_tox_history_label_records_every_version_and_tables_each():
+    """Every hist-brian2.* env is in the label, in order, before the table, and the table reads its baseline:
+    a version left out of either would silently drop out of the history."""
+    import configparser
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    cfg = configparser.ConfigParser(interpolation=None)
+    cfg.read(root / "tox.ini")
+    line = next(ln for ln in cfg["tox"]["labels"].splitlines() if ln.strip().startswith("history"))
+    label = [x.strip() for x in line.split("=", 1)[1].split(",")]
+    envs = [s.split(":", 1)[1] for s in cfg.sections() if s.startswith("testenv:hist-brian2.")]
+    assert len(envs) >= 7 and label == envs + ["history-table"]
+    table = cfg["testenv:history-table"]["commands"]
+    for env in envs:
+        version = re.search(r"HIST_BRIAN2\s*=\s*(\S+)", cfg[f"testenv:{env}"]["setenv"]).group(1)
+        assert env == f"hist-brian{version}" and f"/brian2-{version}.npz" in table
+        assert "{[history]record}" in cfg[f"testenv:{env}"]["commands"]
+    assert 'upgrade|history) select=(-m "$env_name")' in (root / "ci" / "tox.sh").read_text()
