@@ -233,3 +233,23 @@ def test_tox_history_label_records_every_version_and_tables_each():
         assert env == f"hist-brian{version}" and f"/brian2-{version}.npz" in table
         assert "{[history]record}" in cfg[f"testenv:{env}"]["commands"]
     assert 'upgrade|history) select=(-m "$env_name")' in (root / "ci" / "tox.sh").read_text()
+
+
+def test_skipped_cells_are_no_evidence_for_or_against_the_private_api():
+    """On cpp_standalone netop_reference is skipped by declaration: a `_clock` variant erroring there alone is
+    'undetermined', not 'suspected'; with summed_every_step (no private API) identical there, it is suspected."""
+    from brian2_harness.upgrade.causes import attribute
+    from brian2_harness.upgrade.changes import CellChange
+
+    def cells(every_step_status):
+        return [CellChange("netop_reference", "cpp_standalone", "float64", "a", bl.NO_RESULT, "skip", "skip"),
+                CellChange("summed_seed", "cpp_standalone", "float64", "a", bl.NEW_ERROR, "pass", "error",
+                           detail="RuntimeError: x", private_api=["_clock"]),
+                CellChange("summed_every_step", "cpp_standalone", "float64", "a", every_step_status, "pass",
+                           "pass" if every_step_status == bl.IDENTICAL else "skip")]
+    alone = cells(bl.NO_RESULT)
+    attribute(alone, HONOURED)
+    assert not alone[1].private_blamed and alone[1].cause.startswith("undetermined")
+    control = cells(bl.IDENTICAL)
+    attribute(control, HONOURED)
+    assert control[1].private_blamed and "suspected" in control[1].cause

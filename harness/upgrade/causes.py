@@ -18,6 +18,7 @@ import re
 
 REGRESSED = ("changed beyond tolerance", "newly failing", "newly erroring", "no longer available")
 NEW_ERROR = "newly erroring"
+UNREGRESSED = ("identical", "within tolerance")
 
 _ERROR = re.compile(r"\b([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))\b:?\s*([^\n]*)")
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:/[\w.+~@-]+){2,}/?")
@@ -88,8 +89,10 @@ def attribute(changes, probe: dict | None = None) -> list[dict]:
     for c in changes:
         by_device.setdefault(c.device, []).append(c)
     for device, cells in by_device.items():
-        others = [c for c in cells if not c.private_api and c.verdict is not None]
-        others_regressed = [c for c in others if c.status in REGRESSED]
+        # evidence from the variants without private API: cells that ran in both versions and kept their values,
+        # or regressed; a skipped cell (netop_reference on a standalone device) is no evidence either way
+        others = [c for c in cells if not c.private_api and c.status in UNREGRESSED]
+        others_regressed = [c for c in cells if not c.private_api and c.status in REGRESSED]
         s = shared.get(device)
         for c in cells:
             if c.status not in REGRESSED:
