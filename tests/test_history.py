@@ -253,3 +253,14 @@ def test_skipped_cells_are_no_evidence_for_or_against_the_private_api():
     control = cells(bl.IDENTICAL)
     attribute(control, HONOURED)
     assert control[1].private_blamed and "suspected" in control[1].cause
+
+
+def test_history_command_line_usage_errors_are_one_line(tmp_path, corpus, capsys):
+    from brian2_harness import cli
+    p = write(tmp_path, corpus, "b.npz", {"brian2": "2.5.4"})
+    assert cli.main(["history", str(tmp_path)]) == 2
+    assert cli.main(["history", str(p), str(tmp_path / "corpus.json")]) == 1      # missing file: named, exit 1
+    (tmp_path / "not.npz").write_text("{}")
+    assert cli.main(["history", str(p), str(tmp_path / "not.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "is a directory" in err and "not a readable baseline archive" in err and "Traceback" not in err
