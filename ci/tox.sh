@@ -65,5 +65,5 @@ else
     tox_cmd=(.ci-venv/bin/tox)
 fi
 select=(-e "$env_name")
-[ "$env_name" = upgrade ] && select=(-m upgrade)    # a label: several envs, in order
+case "$env_name" in upgrade|history) select=(-m "$env_name") ;; esac    # a label: several envs, in order
 PATH="$bindir$extra_path:$PATH" exec "${tox_cmd[@]}" "${select[@]}" "$@"

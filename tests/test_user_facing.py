@@ -114,10 +114,24 @@ def test_doctor_names_real_problems_of_such_an_environment(monkeypatch):
     by = {c["name"]: c for c in doctor.diagnose()["checks"]}
     assert not by["numpy"]["ok"] and "does not import with numpy >= 2.3" in by["numpy"]["detail"]
     assert "numpy<2.3" in by["numpy"]["fix"]
-    _fake_env(monkeypatch, (3, 10, 12), {"brian2": "2.8.0"})
+    _fake_env(monkeypatch, (3, 10, 12), {"brian2": "2.4.2"})
     by = {c["name"]: c for c in doctor.diagnose()["checks"]}
     assert not by["python"]["ok"] and not by["brian2"]["ok"]
-    assert "older than 2.9" in by["brian2"]["detail"] and "brian2==2.9.0" in by["brian2"]["fix"]
+    assert "older than 2.5.4" in by["brian2"]["detail"] and "brian2==2.9.0" in by["brian2"]["fix"]
+
+
+def test_doctor_names_the_pins_old_brian2_needs(monkeypatch):
+    """brian2 2.5.4 (the oldest accepted) needs numpy < 2 and, like every brian2 below 2.8, Cython < 3.1."""
+    _fake_env(monkeypatch, (3, 11, 7), {"brian2": "2.5.4", "numpy": "2.2.6", "cython": "3.1.2"})
+    by = {c["name"]: c for c in doctor.diagnose()["checks"]}
+    assert by["brian2"]["ok"]
+    assert not by["numpy"]["ok"] and "numpy<2" in by["numpy"]["fix"]
+    assert not by["cython"]["ok"] and "cython<3.1" in by["cython"]["fix"] and "Cython is not available" in by["cython"]["detail"]
+    _fake_env(monkeypatch, (3, 11, 7), {"brian2": "2.5.4", "numpy": "1.26.4", "cython": "3.0.11"})
+    by = {c["name"]: c for c in doctor.diagnose()["checks"]}
+    assert by["numpy"]["ok"] and by["cython"]["ok"]               # negative control: the pins that work
+    _fake_env(monkeypatch, (3, 11, 7), {"brian2": "2.8.0.4", "numpy": "1.26.4", "cython": "3.1.2"})
+    assert {c["name"]: c for c in doctor.diagnose()["checks"]}["cython"]["ok"]     # 2.8 handles Cython 3.1
 
 
 def test_doctor_verified_version_is_not_an_error_either(monkeypatch):

@@ -109,7 +109,8 @@ def cmd_list(args) -> int:
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "report": html_report.run, "junit": junit.run,
             "merge": merge.run, "doctor": doctor.run, "bench": bench.run, "corpus": corpus.run,
-            "record": upgrade_commands.run, "compare": upgrade_commands.run, "check": check_cli.run}
+            "record": upgrade_commands.run, "compare": upgrade_commands.run,
+            "history": upgrade_commands.run, "check": check_cli.run}
 
 
 def _interrupt(signum, frame):

@@ -23,12 +23,17 @@ from brian2_harness.devices import cuda_toolchain
 
 # What the package accepts (pyproject.toml: requires-python, dependencies; a test keeps these in step) ...
 PYTHON_MIN = (3, 11)
-BRIAN2_MIN = "2.9"
+BRIAN2_MIN = "2.5.4"               # the oldest release the history envs run (tox -m history)
 # ... and what was verified: stated as such, never held against another accepted environment.
 VERIFIED_PYTHON = "3.12"
 BRIAN2_VERSION = "2.10.1"          # the verified Brian2 (tox, the `cuda` extra)
 BRIAN2CUDA_VERSION = "1.0b1"       # requires brian2 == 2.10.1, hence Python >= 3.12
-BRIAN2_NUMPY_MAX = {"2.9": "2.3"}  # brian2 2.9.x does not import with numpy >= 2.3 (np.ndarray.ptp is gone)
+# brian2 series -> the numpy it does not import with: 2.5.x uses np.VisibleDeprecationWarning (gone in numpy 2),
+# 2.9.x np.ndarray.ptp (gone in numpy 2.3)
+BRIAN2_NUMPY_MAX = {"2.5": "2", "2.9": "2.3"}
+# brian2 below 2.8 imports Cython.Utils.get_cython_cache_dir, which Cython 3.1 moved (cython/cython#6090): the
+# ImportError is swallowed and every cython run fails with "Cython is not available"
+BRIAN2_CYTHON = ("2.8", "3.1")
 VERIFIED_WITH = (f"brian2 {BRIAN2_VERSION} on Python {VERIFIED_PYTHON} (cuda_standalone: brian2cuda "
                  f"{BRIAN2CUDA_VERSION}, which requires exactly that brian2)")
 CPU = ["numpy", "cython", "cpp_standalone", "cpp_standalone_omp"]
@@ -117,6 +122,18 @@ def check_numpy() -> dict:
             if _vtuple(b2)[:2] == _vtuple(series)[:2] and _vtuple(c["version"]) >= _vtuple(bad):
                 c.update(ok=False, detail=f"version {c['version']} installed; brian2 {b2} does not import with "
                          f"numpy >= {bad}", fix=_pip(f"numpy<{bad}"))
+    return c
+
+
+def check_cython() -> dict:
+    """Cython >= 0.29 (what brian2 accepts), and below 3.1 next to a brian2 older than 2.8 (see BRIAN2_CYTHON)."""
+    c = check_package("cython", "cython", ["cython"], "cython>=0.29", minimum="0.29")
+    b2 = _dist("brian2")
+    below, bad = BRIAN2_CYTHON
+    if c["ok"] and b2 and _vtuple(b2) < _vtuple(below) and _vtuple(c["version"]) >= _vtuple(bad):
+        c.update(ok=False, detail=f"version {c['version']} installed; brian2 {b2} cannot use Cython >= {bad} (it "
+                 f"imports Cython.Utils.get_cython_cache_dir and then reports 'Cython is not available')",
+                 fix=_pip(f"cython<{bad}"))
     return c
 
 
@@ -244,7 +261,7 @@ def checks() -> list[dict]:
         check_python(),
         check_brian2(),
         check_numpy(),
-        check_package("cython", "cython", ["cython"], "cython>=3.0", minimum="3.0"),
+        check_cython(),
         check_compiler("c"),
         check_compiler("c++"),
         check_make(),

@@ -11,7 +11,9 @@ import numpy as np
 from brian2_harness.errors import UsageError
 from brian2_harness.run.verdict import BUILT, ERROR, FAIL, PASS, SKIP
 from brian2_harness.upgrade.baseline import COMPARISON_FORMAT, Baseline, cells_from_result
+from brian2_harness.upgrade.causes import attribute, shared_causes
 from brian2_harness.upgrade.corpus import Corpus
+from brian2_harness.upgrade.drift import describe, oracle_drift
 from brian2_harness.upgrade.probe import probe_private_api
 from brian2_harness.upgrade.record import _private_names, _run_config
 
@@ -47,6 +49,10 @@ class CellChange:
     tolerance: float | None = None
     detail: str = ""
     private_api: list = field(default_factory=list)
+    ratio: float | None = None           # |now - baseline| / the cell's bound (the family's comparison; < 1: within)
+    cause: str = ""                      # why it regressed, when known (causes.py)
+    private_blamed: bool = False         # the evidence points to the private Brian API (causes.py)
+    oracle: dict | None = None           # both versions against the oracle, for cells whose values differ (drift.py)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -124,11 +130,14 @@ def _case_of(baseline: Baseline, family: str, case_id: str):
     return baseline.corpus.case(family, case_id)
 
 
-def compare_cells(baseline: Baseline, result, *, unknown_variants=(), unknown_devices=()) -> list[CellChange]:
-    """Classify every baseline cell against the cells of `result` (a `RunResult` of the rerun)."""
+def compare_cells(baseline: Baseline, result=None, *, unknown_variants=(), unknown_devices=(), now=None,
+                  probe=None) -> list[CellChange]:
+    """Classify every baseline cell against the cells of `result` (a `RunResult` of the rerun), or of `now`
+    ((variant, device, dtype, case id) -> (verdict with .verdict/.reason, arrays or None), e.g. another
+    baseline); `probe`: the private-API probe of the new side, for naming causes (causes.py)."""
     from brian2_harness import registry
 
-    now = cells_from_result(result)
+    now = cells_from_result(result) if now is None else now
     oracles = _Oracles()
     out = []
     for k, old in enumerate(baseline.cells):
@@ -175,6 +184,10 @@ def compare_cells(baseline: Baseline, result, *, unknown_variants=(), unknown_de
                 cmp = compare_values(family, semantics, case, old["dtype"], new_arrays, old_arrays, old["device"],
                                      oracles)
                 change.tolerance = cmp.tolerance
+                change.ratio = 0.0 if same else float(cmp.ratio)
+                if not same and cmp.ok:
+                    change.oracle = oracle_drift(family, semantics, case, old["dtype"], old_arrays, new_arrays,
+                                                 old["device"], oracles, compare_values, change.ratio)
                 if old["verdict"] == PASS and v.verdict == FAIL:
                     change.status, change.detail = NEW_FAIL, v.reason
                 elif same:
@@ -183,12 +196,12 @@ def compare_cells(baseline: Baseline, result, *, unknown_variants=(), unknown_de
                         change.detail = f"same values, verdict {old['verdict']} -> {v.verdict}: {v.reason}"
                 elif cmp.ok:
                     change.status = WITHIN
-                    change.detail = f"max |now - baseline| {change.max_abs_err:.3g} <= tol {cmp.tolerance:.3g}"
+                    change.detail = (f"max |now - baseline| {change.max_abs_err:.3g}, {cmp.ratio:.2g} of the "
+                                     f"cell's limit" + (f"; {describe(change.oracle)}" if change.oracle else ""))
                 else:
                     change.status, change.detail = CHANGED, cmp.reason
-        if private and change.status in REGRESSIONS:
-            change.detail = f"relies on private Brian API {', '.join(private)}: {change.detail}"
         out.append(change)
+    attribute(out, probe)
     return out
 
 
@@ -225,6 +238,7 @@ def comparison_document(baseline: Baseline, changes: list[CellChange], *, enviro
         "problems": private_api_problems(baseline, probe),
         "status": "interrupted" if interrupted else "complete",
         "summary": summarize_changes(changes),
+        "causes": shared_causes(changes),
         "seconds": seconds,
         "cells": [c.to_dict() for c in changes],
     }
@@ -265,7 +279,8 @@ def compare(baseline: Baseline, *, corpus: Corpus | None = None, plugins=(), job
     else:
         result = RunResult(verdicts=[], probes={}, jobs=[])
     probe = probe_private_api(_private_names(run_variants))
-    changes = compare_cells(baseline, result, unknown_variants=unknown_variants, unknown_devices=unknown_devices)
+    changes = compare_cells(baseline, result, unknown_variants=unknown_variants, unknown_devices=unknown_devices,
+                            probe=probe)
     return comparison_document(baseline, changes, environment=environment(), probe=probe,
                                seconds=time.perf_counter() - t0, interrupted=result.interrupted)
 

@@ -42,7 +42,13 @@ def add_parser(subparsers):
     c.add_argument("--json", dest="json_out", metavar="OUT.json", help="write the per-cell comparison as JSON")
     c.add_argument("--markdown", metavar="OUT.md", help="write the comparison table as Markdown")
     _add_run_options(c)
-    return p, c
+    h = subparsers.add_parser("history", help="compare baselines recorded under several Brian2 versions, each with "
+                                              "the one before it (offline: no Brian run)")
+    h.add_argument("baselines", nargs="+", metavar="BASELINE.npz",
+                   help="baselines of the same corpus (ordered by their Brian2, numpy, Python, Cython versions)")
+    h.add_argument("--json", dest="json_out", metavar="OUT.json", help="write the history as JSON")
+    h.add_argument("--markdown", metavar="OUT.md", help="write the history tables as Markdown")
+    return p, c, h
 
 
 def _progress(args):
@@ -119,5 +125,31 @@ def run_compare(args) -> int:
     return 0
 
 
+def run_history(args) -> int:
+    from brian2_harness.upgrade.history import history_document, load_history
+    from brian2_harness.upgrade.history_render import markdown
+
+    for out in (args.json_out, args.markdown):
+        if out and os.path.isdir(out):
+            raise UsageError(f"output '{out}' is a directory")
+    baselines, missing = load_history(args.baselines)
+    if len(baselines) + len(missing) < 2:
+        raise UsageError("history: give at least two baseline files")
+    doc = history_document(baselines, missing)
+    text = markdown(doc)
+    try:
+        if args.json_out:
+            atomic_write_text(args.json_out, json.dumps(doc, indent=1))
+        if args.markdown:
+            atomic_write_text(args.markdown, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write the history: {exc.strerror or exc}") from None
+    print(text)
+    if missing:
+        print(f"MISSING: no baseline for {', '.join(missing)}: those versions are not in the history")
+        return 1
+    return 0
+
+
 def run(args) -> int:
-    return run_record(args) if args.command == "record" else run_compare(args)
+    return {"record": run_record, "compare": run_compare, "history": run_history}[args.command](args)
