@@ -52,13 +52,3 @@ def pytest_terminal_summary(terminalreporter):
             f"{total['runs']} matrix runs ({total['pass']} pass, {total['fail']} fail: failures are the negative "
             f"controls' expected ones)")
 
-
-# --- order: the long matrix tests first, so that pytest-xdist does not start them last and leave a worker idle ---
-LONG_FIRST = ("test_matrix.py::test_builtin_variants", "test_metaplastic_matrix.py", "test_negative_controls.py",
-              "test_metaplastic.py::test_brian_mutants")
-
-
-def pytest_collection_modifyitems(items):
-    def rank(item):
-        return next((k for k, prefix in enumerate(LONG_FIRST) if prefix in item.nodeid), len(LONG_FIRST))
-    items.sort(key=rank)      # stable: the same order in every worker, collection order within a rank
