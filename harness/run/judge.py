@@ -17,9 +17,18 @@ class _OracleCache:
 
     def __init__(self):
         self._memo: dict = {}
+        self._tokens: dict = {}   # tuple of cases -> small int, so that each batch is hashed once, not per cell
+        self._lists: dict = {}    # id(list of cases) -> (list, token)
+
+    def _token(self, cases: list) -> int:
+        held = self._lists.get(id(cases))
+        if held is None or held[0] is not cases:
+            token = self._tokens.setdefault(tuple(cases), len(self._tokens))
+            held = self._lists[id(cases)] = (cases, token)
+        return held[1]
 
     def get(self, family: str, cases: list, semantics: str) -> list:
-        key = (family, tuple(cases), semantics)
+        key = (family, self._token(cases), semantics)
         if key not in self._memo:
             self._memo[key] = get_family(family).oracle(cases, semantics)
         return self._memo[key]
