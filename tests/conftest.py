@@ -31,6 +31,11 @@ def pytest_configure(config):
     if not hasattr(config, "workerinput"):            # the controller (or a run without xdist)
         import tempfile
         os.environ[TALLY_ENV] = tempfile.mkdtemp(prefix="brian2-harness-tally-")
+        # Tests build in temporary cache dirs for isolation; the content-addressed compiled code (Cython extensions)
+        # is shared by the whole session, so an extension compiles once.
+        from brian2_harness.run import default_cache_dir
+        from brian2_harness.run.config import COMPILED_VAR
+        os.environ.setdefault(COMPILED_VAR, str(default_cache_dir()))
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -115,12 +115,13 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
     if not os.path.isfile(script):
         return DeviceRun(device, ERROR, f"script not found: {script}")
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    compiled = Path(os.environ.get("BRIAN2_HARNESS_COMPILED") or cache_dir)    # run/config.py: COMPILED_VAR
     own_tmp = work_dir is None
     work_dir = work_dir or tempfile.mkdtemp(prefix="b2h-check-")
     out_dir = tempfile.mkdtemp(prefix=f"{device}-", dir=work_dir)
     job = dict(script=os.path.abspath(script), device=device, seeds=list(seeds), stat=stat, cap=cap,
                observe=list(observe or []), build_dir=build_dir(cache_dir, script, device),
-               cython_dir=str(cache_dir / "cython"), out_dir=out_dir, seed_timeout=timeout, args=list(args or []))
+               cython_dir=str(compiled / "cython"), out_dir=out_dir, seed_timeout=timeout, args=list(args or []))
     job_file = os.path.join(out_dir, "job.json")
     with open(job_file, "w") as f:
         json.dump(job, f, indent=1)

@@ -17,6 +17,16 @@ def default_cache_dir() -> Path:
     return Path(base) / "brian2-harness"
 
 
+COMPILED_VAR = "BRIAN2_HARNESS_COMPILED"
+
+
+def default_compiled_dir() -> Path | None:
+    """Where compiled code goes when it should not follow --cache-dir (e.g. a test session sharing it between
+    temporary cache dirs): $BRIAN2_HARNESS_COMPILED, else None (inside the cache dir)."""
+    env = os.environ.get(COMPILED_VAR)
+    return Path(env) if env else None
+
+
 @dataclass
 class RunConfig:
     variants: list[str]
@@ -29,6 +39,9 @@ class RunConfig:
     timeout: float = 900.0           # seconds per worker process
     jobs: int = max(1, min(os.cpu_count() or 1, 4))
     cache_dir: Path = field(default_factory=default_cache_dir)
+    # content-addressed compiled code (Cython extensions, locked by Brian), safe to share between cache dirs and
+    # processes; None: inside cache_dir
+    compiled_dir: Path | None = field(default_factory=lambda: default_compiled_dir())
     keep_builds: bool = False
     use_cache: bool = True           # reuse standalone build folders (see buildcache.py)
     isolate_failures: int = 3        # failing cases of a batch re-run alone, per (variant, device, dtype)

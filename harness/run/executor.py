@@ -84,6 +84,7 @@ def _run_in(work: str, job: Job, config: RunConfig) -> Job:
         "variant": job.variant.name, "device": job.device, "dtype": job.dtype,
         "cases": [c.to_dict() for c in job.cases], "plugins": list(config.plugins),
         "build_dir": os.path.join(work, "build"), "cache_dir": str(config.cache_dir), "out": out,
+        "compiled_dir": str(config.compiled_dir or config.cache_dir),
         "mode": job.mode, "cache": config.use_cache,
     }
     job_file = os.path.join(work, "job.json")

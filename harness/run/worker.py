@@ -57,9 +57,10 @@ def run_job(job: dict) -> dict:
         folder = cached_build_dir(job["cache_dir"], f"{variant.name}-{device.name}-{job['dtype']}", key, family_key)
     else:
         folder = contextlib.nullcontext((job["build_dir"], False))
+    compiled_dir = job.get("compiled_dir") or job["cache_dir"]     # Cython extensions (content-addressed)
     with folder as (build_dir, warm):
         binary_before = binary_mtime(build_dir)
-        device.activate(build_dir, job["cache_dir"], **({"build_only": True} if build_only else {}))
+        device.activate(build_dir, compiled_dir, **({"build_only": True} if build_only else {}))
         model = variant.build(net)
         try:
             extra, extract = family.record(model, net)

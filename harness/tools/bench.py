@@ -59,7 +59,7 @@ def all_to_all_cases(n: int, size: int) -> list[Case]:
 
 def _timed(cases, variant, device, cache_dir, use_cache, progress_label, log):
     cfg = RunConfig(variants=[variant], devices=[device], dtypes=["float64"], cases=cases, jobs=1,
-                    cache_dir=Path(cache_dir), use_cache=use_cache)
+                    cache_dir=Path(cache_dir), compiled_dir=Path(cache_dir), use_cache=use_cache)
     t0 = time.perf_counter()
     result = execute(cfg)
     seconds = time.perf_counter() - t0
@@ -110,7 +110,7 @@ def busy_needed(threads: int) -> int:
 def timed_job(cases, variant, device, cache_dir, label, log) -> dict:
     """One run of one job (build cache on): worker seconds, binary seconds, the job's workarounds."""
     cfg = RunConfig(variants=[variant], devices=[device], dtypes=["float64"], cases=cases, jobs=1,
-                    cache_dir=Path(cache_dir), use_cache=True, isolate_failures=0)
+                    cache_dir=Path(cache_dir), compiled_dir=Path(cache_dir), use_cache=True, isolate_failures=0)
     result = execute(cfg)
     bad = [v for v in result.verdicts if v.verdict != PASS]
     if bad:
@@ -177,7 +177,7 @@ def worker_reuse(cases, cache_dir, log=print) -> dict:
 
     def once(reuse: bool, label: str) -> dict:
         cfg = RunConfig(variants=variants, devices=devices, dtypes=["float64", "float32"], cases=cases,
-                        cache_dir=Path(cache_dir), use_cache=True, isolate_failures=0, reuse_workers=reuse)
+                        cache_dir=Path(cache_dir), compiled_dir=Path(cache_dir), use_cache=True, isolate_failures=0, reuse_workers=reuse)
         started = POOL.started
         t0 = time.perf_counter()
         result = execute(cfg)
