@@ -72,13 +72,13 @@ def test_unknown_schedule():
 def test_oracle_cache_runs_once_per_batch_and_keeps_batches_apart(monkeypatch):
     """The judge's oracle memo: one simulation per distinct batch (equal lists share it), never a wrong batch's."""
     from brian2_harness.families import get_family
-    from brian2_harness.run.judge import _OracleCache
+    from brian2_harness.run.judge import OracleCache
     family = get_family("growth")
     calls = []
     monkeypatch.setattr(family, "oracle", lambda cases, semantics: calls.append(len(cases)) or list(cases))
     a = [Case(n_pre=1, n_post=1, i=[0], j=[0], w0=[0.1 * k + 0.1]) for k in range(3)]
     b = [Case(n_pre=1, n_post=1, i=[0], j=[0], w0=[5.0])]
-    memo = _OracleCache()
+    memo = OracleCache()
     for _ in range(100):                       # one lookup per cell, as judge() does
         assert memo.get("growth", a, "aligned") == a
     assert memo.get("growth", list(a), "aligned") == a     # an equal batch of another job: shared

@@ -21,7 +21,7 @@ from brian2_harness.registry import load_all
 from brian2_harness.run import pool, slots
 from brian2_harness.run.config import REFERENCE_DEVICE, RunConfig
 from brian2_harness.run.isolate import isolate_failures
-from brian2_harness.run.judge import judge
+from brian2_harness.run.judge import OracleCache, judge
 from brian2_harness.run.planner import Job, plan
 from brian2_harness.run.verdict import PASS, FAIL, Verdict
 
@@ -135,6 +135,14 @@ def _run_in(work: str, job: Job, config: RunConfig) -> Job:
     return job
 
 
+def _quietly(fn, *args) -> None:
+    """A background precomputation: a failure here is raised again (and reported) where the result is used."""
+    try:
+        fn(*args)
+    except Exception:
+        pass
+
+
 def _worker_env() -> dict:
     env = dict(os.environ)
     env.setdefault("PYTHONHASHSEED", "0")   # reproducible code generation (build cache)
@@ -154,6 +162,9 @@ def execute(config: RunConfig, progress=None) -> RunResult:
     interrupted = False
     _ABORT.clear()
     futures = {}
+    oracles = OracleCache()        # computed while the workers run, so judging does not wait for it
+    prefill = threading.Thread(target=_quietly, args=(oracles.prefill, jobs, config), daemon=True)
+    prefill.start()
     threads = ThreadPoolExecutor(max_workers=config.jobs)
     try:
         futures = {threads.submit(_run_job, j, config): j for j in jobs}
@@ -182,7 +193,8 @@ def execute(config: RunConfig, progress=None) -> RunResult:
     order = {id(j): k for k, j in enumerate(jobs)}
     done.sort(key=lambda j: order[id(j)])
     t_judge = time.perf_counter()
-    verdicts = judge(done, config) + skipped
+    prefill.join()
+    verdicts = judge(done, config, oracles) + skipped
     t_isolate = time.perf_counter()
     if not interrupted and config.isolate_failures:
         isolate_failures(verdicts, done, config, _run_job)

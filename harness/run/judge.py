@@ -12,7 +12,7 @@ from brian2_harness.run.planner import Job
 from brian2_harness.run.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
 
 
-class _OracleCache:
+class OracleCache:
     """One oracle simulation per (family, batch of cases, semantics), shared by every device."""
 
     def __init__(self):
@@ -26,6 +26,13 @@ class _OracleCache:
             token = self._tokens.setdefault(tuple(cases), len(self._tokens))
             held = self._lists[id(cases)] = (cases, token)
         return held[1]
+
+    def prefill(self, jobs: list[Job], config: RunConfig) -> None:
+        """Compute the oracles the judging will ask for (run in a thread while the workers run the jobs)."""
+        for job in jobs:
+            schedule = config.against or job.variant.semantics
+            if schedule is not None and job.mode != BUILD:
+                self.get(job.variant.family, job.cases, schedule)
 
     def get(self, family: str, cases: list, semantics: str) -> list:
         key = (family, self._token(cases), semantics)
@@ -60,14 +67,14 @@ def apply_lag_policy(v: Verdict, require_visible: bool) -> None:
         v.verdict, v.reason = FAIL, f"{note} (--require-lag-visible)"
 
 
-def judge(jobs: list[Job], config: RunConfig) -> list[Verdict]:
+def judge(jobs: list[Job], config: RunConfig, oracles: OracleCache | None = None) -> list[Verdict]:
     """Turn finished jobs into verdicts.
 
     Variants with semantics: each cell against the oracle, then against the reference device (numpy,
     same dtype) so that devices are also checked with each other. Variants without semantics: each cell
     against numpy/float64 with the per-step bound; the reference cell passes only if others agree with it.
     """
-    oracles = _OracleCache()
+    oracles = oracles or OracleCache()
     verdicts: list[Verdict] = []
     seen: dict[tuple, dict[tuple, tuple]] = {}   # (variant, case id) -> (device, dtype) -> (job, observables)
     for job in jobs:
@@ -96,7 +103,7 @@ def judge(jobs: list[Job], config: RunConfig) -> list[Verdict]:
     return verdicts
 
 
-def _judge_with_oracle(cells: dict, cid: str, schedule: str, oracles: "_OracleCache") -> list[Verdict]:
+def _judge_with_oracle(cells: dict, cid: str, schedule: str, oracles: "OracleCache") -> list[Verdict]:
     out = []
     for (dev, dtype), (job, obs) in cells.items():
         k = job.case_ids.index(cid)

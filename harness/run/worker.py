@@ -34,7 +34,7 @@ def run_job(job: dict) -> dict:
     variant = get(job["variant"])
     device = get_device(job["device"])
     family = get_family(variant.family)
-    cases = [family.case_from_dict(c).replace(dtype=job["dtype"]) for c in job["cases"]]
+    cases = [family.case_from_dict({**c, "dtype": job["dtype"]}) for c in job["cases"]]    # validated once
     net, _ = family.pack(cases)
     real_net = net
     use_cache = device.standalone and job.get("cache", True)
