@@ -36,3 +36,25 @@ def test_a_sibling_in_use_is_not_copied(tmp_path):
         fcntl.flock(lock, fcntl.LOCK_EX)                  # another job is rebuilding it right now
         _, warm, names = _build(tmp_path, "b-cpp-float64", "k2", "fam", {})
     assert not warm and names == []
+
+
+def test_every_first_batch_runs_before_any_second_one(monkeypatch):
+    """A second batch (another schedule) of a variant starts after the first batches, so its build folder can be
+    seeded from a finished sibling instead of compiling next to it from scratch (executor order, no Brian)."""
+    from brian2_harness.families.growth.case import Case
+    from brian2_harness.run import RunConfig, executor
+    order = []
+
+    def record(job, config):
+        order.append((job.variant.name, job.batch))
+        job.error = "not run: ordering test"
+        return job
+    monkeypatch.setattr(executor, "_run_job", record)
+    monkeypatch.setattr(executor, "judge", lambda jobs, config, oracles=None: [])
+    cases = [Case(n_pre=1, n_post=1, i=[0], j=[0], w0=[0.1], period=p, duration=2 * p) for p in (0.01, 0.02)]
+    cfg = RunConfig(variants=["summed_seed", "summed_aligned"], devices=["numpy"], dtypes=["float64"], cases=cases,
+                    jobs=1, isolate_failures=0)
+    result = executor.execute(cfg)
+    assert [b for _, b in order] == [0, 0, 1, 1]
+    assert [(j.variant.name, j.batch) for j in result.jobs] == [("summed_seed", 0), ("summed_seed", 1),
+                                                                ("summed_aligned", 0), ("summed_aligned", 1)]

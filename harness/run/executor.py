@@ -167,7 +167,9 @@ def execute(config: RunConfig, progress=None) -> RunResult:
     prefill.start()
     threads = ThreadPoolExecutor(max_workers=config.jobs)
     try:
-        futures = {threads.submit(_run_job, j, config): j for j in jobs}
+        # every first batch before any second one: a batch of another schedule or size then starts from its
+        # sibling's finished build folder (buildcache.py) instead of compiling next to it from scratch
+        futures = {threads.submit(_run_job, j, config): j for j in sorted(jobs, key=lambda j: j.batch)}
         if progress:
             progress.start(len(jobs))
         for fut in as_completed(futures):
