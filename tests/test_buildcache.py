@@ -58,3 +58,27 @@ def test_every_first_batch_runs_before_any_second_one(monkeypatch):
     assert [b for _, b in order] == [0, 0, 1, 1]
     assert [(j.variant.name, j.batch) for j in result.jobs] == [("summed_seed", 0), ("summed_seed", 1),
                                                                 ("summed_aligned", 0), ("summed_aligned", 1)]
+
+
+def test_a_standalone_job_waits_for_a_running_sibling_of_its_family_and_others_go_ahead():
+    """Dispatcher (run/dispatch.py): the second job of a build family starts only after the first ended, a job of
+    another family or a runtime job meanwhile; nothing waits once a sibling has finished."""
+    import threading
+    from types import SimpleNamespace as J
+    from brian2_harness.run.dispatch import Dispatcher
+    a1, a2, b1, n1, a3 = (J(batch=0, name=n) for n in ("a1", "a2", "b1", "n1", "a3"))
+    fam = {id(a1): "A", id(a2): "A", id(a3): "A", id(b1): "B", id(n1): None}
+    d = Dispatcher([a1, a2, b1, n1, a3], fam, threading.Event())
+    assert d.take() is a1
+    assert d.take() is b1            # a2 waits for a1: b1 goes ahead
+    assert d.take() is n1            # a runtime job never waits
+    got = []
+    t = threading.Thread(target=lambda: got.append(d.take()))
+    t.start()
+    t.join(0.3)
+    assert t.is_alive() and not got  # only family-A jobs left, a1 still running: wait
+    d.done(a1)
+    t.join(2)
+    assert got == [a2]
+    assert d.take() is a3            # A has finished once: its jobs no longer wait for each other
+    assert d.take() is None

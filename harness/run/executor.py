@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,7 @@ from brian2_harness.devices import BUILD, Probe, get_device
 from brian2_harness.registry import load_all
 from brian2_harness.run import pool, slots
 from brian2_harness.run.config import REFERENCE_DEVICE, RunConfig
+from brian2_harness.run.dispatch import Dispatcher, family
 from brian2_harness.run.isolate import isolate_failures
 from brian2_harness.run.judge import OracleCache, judge
 from brian2_harness.run.planner import Job, plan
@@ -51,6 +53,16 @@ class RunResult:
 
 
 _ABORT = threading.Event()
+
+
+def _runner(dispatcher: Dispatcher, config: RunConfig, results: "queue.Queue") -> None:
+    """One runner thread: jobs from the dispatcher, one at a time, until none is left."""
+    while (job := dispatcher.take()) is not None:
+        try:
+            _run_job(job, config)
+        finally:
+            dispatcher.done(job)
+            results.put(job)
 
 
 def _run_job(job: Job, config: RunConfig) -> Job:
@@ -161,30 +173,39 @@ def execute(config: RunConfig, progress=None) -> RunResult:
     done: list[Job] = []
     interrupted = False
     _ABORT.clear()
-    futures = {}
     oracles = OracleCache()        # computed while the workers run, so judging does not wait for it
     prefill = threading.Thread(target=_quietly, args=(oracles.prefill, jobs, config), daemon=True)
     prefill.start()
+    dispatcher = Dispatcher(jobs, {id(j): family(j, config.use_cache, get_device(j.device).standalone)
+                                   for j in jobs}, _ABORT)
+    results: queue.Queue = queue.Queue()
     threads = ThreadPoolExecutor(max_workers=config.jobs)
     try:
-        # every first batch before any second one: a batch of another schedule or size then starts from its
-        # sibling's finished build folder (buildcache.py) instead of compiling next to it from scratch
-        futures = {threads.submit(_run_job, j, config): j for j in sorted(jobs, key=lambda j: j.batch)}
+        runners = [threads.submit(_runner, dispatcher, config, results) for _ in range(max(1, config.jobs))]
         if progress:
             progress.start(len(jobs))
-        for fut in as_completed(futures):
-            job = fut.result()
+        while len(done) < len(jobs):
+            try:
+                job = results.get(timeout=0.2)
+            except queue.Empty:
+                if all(r.done() for r in runners) and results.empty():
+                    for r in runners:
+                        r.result()          # a runner that died raises here
+                    break
+                continue
             done.append(job)
             if progress:
                 progress.advance(job)
     except KeyboardInterrupt:
         interrupted = True
         _ABORT.set()
-        for f in futures:
-            f.cancel()
         pool.POOL.kill_busy()
     finally:
         threads.shutdown(wait=True, cancel_futures=True)
+        while not results.empty():          # jobs that ended while the run was being interrupted
+            job = results.get()
+            if all(job is not d for d in done):
+                done.append(job)
         if progress:
             progress.stop()
     finished = {id(j) for j in done}
