@@ -24,6 +24,7 @@ def test_openmp_device_sets_the_policy_in_brians_run_environment(monkeypatch):
     pytest.importorskip("brian2")
     from brian2 import prefs
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.setenv("BRIAN2_HARNESS_PCH", "0")
     monkeypatch.setattr("brian2.set_device", lambda *a, **k: None)
     saved = dict(prefs.devices.cpp_standalone.run_environment_variables)
     try:
