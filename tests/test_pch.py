@@ -1,9 +1,10 @@
 """The precompiled standard headers (devices/pch.py) speed up a standalone build without changing one byte of it.
 
-Generated projects are built by the harness (with the header), then rebuilt from a copy of their sources with the
-makefile exactly as Brian wrote it: every object file and the binary must be byte-identical. Negative control: a code
+Generated projects are built by the harness (with the header); in a copy, the makefile is put back as Brian wrote
+it and every object that got the header is compiled again, and the binary linked again: all must be byte-identical. Negative control: a code
 object whose meaning depends on what was included before it must be flagged by the same comparison.
 """
+import fcntl
 import os
 import re
 import shutil
@@ -27,18 +28,22 @@ def _outputs(folder):
     return sorted(s.rsplit(".", 1)[0] + ".o" for s in srcs) + ["main"]
 
 
-def _rebuild_plain(folder, dest, edit=None):
-    """Copy the project's sources, drop the harness' makefile rule, build from scratch; the copy's path."""
-    shutil.copytree(folder, dest, ignore=shutil.ignore_patterns("*.o", "main", "make.deps", "results", ".harness-*"))
-    with open(os.path.join(dest, "makefile")) as f:
+def _rebuild_plain(folder, dest):
+    """A copy of the project whose makefile is Brian's own (the harness' rule dropped, file time kept) and whose
+    objects that got the header, and binary, are rebuilt; the copy's path."""
+    shutil.copytree(folder, dest, symlinks=True)
+    makefile = os.path.join(dest, "makefile")
+    with open(makefile) as f:
         text = f.read()
     plain, n = RULE.subn("", text)
     assert n == 1, "the harness did not add its rule to the makefile"
-    with open(os.path.join(dest, "makefile"), "w") as f:
+    stat = os.stat(makefile)
+    with open(makefile, "w") as f:
         f.write(plain)
-    if edit:
-        edit(dest)
-    os.makedirs(os.path.join(dest, "results"), exist_ok=True)
+    os.utime(makefile, ns=(stat.st_atime_ns, stat.st_mtime_ns))   # else make rebuilds every object
+    rebuilt = [o for o in _outputs(dest) if o.startswith("code_objects/") or o in ("main.o", "main")]
+    for name in rebuilt:
+        os.unlink(os.path.join(dest, name))
     subprocess.run(["make", "-s", "-j2"], cwd=dest, check=True, capture_output=True)
     return dest
 
@@ -51,21 +56,28 @@ def differing(a, b):
     return [name for name in _outputs(a) if read(a, name) != read(b, name)]
 
 
-def _projects(tmp_path):
-    """Two projects: the growth model with OpenMP, the metaplastic one without (two sets of compile flags)."""
+def _projects(cache_dir, tmp_path):
+    """Snapshots of two projects of the session's build cache: the growth model with OpenMP and the metaplastic one
+    without (two sets of compile flags). Copied under the folder's lock: another test may be using it."""
+    snapshots = []
     for variant, device, case in (("summed_aligned", "cpp_standalone_omp", default_case()),
                                   ("metaplastic_stdp", "cpp_standalone", default_meta_case())):
-        cfg = RunConfig(variants=[variant], devices=[device], dtypes=["float64"], cases=[case],
-                        cache_dir=tmp_path / "cache", compiled_dir=tmp_path / "cache", isolate_failures=0)
+        cfg = RunConfig(variants=[variant], devices=[device], dtypes=["float64"], cases=[case], cache_dir=cache_dir,
+                        isolate_failures=0)
         (job,) = execute(cfg).jobs
         assert job.arrays is not None, job.error
-    root = tmp_path / "cache" / "standalone"
-    return sorted(str(root / d) for d in os.listdir(root) if os.path.isdir(root / d))
+        folder = job.cache["folder"]
+        snapshot = str(tmp_path / os.path.basename(folder))
+        with open(folder + ".lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            shutil.copytree(folder, snapshot, symlinks=True, ignore=shutil.ignore_patterns("results"))
+        snapshots.append(snapshot)
+    return snapshots
 
 
 @pytest.mark.skipif(pch.gcc_identity(pch.compiler()) is None, reason="the C++ compiler is not GCC: no header is built")
-def test_every_object_and_the_binary_are_byte_identical_to_brians_own_build(tmp_path):
-    projects = _projects(tmp_path)
+def test_every_object_and_the_binary_are_byte_identical_to_brians_own_build(cache_dir, tmp_path):
+    projects = _projects(cache_dir, tmp_path)
     assert len(projects) == 2
     headers = set()
     for folder in projects:

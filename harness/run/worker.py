@@ -84,7 +84,8 @@ def run_job(job: dict) -> dict:
         "arrays": arrays,
         "built": build_only,
         "timing": timing,
-        "cache": {"used": bool(use_cache), "warm": bool(warm), "compiled": bool(compiled)},
+        "cache": {"used": bool(use_cache), "warm": bool(warm), "compiled": bool(compiled),
+                  **({"folder": build_dir} if use_cache else {})},
         "workarounds": list(getattr(device, "applied", [])),
         "brian2": brian2.__version__,
     }
