@@ -4,7 +4,6 @@ Generated projects are built by the harness (with the header); in a copy, the ma
 it and every object that got the header is compiled again, and the binary linked again: all must be byte-identical. Negative control: a code
 object whose meaning depends on what was included before it must be flagged by the same comparison.
 """
-import fcntl
 import os
 import re
 import shutil
@@ -16,16 +15,10 @@ from brian2_harness.devices import pch
 from brian2_harness.families.growth.case import default_case
 from brian2_harness.families.metaplastic.case import default_meta_case
 from brian2_harness.run import RunConfig, execute
+from projects import differing, outputs, snapshot
 
 pytestmark = pytest.mark.brian
 RULE = re.compile(r"\n# brian2-harness: precompiled.*\n(?:\S+ : CXXFLAGS \+= -include .*\n)+", re.M)
-
-
-def _outputs(folder):
-    """The objects the makefile links (a folder seeded from a sibling project may hold others) and the binary."""
-    with open(os.path.join(folder, "makefile")) as f:
-        srcs = re.search(r"^SRCS = (.*)$", f.read(), re.M).group(1).split()
-    return sorted(s.rsplit(".", 1)[0] + ".o" for s in srcs) + ["main"]
 
 
 def _rebuild_plain(folder, dest):
@@ -41,19 +34,11 @@ def _rebuild_plain(folder, dest):
     with open(makefile, "w") as f:
         f.write(plain)
     os.utime(makefile, ns=(stat.st_atime_ns, stat.st_mtime_ns))   # else make rebuilds every object
-    rebuilt = [o for o in _outputs(dest) if o.startswith("code_objects/") or o in ("main.o", "main")]
+    rebuilt = [o for o in outputs(dest) if o.startswith("code_objects/") or o in ("main.o", "main")]
     for name in rebuilt:
         os.unlink(os.path.join(dest, name))
     subprocess.run(["make", "-s", "-j2"], cwd=dest, check=True, capture_output=True)
     return dest
-
-
-def differing(a, b):
-    """Output files of project `a` that are not byte-identical in project `b`."""
-    def read(folder, name):
-        with open(os.path.join(folder, name), "rb") as f:
-            return f.read()
-    return [name for name in _outputs(a) if read(a, name) != read(b, name)]
 
 
 def _projects(cache_dir, tmp_path):
@@ -67,11 +52,7 @@ def _projects(cache_dir, tmp_path):
         (job,) = execute(cfg).jobs
         assert job.arrays is not None, job.error
         folder = job.cache["folder"]
-        snapshot = str(tmp_path / os.path.basename(folder))
-        with open(folder + ".lock", "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_SH)
-            shutil.copytree(folder, snapshot, symlinks=True, ignore=shutil.ignore_patterns("results"))
-        snapshots.append(snapshot)
+        snapshots.append(snapshot(folder, str(tmp_path / os.path.basename(folder))))
     return snapshots
 
 
@@ -85,9 +66,9 @@ def test_every_object_and_the_binary_are_byte_identical_to_brians_own_build(cach
             headers.update(re.findall(r"-include (\S+)", f.read()))
         plain = _rebuild_plain(folder, str(tmp_path / ("plain-" + os.path.basename(folder))))
         assert differing(folder, plain) == []
-        assert len(_outputs(folder)) > 8
+        assert len(outputs(folder)) > 8
         # the header is used, not only read: gcc -H marks a used precompiled header with '!'
-        obj = next(o for o in _outputs(folder) if o.startswith("code_objects/"))
+        obj = next(o for o in outputs(folder) if o.startswith("code_objects/"))
         cmd = subprocess.run(["make", "-n", "-B", obj], cwd=folder, capture_output=True, text=True, check=True).stdout
         line = next(c for c in cmd.splitlines() if obj in c and "-include" in c)
         out = subprocess.run(line.replace(f"-o {obj}", "-o /dev/null") + " -H", shell=True, cwd=folder,
@@ -124,29 +105,3 @@ def test_off_switch_and_other_compilers(monkeypatch, tmp_path):
     assert pch.header(str(tmp_path), 0) is None
     assert pch.ensure(str(tmp_path), "clang++-that-does-not-exist", []) is None
     assert not os.path.exists(tmp_path / "pch")
-
-
-def test_attach_appends_the_rule_to_the_makefile_only():
-    class Writer:
-        def __init__(self):
-            self.files = {}
-
-        def write(self, name, contents):
-            self.files[name] = contents
-
-    class Dev:
-        def generate_makefile(self, writer, *args):
-            writer.write("makefile", "all:\n")
-            writer.write("main.cpp", "int main(){}\n")
-
-    dev, w = Dev(), Writer()
-    pch.attach(dev, "/some where/std.h")
-    dev.generate_makefile(w)
-    assert w.files["main.cpp"] == "int main(){}\n"
-    assert w.files["makefile"].endswith("code_objects/%.o : CXXFLAGS += -include '/some where/std.h'\n"
-                                        "main.o : CXXFLAGS += -include '/some where/std.h'\n")
-    assert "write" not in vars(w)                      # the writer is left as it was
-    pch.attach(dev, None)
-    w2 = Writer()
-    dev.generate_makefile(w2)
-    assert w2.files["makefile"] == "all:\n"

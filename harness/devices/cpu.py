@@ -5,7 +5,7 @@ import os
 import shutil
 
 from brian2_harness.devices.base import BUILD, RUN, UNAVAILABLE, Device, Probe, _compiler, _openmp_works  # noqa: F401
-from brian2_harness.devices import pch
+from brian2_harness.devices import makefile, pch
 from brian2_harness.run import slots
 
 class NumpyDevice(Device):
@@ -106,7 +106,7 @@ class CppStandaloneDevice(Device):
         set_device("cpp_standalone", directory=build_dir, build_on_run=True)
         from brian2 import get_device
         get_device().clocks = NameOrderedSet(get_device().clocks)
-        pch.attach(get_device(), pch.header(cache_dir, self.threads))
+        makefile.attach(get_device(), pch.header(cache_dir, self.threads))
 
     def run(self, network, duration) -> None:
         network.run(duration)

@@ -128,23 +128,3 @@ def makefile_rule(path: str) -> str:
     flag = f"CXXFLAGS += -include {shlex.quote(path)}"
     return ("\n# brian2-harness: precompiled standard headers for the generated code (devices/pch.py)\n"
             + "".join(f"{target} : {flag}\n" for target in TARGETS))
-
-
-def attach(device, path: str | None) -> None:
-    """Make Brian's standalone `device` append `makefile_rule(path)` to the makefiles it writes (path None: stop)."""
-    device.__dict__.pop("generate_makefile", None)
-    plain = getattr(type(device), "generate_makefile", None)
-    if path is None or plain is None:
-        return
-
-    def generate_makefile(writer, *args, **kwargs):
-        write = writer.write
-
-        def write_with_rule(filename, contents):
-            write(filename, contents + makefile_rule(path) if filename == "makefile" else contents)
-        writer.write = write_with_rule
-        try:
-            return plain(device, writer, *args, **kwargs)
-        finally:
-            del writer.write
-    device.generate_makefile = generate_makefile

@@ -1,0 +1,64 @@
+"""What the harness changes in the makefile Brian writes for a C++ standalone project, and why.
+
+1. The precompiled standard headers (pch.py): one pattern rule appended, for the generated code only.
+2. A makefile whose only change is its list of source files keeps its file time. Brian's makefile makes every
+   object depend on `makefile`, so a folder seeded from a sibling of another variant (run/buildcache.py) recompiled
+   every file, also those whose source and flags are unchanged (brianlib/spikequeue.cpp, network.cpp, code
+   objects that read the same). With every other line equal (compiler, flags, rules), those objects are exactly
+   what a fresh compile would give; sources that changed are newer than their objects and recompile as before,
+   and the binary is removed so that it is always linked again from the current object list.
+"""
+from __future__ import annotations
+
+import os
+
+from brian2_harness.devices import pch
+
+SOURCE_LISTS = ("SRCS =", "H_SRCS =")
+
+
+def only_sources_differ(old: str, new: str) -> bool:
+    """True when the two makefiles differ, but only in their SRCS / H_SRCS lines."""
+    def rest(text):
+        return [line for line in text.splitlines() if not line.startswith(SOURCE_LISTS)]
+    return old != new and rest(old) == rest(new)
+
+
+def write_makefile(project_dir: str, write, contents: str) -> None:
+    """Write the makefile through Brian's `write`, keeping the previous file time when only the sources changed."""
+    path = os.path.join(project_dir, "makefile")
+    try:
+        with open(path) as f:
+            old = f.read()
+        before = os.stat(path)
+    except OSError:
+        old, before = None, None
+    write("makefile", contents)
+    if old is not None and only_sources_differ(old, contents):
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        try:
+            os.unlink(os.path.join(project_dir, "main"))
+        except FileNotFoundError:
+            pass
+
+
+def attach(device, header: str | None) -> None:
+    """Make Brian's standalone `device` write its makefiles through `write_makefile`, with the header's rule."""
+    device.__dict__.pop("generate_makefile", None)
+    plain = getattr(type(device), "generate_makefile", None)
+    if plain is None:
+        return
+
+    def generate_makefile(writer, *args, **kwargs):
+        write = writer.write
+
+        def write_adjusted(filename, contents):
+            if filename != "makefile":
+                return write(filename, contents)
+            write_makefile(writer.project_dir, write, contents + (pch.makefile_rule(header) if header else ""))
+        writer.write = write_adjusted
+        try:
+            return plain(device, writer, *args, **kwargs)
+        finally:
+            del writer.write
+    device.generate_makefile = generate_makefile
