@@ -47,6 +47,9 @@ def test_a_worker_serves_job_after_job_until_one_fails(fake):
     fresh = pool.acquire(cmd, env, [], "numpy")
     assert fresh is not w and pool.started == 2
     pool.release(fresh, reusable=True)
+    asked_fresh = pool.acquire(cmd, env, [], "numpy", fresh=True)    # --fresh-workers: an idle one is not taken
+    assert asked_fresh is not fresh and pool.started == 3
+    pool.release(asked_fresh, reusable=False)
 
 
 def test_a_crash_or_a_hang_is_the_jobs_result_and_the_process_is_gone(fake):
@@ -69,6 +72,9 @@ def test_workers_only_serve_what_they_were_started_with(fake, tmp_path):
     env = dict(os.environ)
     w = pool.acquire(cmd, env, [], "numpy")
     pool.release(w, reusable=True)
+    same = pool.acquire(cmd, env | {"PYTEST_CURRENT_TEST": "tests/x.py::another (call)"}, [], "numpy")
+    assert same is w                                # pytest's name of the running test does not count
+    pool.release(same, reusable=True)
     other_env = pool.acquire(cmd, env | {"OMP_WAIT_POLICY": "active"}, [], "numpy")
     assert other_env is not w
     pool.release(other_env, reusable=True)

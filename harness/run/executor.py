@@ -107,7 +107,7 @@ def _run_in(work: str, job: Job, config: RunConfig) -> Job:
     open(job.log, "w").close()
     t0 = time.perf_counter()
     reuse = pool.reuse_enabled(config.reuse_workers) and get_device(job.device).reusable_process
-    worker = pool.POOL.acquire(pool.worker_cmd(), _worker_env(), config.plugins, job.device)
+    worker = pool.POOL.acquire(pool.worker_cmd(), _worker_env(), config.plugins, job.device, fresh=not reuse)
     rc = None
     try:
         if _ABORT.is_set():

@@ -21,8 +21,13 @@ import time
 FRESH_ENV = "BRIAN2_HARNESS_FRESH_WORKERS"
 
 
+# Variables that change while nothing that matters does (pytest names the running test in the environment): a
+# worker started under another value serves the job all the same.
+VOLATILE_ENV = ("PYTEST_CURRENT_TEST",)
+
+
 def _fingerprint(plugins, env: dict) -> str:
-    """What a worker was started with: plugin files (path, mtime, size) and the environment."""
+    """What a worker was started with: plugin files (path, mtime, size) and the environment (but VOLATILE_ENV)."""
     h = hashlib.sha256()
     for p in plugins:
         h.update(str(p).encode())
@@ -31,7 +36,7 @@ def _fingerprint(plugins, env: dict) -> str:
             h.update(f"{st.st_mtime_ns}:{st.st_size}".encode())
         except OSError:
             pass
-    for k in sorted(env):
+    for k in sorted(set(env) - set(VOLATILE_ENV)):
         h.update(f"{k}={env[k]}\0".encode())
     return h.hexdigest()
 
@@ -104,10 +109,11 @@ class Pool:
         self._lock = threading.Lock()
         self.started = 0          # processes started (for `bench` and the results JSON)
 
-    def acquire(self, cmd: list[str], env: dict, plugins, device: str) -> Worker:
+    def acquire(self, cmd: list[str], env: dict, plugins, device: str, fresh: bool = False) -> Worker:
+        """An idle worker started with the same plugins and environment, else a new one (always new if `fresh`)."""
         key = _fingerprint(plugins, env)
         with self._lock:
-            mine = [w for w in self._idle if w.key == key and w.alive()]
+            mine = [w for w in self._idle if w.key == key and w.alive()] if not fresh else []
             pick = next((w for w in mine if w.last_device == device), mine[0] if mine else None)
             if pick is not None:
                 self._idle.remove(pick)
