@@ -265,7 +265,7 @@ class Sandbox:
             real_set_device("cpp_standalone", build_on_run=False, directory=self.build_dir)
             from brian2 import get_device
             from brian2_harness.devices import makefile, pch
-            makefile.attach(get_device(), pch.header(os.path.dirname(self.cython_dir), STANDALONE[self.device]))
+            makefile.attach(get_device(), pch.start(os.path.dirname(self.cython_dir), STANDALONE[self.device]))
         else:
             raise NotImplementedError(f"brian2-harness check has no device named {self.device!r}")
         self._installed = True

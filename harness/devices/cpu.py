@@ -106,7 +106,7 @@ class CppStandaloneDevice(Device):
         set_device("cpp_standalone", directory=build_dir, build_on_run=True)
         from brian2 import get_device
         get_device().clocks = NameOrderedSet(get_device().clocks)
-        makefile.attach(get_device(), pch.header(cache_dir, self.threads))
+        makefile.attach(get_device(), pch.start(cache_dir, self.threads))
 
     def run(self, network, duration) -> None:
         network.run(duration)

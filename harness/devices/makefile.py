@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+from typing import Callable
 
 from brian2_harness.devices import pch
 
@@ -42,20 +43,22 @@ def write_makefile(project_dir: str, write, contents: str) -> None:
             pass
 
 
-def attach(device, header: str | None) -> None:
-    """Make Brian's standalone `device` write its makefiles through `write_makefile`, with the header's rule."""
+def attach(device, header: str | Callable[[], str | None] | None) -> None:
+    """Make Brian's standalone `device` write its makefiles through `write_makefile`, with the header's rule
+    (`header`: its path, or a function that waits for it: pch.start)."""
     device.__dict__.pop("generate_makefile", None)
     plain = getattr(type(device), "generate_makefile", None)
     if plain is None:
         return
 
     def generate_makefile(writer, *args, **kwargs):
+        path = header() if callable(header) else header
         write = writer.write
 
         def write_adjusted(filename, contents):
             if filename != "makefile":
                 return write(filename, contents)
-            write_makefile(writer.project_dir, write, contents + (pch.makefile_rule(header) if header else ""))
+            write_makefile(writer.project_dir, write, contents + (pch.makefile_rule(path) if path else ""))
         writer.write = write_adjusted
         try:
             return plain(device, writer, *args, **kwargs)

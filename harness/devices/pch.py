@@ -24,6 +24,8 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import threading
+from typing import Callable
 
 OFF_VAR = "BRIAN2_HARNESS_PCH"
 
@@ -112,12 +114,28 @@ def _write(path: str, data: bytes) -> None:
 
 def header(folder: str, threads: int) -> str | None:
     """The precompiled header for this process's Brian preferences (None when off or the compiler is not GCC)."""
+    return start(folder, threads)()
+
+
+def start(folder: str, threads: int) -> Callable[[], str | None]:
+    """Begin `header` in a thread, so that a first build of the header (~1 CPU-s) overlaps Brian's code generation;
+    the returned function waits for it and gives its result. Flags are read now, from Brian's preferences."""
     if os.environ.get(OFF_VAR, "1").strip().lower() in ("0", "no", "off", "false"):
-        return None
-    try:
-        return ensure(folder, compiler(), brian_flags(threads))
-    except OSError:          # a folder that cannot be written: the build goes on without the header
-        return None
+        return lambda: None
+    cxx, flags, box = compiler(), brian_flags(threads), {}
+
+    def build():
+        try:
+            box["path"] = ensure(folder, cxx, flags)
+        except (OSError, subprocess.SubprocessError):   # e.g. a folder that cannot be written: build without it
+            box["path"] = None
+    thread = threading.Thread(target=build, name="brian2-harness-pch", daemon=True)
+    thread.start()
+
+    def wait() -> str | None:
+        thread.join()
+        return box.get("path")
+    return wait
 
 
 # The objects that get the header: those whose sources include objects.h first thing (its closure holds HEADERS)
