@@ -1,5 +1,6 @@
 """The harness' changes to Brian's makefile (devices/makefile.py): a seeded build keeps what is still valid and
-ends byte-identical to a fresh build; anything but a change of the source lists recompiles everything."""
+ends byte-identical to a fresh build; anything but a change of the source lists recompiles everything; a folder
+without objects skips the dependency listing (its seeded successors still list theirs: the Brian test below)."""
 import os
 import shutil
 import subprocess
@@ -54,6 +55,20 @@ def test_write_keeps_the_time_and_removes_the_binary_only_when_the_sources_chang
     assert path.read_text() == BRIAN_MAKEFILE
 
 
+def test_a_folder_without_objects_gets_an_empty_dependency_file_and_no_other_does(tmp_path):
+    def write(name, contents):
+        (tmp_path / name).write_text(contents)
+
+    makefile.write_makefile(str(tmp_path), write, BRIAN_MAKEFILE)
+    deps = tmp_path / "make.deps"
+    assert deps.read_text().startswith("#") and "\n" not in deps.read_text().strip()
+    deps.unlink()
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.o").write_bytes(b"object")          # one object anywhere: Brian's make.deps is made
+    makefile.write_makefile(str(tmp_path), write, BRIAN_MAKEFILE)
+    assert not deps.exists()
+
+
 def test_attach_appends_the_rule_to_the_makefile_only(tmp_path):
     class Writer:
         def __init__(self):
@@ -104,6 +119,8 @@ def test_a_build_seeded_from_another_model_is_byte_identical_to_a_fresh_build(tm
         assert makefile.only_sources_differ(a.read(), b.read())
     kept = "brianlib/spikequeue.o"                    # its source is the same in both: not compiled again
     assert os.stat(os.path.join(seeded, kept)).st_mtime_ns == os.stat(os.path.join(first, kept)).st_mtime_ns
+    with open(os.path.join(first, "make.deps")) as a, open(os.path.join(seeded, "make.deps")) as b:
+        assert a.read().startswith("# brian2-harness") and "objects.h" in b.read()   # listed once sources changed
     assert differing(seeded, _fresh_build(seeded, str(tmp_path / "fresh"))) == []
 
     # negative control: an object kept although its source changed (a stale object) is caught by the comparison
