@@ -57,9 +57,9 @@ def all_to_all_cases(n: int, size: int) -> list[Case]:
     return out
 
 
-def _timed(cases, variant, device, cache_dir, use_cache, progress_label, log):
+def _timed(cases, variant, device, cache_dir, use_cache, progress_label, log, compiled_dir=None):
     cfg = RunConfig(variants=[variant], devices=[device], dtypes=["float64"], cases=cases, jobs=1,
-                    cache_dir=Path(cache_dir), compiled_dir=Path(cache_dir), use_cache=use_cache)
+                    cache_dir=Path(cache_dir), compiled_dir=Path(compiled_dir or cache_dir), use_cache=use_cache)
     t0 = time.perf_counter()
     result = execute(cfg)
     seconds = time.perf_counter() - t0
@@ -203,31 +203,48 @@ def worker_line(w: dict) -> str:
             f"{w['reused']['seconds']:.1f} s ({w['reused']['processes_started']} started) = {w['ratio']:.1f}x")
 
 
+def _machine_ready(folder: str, device: str) -> float | None:
+    """Build the precompiled header a device's builds use into `folder`; seconds (None: the device uses none)."""
+    from brian2_harness.devices import get_device
+    from brian2_harness.devices import pch
+    threads = getattr(get_device(device), "threads", None)
+    if threads is None or not get_device(device).standalone:
+        return None
+    pch.brian_flags(threads)           # imports Brian and probes the compiler flags: not part of the header's cost
+    t0 = time.perf_counter()
+    return time.perf_counter() - t0 if pch.header(folder, threads) else None
+
+
 def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print, openmp=True,
               openmp_active=False) -> dict:
     with tempfile.TemporaryDirectory(prefix="b2h-bench-") as tmp:
+        # Cold means an empty build cache. What a machine builds once for every project (the precompiled standard
+        # headers, devices/pch.py) is built before the timing; "cold, new machine" measures a batch with it as well.
+        machine = f"{tmp}/machine"
+        header_s = _machine_ready(machine, device)
         log(f"naive: one fresh {device} build per case, {naive_sample} sampled case(s)")
         sample = generate_cases(naive_sample, seed, schedule=SCHEDULE)
-        per_case = [_timed([c], variant, device, f"{tmp}/naive{k}", False, f"case {k}", log)[0]
+        per_case = [_timed([c], variant, device, f"{tmp}/naive{k}", False, f"case {k}", log, machine)[0]
                     for k, c in enumerate(sample)]
         naive_s = statistics.mean(per_case)
 
         n_max = max(counts)
         log(f"batched: {n_max} cases in one network, cold then warm cache")
         cases = generate_cases(n_max, seed, schedule=SCHEDULE)
-        cold_s, cold_compiles = _timed(cases, variant, device, f"{tmp}/batched", True, "cold", log)
-        warm_s, warm_compiles = _timed(cases, variant, device, f"{tmp}/batched", True, "warm", log)
+        cold_s, cold_compiles = _timed(cases, variant, device, f"{tmp}/batched", True, "cold", log, machine)
+        warm_s, warm_compiles = _timed(cases, variant, device, f"{tmp}/batched", True, "warm", log, machine)
+        new_machine_s, _ = _timed(cases, variant, device, f"{tmp}/new-machine", True, "cold, new machine", log)
 
         log("scaling with case count (cold cache each)")
         by_count = []
         for n in counts:
-            s, c = _timed(cases[:n], variant, device, f"{tmp}/count{n}", True, f"N={n}", log)
+            s, c = _timed(cases[:n], variant, device, f"{tmp}/count{n}", True, f"N={n}", log, machine)
             by_count.append({"cases": n, "seconds": s, "compiles": c, "cases_per_min": 60 * n / s})
         log("scaling with network size (100 all-to-all cases, cold cache each)")
         by_size = []
         for size in sizes:
             s, c = _timed(all_to_all_cases(100, size), variant, device, f"{tmp}/size{size}", True,
-                          f"{size * size} synapses/case", log)
+                          f"{size * size} synapses/case", log, machine)
             by_size.append({"synapses_per_case": size * size, "cases": 100, "seconds": s, "compiles": c,
                             "cases_per_min": 6000 / s})
         reuse = worker_reuse(generate_cases(20, seed + 1, schedule=SCHEDULE), f"{tmp}/workers", log=log)
@@ -246,6 +263,7 @@ def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print, ope
         "naive_seconds_per_case": naive_s, "naive_samples": per_case,
         "naive_cases_per_min": naive_cpm,
         "batched_cases": n_max, "batched_cold_seconds": cold_s, "batched_warm_seconds": warm_s,
+        "batched_cold_new_machine_seconds": new_machine_s, "precompiled_header_seconds": header_s,
         "batched_cases_per_min": batched_cpm, "batched_warm_cases_per_min": 60 * n_max / warm_s,
         "ratio": batched_cpm / naive_cpm, "warm_ratio": (60 * n_max / warm_s) / naive_cpm,
         "cold_compiles": cold_compiles, "warm_compiles": warm_compiles,
@@ -267,7 +285,14 @@ def print_summary(r: dict) -> None:
               f"{r['batched_cases_per_min']:.0f}", str(r["cold_compiles"]), f"{r['ratio']:.0f}x")
     t.add_row("batched, warm", str(r["batched_cases"]), f"{r['batched_warm_seconds']:.2f}",
               f"{r['batched_warm_cases_per_min']:.0f}", str(r["warm_compiles"]), f"{r['warm_ratio']:.0f}x")
+    new = r["batched_cold_new_machine_seconds"]
+    t.add_row("batched, cold, new machine", str(r["batched_cases"]), f"{new:.2f}",
+              f"{60 * r['batched_cases'] / new:.0f}", str(r["cold_compiles"]),
+              f"{60 * r['batched_cases'] / new / r['naive_cases_per_min']:.0f}x")
     c.print(t)
+    if r.get("precompiled_header_seconds") is not None:
+        c.print(f"cold = empty build cache, the machine's precompiled standard headers present (built once before "
+                f"the timing: {r['precompiled_header_seconds']:.2f} s); new machine = built within the batch")
     t = Table(title="cost vs case count / network size (cold cache)")
     for col in ("cases", "synapses/case", "seconds", "cases/min", "compiles"):
         t.add_column(col, justify="right")
