@@ -32,6 +32,8 @@ class Model:
 
 @dataclass(frozen=True)
 class Variant:
+    """A registered model: its family, the build function that returns a `Model`, the oracle schedule it claims
+    (`semantics`; None: device against device) and the devices it supports (None: every device)."""
     name: str
     family: str
     build: Callable[..., Model]

@@ -50,7 +50,7 @@ def parse_tolerances(items: list[str]) -> dict:
 
 
 def add_parser(subparsers):
-    p = subparsers.add_parser("check", help="run an unmodified Brian2 script on several devices and compare them")
+    p = subparsers.add_parser("check", help="any Brian2 script, unmodified: run it on several devices and compare the results")
     p.add_argument("scripts", nargs="+", metavar="SCRIPT.py", help="Brian2 script(s), run as written")
     p.add_argument("--devices", default=",".join(DEFAULT_DEVICES),
                    help=f"comma-separated, the first that runs is the reference (known: {', '.join(DEVICES)})")

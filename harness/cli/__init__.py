@@ -26,7 +26,11 @@ def _add_common(p):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="brian2-harness", description="Cross-backend verification of Brian2 weight-normalization models")
+    p = _Parser(prog="brian2-harness",
+                description="Checks that a Brian2 model means the same on every backend (numpy, cython, "
+                            "cpp_standalone, cuda_standalone). `check SCRIPT.py` runs any Brian2 script, unmodified, "
+                            "on several devices and compares what it recorded; `run` verifies the built-in "
+                            "weight-normalization models against Brian-free oracles.")
     p.add_argument("--debug", action="store_true", help="show tracebacks for usage errors")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -34,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(ls)
     ls.add_argument("--json", action="store_true", help="machine-readable output")
 
-    run = sub.add_parser("run", help="run the verification matrix")
+    run = sub.add_parser("run", help="verify the weight-normalization models (and plugin variants) on every device")
     _add_common(run)
     run.add_argument("--variants", default="all", help="comma-separated variant names, 'all' (every built-in) or a family name (its built-ins)")
     run.add_argument("--devices", default=",".join(CPU_DEVICES), help="comma-separated device names")
@@ -48,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "or DT,PERIOD,DURATION in seconds")
     run.add_argument("--against", choices=["aligned", "lagged"], help="check against this oracle instead of each variant's claim")
     run.add_argument("--require-lag-visible", action="store_true",
-                     help="fail a cell whose detection limit cannot see a one-step schedule lag (|g|*dt) on every neuron")
+                     help="fail a cell whose detection limit cannot see a one-step schedule lag (abs(g)*dt) on every neuron")
     run.add_argument("--require", default="", help="comma-separated devices that must run (missing = failure)")
     run.add_argument("--timeout", type=float, default=900.0, help="seconds per worker process (default 900)")
     run.add_argument("--jobs", type=int, default=None, help="parallel worker processes (default: cores, max 4)")
