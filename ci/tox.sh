@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Run a tox environment of this project on a machine that may lack a working `python3.12` on PATH.
-# Usage: bash ci/tox.sh ENV [tox args...]      e.g.  bash ci/tox.sh cpu     bash ci/tox.sh matrix
+# Usage: bash ci/tox.sh ENV[,ENV...] [tox args...]   e.g.  bash ci/tox.sh lint,docs,cpu    bash ci/tox.sh matrix
 #        bash ci/tox.sh upgrade                 (the label: brian2.9 record, brian2.10 and brian2.11 compare)
 # Finds Python 3.12 (PATH, then pyenv, then common install folders), installs tox into .ci-venv if
-# tox is missing, and runs `tox -e ENV` with that Python first on PATH. Python 3.11 and 3.13 (for the
-# brian2.9 and brian2.11 envs) are put on PATH too when found the same way; without them only those envs fail.
+# tox is missing, and runs `tox -e ENV,...` with that Python first on PATH (labels in the list: `-m LABEL`).
+# tox runs every env of the list and fails when any of them fails. `lint` and `docs` need no Python 3.12: when
+# the list holds only those, any python3 >= 3.11 will do. Python 3.11 and 3.13 (for the brian2.9 and brian2.11
+# envs) are put on PATH too when found the same way; without them only those envs fail.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -21,6 +23,14 @@ for cand in python3.12 "$(command -v pyenv >/dev/null 2>&1 && pyenv prefix 3.12 
     path=$(command -v "$cand" 2>/dev/null || true)
     if [ -n "$path" ] && works "$path"; then py312=$path; break; fi
 done
+needs312=no                                   # lint and docs run on any Python >= 3.11
+for env in ${env_name//,/ }; do
+    case "$env" in lint|docs) ;; *) needs312=yes ;; esac
+done
+if [ -z "$py312" ] && [ "$needs312" = no ] && command -v python3 >/dev/null 2>&1 \
+        && python3 -c 'import sys, venv; assert sys.version_info >= (3, 11)' >/dev/null 2>&1; then
+    py312=$(python3 -c 'import sys; print(sys.executable)')
+fi
 if [ -z "$py312" ]; then
     echo "ci/tox.sh: no working Python 3.12 found (brian2 2.10.1 needs Python >= 3.12)." >&2
     echo "Install one (e.g. 'pyenv install 3.12' or your package manager) and put it on PATH." >&2
@@ -64,6 +74,11 @@ else
     fi
     tox_cmd=(.ci-venv/bin/tox)
 fi
-select=(-e "$env_name")
-case "$env_name" in upgrade|history) select=(-m "$env_name") ;; esac    # a label: several envs, in order
+envs=() labels=()
+for env in ${env_name//,/ }; do
+    case "$env" in upgrade|history) labels+=("$env") ;; *) envs+=("$env") ;; esac    # a label: several envs, in order
+done
+select=()
+[ ${#labels[@]} -eq 0 ] || select+=(-m "${labels[@]}")
+[ ${#envs[@]} -eq 0 ] || select+=(-e "$(IFS=,; echo "${envs[*]}")")
 PATH="$bindir$extra_path:$PATH" exec "${tox_cmd[@]}" "${select[@]}" "$@"
