@@ -1,6 +1,6 @@
 """What float32 cells can see compared with float64 cells, measured on known-bad variants.
 
-Usage (the README's "What a cell can see" numbers):
+Usage (the numbers of docs/tolerances.md, "What a cell can see"):
     brian2-harness run --plugin tests/gross_mutants.py --plugin tests/mutants.py \
         --variants gross_no_normalization,...,mutant_lag_claims_aligned --devices numpy,cpp_standalone \
         --dtype float64,float32 --cases 30 --seed 11 --json gross.json

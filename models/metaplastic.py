@@ -50,7 +50,7 @@ def build_metaplastic(net, mutation: str | None = None, own_clocks: bool = False
 
     The groups and synapses run on `defaultclock` (its dt set to the network's): brian2cuda 1.0b1's synapses
     template refers to `defaultclock` when it launches a pathway kernel, so a project where every object has its
-    own `dt=` clock does not compile for cuda_standalone (README, cuda section; ci/brian2cuda_defaultclock_repro.py).
+    own `dt=` clock does not compile for cuda_standalone (docs/cuda.md; ci/brian2cuda_defaultclock_repro.py).
     `own_clocks=True` builds the former variant (a `dt=` on each object) to show the results are bit-identical.
     """
     from brian2 import (Clock, Hz, NeuronGroup, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, Synapses,

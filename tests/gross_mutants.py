@@ -1,6 +1,6 @@
 """Seven gross bugs of the normalization rule, each claiming the aligned semantics (a plugin file).
 
-Written independently of tests/mutants.py: they measure what a cell can see (README, "What a cell can see").
+Written independently of tests/mutants.py: they measure what a cell can see (docs/tolerances.md, "What a cell can see").
 """
 import numpy as np
 

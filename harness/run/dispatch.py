@@ -3,7 +3,7 @@
 Every first batch starts before any second one, and a standalone job waits while another job of its build family
 (device, dtype, dt: what buildcache.py seeds from) is running and none has finished in this run; other jobs
 go ahead meanwhile. The waiting job then starts from its sibling's finished folder and make recompiles the few
-files that differ, instead of compiling the whole project beside it (measured in the README, "Speed"). A job
+files that differ, instead of compiling the whole project beside it (measured in docs/speed.md). A job
 never waits for anything but a running job of this run, so nothing can wait forever.
 """
 from __future__ import annotations
