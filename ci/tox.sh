@@ -67,10 +67,12 @@ done
 if command -v tox >/dev/null 2>&1 && tox --version >/dev/null 2>&1; then
     tox_cmd=(tox)
 else
-    if [ ! -x .ci-venv/bin/tox ]; then
-        "$py312" -m venv .ci-venv
-        .ci-venv/bin/python -m pip install -q --upgrade pip
-        .ci-venv/bin/python -m pip install -q 'tox>=4.10'
+    if [ ! -x .ci-venv/bin/tox ] || ! .ci-venv/bin/python -c 'import tox_uv' >/dev/null 2>&1; then
+        if [ ! -x .ci-venv/bin/python ]; then
+            "$py312" -m venv .ci-venv
+            .ci-venv/bin/python -m pip install -q --upgrade pip
+        fi
+        .ci-venv/bin/python -m pip install -q 'tox>=4.10' 'tox-uv>=1.11'    # tox-uv: tox.ini's lint and docs envs
     fi
     tox_cmd=(.ci-venv/bin/tox)
 fi
