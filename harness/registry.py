@@ -91,11 +91,11 @@ _current_source: str | None = None
 def registering_from(source: str):
     """Variants registered inside this block name `source` (a plugin file, an entry point) as their origin."""
     global _current_source
-    _current_source = source
+    outer, _current_source = _current_source, source
     try:
         yield
     finally:
-        _current_source = None
+        _current_source = outer
 
 
 def get(name: str) -> Variant:
