@@ -80,7 +80,11 @@ envs=() labels=()
 for env in ${env_name//,/ }; do
     case "$env" in upgrade|history) labels+=("$env") ;; *) envs+=("$env") ;; esac    # a label: several envs, in order
 done
-select=()
-[ ${#labels[@]} -eq 0 ] || select+=(-m "${labels[@]}")
-[ ${#envs[@]} -eq 0 ] || select+=(-e "$(IFS=,; echo "${envs[*]}")")
-PATH="$bindir$extra_path:$PATH" exec "${tox_cmd[@]}" "${select[@]}" "$@"
+export PATH="$bindir$extra_path:$PATH"
+env_list=$(IFS=,; echo "${envs[*]}")
+if [ ${#labels[@]} -eq 0 ]; then exec "${tox_cmd[@]}" -e "$env_list" "$@"; fi
+if [ ${#envs[@]} -eq 0 ]; then exec "${tox_cmd[@]}" -m "${labels[@]}" "$@"; fi
+rc=0                                          # tox takes -m or -e, not both: labels first, then the envs
+"${tox_cmd[@]}" -m "${labels[@]}" "$@" || rc=$?
+"${tox_cmd[@]}" -e "$env_list" "$@" || rc=$?
+exit "$rc"
