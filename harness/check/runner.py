@@ -225,8 +225,11 @@ def main(argv: list[str]) -> int:
                 finally:
                     os._exit(code)
             status, seconds = _wait(pid, float(job.get("seed_timeout", 600)))
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)     # what the run left behind (`sleep &`) ends with it
             if status is None:
-                _write_failure(out, job, seed, "error", f"timed out after {seconds:.0f} s", seconds)
+                _write_failure(out, job, seed, "error", f"timed out after {seconds:.0f} s (the limit per run: "
+                               f"--timeout)", seconds)
             elif status != 0:
                 why = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"status {os.WEXITSTATUS(status)}"
                 _write_failure(out, job, seed, "error", f"the device process died ({why}); see log.txt", seconds)
