@@ -20,7 +20,7 @@ import sys
 import time
 import traceback
 
-from . import collect
+from . import collect, inputs
 from .sandbox import RUNTIME, RunAfterBuild, Sandbox
 
 
@@ -103,6 +103,7 @@ def run_seed(job: dict, seed: int, out: str) -> None:
     work = os.path.join(out, "cwd")
     os.makedirs(work, exist_ok=True)
     os.chdir(work)
+    opened = inputs.watch(os.path.dirname(script), (out, job["build_dir"], job["cython_dir"]))
     sys.argv = [script] + list(job.get("args") or [])
     sys.path.insert(0, os.path.dirname(script))
     sandbox = Sandbox(job["device"], seed, bool(job.get("stat")), job.get("cap"), job["build_dir"],
@@ -167,7 +168,8 @@ def run_seed(job: dict, seed: int, out: str) -> None:
                 random_sources=sandbox.all_random_sources(), run_calls=sandbox.runs_everywhere(),
                 t_end=sandbox.t_end_everywhere(),
                 dt=dt, timers=sandbox.timers, script_seconds=script_s, seconds=time.perf_counter() - t0,
-                script_seeded=bool(getattr(sandbox, "script_seeded", False)))
+                script_seeded=bool(getattr(sandbox, "script_seeded", False)),
+                inputs=sorted(opened | inputs.imported_from(os.path.dirname(script)) | {os.path.realpath(script)}))
     collect.save(out, observables, meta)
     sys.stdout.flush()
     sys.stderr.flush()
