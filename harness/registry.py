@@ -5,9 +5,13 @@ objects from a `GrowthNetwork`. It never looks at which device it runs on: devic
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import importlib.util
+import os
+import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -115,16 +119,61 @@ def load_plugin_file(path: str | Path) -> None:
     spec = importlib.util.spec_from_file_location(mod_name, p)
     module = importlib.util.module_from_spec(spec)
     _current_source = f"plugin {p}"
+    limit = plugin_timeout()
     try:
         sys.modules[mod_name] = module
-        spec.loader.exec_module(module)
+        with time_limit(limit):
+            spec.loader.exec_module(module)
     except UsageError:
         raise
+    except KeyboardInterrupt:     # Ctrl-C / SIGTERM is the user's stop, not the plugin's fault
+        sys.modules.pop(mod_name, None)
+        raise
+    except ImportTimeout:
+        sys.modules.pop(mod_name, None)
+        raise UsageError(f"plugin file '{path}' did not finish importing within {limit:g} s (a plugin should only "
+                         f"register variants; raise the limit with {TIMEOUT_VAR}=SECONDS)") from None
     except BaseException as exc:  # any error in the user's file is a usage error, named
         sys.modules.pop(mod_name, None)
         raise UsageError(f"plugin file '{path}' raised on import: {type(exc).__name__}: {exc}") from exc
     finally:
         _current_source = None
+
+
+TIMEOUT_VAR = "BRIAN2_HARNESS_PLUGIN_TIMEOUT"
+DEFAULT_PLUGIN_TIMEOUT = 60.0
+
+
+class ImportTimeout(BaseException):
+    """A plugin file's import ran past its time limit (BaseException: the plugin's own `except Exception` must not
+    swallow it)."""
+
+
+def plugin_timeout() -> float:
+    text = os.environ.get(TIMEOUT_VAR, "")
+    try:
+        value = float(text) if text else DEFAULT_PLUGIN_TIMEOUT
+    except ValueError:
+        raise UsageError(f"{TIMEOUT_VAR} must be a number of seconds, got {text!r}") from None
+    return value
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Raise ImportTimeout in the body after `seconds` (main thread with SIGALRM only; 0 or less: no limit)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise ImportTimeout
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def load_entry_points() -> None:
