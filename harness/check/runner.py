@@ -20,6 +20,7 @@ import sys
 import time
 import traceback
 
+from .. import nofollow
 from . import collect, inputs
 from .sandbox import RUNTIME, RunAfterBuild, Sandbox
 
@@ -209,9 +210,12 @@ def main(argv: list[str]) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot  # noqa: F401
     import brian2  # noqa: F401  (imported once; every seed's child starts from here)
-    os.makedirs(job["build_dir"], exist_ok=True)
-    with open(job["build_dir"].rstrip("/") + ".lock", "a+") as lock:
+    parent = os.path.dirname(job["build_dir"].rstrip("/"))
+    os.makedirs(os.path.dirname(parent), exist_ok=True)
+    nofollow.real_dir(parent)
+    with nofollow.open_lock(job["build_dir"].rstrip("/") + ".lock") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        nofollow.real_dir(job["build_dir"])      # a symlink planted at the build folder is removed, not followed
         for seed in job["seeds"]:
             out = os.path.join(job["out_dir"], f"seed-{seed}")
             sys.stdout.flush()
