@@ -92,3 +92,8 @@ def test_history_refuses_one_baseline_given_twice(files, tmp_path, capsys):
     os.symlink(base, tmp_path / "alias.npz")
     _refused(capsys, ["history", str(base), str(base)], "given more than once")
     _refused(capsys, ["history", str(base), str(tmp_path / "alias.npz")], "given more than once")
+
+
+def test_check_names_a_folder_as_a_folder(tmp_path, capsys):
+    (tmp_path / "adir").mkdir()
+    _refused(capsys, ["check", str(tmp_path / "adir"), "--devices", "numpy,cython"], "is a folder")

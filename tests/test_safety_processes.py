@@ -83,3 +83,11 @@ def test_leftover_processes_end_with_the_run_and_brian_logs_leave_tmpdir_alone(t
     assert len(pids) == 6 and [p for p in pids if _alive(p)] == []
     assert json.loads((tmp_path / "out.json").read_text())[0]["status"] == "complete"
     assert sorted(os.listdir(tmp)) == []                 # no brian_stdout_*.log, brian_debug_*, run folders
+
+
+def test_the_timeout_message_names_the_option(tmp_path):
+    from brian2_harness.check.script import run_device
+    script = tmp_path / "hang.py"
+    script.write_text("import time\ntime.sleep(60)\n")
+    run = run_device(str(script), "numpy", [0], timeout=1.0, cache_dir=tmp_path / "cache")
+    assert run.status == "error" and "--timeout" in run.reason, run.reason
