@@ -2,7 +2,7 @@
 plugin error."""
 import time
 
-from brian2_harness import registry
+from brian2_harness import variant_sources as registry
 from brian2_harness.cli import main
 
 
