@@ -155,7 +155,11 @@ def run(args) -> int:
     if args.json_out:
         from ..atomic import atomic_write_text
         docs = [dict(r.to_dict(), status="complete") for r in results] + (stopped or [])
-        atomic_write_text(args.json_out, json.dumps(docs, indent=1, default=str))
+        try:
+            atomic_write_text(args.json_out, json.dumps(docs, indent=1, default=str))
+        except OSError as exc:    # checked before the run (cli/outputs.py); a disk that filled up meanwhile
+            raise UsageError(f"--json '{args.json_out}': cannot write ({exc.strerror or exc}); the verdicts "
+                             f"above are the results") from None
     if stopped:
         kept = stopped[0]["kept"]
         print(f"brian2-harness: interrupted: {len(results)} of {len(args.scripts)} script(s) checked"
