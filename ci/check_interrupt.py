@@ -5,7 +5,8 @@
    it): seconds from the signal to exit, processes of the run still alive afterwards (found by a marker in their
    environment: the script, make, cc1plus and what they started), the status in the partial JSON;
 3. rerun right after the stop, no sleep: its wall time (a run left holding the build-folder lock would make it slower);
-4. cold stop: a fresh cache, SIGINT 5 s in (while Brian generates or the compiler runs), leftovers counted.
+4. cold stop: a fresh cache, SIGINT 5 s in, leftovers counted;
+5. compile stop: a fresh cache, SIGINT as soon as make or cc1plus runs, leftovers counted.
 
     python ci/check_interrupt.py [--keep]
 
@@ -52,7 +53,12 @@ def leftovers(marker: str) -> list[str]:
     return found
 
 
-def check(folder: str, cache: str, sleep: float, marker: str, stop_after: float | None = None) -> dict:
+def compiling(marker: str) -> bool:
+    return any(" make" in f" {p.split(' ', 1)[1]}" or "cc1plus" in p for p in leftovers(marker))
+
+
+def check(folder: str, cache: str, sleep: float, marker: str, stop_after: float | None = None,
+          during_compile: bool = False) -> dict:
     env = dict(os.environ, SCRIPT_SLEEP=str(sleep), B2H_PROBE=marker, BRIAN2_HARNESS_CACHE=cache)
     out = os.path.join(folder, f"out-{time.monotonic_ns()}.json")
     cmd = [sys.executable, "-m", "brian2_harness", "check", os.path.join(folder, "interrupt_model.py"),
@@ -63,6 +69,9 @@ def check(folder: str, cache: str, sleep: float, marker: str, stop_after: float 
     row: dict = {}
     if stop_after is not None:
         time.sleep(stop_after)
+        while during_compile and not compiling(marker) and proc.poll() is None and time.monotonic() - t0 < 120:
+            time.sleep(0.05)
+        row["compiling_at_signal"] = compiling(marker)
         os.killpg(proc.pid, signal.SIGINT)
         t_sig = time.monotonic()
         text, _ = proc.communicate()
@@ -86,11 +95,13 @@ def main() -> int:
     marker = f"b2h-probe-{uuid.uuid4().hex}"
     rows = {"first": check(folder, cache, 0, marker), "warm": check(folder, cache, 0, marker),
             "stop": check(folder, cache, 20, marker, stop_after=5.0), "rerun": check(folder, cache, 0, marker),
-            "cold stop": check(folder, os.path.join(folder, "cold"), 20, marker, stop_after=5.0)}
+            "cold stop": check(folder, os.path.join(folder, "cold"), 20, marker, stop_after=5.0),
+            "compile stop": check(folder, os.path.join(folder, "cold2"), 0, marker, stop_after=0.0,
+                                  during_compile=True)}
     for name, row in rows.items():
         print(f"{name:>10}: {json.dumps(row)}")
-    ok = (rows["stop"]["exit_after_signal_s"] < 5 and not rows["stop"]["left"] and not rows["cold stop"]["left"]
-          and rows["stop"].get("status") == ["interrupted"])
+    ok = (rows["stop"]["exit_after_signal_s"] < 5 and rows["stop"].get("status") == ["interrupted"]
+          and not any(rows[k]["left"] for k in ("stop", "cold stop", "compile stop")))
     print("OK" if ok else "PROBLEM", f"(rerun {rows['rerun']['wall_s']} s vs warm {rows['warm']['wall_s']} s)")
     return 0 if ok else 1
 
