@@ -83,6 +83,24 @@ def start(cmd, **kwargs) -> subprocess.Popen:
     return proc
 
 
+def wait(proc: subprocess.Popen, timeout: float) -> int:
+    """`proc`'s exit status, waiting at most `timeout` s (subprocess.TimeoutExpired), without reaping it: until
+    `finish`, its pid (the session id) cannot be given to another process."""
+    if not hasattr(os, "waitid") or not hasattr(os, "WNOWAIT"):
+        return proc.wait(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
+        except ChildProcessError:          # reaped elsewhere
+            return proc.wait()
+        if info is not None and info.si_pid == proc.pid:
+            return -info.si_status if info.si_code in (os.CLD_KILLED, os.CLD_DUMPED) else info.si_status
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        time.sleep(0.05)
+
+
 def finish(proc: subprocess.Popen) -> list[int]:
     """End what is left of `proc`'s session (the run is over) and reap `proc`; the pids that had to be ended."""
     left = end_session(proc.pid)

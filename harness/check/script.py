@@ -137,7 +137,7 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
         proc = processes.start([sys.executable, "-m", "brian2_harness.check.runner", job_file], stdout=log,
                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         try:
-            rc = proc.wait(timeout=limit)
+            rc = processes.wait(proc, limit)
             runner_error = None if rc == 0 else f"device process exited with status {rc}"
         except subprocess.TimeoutExpired:
             runner_error = f"device process timed out after {limit:.0f} s (--timeout {timeout:g} s per run)"
