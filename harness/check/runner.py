@@ -187,12 +187,19 @@ def _write_failure(out: str, job: dict, seed: int, status: str, reason: str, sec
                                script_seconds=seconds, seconds=seconds))
 
 
+def _end_group(pid: int) -> None:
+    """What the run left behind (`sleep &`, a stuck make) ends with it (before the run is reaped, so that its process
+    group id cannot name anyone else)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
 def _wait(pid: int, timeout: float) -> tuple[int | None, float]:
     t0 = time.monotonic()
     while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status, time.monotonic() - t0
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None:
+            _end_group(pid)
+            return os.waitpid(pid, 0)[1], time.monotonic() - t0
         if time.monotonic() - t0 > timeout:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
@@ -231,8 +238,6 @@ def main(argv: list[str]) -> int:
                 finally:
                     os._exit(code)
             status, seconds = _wait(pid, float(job.get("seed_timeout", 600)))
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)     # what the run left behind (`sleep &`) ends with it
             if status is None:
                 _write_failure(out, job, seed, "error", f"timed out after {seconds:.0f} s (the limit per run: "
                                f"--timeout)", seconds)
