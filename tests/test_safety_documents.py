@@ -4,7 +4,6 @@ import copy
 import json
 
 import pytest
-
 from brian2_harness.cli import main
 
 CELL = dict(variant="v", device="numpy", dtype="float64", case_id="c1", verdict="pass")

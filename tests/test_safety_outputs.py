@@ -4,7 +4,6 @@ usage error (exit 2) instead of a traceback after the whole run. No Brian run: e
 import os
 
 import pytest
-
 from brian2_harness.cli import main
 
 

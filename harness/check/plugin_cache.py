@@ -32,19 +32,19 @@ def _version(dist: str) -> str:
         return "none"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiler() -> str:
     cxx = shutil.which(os.environ.get("CXX", "g++")) or shutil.which("c++") or shutil.which("clang++")
     if cxx is None:
         return "none"
     try:
-        out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=30).stdout
+        out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=30, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return f"{cxx} (version unknown)"
     return f"{cxx}: {out.splitlines()[0] if out else '?'}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _harness_source() -> str:
     """Digest of brian2-harness's own Python files (an editable install changes without a version bump)."""
     digest = hashlib.sha256()
