@@ -23,13 +23,15 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import importlib.metadata
 import json
 import os
 import pickle
 from pathlib import Path
 
 import pytest
+
+from brian2_harness.commalist import comma_list
+from brian2_harness.versions import installed_version
 
 from .script import DEFAULT_DEVICES, OK, SKIP, default_cache_dir, run_device
 
@@ -53,7 +55,7 @@ def _devices(config, node) -> tuple[list[str], str]:
     option = config.getoption("--brian2-devices", default=None)
     marker = node.get_closest_marker(MARKER)
     if option:
-        devices = [d.strip() for d in option.split(",") if d.strip()]
+        devices = comma_list(option)
     elif marker and marker.args:
         devices = list(marker.args)
     else:
@@ -78,7 +80,7 @@ def _cached_runner(folder: Path):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
         digest = digest.hexdigest()
         blob = json.dumps(dict(script=os.path.abspath(script), digest=digest, device=device, seeds=list(seeds),
-                               brian2=importlib.metadata.version("brian2"),
+                               brian2=installed_version("brian2"),
                                **{k: v for k, v in kwargs.items() if k != "cache_dir"}), sort_keys=True, default=str)
         key = hashlib.sha256(blob.encode()).hexdigest()[:24]
         folder.mkdir(parents=True, exist_ok=True)
@@ -108,7 +110,7 @@ class Brian2Check:
     def __call__(self, script, *, observe=None, mode: str = "auto", seeds: int | None = None, duration_cap=None,
                  alpha: float = 0.01, rtol: float | None = None, atol: float | None = None,
                  max_spike_mismatch: int = 0, timeout: float = 600.0):
-        from .cli import parse_duration
+        from .duration import parse_duration
         from .exact import Tolerance
         from .verdict import AGREE, AGREE_STAT, ERROR, FAIL, REFERENCE, check
         config = self.request.config

@@ -7,7 +7,7 @@ import json
 import sys
 
 from brian2_harness import registry, variant_sources
-from brian2_harness.check import cli as check_cli
+from brian2_harness.cli import check as check_cli
 from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, _Parser  # noqa: F401
 from brian2_harness.cli.run import cmd_run, load_case_file, write_repro  # noqa: F401  (public for tests and tools)
 from brian2_harness.devices import CPU_DEVICES, all_devices

@@ -13,7 +13,3 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _csv(text: str) -> list[str]:
-    return [x.strip() for x in text.split(",") if x.strip()]
-
-

@@ -8,7 +8,8 @@ import time
 from brian2_harness import registry, variant_sources
 from brian2_harness.atomic import atomic_write_text
 from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, PASS, SKIP
-from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, _csv
+from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK
+from brian2_harness.commalist import comma_list
 from brian2_harness.devices import get_device
 from brian2_harness.devices.cuda import environment_report
 from brian2_harness.errors import UsageError
@@ -44,7 +45,7 @@ def _resolve_variants(text: str) -> list[str]:
         return [v.name for v in builtin]
     if text in family_names():
         return [v.name for v in builtin if v.family == text]
-    names = _csv(text)
+    names = comma_list(text)
     for name in names:
         registry.get(name)
     return names
@@ -58,16 +59,16 @@ def _resolve_run(args):
     variants = _resolve_variants(args.variants)
     if not variants:
         raise UsageError("--variants: no variant selected")
-    devices = _csv(args.devices)
+    devices = comma_list(args.devices)
     if not devices:
         raise UsageError("--devices: no device selected")
     for d in devices:
         get_device(d)
-    dtypes = _csv(args.dtype)
+    dtypes = comma_list(args.dtype)
     for d in dtypes:
         if d not in DTYPES:
             raise UsageError(f"--dtype: '{d}' is not one of {', '.join(DTYPES)}")
-    require = set(_csv(args.require))
+    require = set(comma_list(args.require))
     for d in require:
         get_device(d)
         if d not in devices:

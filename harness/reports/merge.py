@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 
-from brian2_harness.atomic import atomic_write_text
+from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import Verdict
 from brian2_harness.documents import check_cells, check_format, read_json
 from brian2_harness.errors import UsageError
@@ -118,10 +118,7 @@ def merge_files(paths: list[str], out: str) -> dict:
         raise UsageError(f"merge: '{twice[0]}' is given more than once")
     docs = [(p, load_results(p)) for p in paths]
     merged = merge_documents(docs)
-    try:
-        atomic_write_text(out, json.dumps(merged, indent=1))
-    except OSError as exc:
-        raise UsageError(f"merge: cannot write '{out}': {exc.strerror or exc}") from None
+    write_output(out, json.dumps(merged, indent=1), "merge: cannot write")
     return merged
 
 

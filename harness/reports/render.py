@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 
-from brian2_harness.atomic import atomic_write_text
+from brian2_harness.atomic import write_output
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.context import MAX_FAILURES, build_context, visible
 from brian2_harness.reports.merge import load_results
@@ -42,11 +42,8 @@ def write_report(results: dict, out_dir, *, max_failures: int = MAX_FAILURES) ->
         raise UsageError(f"report folder '{out_dir}': {exc.strerror or exc}") from None
     context = build_context(results, max_failures=max_failures)
     paths = {"html": os.path.join(out_dir, "index.html"), "markdown": os.path.join(out_dir, "summary.md")}
-    try:
-        atomic_write_text(paths["html"], render_html(context))
-        atomic_write_text(paths["markdown"], render_markdown(context))
-    except OSError as exc:
-        raise UsageError(f"report folder '{out_dir}': {exc.strerror or exc}") from None
+    write_output(paths["html"], render_html(context), "report folder: cannot write")
+    write_output(paths["markdown"], render_markdown(context), "report folder: cannot write")
     return paths
 
 

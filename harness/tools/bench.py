@@ -23,9 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from brian2_harness.atomic import atomic_write_text
+from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import PASS
 from brian2_harness.check.bench import stat_line, stat_mode
+from brian2_harness.commalist import comma_ints
 from brian2_harness.devices import get_device, pch
 from brian2_harness.devices.openmp import WAIT_POLICY_VAR, cores
 from brian2_harness.errors import UsageError
@@ -35,16 +36,6 @@ from brian2_harness.run.pool import POOL
 from brian2_harness.tools.bench_cases import SCHEDULE, all_to_all_cases
 from brian2_harness.tools.cuda_bench import cuda_batches, cuda_line
 from brian2_harness.variant_sources import load_all
-
-
-def _ints(text: str, name: str) -> list[int]:
-    try:
-        values = [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise UsageError(f"{name} must be comma-separated integers, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise UsageError(f"{name} must list integers >= 1, got {text!r}")
-    return values
 
 
 def _timed(cases, variant, device, cache_dir, use_cache, progress_label, log, compiled_dir=None):
@@ -316,8 +307,8 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    counts = _ints(args.cases, "--cases")
-    sizes = _ints(args.sizes, "--sizes")
+    counts = comma_ints(args.cases, "--cases")
+    sizes = comma_ints(args.sizes, "--sizes")
     if args.naive_sample < 1:
         raise UsageError(f"--naive-sample must be >= 1, got {args.naive_sample}")
     load_all()
@@ -330,7 +321,7 @@ def run(args) -> int:
             result = cuda_batches(args.cuda_cases, args.cuda_size, args.variant, tmp, probe.mode)
         print(cuda_line(result))
         if args.json_out:
-            atomic_write_text(args.json_out, json.dumps(result, indent=1))
+            write_output(args.json_out, json.dumps(result, indent=1), "--json")
         return 0 if not result["errors"] else 1
     if probe.mode != "run":
         raise UsageError(f"--device {args.device} cannot run here: {probe.reason}")
@@ -341,5 +332,5 @@ def run(args) -> int:
         result["stat_mode"] = stat_mode(device=args.device)
         print(stat_line(result["stat_mode"]))
     if args.json_out:
-        atomic_write_text(args.json_out, json.dumps(result, indent=1))
+        write_output(args.json_out, json.dumps(result, indent=1), "--json")
     return 0

@@ -6,7 +6,7 @@ import os
 import sys
 
 from brian2_harness import variant_sources
-from brian2_harness.atomic import atomic_write_text
+from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import ERROR, FAIL, PASS, SKIP
 from brian2_harness.devices import CPU_DEVICES
 from brian2_harness.errors import UsageError
@@ -109,13 +109,10 @@ def run_compare(args) -> int:
     rows = group_changes([CellChange(**c) for c in doc["cells"]])
     console = Console(width=None if sys.stdout.isatty() else 200)
     print_comparison(doc, rows, console)
-    try:
-        if args.json_out:
-            atomic_write_text(args.json_out, json.dumps(doc, indent=1))
-        if args.markdown:
-            atomic_write_text(args.markdown, markdown_table(doc, rows))
-    except OSError as exc:
-        raise UsageError(f"cannot write the comparison: {exc.strerror or exc}") from None
+    if args.json_out:
+        write_output(args.json_out, json.dumps(doc, indent=1), "cannot write the comparison")
+    if args.markdown:
+        write_output(args.markdown, markdown_table(doc, rows), "cannot write the comparison")
     problems = regressions(doc)
     if problems:
         console.print(f"[bold red]CHANGED[/]: {summary_line(doc)}; " + "; ".join(problems))
@@ -134,13 +131,10 @@ def run_history(args) -> int:
         raise UsageError("history: give at least two baseline files")
     doc = history_document(baselines, missing)
     text = markdown(doc)
-    try:
-        if args.json_out:
-            atomic_write_text(args.json_out, json.dumps(doc, indent=1))
-        if args.markdown:
-            atomic_write_text(args.markdown, text)
-    except OSError as exc:
-        raise UsageError(f"cannot write the history: {exc.strerror or exc}") from None
+    if args.json_out:
+        write_output(args.json_out, json.dumps(doc, indent=1), "cannot write the history")
+    if args.markdown:
+        write_output(args.markdown, text, "cannot write the history")
     print(text)
     if missing:
         print(f"MISSING: no baseline for {', '.join(missing)}: those versions are not in the history")

@@ -17,27 +17,20 @@ included). Every case needs a name, unique within its family: the name is the ce
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 from dataclasses import dataclass, field
 
 from brian2_harness import variant_sources
-from brian2_harness.atomic import atomic_write_text
+from brian2_harness.atomic import write_output
 from brian2_harness.documents import check_format, read_json
 from brian2_harness.errors import UsageError
 from brian2_harness.families import all_families, get_family
+from brian2_harness.versions import installed_version
 
 CORPUS_FORMAT = "brian2-harness-corpus/1"
 CORPUS_PREFIX = "brian2-harness-corpus/"
 DEFAULT_SCHEDULE = (1e-4, 1.0, 3.0)
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def _case_families() -> list:
@@ -91,7 +84,7 @@ def make_corpus(seed: int, n: int, *, meta_cases: int | None = None, include_def
         generator.update(info)
     if not any(cases.values()):
         raise UsageError("an empty corpus: use --cases N (N >= 1) or keep the default cases")
-    generator.update({"hypothesis": _version("hypothesis"), "brian2_harness": _version("brian2-harness")})
+    generator.update({"hypothesis": installed_version("hypothesis"), "brian2_harness": installed_version("brian2-harness")})
     corpus = Corpus(cases, generator)
     _check_names(corpus, "corpus")
     return corpus
@@ -161,10 +154,7 @@ def corpus_text(corpus: Corpus) -> str:
 
 
 def write_corpus(corpus: Corpus, path) -> None:
-    try:
-        atomic_write_text(os.fspath(path), corpus_text(corpus))
-    except OSError as exc:
-        raise UsageError(f"cannot write corpus '{path}': {exc.strerror or exc}") from None
+    write_output(path, corpus_text(corpus), "cannot write corpus")
 
 
 # --- command line --------------------------------------------------------------------------------------
