@@ -8,6 +8,7 @@ import sys
 
 from brian2_harness import registry, variant_sources
 from brian2_harness.cli import check as check_cli
+from brian2_harness.cli import upgrade as upgrade_commands
 from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, _Parser  # noqa: F401
 from brian2_harness.cli.run import cmd_run, load_case_file, write_repro  # noqa: F401  (public for tests and tools)
 from brian2_harness.devices import CPU_DEVICES, all_devices
@@ -16,7 +17,6 @@ from brian2_harness.reports import junit, merge
 from brian2_harness.reports import render as html_report
 from brian2_harness.run import slots
 from brian2_harness.tools import bench, doctor
-from brian2_harness.upgrade import commands as upgrade_commands
 from brian2_harness.upgrade import corpus
 
 

@@ -18,7 +18,7 @@ from brian2_harness.upgrade.corpus import load_corpus
 from brian2_harness.upgrade.history import history_document, load_history
 from brian2_harness.upgrade.history_render import markdown
 from brian2_harness.upgrade.record import record, resolve_devices, resolve_dtypes, resolve_variants
-from brian2_harness.upgrade.render import _env_line, group_changes, markdown_table, print_comparison, summary_line
+from brian2_harness.upgrade.render import env_line, group_changes, markdown_table, print_comparison, summary_line
 
 
 def _add_run_options(p):
@@ -82,7 +82,7 @@ def run_record(args) -> int:
     write_baseline(baseline, args.out)
     stored = sum(1 for c in baseline.cells if c["arrays"])
     line = (f"baseline: {s['cells']} cells ({stored} with observables; {s[PASS]} pass, {s[FAIL]} fail, "
-            f"{s[ERROR]} error, {s[SKIP]} skip) on {corpus.summary()}, {_env_line(baseline.environment)}, "
+            f"{s[ERROR]} error, {s[SKIP]} skip) on {corpus.summary()}, {env_line(baseline.environment)}, "
             f"in {baseline.manifest['seconds']:.1f} s -> {args.out}")
     for attr, res in baseline.manifest["private_api"].items():
         console.print(escape(f"private Brian API {attr}: {'honoured' if res.get('honoured') else 'NOT honoured'}"
