@@ -92,7 +92,8 @@ def build_dir(cache_dir: Path, script: str, device: str) -> str:
     script or a copy of it elsewhere (pytest's tmp folders) is an incremental build: make recompiles what changed.
     Correctness never depends on the key (Brian rewrites changed files, make rebuilds them); two different scripts
     with the same name only cost each other recompilations. One process at a time uses a folder (locked)."""
-    key = hashlib.sha256(f"{device}|{installed_version('brian2') or 'none'}|{sys.version_info[:2]}".encode()).hexdigest()[:8]
+    brian2 = installed_version("brian2") or "none"
+    key = hashlib.sha256(f"{device}|{brian2}|{sys.version_info[:2]}".encode()).hexdigest()[:8]
     return str(cache_dir / "standalone" / f"{Path(script).stem}-{device}-{key}")
 
 

@@ -136,3 +136,6 @@ def run(args) -> int:
     if args.json_out:
         write_output(args.json_out, json.dumps([r.to_dict() for r in results], indent=1, default=str), "--json")
     return 0 if all(r.verdict in (AGREE, AGREE_STAT) for r in results) else 1
+
+
+COMMANDS = {"check": run}

@@ -1,4 +1,5 @@
-"""`brian2-harness record` and `brian2-harness compare`: argument parsing and the two commands."""
+"""Before and after a Brian2 upgrade: the options of `corpus`, and `record`, `compare`, `history` (options and
+commands). The corpus itself is upgrade/corpus.py."""
 from __future__ import annotations
 
 import json
@@ -8,10 +9,12 @@ import sys
 from brian2_harness import variant_sources
 from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import ERROR, FAIL, PASS, SKIP
+from brian2_harness.cli.common import add_plugin_option
 from brian2_harness.devices import CPU_DEVICES
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.results import print_table
 from brian2_harness.run.progress import Progress
+from brian2_harness.upgrade import corpus as corpus_command
 from brian2_harness.upgrade.baseline import DEFAULT_DTYPES, load_baseline, write_baseline
 from brian2_harness.upgrade.changes import CellChange, compare, regressions
 from brian2_harness.upgrade.corpus import load_corpus
@@ -22,20 +25,46 @@ from brian2_harness.upgrade.render import env_line, group_changes, markdown_tabl
 
 
 def _add_run_options(p):
-    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py",
-                   help="Python file that registers variants (repeatable)")
+    add_plugin_option(p)
     p.add_argument("--jobs", type=int, default=None, help="parallel worker processes (default: cores, max 4)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds per worker process (default 900)")
     p.add_argument("--cache-dir", help="build and cache folder (default ~/.cache/brian2-harness)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
+def _family_count(text: str) -> tuple[str, int]:
+    name, _, count = text.partition("=")
+    try:
+        return name.strip(), int(count)
+    except ValueError:
+        raise UsageError(f"--family-cases: expected FAMILY=N, got {text!r}") from None
+
+
+def add_corpus_parser(subparsers):
+    p = subparsers.add_parser("corpus", help="write a fixed set of cases of every family (input of `record`)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the case generator (default 0)")
+    p.add_argument("--cases", type=int, default=None,
+                   help="generated cases of every family (default: each family's own, `Family.corpus_size`: 10 for "
+                        "growth and metaplastic)")
+    p.add_argument("--family-cases", action="append", default=[], type=_family_count, metavar="FAMILY=N",
+                   help="generated cases of one family (repeatable; overrides --cases)")
+    p.add_argument("--meta-cases", type=int, default=None,
+                   help="generated cases of every family after the first (growth); kept for older scripts: "
+                        "--family-cases says which family")
+    p.add_argument("--no-default-cases", action="store_true", help="leave out the documented default cases")
+    p.add_argument("--out", required=True, metavar="FILE.json", help="corpus file (written atomically)")
+    add_plugin_option(p, "variants or families")
+    return p
+
+
 def add_parser(subparsers):
-    """Adds two subcommands, `record` and `compare`; `run(args)` dispatches on `args.command`."""
+    """Adds `corpus`, `record`, `compare` and `history`."""
+    add_corpus_parser(subparsers)
     p = subparsers.add_parser("record", help="run a corpus and store every observable as a baseline (.npz)")
     p.add_argument("--corpus", required=True, metavar="CORPUS.json", help="cases to run (from `brian2-harness corpus`)")
     p.add_argument("--out", required=True, metavar="BASELINE.npz", help="baseline file (written atomically)")
-    p.add_argument("--variants", default="all", help="comma-separated variants, 'all' (built-ins) or 'growth'")
+    p.add_argument("--variants", default="all",
+                   help="comma-separated variants, 'all' (built-ins) or a family name (its built-ins)")
     p.add_argument("--devices", default=",".join(CPU_DEVICES), help="comma-separated devices (default: CPU devices)")
     p.add_argument("--dtype", default=",".join(DEFAULT_DTYPES), help="float64, float32 or both (default both)")
     _add_run_options(p)
@@ -142,5 +171,4 @@ def run_history(args) -> int:
     return 0
 
 
-def run(args) -> int:
-    return {"record": run_record, "compare": run_compare, "history": run_history}[args.command](args)
+COMMANDS = {"corpus": corpus_command.run, "record": run_record, "compare": run_compare, "history": run_history}

@@ -160,17 +160,8 @@ def write_junit(results: dict, path) -> None:
     write_output(path, buf.getvalue(), "JUnit file")
 
 
-# --- command line --------------------------------------------------------------------------------------
-
-def add_parser(subparsers):
-    p = subparsers.add_parser("junit", help="JUnit XML (one testcase per cell) from run --json")
-    p.add_argument("results", metavar="RESULTS.json", help="document written by `run --json` (or `merge`)")
-    p.add_argument("--out", required=True, metavar="FILE.xml", help="JUnit XML file to write")
-    return p
-
-
 def run(args) -> int:
-
+    """The `junit` command (its options: cli/reports.py)."""
     write_junit(load_results(args.results), args.out)
     print(f"junit: {args.out}")
     return 0

@@ -122,16 +122,8 @@ def merge_files(paths: list[str], out: str) -> dict:
     return merged
 
 
-# --- command line --------------------------------------------------------------------------------------
-
-def add_parser(subparsers):
-    p = subparsers.add_parser("merge", help="combine results documents (e.g. a CPU and a GPU job) into one")
-    p.add_argument("inputs", nargs="+", metavar="RESULTS.json", help="documents written by `run --json`")
-    p.add_argument("--out", required=True, metavar="ALL.json", help="merged document (written atomically)")
-    return p
-
-
 def run(args) -> int:
+    """The `merge` command (its options: cli/reports.py)."""
     out = os.path.abspath(args.out)
     if any(os.path.abspath(p) == out for p in args.inputs):
         raise UsageError(f"merge: --out '{args.out}' is also an input; choose another file")

@@ -47,17 +47,8 @@ def write_report(results: dict, out_dir, *, max_failures: int = MAX_FAILURES) ->
     return paths
 
 
-def add_parser(subparsers):
-    p = subparsers.add_parser("report", help="HTML + Markdown report (with plots of failing cells) from run --json")
-    p.add_argument("results", metavar="RESULTS.json", help="document written by `run --json` (or `merge`)")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for index.html and summary.md")
-    p.add_argument("--max-failures", type=int, default=MAX_FAILURES,
-                   help=f"failing cells shown in detail (default {MAX_FAILURES})")
-    return p
-
-
 def run(args) -> int:
-
+    """The `report` command (its options: cli/reports.py)."""
     if args.max_failures < 0:
         raise UsageError(f"--max-failures must be >= 0, got {args.max_failures}")
     paths = write_report(load_results(args.results), args.out, max_failures=args.max_failures)

@@ -39,7 +39,7 @@ def source_digest(fn) -> str:
 
 def build_key(**parts) -> str:
     parts = dict(parts, brian2=installed_version("brian2"), brian2cuda=installed_version("brian2cuda"),
-                 python=platform.pythoninstalled_version(), machine=platform.machine())
+                 python=platform.python_version(), machine=platform.machine())
     blob = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 

@@ -287,26 +287,8 @@ def print_summary(r: dict) -> None:
         c.print(escape(openmp_line(r["openmp_under_load"])), soft_wrap=True)
 
 
-def add_parser(subparsers):
-    p = subparsers.add_parser("bench", help="batched vs naive standalone runs, cold vs warm build cache")
-    p.add_argument("--cases", default="10,100,1000", help="case counts to measure (the largest is the batch)")
-    p.add_argument("--sizes", default="2,4,8", help="all-to-all sizes k (k*k synapses per case)")
-    p.add_argument("--naive-sample", type=int, default=3, help="cases built one by one for the naive rate")
-    p.add_argument("--variant", default="summed_aligned")
-    p.add_argument("--device", default="cpp_standalone")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", dest="json_out", metavar="FILE", help="write the figures as JSON")
-    p.add_argument("--no-openmp", action="store_true", help="skip the 'OpenMP under load' measurement")
-    p.add_argument("--openmp-active", action="store_true",
-                   help="also measure OMP_WAIT_POLICY=active under load (slow: the spinning the default avoids)")
-    p.add_argument("--cuda-cases", type=int, default=100_000,
-                   help="--device cuda_standalone: cases in one build (default 100000; build only without a GPU)")
-    p.add_argument("--cuda-size", type=int, default=2, help="--device cuda_standalone: size x size all-to-all per case")
-    p.add_argument("--no-stat-mode", action="store_true",
-                   help="skip the statistical mode's line (check --mode stat: seeds per build, seconds per verdict)")
-
-
 def run(args) -> int:
+    """The `bench` command (its options: cli/tools.py)."""
     counts = comma_ints(args.cases, "--cases")
     sizes = comma_ints(args.sizes, "--sizes")
     if args.naive_sample < 1:

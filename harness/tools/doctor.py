@@ -301,15 +301,8 @@ def diagnose() -> dict:
     }
 
 
-# --- command line --------------------------------------------------------------------------------------
-
-def add_parser(subparsers):
-    p = subparsers.add_parser("doctor", help="check Python, Brian2, compilers, OpenMP, CUDA and GPU; show fixes")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    return p
-
-
 def run(args) -> int:
+    """The `doctor` command (its options: cli/tools.py)."""
     import json
     report = diagnose()
     if args.json:

@@ -19,7 +19,7 @@ def _tool(cmd: list[str]) -> str | None:
 
 def environment() -> dict:
     return {
-        "python": platform.pythoninstalled_version(),
+        "python": platform.python_version(),
         "platform": platform.platform(),
         "numpy": installed_version("numpy"),
         "brian2": installed_version("brian2"),
