@@ -45,7 +45,6 @@ from brian2_harness.reports.results import summarize
 from brian2_harness.upgrade.corpus import Corpus, corpus_from_document
 
 BASELINE_FORMAT = "brian2-harness-baseline/1"
-BASELINE_PREFIX = "brian2-harness-baseline/"
 COMPARISON_FORMAT = "brian2-harness-comparison/1"
 MANIFEST = "manifest"
 DEFAULT_DTYPES = ("float64", "float32")

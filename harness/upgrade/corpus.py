@@ -29,7 +29,6 @@ from brian2_harness.families import all_families, get_family
 from brian2_harness.versions import installed_version
 
 CORPUS_FORMAT = "brian2-harness-corpus/1"
-CORPUS_PREFIX = "brian2-harness-corpus/"
 DEFAULT_SCHEDULE = (1e-4, 1.0, 3.0)
 
 
