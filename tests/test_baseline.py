@@ -13,8 +13,8 @@ import pytest
 
 from brian2_harness import registry, variant_sources
 from brian2_harness import upgrade as bl
-from brian2_harness.devices import RUN, Probe
 from brian2_harness.cli import COMMANDS
+from brian2_harness.devices import RUN, Probe
 from brian2_harness.errors import UsageError
 from brian2_harness.families import get_family
 from brian2_harness.families.growth.case import Case

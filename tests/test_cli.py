@@ -20,8 +20,8 @@ from brian2_harness.cli import main
     (["run", "--case-file", "/no/such/cases.json"], "No such file"),
     (["frobnicate"], "invalid choice"),
     (["run", "--cases", "x"], "invalid int value"),
-    (["run", "--against", "sideways"], "--against: 'sideways' is no family's oracle semantics (known: aligned, "
-                                       "lagged, ordered)"),
+    (["run", "--against", "sideways"], ("--against: 'sideways' is no family's oracle semantics (known: aligned, "
+                                        "lagged, ordered)")),
     (["corpus", "--family-cases", "nope=3", "--out", "x.json"], "--family-cases: 'nope' is not a family with cases"),
     (["corpus", "--family-cases", "growth", "--out", "x.json"], "--family-cases: expected FAMILY=N"),
     (["corpus", "--cases", "-1", "--out", "x.json"], "--cases / --family-cases must be >= 0"),

@@ -185,9 +185,8 @@ def parser_lines(path: Path) -> list[int]:
     """Lines where a module imports argparse or builds a parser (pytest's `addoption` is not argparse's API)."""
     out = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.Import) and any(a.name == "argparse" for a in node.names):
-            out.append(node.lineno)
-        elif isinstance(node, ast.ImportFrom) and node.module == "argparse":
+        if (isinstance(node, ast.Import) and any(a.name == "argparse" for a in node.names)
+                or isinstance(node, ast.ImportFrom) and node.module == "argparse"):
             out.append(node.lineno)
         elif isinstance(node, ast.Call):
             f = node.func
