@@ -53,11 +53,12 @@ def atomic_write_text(path: str, text: str) -> None:
     atomic_write_bytes(path, text.encode())
 
 
-def write_output(path, data: str | bytes, what: str) -> None:
+def write_output(path, data: str | bytes, what: str, after: str = "") -> None:
     """An output file the user named: written atomically; an OSError (no such folder, no permission, a folder
-    in the way) becomes one `UsageError` naming `what` and the path, so the command line exits 2 with one line."""
+    in the way, a full disk) becomes one `UsageError` naming `what` and the path (then `after`), so the command
+    line exits 2 with one line. outputs.py checks the places before the work; this covers what changed since."""
     path = os.fspath(path)
     try:
         atomic_write_bytes(path, data.encode() if isinstance(data, str) else data)
     except OSError as exc:
-        raise UsageError(f"{what} '{path}': {exc.strerror or exc}") from None
+        raise UsageError(f"{what} '{path}': {exc.strerror or exc}{after}") from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from brian2_harness.cli import check, listing, reports, tools, upgrade
+from brian2_harness.cli import check, listing, outputs, reports, tools, upgrade
 from brian2_harness.cli import run as run_command
 from brian2_harness.cli.common import EXIT_FAIL, EXIT_USAGE, _Parser
 from brian2_harness.errors import UsageError
@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = build_parser().parse_args(argv)
+        outputs.validate(args)          # before any work: a bad output path must not cost a run or an input
         return COMMANDS[args.command](args)
     except UsageError as exc:
         if debug:
