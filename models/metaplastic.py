@@ -71,7 +71,8 @@ def build_metaplastic(net, mutation: str | None = None, own_clocks: bool = False
     if mutation is not None and mutation not in MUTATIONS:
         raise ValueError(f"mutation must be one of {', '.join(MUTATIONS)} or None, got {mutation!r}")
     if np.dtype(prefs.core.default_float_dtype) != np.dtype(net.dtype):
-        raise ValueError(f"prefs.core.default_float_dtype is {prefs.core.default_float_dtype}, the network is {net.dtype}")
+        raise ValueError(f"prefs.core.default_float_dtype is {prefs.core.default_float_dtype}, "
+                         f"the network is {net.dtype}")
     code = _code(mutation)
     dt = net.dt * second
     clock = {"dt": dt} if own_clocks else {}
@@ -115,7 +116,8 @@ def build_metaplastic(net, mutation: str | None = None, own_clocks: bool = False
         """Monitor layout (index, time); copies, since the monitors' buffers go with the network."""
         return {"w": np.array(w_mon.w_[:], copy=True) if record else np.zeros((0, 0)),
                 "A_minus": np.array(post_mon.A_minus_[:], copy=True), "r": np.array(post_mon.r_[:], copy=True),
-                "pre_count": np.array(pre_spk.count[:], copy=True), "post_count": np.array(post_spk.count[:], copy=True)}
+                "pre_count": np.array(pre_spk.count[:], copy=True),
+                "post_count": np.array(post_spk.count[:], copy=True)}
 
     return Model(objects=[pre, post, syn, w_mon, post_mon, pre_spk, post_spk], synapses=syn, observe=observe)
 

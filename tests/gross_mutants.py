@@ -46,7 +46,7 @@ def abs_excess(net):
 
 def presynaptic_sum(net):
     """The total taken over the presynaptic neuron's outgoing weights instead of the postsynaptic one's."""
-    from brian2 import Clock, NeuronGroup, Hz, Synapses, second
+    from brian2 import Clock, Hz, NeuronGroup, Synapses, second
 
     pre = NeuronGroup(net.n_pre, "S : 1", name="pre")
     post = NeuronGroup(net.n_post, "B : 1", name="post")

@@ -10,8 +10,8 @@ import numpy as np
 
 from brian2_harness.families.growth.case import default_case
 from brian2_harness.families.growth.generate import FAST_SCHEDULES, LONG_SCHEDULE, generate_cases
-from brian2_harness.families.metaplastic.generate import generate_meta_cases
 from brian2_harness.families.metaplastic.case import default_meta_case
+from brian2_harness.families.metaplastic.generate import generate_meta_cases
 
 SCHEDULES = (FAST_SCHEDULES[0], LONG_SCHEDULE)
 DYADIC_BETAS = (1.0, 1.0 - 2.0 ** -4, 1.0 + 2.0 ** -4, 0.75, 1.25)

@@ -49,7 +49,8 @@ def fake_run(corpus: Corpus, variants=VARIANTS, devices=("numpy", "cython"), dty
              perturb=None) -> RunResult:
     """What `execute` returns, with the oracle standing in for Brian; `perturb(job)` may edit a job."""
     variant_sources.load_builtin()
-    cfg = RunConfig(variants=list(variants), devices=list(devices), dtypes=list(dtypes), cases=list(corpus.cases_of("growth")) + list(corpus.cases_of("metaplastic")))
+    cfg = RunConfig(variants=list(variants), devices=list(devices), dtypes=list(dtypes),
+                    cases=list(corpus.cases_of("growth")) + list(corpus.cases_of("metaplastic")))
     probes = {d: Probe(RUN, "fake") for d in set(devices) | {REFERENCE_DEVICE}}
     jobs, skipped = plan(cfg, probes)
     for job in jobs:
@@ -102,7 +103,8 @@ def test_corpus_round_trip_is_lossless(tmp_path):
     back = load_corpus(path)
     assert back == c and back.digest() == c.digest()
     assert [x.name for x in back.cases_of("growth")] == [x.name for x in c.cases_of("growth")]
-    assert [x.to_dict() for x in back.cases_of("growth") + back.cases_of("metaplastic")] == [x.to_dict() for x in c.cases_of("growth") + c.cases_of("metaplastic")]
+    assert ([x.to_dict() for x in back.cases_of("growth") + back.cases_of("metaplastic")]
+            == [x.to_dict() for x in c.cases_of("growth") + c.cases_of("metaplastic")])
     assert back.generator == c.generator and json.loads(path.read_text())["format"] == CORPUS_FORMAT
     # awkward floats survive bit for bit
     hand = small_corpus()
@@ -116,8 +118,10 @@ def test_shipped_default_corpus_is_valid_and_small():
     from pathlib import Path
     c = load_corpus(Path(__file__).parent / "data" / "corpus-default.json")
     assert c.cases_of("growth")[0].name == "default" and c.cases_of("metaplastic")[0].name == "default"
-    assert len({x.schedule_key for x in c.cases_of("growth")}) == 1 and len({x.batch_key for x in c.cases_of("metaplastic")}) == 1
-    assert sum(x.n_synapses for x in c.cases_of("growth")) < 1000 and len(c.cases_of("growth")) + len(c.cases_of("metaplastic")) <= 50
+    assert len({x.schedule_key for x in c.cases_of("growth")}) == 1
+    assert len({x.batch_key for x in c.cases_of("metaplastic")}) == 1
+    assert sum(x.n_synapses for x in c.cases_of("growth")) < 1000
+    assert len(c.cases_of("growth")) + len(c.cases_of("metaplastic")) <= 50
 
 
 def test_generated_growth_cases_share_one_schedule():
@@ -129,7 +133,8 @@ def test_generated_growth_cases_share_one_schedule():
 @pytest.mark.parametrize("damage, words", [
     (lambda t: t[: len(t) // 2], "not valid JSON (truncated or corrupt?)"),
     (lambda t: "", "is empty"),
-    (lambda t: t.replace(CORPUS_FORMAT, "brian2-harness-corpus/9"), "format 'brian2-harness-corpus/9' is not supported"),
+    (lambda t: t.replace(CORPUS_FORMAT, "brian2-harness-corpus/9"),
+     "format 'brian2-harness-corpus/9' is not supported"),
     (lambda t: json.dumps({"format": "brian2-harness-results/1", "cells": []}), "expected 'brian2-harness-corpus/1'"),
     (lambda t: t.replace('"n_post": 2', '"n_post": -2', 1), "growth case 0: case field 'n_post'"),
     (lambda t: t.replace('"w0": [0.1,', '"w0": [0.2,', 1), "do not match the corpus checksum"),

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from brian2_harness.families.growth.case import default_case
 from brian2_harness.families import get_family
+from brian2_harness.families.growth.case import default_case
 from brian2_harness.families.growth.generate import generate_cases
 from brian2_harness.run import RunConfig, execute
 

@@ -65,6 +65,7 @@ def test_a_standalone_job_waits_for_a_running_sibling_of_its_family_and_others_g
     another family or a runtime job meanwhile; nothing waits once a sibling has finished."""
     import threading
     from types import SimpleNamespace as J
+
     from brian2_harness.run.dispatch import Dispatcher
     a1, a2, b1, n1, a3 = (J(batch=0, name=n) for n in ("a1", "a2", "b1", "n1", "a3"))
     fam = {id(a1): "A", id(a2): "A", id(a3): "A", id(b1): "B", id(n1): None}

@@ -3,8 +3,8 @@ import math
 import pytest
 from hypothesis import given
 
-from brian2_harness.families.growth.case import Case, default_case
 from brian2_harness.errors import CaseError, UsageError
+from brian2_harness.families.growth.case import Case, default_case
 from brian2_harness.families.growth.generate import cases
 
 BASE = dict(n_pre=2, n_post=2, i=[0, 1], j=[1, 0], w0=[0.5, 0.25])

@@ -76,7 +76,8 @@ def test_build_parser_has_every_command_and_nothing_else():
     from brian2_harness.cli import COMMANDS, build_parser
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert set(sub.choices) == set(COMMANDS)
-    assert {"list", "run", "check", "report", "junit", "merge", "corpus", "record", "compare", "history"} <= set(COMMANDS)
+    assert {"list", "run", "check", "report", "junit", "merge", "corpus", "record", "compare",
+            "history"} <= set(COMMANDS)
 
 
 def test_corpus_counts_come_from_the_families(tmp_path):

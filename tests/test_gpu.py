@@ -1,11 +1,10 @@
 """GPU checks (tox -e gpu). They fail, not skip, when cuda_standalone cannot run: the GPU job must not pass
 by skipping."""
 import pytest
-
-from brian2_harness.families.growth.case import default_case
-from brian2_harness.devices import get_device
-
 from helpers import cells, run_matrix
+
+from brian2_harness.devices import get_device
+from brian2_harness.families.growth.case import default_case
 
 pytestmark = pytest.mark.cuda_run
 

@@ -6,11 +6,11 @@ import shutil
 import subprocess
 
 import pytest
+from projects import differing, outputs, snapshot
 
 from brian2_harness.devices import makefile
 from brian2_harness.families.growth.case import Case, default_case
 from brian2_harness.run import RunConfig, execute
-from projects import differing, outputs, snapshot
 
 BRIAN_MAKEFILE = """PROGRAM = main
 
@@ -24,7 +24,8 @@ CXXFLAGS = -c $(OPTIMISATIONS) -I.
 
 
 def test_only_a_change_of_the_source_lists_counts():
-    more = BRIAN_MAKEFILE.replace("SRCS = a.cpp b.cpp", "SRCS = a.cpp b.cpp c.cpp").replace("H_SRCS = a.h", "H_SRCS = a.h c.h")
+    more = (BRIAN_MAKEFILE.replace("SRCS = a.cpp b.cpp", "SRCS = a.cpp b.cpp c.cpp")
+            .replace("H_SRCS = a.h", "H_SRCS = a.h c.h"))
     assert makefile.only_sources_differ(BRIAN_MAKEFILE, more)
     assert not makefile.only_sources_differ(BRIAN_MAKEFILE, BRIAN_MAKEFILE)          # unchanged: nothing to do
     # negative controls: flags, rules or the harness' own rule changed -> the file is new, every object recompiles

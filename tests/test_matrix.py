@@ -69,7 +69,8 @@ def test_failing_cases_of_a_batch_are_isolated_and_replayable(tmp_path):
     """In a batch where only some cases fail, exactly those are re-run alone and get a replay command."""
     from brian2_harness.cli import main as cli_main
     lagging = default_case().replace(name="lags")                                  # normalization acts: lag visible
-    quiet = Case(n_pre=1, n_post=1, i=[0], j=[0], w0=[1.0], g=0.0, name="quiet")   # same schedule: one batch  # never above B: no lag
+    # same schedule: one batch; never above B: no lag
+    quiet = Case(n_pre=1, n_post=1, i=[0], j=[0], w0=[1.0], g=0.0, name="quiet")
     cases = tmp_path / "cases.json"
     cases.write_text(json.dumps([lagging.to_dict(), quiet.to_dict()]))
     out = tmp_path / "r.json"

@@ -1,12 +1,11 @@
 """Metaplastic family through the runner: >= 50 generated cases per CPU device against the oracle,
 float64 and float32, and every negative control caught on numpy and cpp_standalone."""
 import pytest
-
-from brian2_harness.families.metaplastic.generate import generate_meta_cases
-from brian2_harness.families.metaplastic.case import MUTATIONS, default_meta_case
-
 from helpers import cells, problems, run_matrix
 from sets import meta_set
+
+from brian2_harness.families.metaplastic.case import MUTATIONS, default_meta_case
+from brian2_harness.families.metaplastic.generate import generate_meta_cases
 
 pytestmark = pytest.mark.brian
 META_MUTANTS = [f"meta_{m}" for m in MUTATIONS]    # registered by the plugin tests/mutants.py
@@ -39,7 +38,8 @@ def test_defaultclock_build_is_bit_identical_to_the_own_clock_build():
     those of the matrix test above, so the built-in's standalone builds are that test's (one compile each)."""
     import numpy as np
     cases = list(meta_set(6))
-    result = run_matrix([], variants=["metaplastic_stdp", "metaplastic_own_clocks"], devices=["numpy", "cpp_standalone"],
+    result = run_matrix([], variants=["metaplastic_stdp", "metaplastic_own_clocks"],
+                        devices=["numpy", "cpp_standalone"],
                         dtypes=("float64", "float32"), meta_cases=cases)
     assert not problems(result)
     arrays = {(j.variant.name, j.device, j.dtype, j.batch): j.arrays for j in result.jobs}

@@ -1,12 +1,11 @@
 """Known-bad variants: the harness must flag every one on every device where it runs."""
 import pytest
+from conftest import GROSS, MUTANTS  # noqa: F401  (the plugin files)
+from helpers import cells, run_matrix
 
 from brian2_harness.families.growth.case import default_case
 from brian2_harness.families.growth.generate import generate_cases
 from brian2_harness.families.growth.tolerance import growth_weight_tolerance
-
-from conftest import GROSS, MUTANTS  # noqa: F401  (the plugin files)
-from helpers import cells, run_matrix
 
 pytestmark = pytest.mark.brian
 BAD = ["mutant_no_clip", "mutant_beta_ignored", "mutant_n_outgoing", "mutant_lag_claims_aligned"]
@@ -44,13 +43,13 @@ def test_a_cell_fails_iff_the_mutant_deviates_beyond_its_stated_bounds(dtype):
     neuron; the Brian cell must fail exactly when that deviation exceeds the cell's per-neuron bounds, on numpy
     and cpp_standalone, over a generated set (tests/sets.py). Deviations within 10 % of a bound are left out
     (the device's own rounding may decide them) and counted."""
-    from brian2_harness.families.growth.tolerance import growth_bounds
-    from brian2_harness.families.growth.compare import compare_growth
-    from brian2_harness.devices import get_device
-    from brian2_harness.families import get_family
-
     from mutant_oracle import simulate_mutant
     from sets import growth_set
+
+    from brian2_harness.devices import get_device
+    from brian2_harness.families import get_family
+    from brian2_harness.families.growth.compare import compare_growth
+    from brian2_harness.families.growth.tolerance import growth_bounds
 
     cases = [c.replace(dtype=dtype) for c in growth_set(2, 24)]
     result = run_matrix(cases, variants=list(IFF_MUTANTS), devices=["numpy", "cpp_standalone"], dtypes=(dtype,),

@@ -3,8 +3,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brian2_harness.families.growth.generate import FAST_SCHEDULES, cases, generate_cases
 from brian2_harness.families import get_family
+from brian2_harness.families.growth.generate import FAST_SCHEDULES, cases, generate_cases
 from brian2_harness.families.growth.network import pack
 from brian2_harness.families.growth.oracle import simulate
 

@@ -1,8 +1,9 @@
 """The precompiled standard headers (devices/pch.py) speed up a standalone build without changing one byte of it.
 
 Generated projects are built by the harness (with the header); in a copy, the makefile is put back as Brian wrote
-it and every object that got the header is compiled again, and the binary linked again: all must be byte-identical. Negative control: a code
-object whose meaning depends on what was included before it must be flagged by the same comparison.
+it and every object that got the header is compiled again, and the binary linked again: all must be byte-identical.
+Negative control: a code object whose meaning depends on what was included before it must be flagged by the same
+comparison.
 """
 import os
 import re
@@ -10,12 +11,12 @@ import shutil
 import subprocess
 
 import pytest
+from projects import differing, outputs, snapshot
 
 from brian2_harness.devices import pch
 from brian2_harness.families.growth.case import default_case
 from brian2_harness.families.metaplastic.case import default_meta_case
 from brian2_harness.run import RunConfig, execute
-from projects import differing, outputs, snapshot
 
 pytestmark = pytest.mark.brian
 RULE = re.compile(r"\n# brian2-harness: precompiled.*\n(?:\S+ : CXXFLAGS \+= -include .*\n)+", re.M)
@@ -92,7 +93,8 @@ def test_the_comparison_flags_code_that_depends_on_what_was_included_before_it(t
     (project / "main.cpp").write_text("int harness_probe();\nint main() { return harness_probe(); }\n")
     (project / "makefile").write_text(
         f"CXXFLAGS = -c {' '.join(flags)}\nmain: main.o code_objects/probe.o\n\t$(CXX) $^ -o main\n"
-        "SRCS = main.cpp code_objects/probe.cpp\n%.o : %.cpp makefile\n\t$(CXX) $(CXXFLAGS) $< -o $@\n" + pch.makefile_rule(header))
+        "SRCS = main.cpp code_objects/probe.cpp\n%.o : %.cpp makefile\n\t$(CXX) $(CXXFLAGS) $< -o $@\n"
+        + pch.makefile_rule(header))
     subprocess.run(["make", "-s"], cwd=project, check=True, capture_output=True)
     assert subprocess.run(["./main"], cwd=project).returncode == 1
     plain = _rebuild_plain(str(project), str(tmp_path / "plain"))

@@ -99,7 +99,8 @@ def test_fresh_workers_can_be_asked_for(monkeypatch):
 @pytest.mark.brian
 def test_profile_says_where_the_time_went_and_fresh_workers_start_one_process_per_job(capsys, tmp_path):
     from brian2_harness.cli import main
-    args = ["run", "--variants", "summed_aligned", "--devices", "numpy,cpp_standalone", "--cases", "0", "--default-case",
+    args = ["run", "--variants", "summed_aligned", "--devices", "numpy,cpp_standalone", "--cases", "0",
+            "--default-case",
             "--quiet", "--profile", "--cache-dir", str(tmp_path)]
     assert main(args + ["--fresh-workers"]) == 0
     out = capsys.readouterr().out

@@ -327,7 +327,8 @@ def _cell_from(family_name, variant, case, got, ref, dtype="float64"):
     from brian2_harness.families import get_family
     fam = get_family(family_name)
     cmp = fam.compare(got, ref, case, dtype)
-    v = Verdict(variant, "numpy", dtype, case.name, "pass" if cmp.ok else "fail", reference="oracle:" + fam.semantics[0],
+    v = Verdict(variant, "numpy", dtype, case.name, "pass" if cmp.ok else "fail",
+                reference="oracle:" + fam.semantics[0],
                 max_abs_err=cmp.max_abs_err, tolerance=cmp.tolerance, reason=cmp.reason, ratio=cmp.ratio,
                 detection_limit=cmp.detection_limit, lag_visible=cmp.lag_visible, first=cmp.first)
     if not cmp.ok:

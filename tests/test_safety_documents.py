@@ -4,6 +4,7 @@ import copy
 import json
 
 import pytest
+
 from brian2_harness.cli import main
 
 CELL = dict(variant="v", device="numpy", dtype="float64", case_id="c1", verdict="pass")

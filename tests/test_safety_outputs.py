@@ -4,6 +4,7 @@ usage error (exit 2) instead of a traceback after the whole run. No Brian run: e
 import os
 
 import pytest
+
 from brian2_harness.cli import main
 
 

@@ -2,6 +2,7 @@
 a sub-package of the script's folder and a data file the script read are recorded at run time; editing either reruns
 the script (and a helper that now raises fails the item). The environment is part of the key."""
 import pytest
+
 from brian2_harness.check import plugin_cache
 
 pytest_plugins = ["pytester"]

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+
 from brian2_harness import processes
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")

@@ -6,17 +6,16 @@ import sys
 
 import numpy as np
 import pytest
-
-from brian2_harness.families.growth import network
-from brian2_harness.families.growth.tolerance import growth_bounds
-from brian2_harness.families.growth.case import Case
-from brian2_harness.families.growth.compare import compare_growth
-from brian2_harness.families import get_family
-from brian2_harness.families.growth.observables import GrowthObservables
-from brian2_harness.families.growth.oracle import simulate
-
 from mutant_oracle import simulate_mutant
 from sets import growth_coverage, growth_set, meta_coverage, meta_set
+
+from brian2_harness.families import get_family
+from brian2_harness.families.growth import network
+from brian2_harness.families.growth.case import Case
+from brian2_harness.families.growth.compare import compare_growth
+from brian2_harness.families.growth.observables import GrowthObservables
+from brian2_harness.families.growth.oracle import simulate
+from brian2_harness.families.growth.tolerance import growth_bounds
 
 
 def test_growth_set_holds_the_shapes_it_claims():

@@ -117,9 +117,11 @@ def test_scheduling_document(monkeypatch):
     line = slots.scheduling_line(doc)
     assert "OMP_WAIT_POLICY=passive" in line and "cpp_standalone_omp 2 threads" in line and "of 2 slots" in line
     spin = slots.scheduling(jobs=2, environ={"OMP_WAIT_POLICY": "active"})
-    assert spin["slots_per_job"] == {"cpp_standalone_omp": 2, "other": 1} and spin["wait_policy_source"] == "user environment"
+    assert spin["slots_per_job"] == {"cpp_standalone_omp": 2, "other": 1}
+    assert spin["wait_policy_source"] == "user environment"
     assert slots.slots_for("cpp_standalone_omp", {"OMP_WAIT_POLICY": "ACTIVE"}) == 2
-    assert slots.slots_for("cpp_standalone_omp", {}) == 1 and slots.slots_for("cpp_standalone", {"OMP_WAIT_POLICY": "active"}) == 1
+    assert slots.slots_for("cpp_standalone_omp", {}) == 1
+    assert slots.slots_for("cpp_standalone", {"OMP_WAIT_POLICY": "active"}) == 1
 
 
 # --- slow jobs -----------------------------------------------------------------------------------------

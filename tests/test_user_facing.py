@@ -6,7 +6,6 @@ import json
 import os
 import re
 import stat
-import sys
 import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -126,7 +125,8 @@ def test_doctor_names_the_pins_old_brian2_needs(monkeypatch):
     by = {c["name"]: c for c in doctor.diagnose()["checks"]}
     assert by["brian2"]["ok"]
     assert not by["numpy"]["ok"] and "numpy<2" in by["numpy"]["fix"]
-    assert not by["cython"]["ok"] and "cython<3.1" in by["cython"]["fix"] and "Cython is not available" in by["cython"]["detail"]
+    assert not by["cython"]["ok"] and "cython<3.1" in by["cython"]["fix"]
+    assert "Cython is not available" in by["cython"]["detail"]
     _fake_env(monkeypatch, (3, 11, 7), {"brian2": "2.5.4", "numpy": "1.26.4", "cython": "3.0.11"})
     by = {c["name"]: c for c in doctor.diagnose()["checks"]}
     assert by["numpy"]["ok"] and by["cython"]["ok"]               # negative control: the pins that work

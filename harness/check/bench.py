@@ -14,7 +14,6 @@ from pathlib import Path
 from .verdict import check
 
 
-
 def default_script() -> Path:
     """models/scripts/normalization_poisson.py (package data of brian2_harness.models, also in a wheel)."""
     from importlib.resources import files

@@ -111,7 +111,7 @@ def _compare_values(name, kind, a, b, tol: Tolerance, n_steps, t=None, indices=N
         return Comparison(name, kind, True, True, "identical")
     if a.dtype.kind != "f" and b.dtype.kind != "f":
         diff = np.flatnonzero(a.reshape(-1) != b.reshape(-1))
-        return Comparison(name, kind, False, False, f"{len(diff)} of {a.size} integer values differ", 
+        return Comparison(name, kind, False, False, f"{len(diff)} of {a.size} integer values differ",
                           float(np.max(np.abs(a.astype(float) - b.astype(float)))), 0.0)
     rtol, atol, how = tol.bounds(name, b.astype(float) if b.dtype.kind != "f" else b, n_steps)
     fa, fb = a.astype(float), b.astype(float)

@@ -96,9 +96,10 @@ class Sandbox:
     def install(self) -> None:
         os.environ["MPLBACKEND"] = "Agg"
         self._plotting()
+        import random
+
         import brian2
         import numpy as np
-        import random
         self._seeds(brian2, np, random)
         self._monitors(brian2)
         self._random_detection(brian2)
@@ -264,6 +265,7 @@ class Sandbox:
             standalone.install(self)
             real_set_device("cpp_standalone", build_on_run=False, directory=self.build_dir)
             from brian2 import get_device
+
             from brian2_harness.devices import makefile, pch
             makefile.attach(get_device(), pch.start(os.path.dirname(self.cython_dir), STANDALONE[self.device]))
         else:

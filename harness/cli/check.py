@@ -12,8 +12,7 @@ import sys
 from brian2_harness.atomic import write_output
 from brian2_harness.check.duration import parse_duration
 from brian2_harness.check.exact import Tolerance
-from brian2_harness.check.script import DEFAULT_DEVICES, DEVICES
-from brian2_harness.check.script import ERROR, KEPT
+from brian2_harness.check.script import DEFAULT_DEVICES, DEVICES, ERROR, KEPT
 from brian2_harness.check.verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
 from brian2_harness.commalist import comma_list
 from brian2_harness.errors import UsageError
@@ -36,7 +35,8 @@ def parse_tolerances(items: list[str]) -> dict:
 
 
 def add_parser(subparsers):
-    p = subparsers.add_parser("check", help="any Brian2 script, unmodified: run it on several devices and compare the results")
+    p = subparsers.add_parser(
+        "check", help="any Brian2 script, unmodified: run it on several devices and compare the results")
     p.add_argument("scripts", nargs="+", metavar="SCRIPT.py", help="Brian2 script(s), run as written")
     p.add_argument("--devices", default=",".join(DEFAULT_DEVICES),
                    help=f"comma-separated, the first that runs is the reference (known: {', '.join(DEVICES)})")

@@ -78,7 +78,8 @@ def _parse_schedule(text: str):
     try:
         dt, period, duration = (float(x) for x in text.split(","))
     except ValueError:
-        raise UsageError(f"--schedule must be 'default', 'mixed' or DT,PERIOD,DURATION (seconds), got {text!r}") from None
+        raise UsageError(f"--schedule must be 'default', 'mixed' or DT,PERIOD,DURATION (seconds), "
+                         f"got {text!r}") from None
     return dt, period, duration
 
 

@@ -70,7 +70,8 @@ class Device:
     def reset(self) -> None:
         """Leave Brian as freshly imported, so the process can run the next job (any device)."""
         import importlib
-        brian_device = importlib.import_module("brian2.devices.device")   # the module (brian2.devices.device is also a proxy object)
+        # the module (brian2.devices.device is also a proxy object)
+        brian_device = importlib.import_module("brian2.devices.device")
         brian_device.reinit_devices()    # every device re-initialised, preferences and defaultclock restored
         # reinit_devices re-activates the current device and then sets defaultclock.dt, which a standalone device
         # queues for its next main.cpp: a second reinit, with no standalone device active, drops that, so the

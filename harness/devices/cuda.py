@@ -9,8 +9,14 @@ import os
 from brian2_harness.devices.base import BUILD, RUN, UNAVAILABLE, Device, Probe  # noqa: F401
 from brian2_harness.devices.cpu import NameOrderedSet, reproducible_network
 from brian2_harness.devices.cuda_toolchain import *  # noqa: F401,F403  (the toolchain API, re-exported)
-from brian2_harness.devices.cuda_toolchain import (NAME, Toolchain, apply_toolchain, detect,  # noqa: F401
-                                                   environment_report, probe_toolchain)
+from brian2_harness.devices.cuda_toolchain import (  # noqa: F401
+    NAME,
+    Toolchain,
+    apply_toolchain,
+    detect,
+    environment_report,
+    probe_toolchain,
+)
 
 
 class CudaStandaloneDevice(Device):

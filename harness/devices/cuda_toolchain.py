@@ -182,7 +182,8 @@ def find_curand(cuda_home: str | None, cuda_version: tuple[int, int] | None,
     """System curand (CUDA installation, then system folders) if complete, else the nvidia-curand wheel."""
     inc_dirs, lib_dirs = [], []
     if cuda_home:
-        inc_dirs += [os.path.join(cuda_home, "include")] + sorted(glob.glob(os.path.join(cuda_home, "targets", "*", "include")))
+        inc_dirs += [os.path.join(cuda_home, "include")] + sorted(
+            glob.glob(os.path.join(cuda_home, "targets", "*", "include")))
         lib_dirs += [os.path.join(cuda_home, d) for d in ("lib64", "lib")] + \
             sorted(glob.glob(os.path.join(cuda_home, "targets", "*", "lib")))
     inc_dirs += ["/usr/include", "/usr/local/include"]

@@ -63,9 +63,10 @@ def gcc_identity(cxx: str) -> str | None:
 
 def brian_flags(threads: int) -> list[str]:
     """The flags Brian's makefile compiles every file with, apart from include folders (CXXFLAGS)."""
+    from distutils.ccompiler import gen_preprocess_options
+
     from brian2 import prefs
     from brian2.codegen.cpp_prefs import get_compiler_and_args
-    from distutils.ccompiler import gen_preprocess_options
     _, args = get_compiler_and_args()
     return (["-Wno-write-strings"] + gen_preprocess_options(list(prefs["codegen.cpp.define_macros"]), [])
             + list(args) + (["-fopenmp"] if threads else []))

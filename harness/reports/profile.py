@@ -36,7 +36,8 @@ def print_profile(console, jobs: list[dict], phases: dict, generate_s: float) ->
         t.add_row(r["device"], str(r["jobs"]), *(f"{r[k]:.1f}" for k in
                   ("worker_s", "start_io_s", "setup_s", "brian_run_s", "compile_s", "binary_s")))
     console.print(t)
-    console.print(f"parent: case generation {generate_s:.1f} s, probes + plan {phases.get('probe_and_plan_s', 0):.1f} s, "
+    console.print(f"parent: case generation {generate_s:.1f} s, "
+                  f"probes + plan {phases.get('probe_and_plan_s', 0):.1f} s, "
                   f"jobs {phases.get('jobs_s', 0):.1f} s (wall), judging {phases.get('judge_s', 0):.1f} s, "
                   f"re-runs alone {phases.get('isolate_s', 0):.1f} s; worker processes started: "
                   f"{phases.get('processes_started', 0)}")

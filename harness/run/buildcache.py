@@ -22,9 +22,9 @@ import json
 import os
 import platform
 import shutil
-from brian2_harness.versions import installed_version
 
 from brian2_harness import nofollow
+from brian2_harness.versions import installed_version
 
 MARKER = ".harness-complete"
 FAMILY = ".harness-family"

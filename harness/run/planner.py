@@ -70,7 +70,8 @@ def plan(config: RunConfig, probes: dict[str, Probe]) -> tuple[list[Job], list[V
                     jobs.append(Job(v, dname, dtype, [cases[k].replace(dtype=dtype) for k in idx],
                                     [cids[k] for k in idx], b,
                                     label=f"{v.name} x {dname} x {dtype} (batch {b + 1}/{len(by_key)}, "
-                                          f"{len(idx)} cases)" + (", build only" if probes[dname].mode == BUILD else ""),
+                                          f"{len(idx)} cases)"
+                                          + (", build only" if probes[dname].mode == BUILD else ""),
                                     mode=probes[dname].mode))
     return jobs, skipped
 

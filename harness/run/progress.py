@@ -14,9 +14,11 @@ class Progress:
     def start(self, total: int):
         self.total, self.done, self.t0 = total, 0, time.perf_counter()
         if self.live and total:
-            from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
             from rich.console import Console
-            self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
+            self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(),
+                                     TextColumn("{task.completed}/{task.total}"),
                                      TimeElapsedColumn(), console=Console(file=self.stream), transient=True)
             self._bar.start()
             self._task = self._bar.add_task("running cells", total=total)

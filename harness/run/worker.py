@@ -111,7 +111,8 @@ def run_and_write(job: dict) -> int:
     np.savez_compressed(buf, **result["arrays"])
     atomic_write_bytes(out, buf.getvalue())
     atomic_write_text(out + ".meta.json", json.dumps({"timing": result["timing"], "brian2": result["brian2"],
-                                                      "built": result.get("built", False), "cache": result.get("cache", {}),
+                                                      "built": result.get("built", False),
+                                                      "cache": result.get("cache", {}),
                                                       "workarounds": result.get("workarounds", [])}))
     return 0
 

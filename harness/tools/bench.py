@@ -136,7 +136,9 @@ def _ratio(loaded: dict, unloaded: dict) -> float | None:
 
 def openmp_line(o: dict) -> str:
     def secs(r):
-        return f"{r['binary_seconds']:.2f} s" if r.get("binary_seconds") is not None else f"{r['worker_seconds']:.1f} s (worker)"
+        if r.get("binary_seconds") is not None:
+            return f"{r['binary_seconds']:.2f} s"
+        return f"{r['worker_seconds']:.1f} s (worker)"
     line = (f"OpenMP under load ({o['device']}, {o['threads']} threads, {o['cases']} cases, {o['busy_processes']} busy "
             f"process(es) on {o['cores']} cores): passive {secs(o['passive_unloaded'])} unloaded -> "
             f"{secs(o['passive_loaded'])} loaded = {o['ratio']:.1f}x")
@@ -151,11 +153,13 @@ def worker_reuse(cases, cache_dir, log=print) -> dict:
     invocation on the same warm build cache: a small matrix on every CPU device that can run here."""
     devices = [d for d in ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp")
                if get_device(d).probe().mode == "run"]
-    variants = [v.name for v in all_variants() if v.name in ("netop_reference", "summed_seed", "summed_aligned", "summed_every_step")]
+    variants = [v.name for v in all_variants()
+                if v.name in ("netop_reference", "summed_seed", "summed_aligned", "summed_every_step")]
 
     def once(reuse: bool, label: str) -> dict:
         cfg = RunConfig(variants=variants, devices=devices, dtypes=["float64", "float32"], cases=cases,
-                        cache_dir=Path(cache_dir), compiled_dir=Path(cache_dir), use_cache=True, isolate_failures=0, reuse_workers=reuse)
+                        cache_dir=Path(cache_dir), compiled_dir=Path(cache_dir), use_cache=True, isolate_failures=0,
+                        reuse_workers=reuse)
         started = POOL.started
         t0 = time.perf_counter()
         result = execute(cfg)
@@ -257,7 +261,8 @@ def print_summary(r: dict) -> None:
     t = Table(title=f"batched vs naive on {r['device']} ({r['variant']}, one run)")
     for col in ("path", "cases", "seconds", "cases/min", "compiles", "vs naive"):
         t.add_column(col, justify="right")
-    t.add_row("naive (per case)", "1", f"{r['naive_seconds_per_case']:.2f}", f"{r['naive_cases_per_min']:.1f}", "1", "1x")
+    t.add_row("naive (per case)", "1", f"{r['naive_seconds_per_case']:.2f}", f"{r['naive_cases_per_min']:.1f}",
+              "1", "1x")
     t.add_row("batched, cold", str(r["batched_cases"]), f"{r['batched_cold_seconds']:.2f}",
               f"{r['batched_cases_per_min']:.0f}", str(r["cold_compiles"]), f"{r['ratio']:.0f}x")
     t.add_row("batched, warm", str(r["batched_cases"]), f"{r['batched_warm_seconds']:.2f}",
@@ -274,7 +279,8 @@ def print_summary(r: dict) -> None:
     for col in ("cases", "synapses/case", "seconds", "cases/min", "compiles"):
         t.add_column(col, justify="right")
     for row in r["by_case_count"]:
-        t.add_row(str(row["cases"]), "mixed", f"{row['seconds']:.2f}", f"{row['cases_per_min']:.0f}", str(row["compiles"]))
+        t.add_row(str(row["cases"]), "mixed", f"{row['seconds']:.2f}", f"{row['cases_per_min']:.0f}",
+                  str(row["compiles"]))
     for row in r["by_network_size"]:
         t.add_row(str(row["cases"]), str(row["synapses_per_case"]), f"{row['seconds']:.2f}",
                   f"{row['cases_per_min']:.0f}", str(row["compiles"]))

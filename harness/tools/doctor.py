@@ -83,7 +83,8 @@ def check_python() -> dict:
     version = ".".join(map(str, v))
     ok = v[:2] >= PYTHON_MIN
     need = ".".join(map(str, PYTHON_MIN))
-    detail = f"{sys.executable}; the harness needs Python >= {need}; {_verified('.'.join(map(str, v[:2])), VERIFIED_PYTHON)}"
+    verified = _verified('.'.join(map(str, v[:2])), VERIFIED_PYTHON)
+    detail = f"{sys.executable}; the harness needs Python >= {need}; {verified}"
     if ok and v[:2] < (3, 12):
         detail += f" (brian2 >= 2.10 and brian2cuda {BRIAN2CUDA_VERSION} need Python >= 3.12; here brian2 2.9.x)"
     return _check("python", True, version, detail,

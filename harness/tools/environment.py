@@ -4,6 +4,7 @@ from __future__ import annotations
 import platform
 import shutil
 import subprocess
+
 from brian2_harness.versions import installed_version
 
 

@@ -19,8 +19,7 @@ every seed and device). The script checks the family's core property itself: aft
 the total incoming weight of every neuron is at most B_i (up to rounding); a violation is an error.
 """
 import numpy as np
-from brian2 import (NeuronGroup, PoissonGroup, SpikeMonitor, StateMonitor, Synapses, defaultclock, Hz, ms,
-                    run, second)
+from brian2 import Hz, NeuronGroup, PoissonGroup, SpikeMonitor, StateMonitor, Synapses, defaultclock, ms, run, second
 
 N_pre, N_post = 100, 10
 rate = 20 * Hz            # rate of every presynaptic Poisson neuron

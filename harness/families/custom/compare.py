@@ -36,7 +36,8 @@ def compare_arrays(got: dict, ref: dict, *, dtype: str, n_steps: int) -> Compari
             k = np.unravel_index(int(np.argmax(r)), d.shape)
             reasons.append(f"{name}{list(map(int, k))}: off by {float(d[k]):.3g} > tol "
                            f"{float(np.broadcast_to(tol, d.shape)[k]):.3g} (largest error {err:.3g})")
-    scale = max((float(np.max(np.abs(np.asarray(v, dtype=np.float64)), initial=0.0)) for v in ref.values()), default=0.0)
+    scale = max((float(np.max(np.abs(np.asarray(v, dtype=np.float64)), initial=0.0)) for v in ref.values()),
+                default=0.0)
     max_rel = max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("inf"))
     lim = np.concatenate(limits) if limits else np.zeros(0)
     detection = {"min": float(lim.min()), "max": float(lim.max())} if lim.size else None

@@ -5,8 +5,16 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from brian2_harness.errors import CaseError
-from brian2_harness.families.cases import (CASE_FORMAT, DTYPES, MAX_STEPS, JsonCase, _is_multiple,  # noqa: F401
-                                           _require_float, validate_connectivity)
+from brian2_harness.families.cases import (  # noqa: F401
+    CASE_FORMAT,
+    DTYPES,
+    MAX_STEPS,
+    JsonCase,
+    _is_multiple,
+    _require_float,
+    validate_connectivity,
+)
+
 
 @dataclass(frozen=True)
 class Case(JsonCase):

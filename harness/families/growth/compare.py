@@ -5,8 +5,8 @@ import numpy as np
 
 from brian2_harness.families.bounds import NeuronBounds, stepwise_bounds
 from brian2_harness.families.comparison import Comparison
-from brian2_harness.families.growth.tolerance import growth_bounds
 from brian2_harness.families.growth.observables import GrowthObservables
+from brian2_harness.families.growth.tolerance import growth_bounds
 
 
 def _explain(diff: float, increment: float | None) -> str:
@@ -97,7 +97,8 @@ def compare_growth(got: GrowthObservables, ref: GrowthObservables, *, dtype: str
             first = {"observable": "total", "event": e, "index": p, "post": p, "device": float(got.totals()[e, p]),
                      "reference": float(ref.totals()[e, p]), "diff": float(d_total[e, p]),
                      "tolerance": float(bounds.total[p]), "explanation": ""}
-        reasons.append(f"total of post {p} at event {e} off by {float(d_total[e, p]):.3g} > tol {float(bounds.total[p]):.3g}")
+        reasons.append(f"total of post {p} at event {e} off by {float(d_total[e, p]):.3g} "
+                       f"> tol {float(bounds.total[p]):.3g}")
     if mismatches.any():
         e, p = map(int, np.argwhere(mismatches)[0])
         if first is None:

@@ -19,7 +19,8 @@ def record_weights(model, net):
         for key, mon in (("w_before", before), ("w_after", after)):
             # copy: the monitor's buffer is freed with the network
             values = np.array(mon.w_[:], copy=True) if record else np.zeros((0, net.n_events))
-            out[key] = np.ascontiguousarray(values.T).reshape(shape) if values.size else np.zeros(shape, dtype=net.dtype)
+            out[key] = (np.ascontiguousarray(values.T).reshape(shape) if values.size
+                        else np.zeros(shape, dtype=net.dtype))
         return out
 
     return [before, after], extract

@@ -35,8 +35,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from brian2_harness.families.cases import DTYPES, Timed, MAX_STEPS, JsonCase, _is_multiple, _require_float, validate_connectivity
 from brian2_harness.errors import CaseError
+from brian2_harness.families.cases import (
+    DTYPES,
+    MAX_STEPS,
+    JsonCase,
+    Timed,
+    _is_multiple,
+    _require_float,
+    validate_connectivity,
+)
 
 META_FORMAT = "brian2-harness-metacase/1"
 MAX_SPIKES = 1_000_000
@@ -234,7 +242,8 @@ def pack_meta(cases: list[MetaCase]) -> tuple[MetaNetwork, list[MetaBlock]]:
         raise ValueError("pack_meta() needs at least one case")
     keys = {c.batch_key for c in cases}
     if len(keys) != 1:
-        raise ValueError(f"cases with different clocks, dtype or model constants cannot share a network: {sorted(keys)}")
+        raise ValueError("cases with different clocks, dtype or model constants cannot share a network: "
+                         f"{sorted(keys)}")
     first, dtype = cases[0], cases[0].dtype
     pre_off = post_off = syn_off = 0
     i_p, j_p, w_p, beta_p, pre_p, post_p, blocks = [], [], [], [], [], [], []
