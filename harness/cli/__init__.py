@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "binary) and in the parent (generation, judging)")
     run.add_argument("--report", metavar="DIR", help="also write an HTML + Markdown report (index.html, summary.md) into DIR")
     run.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one testcase per cell")
+    run.add_argument("--scheduler", metavar="ADDRESS", help="run the jobs as Dask tasks: a scheduler address "
+                     "(tcp://HOST:8786) or local[:N] (N local workers); needs brian2-harness[cluster]")
+    run.add_argument("--shard", metavar="K/N", help="run shard K of N (whole build families); `merge` joins the "
+                     "shards' JSON into the unsharded run's document")
 
     for module in (html_report, junit, merge, doctor, bench, corpus, upgrade_commands, check_cli):
         module.add_parser(sub)

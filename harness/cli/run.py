@@ -163,7 +163,15 @@ def cmd_run(args) -> int:
         for d, p in cannot.items():
             console.print(f"[bold red]FAILED[/]: {escape(d)} required but it cannot run here: {escape(p.reason)}")
         return EXIT_FAIL
-    result = execute(cfg, progress=None if args.quiet else Progress())
+    from brian2_harness.run import cluster
+    from brian2_harness.run.subset import Shard, parse_shard
+    subset = Shard(*parse_shard(args.shard), cfg.against) if getattr(args, "shard", None) else None
+    scheduler = getattr(args, "scheduler", None)
+    with cluster.backend(scheduler) as backend:
+        result = execute(cfg, progress=None if args.quiet else Progress(), backend=backend, subset=subset)
+    distributed = {"cluster": cluster.describe(scheduler, backend)} if backend else {}
+    if subset is not None:
+        distributed["shard"] = subset.section(result.plan, result.jobs)
     print_table(result.verdicts, console)
     job_records = [_job_record(j) for j in result.jobs]
     if args.profile:
@@ -172,7 +180,7 @@ def cmd_run(args) -> int:
     slow = slots.slow_jobs(job_records)
     slots.print_slow_jobs(slow, console)
     summary = summarize(result.verdicts)
-    missing = result.missing_required(cfg.require)
+    missing = result.missing_required(cfg.require & {v.device for v in result.verdicts} if subset else cfg.require)
     skipped = sorted({(v.variant, v.device, v.dtype, v.reason) for v in result.verdicts if v.verdict == SKIP})
     for variant, device, dtype, reason in skipped:
         console.print(f"[yellow]skipped[/] {escape(f'{variant} x {device} x {dtype}: {reason}')}")
@@ -201,7 +209,7 @@ def cmd_run(args) -> int:
             "seed": args.seed, "against": cfg.against, "require": sorted(cfg.require), "plugins": cfg.plugins,
             "require_lag_visible": cfg.require_lag_visible,
         }, extra={"required_missing": missing, "seconds": result.seconds, "phases": result.phases, "build_cache": cache,
-                  "scheduling": slots.scheduling(cfg.jobs), "slow_jobs": slow, "jobs": job_records})
+                  "scheduling": slots.scheduling(cfg.jobs), "slow_jobs": slow, "jobs": job_records, **distributed})
         if args.json_out:
             write_json(args.json_out, doc)
         if args.junit:
