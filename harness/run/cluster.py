@@ -138,14 +138,14 @@ class DaskBackend:
     def _submit(self, job, config, worker: str | None):
         self.tasks += 1
         key = f"b2h-{job.variant.name}-{job.device}-{job.dtype}-b{job.batch}-{uuid.uuid4().hex[:12]}"
-        where = dict(workers=[worker], allow_other_workers=True) if worker else dict(workers=self.workers)
+        where = {"workers": [worker], "allow_other_workers": True} if worker else {"workers": self.workers}
         return self.client.submit(cluster_task.run_job_task, job_spec(job, config), key=key, pure=False,
                                   priority=-job.batch, **where)
 
     def run_all(self, jobs: list, config, progress=None) -> tuple[list, bool]:
         from distributed import as_completed
 
-        from brian2_harness.devices import get_device
+        from brian2_harness.devices import get_device  # noqa: I001  (Dask is third-party, imported lazily)
         where = place(jobs, self.workers, config.use_cache, lambda d: get_device(d).standalone)
         futures = {self._submit(j, config, where[id(j)]): j for j in sorted(jobs, key=lambda j: j.batch)}
         done, interrupted = [], False
