@@ -74,6 +74,8 @@ def add_parser(subparsers):
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the verdicts as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--script-args", default="", help="arguments passed to the script (one string, split on spaces)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run each device's runs as a Dask task: a scheduler "
+                   "address (tcp://HOST:8786) or local[:N]; needs brian2-harness[cluster]")
     p.add_argument("--script-for", action="append", default=[], metavar="DEVICE=SCRIPT.py",
                    help="run another script on one device (negative controls: a deliberately changed copy)")
 
@@ -127,8 +129,19 @@ def print_result(r, out=None) -> None:
 
 
 def run(args) -> int:
-    from pathlib import Path
+    import contextlib
     devices, script_for = _validate(args)
+    if not getattr(args, "scheduler", None):
+        return _run(args, devices, script_for, None)
+    from ..run.cluster import connect, workers_like_here
+    from .cluster import DaskRunner
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(connect(args.scheduler))
+        return _run(args, devices, script_for, DaskRunner(client, workers_like_here(client)))
+
+
+def _run(args, devices, script_for, runner) -> int:
+    from pathlib import Path
     cap = parse_duration(args.duration_cap) if args.duration_cap else None
     tol = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
                     max_spike_mismatch=args.max_spike_mismatch)
@@ -141,7 +154,7 @@ def run(args) -> int:
                       observe=observe or None, tolerance=tol, timeout=args.timeout, jobs=args.jobs,
                       cache_dir=Path(args.cache_dir) if args.cache_dir else None,
                       args=args.script_args.split() if args.script_args else None, progress=say,
-                      script_for=script_for)
+                      script_for=script_for, **({"runner": runner} if runner else {}))
         except KeyboardInterrupt:
             raise
         except Exception as exc:      # the harness never crashes on a script: a problem is a verdict
