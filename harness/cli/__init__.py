@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one testcase per cell")
     run.add_argument("--scheduler", metavar="ADDRESS", help="run the jobs as Dask tasks: a scheduler address "
                      "(tcp://HOST:8786) or local[:N] (N local workers); needs brian2-harness[cluster]")
+    run.add_argument("--resume", metavar="PREVIOUS.json", help="finish an interrupted run: keep the cells of the "
+                     "jobs PREVIOUS.json (its --json) finished, run the others")
     run.add_argument("--shard", metavar="K/N", help="run shard K of N (whole build families); `merge` joins the "
                      "shards' JSON into the unsharded run's document")
 

@@ -165,15 +165,28 @@ def cmd_run(args) -> int:
         return EXIT_FAIL
     from brian2_harness.run import cluster
     from brian2_harness.run.subset import Shard, parse_shard
+    config_record = {
+        "variants": cfg.variants, "devices": cfg.devices, "dtypes": cfg.dtypes, "cases": len(cfg.cases),
+        "seed": args.seed, "against": cfg.against, "require": sorted(cfg.require), "plugins": cfg.plugins,
+        "require_lag_visible": cfg.require_lag_visible,
+    }
     subset = Shard(*parse_shard(args.shard), cfg.against) if getattr(args, "shard", None) else None
+    resume = _resume(args, config_record)
+    if resume is not None:
+        if subset is not None:
+            raise UsageError("--resume and --shard: resume each shard from its own JSON without --shard")
+        subset = resume
     scheduler = getattr(args, "scheduler", None)
     with cluster.backend(scheduler) as backend:
         result = execute(cfg, progress=None if args.quiet else Progress(), backend=backend, subset=subset)
     distributed = {"cluster": cluster.describe(scheduler, backend)} if backend else {}
-    if subset is not None:
+    if subset is not None and resume is None:
         distributed["shard"] = subset.section(result.plan, result.jobs)
-    print_table(result.verdicts, console)
     job_records = [_job_record(j) for j in result.jobs]
+    if resume is not None:
+        result.verdicts = resume.combine(result.plan, result.verdicts, result.jobs, cfg.against)
+        job_records = resume.records(result.plan, job_records)
+    print_table(result.verdicts, console)
     if args.profile:
         from brian2_harness.reports.profile import print_profile
         print_profile(console, job_records, result.phases, generate_s)
@@ -204,11 +217,7 @@ def cmd_run(args) -> int:
         if any(j.device == "cuda_standalone" for j in result.jobs):
             from brian2_harness.devices.cuda import environment_report
             env["cuda"] = environment_report(cache_dir=str(cfg.cache_dir))
-        doc = results_document(result.verdicts, environment=env, status=status, config={
-            "variants": cfg.variants, "devices": cfg.devices, "dtypes": cfg.dtypes, "cases": len(cfg.cases),
-            "seed": args.seed, "against": cfg.against, "require": sorted(cfg.require), "plugins": cfg.plugins,
-            "require_lag_visible": cfg.require_lag_visible,
-        }, extra={"required_missing": missing, "seconds": result.seconds, "phases": result.phases, "build_cache": cache,
+        doc = results_document(result.verdicts, environment=env, status=status, config=config_record, extra={"required_missing": missing, "seconds": result.seconds, "phases": result.phases, "build_cache": cache,
                   "scheduling": slots.scheduling(cfg.jobs), "slow_jobs": slow, "jobs": job_records, **distributed})
         if args.json_out:
             write_json(args.json_out, doc)
@@ -228,6 +237,18 @@ def cmd_run(args) -> int:
         return EXIT_FAIL
     console.print(f"[bold green]OK[/]: {line}")
     return EXIT_OK
+
+
+def _resume(args, config_record: dict):
+    """The Resume subset of `--resume PREVIOUS.json` (run/resume.py), or None."""
+    path = getattr(args, "resume", None)
+    if not path:
+        return None
+    from brian2_harness.reports.merge import load_results
+    from brian2_harness.run.resume import Resume, check_same_config
+    previous = load_results(path)
+    check_same_config(previous, config_record, f"'{path}'")
+    return Resume(previous)
 
 
 def _job_record(job) -> dict:
