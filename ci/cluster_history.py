@@ -29,10 +29,21 @@ def sh(cmd: list[str], **kw) -> None:
 
 
 def normalized(md: str) -> str:
-    """The table without what differs by construction: file names, folders and seconds."""
+    """The tables without what differs by construction: file names, folders and seconds (a column whose header
+    says seconds is blanked)."""
     md = re.sub(r"\S+\.npz", "FILE.npz", md)
     md = re.sub(r"\d+(\.\d+)? ?s\b", "N s", md)
-    return md
+    out, blank = [], None
+    for line in md.splitlines():
+        cells = line.split("|")
+        if line.startswith("|") and any("seconds" in c for c in cells):
+            blank = next(k for k, c in enumerate(cells) if "seconds" in c)
+        elif not line.startswith("|"):
+            blank = None
+        elif blank is not None and not set(line) <= set("|-: "):
+            cells[blank] = " N "
+        out.append("|".join(cells))
+    return "\n".join(out)
 
 
 def main() -> int:
@@ -42,13 +53,15 @@ def main() -> int:
     p.add_argument("--devices", default="numpy,cpp_standalone")
     p.add_argument("--dtype", default="float64")
     p.add_argument("--cases", type=int, default=3)
+    p.add_argument("--keep-sequential", action="store_true", help="reuse the sequential part of an earlier run")
     args = p.parse_args()
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
     first = args.pythons[0]
     harness = [first, "-m", "brian2_harness"]
     corpus = os.path.join(out, "corpus.json")
-    sh(harness + ["corpus", "--cases", str(args.cases), "--meta-cases", "1", "--seed", "7", "--out", corpus])
+    if not args.keep_sequential:
+        sh(harness + ["corpus", "--cases", str(args.cases), "--meta-cases", "1", "--seed", "7", "--out", corpus])
     rec = ["--corpus", corpus, "--devices", args.devices, "--dtype", args.dtype]
 
     t0 = time.perf_counter()
@@ -56,7 +69,8 @@ def main() -> int:
     for k, py in enumerate(args.pythons):
         seq.append(os.path.join(out, "sequential", f"env{k}.npz"))
         os.makedirs(os.path.dirname(seq[-1]), exist_ok=True)
-        sh([py, "-m", "brian2_harness", "record", *rec, "--quiet", "--out", seq[-1]], check=False)
+        if not args.keep_sequential:
+            sh([py, "-m", "brian2_harness", "record", *rec, "--quiet", "--out", seq[-1]], check=False)
     sh(harness + ["history", *seq, "--markdown", os.path.join(out, "sequential.md")], check=False,
        stdout=subprocess.DEVNULL)
     t_seq = time.perf_counter() - t0

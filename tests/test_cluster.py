@@ -169,3 +169,27 @@ def test_without_dask_the_scheduler_option_names_the_extra(monkeypatch, capsys):
 def test_a_bad_scheduler_is_a_usage_error(bad, capsys):
     assert main(RUN + ["--scheduler", bad]) == 2
     assert "--scheduler" in capsys.readouterr().err
+
+
+def test_a_job_that_kills_its_workers_becomes_an_error_cell(tmp_path, monkeypatch, cache_dir):
+    import dask
+    monkeypatch.setenv("B2H_TEST_KILL_HOST", "1")
+    out = tmp_path / "killer.json"
+    plugin = os.path.join(os.path.dirname(__file__), "cluster_faults.py")
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        rc = main(["run", "--plugin", plugin, "--variants", "fault_kills_its_host,summed_aligned", "--devices",
+                   "numpy", "--cases", "1", "--seed", "1", "--quiet", "--scheduler", "local:2",
+                   "--cache-dir", str(cache_dir), "--json", str(out)])
+    assert rc == 1
+    cells = {c["variant"]: c for c in _doc(out)["cells"]}
+    assert cells["summed_aligned"]["verdict"] == "pass"
+    assert cells["fault_kills_its_host"]["verdict"] == "error"
+    assert "died repeatedly" in cells["fault_kills_its_host"]["reason"]
+
+
+def test_history_names_a_brian2_version_no_worker_offers(tmp_path, capsys):
+    corpus = os.path.join(os.path.dirname(__file__), "data", "corpus-default.json")
+    rc = main(["history", "--scheduler", "local:1", "--corpus", corpus, "--out-dir", str(tmp_path), "--brian2",
+               "2.5.4"])
+    assert rc == 1
+    assert "brian2 2.5.4 (no worker runs it" in capsys.readouterr().err

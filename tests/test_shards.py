@@ -13,7 +13,7 @@ from brian2_harness.run.subset import split
 
 def _run_args(cache_dir) -> list[str]:
     return ["run", "--variants", "summed_aligned,summed_seed", "--devices", "numpy,cpp_standalone", "--dtype",
-            "float64,float32", "--cases", "2", "--seed", "4", "--schedule", "mixed", "--quiet",
+            "float64,float32", "--cases", "2", "--seed", "4", "--quiet",
             "--cache-dir", str(cache_dir)]
 
 

@@ -177,7 +177,7 @@ def cmd_run(args) -> int:
             raise UsageError("--resume and --shard: resume each shard from its own JSON without --shard")
         subset = resume
     scheduler = getattr(args, "scheduler", None)
-    with cluster.backend(scheduler) as backend:
+    with cluster.backend(scheduler, cfg.cache_dir) as backend:
         result = execute(cfg, progress=None if args.quiet else Progress(), backend=backend, subset=subset)
     distributed = {"cluster": cluster.describe(scheduler, backend)} if backend else {}
     if subset is not None and resume is None:

@@ -49,13 +49,16 @@ def parse_scheduler(text: str) -> tuple[str | None, int | None]:
 
 
 @contextlib.contextmanager
-def connect(text: str, timeout: float = 30.0):
-    """A Dask client for `text` (parse_scheduler); a LocalCluster is started and closed here."""
+def connect(text: str, timeout: float = 30.0, cache_dir=None):
+    """A Dask client for `text` (parse_scheduler); a LocalCluster is started and closed here (its workers share
+    `cache_dir`, this machine's build cache, when given)."""
     address, n_local = parse_scheduler(text)
     distributed = require_dask()
     if address is None:
+        env = {"BRIAN2_HARNESS_CACHE": str(cache_dir)} if cache_dir else {}
         with distributed.LocalCluster(n_workers=n_local, threads_per_worker=1, processes=True,
-                                      dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                      dashboard_address=":0", env=env) as cluster, \
+                distributed.Client(cluster) as client:
             yield client
         return
     try:
@@ -180,12 +183,12 @@ class DaskBackend:
 
 
 @contextlib.contextmanager
-def backend(text: str | None):
+def backend(text: str | None, cache_dir=None):
     """None without a scheduler (the local pool), else a DaskBackend on the workers of this environment."""
     if not text:
         yield None
         return
-    with connect(text) as client:
+    with connect(text, cache_dir=cache_dir) as client:
         yield DaskBackend(client, workers_like_here(client))
 
 

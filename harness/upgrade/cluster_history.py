@@ -24,7 +24,9 @@ def record_task(spec_text: str) -> dict:
     from brian2_harness.upgrade.corpus import load_corpus
     from brian2_harness.upgrade.record import record
 
+    from brian2_harness import registry
     spec = json.loads(spec_text)
+    registry.load_all([])
     with tempfile.TemporaryDirectory(prefix="b2h-record-") as tmp:
         corpus_path = os.path.join(tmp, "corpus.json")
         with open(corpus_path, "w") as f:

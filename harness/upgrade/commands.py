@@ -147,6 +147,9 @@ def run_history(args) -> int:
         paths, absent = _record_on_cluster(args)
     baselines, missing = load_history(paths) if paths else ([], [])
     missing += absent
+    if absent and len(baselines) < 2:      # a cluster that offers fewer than two of the versions asked for
+        print(f"MISSING: {'; '.join(absent)}: no history with fewer than two versions", file=sys.stderr)
+        return 1
     if len(baselines) + len(missing) < 2:
         raise UsageError("history: give at least two baseline files")
     doc = history_document(baselines, missing)
