@@ -128,7 +128,7 @@ def main(argv=None) -> int:
     p.add_argument("--scheduler", help="run on a Dask cluster: a scheduler address or local[:N] (docs/cluster.md)")
     p.add_argument("--parallel", type=int, default=0, help="with --scheduler: examples checked at a time "
                    "(default: twice the workers)")
-    p.add_argument("--only", default="", help="substring filter on the example path")
+    p.add_argument("--only", default="", help="substring filter on the example path (comma-separated: any of them)")
     p.add_argument("--resume", action="store_true", help="skip examples already in results.jsonl")
     p.add_argument("--redo", default="", help="with --resume: run again the examples whose recorded verdict is one "
                    "of these (comma-separated, e.g. error,fail) or whose path contains one of them")
@@ -156,7 +156,8 @@ def main(argv=None) -> int:
     settings = (f"brian2 {VERSION} examples, devices {', '.join(devices)}, run() capped at {args.cap}, "
                 f"{args.timeout:.0f} s per run, {args.seeds} seeds per device in statistical mode")
     t_all = time.time()
-    todo = [p for p in examples(folder) if (not args.only or args.only in str(p.relative_to(folder)))
+    only = [x for x in args.only.split(",") if x]
+    todo = [p for p in examples(folder) if (not only or any(x in str(p.relative_to(folder)) for x in only))
             and str(p.relative_to(folder)) not in done]
     lock = threading.Lock()
 

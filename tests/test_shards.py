@@ -87,3 +87,15 @@ def test_a_shard_split_takes_whole_build_families():
 def test_a_bad_shard_is_a_usage_error(bad, capsys, cache_dir):
     assert main(_run_args(cache_dir) + ["--shard", bad]) == 2
     assert "--shard" in capsys.readouterr().err
+
+
+def test_cluster_placement_keeps_a_build_family_on_one_worker():
+    from types import SimpleNamespace as NS
+
+    from brian2_harness.run.cluster import place
+    jobs = [NS(variant=NS(name=v), device=d, dtype=t, batch=0, cases=[NS(dt=1e-4)] * 3, mode="run")
+            for v in ("v1", "v2", "v3") for d in ("numpy", "cpp_standalone") for t in ("float64", "float32")]
+    where = place(jobs, ["tcp://a:1", "tcp://b:1"], True, lambda d: d != "numpy")
+    assert set(where.values()) == {"tcp://a:1", "tcp://b:1"}
+    for t in ("float64", "float32"):
+        assert len({where[id(j)] for j in jobs if (j.device, j.dtype) == ("cpp_standalone", t)}) == 1
