@@ -16,11 +16,10 @@ import json
 import os
 
 from brian2_harness.atomic import atomic_write_text
+from brian2_harness.cells.verdict import Verdict
 from brian2_harness.documents import check_cells, check_format, read_json
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.results import RESULTS_FORMAT, summarize
-from brian2_harness.run.verdict import Verdict
-
 
 
 def validate_results(doc, where: str) -> dict:
