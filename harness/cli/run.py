@@ -14,7 +14,7 @@ from brian2_harness.devices.cuda import environment_report
 from brian2_harness.errors import UsageError
 from brian2_harness.families import all_families, family_names, get_family
 from brian2_harness.families.cases import DTYPES, check_limits
-from brian2_harness.reports import junit
+from brian2_harness.reports import junit, merge
 from brian2_harness.reports import render as html_report
 from brian2_harness.reports.profile import print_profile
 from brian2_harness.reports.results import print_table, results_document, summarize, write_json
@@ -238,9 +238,8 @@ def _resume(args, config_record: dict):
     path = getattr(args, "resume", None)
     if not path:
         return None
-    from brian2_harness.reports.merge import load_results
     from brian2_harness.run.resume import Resume, check_same_config
-    previous = load_results(path)
+    previous = merge.load_results(path)
     check_same_config(previous, config_record, f"'{path}'")
     return Resume(previous)
 

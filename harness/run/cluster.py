@@ -17,6 +17,7 @@ import json
 import re
 import uuid
 
+from brian2_harness.devices import get_device
 from brian2_harness.errors import UsageError
 from brian2_harness.run import cluster_task
 from brian2_harness.run.dispatch import family
@@ -147,8 +148,6 @@ class DaskBackend:
 
     def run_all(self, jobs: list, config, progress=None) -> tuple[list, bool]:
         from distributed import as_completed
-
-        from brian2_harness.devices import get_device  # noqa: I001  (Dask is third-party, imported lazily)
         where = place(jobs, self.workers, config.use_cache, lambda d: get_device(d).standalone)
         futures = {self._submit(j, config, where[id(j)]): j for j in sorted(jobs, key=lambda j: j.batch)}
         done, interrupted = [], False

@@ -15,12 +15,17 @@ import socket
 
 import numpy as np
 
+from brian2_harness.families import get_family
+from brian2_harness.registry import get
+from brian2_harness.run.config import RunConfig, default_cache_dir
+from brian2_harness.run.planner import Job
+from brian2_harness.variant_sources import load_all
+
 ENV_KEYS = ("brian2", "numpy", "python", "cython")
 
 
 def worker_environment() -> dict:
     """The versions this worker runs (the client routes work by them), its host and its cache folder."""
-    from brian2_harness.run.config import default_cache_dir
     env = {k: _version(k) for k in ("brian2", "numpy", "cython", "brian2-harness")}
     return {**env, "python": platform.python_version(), "host": socket.gethostname(),
             "platform": platform.platform(), "cache_dir": str(default_cache_dir())}
@@ -48,11 +53,7 @@ def _worker_threads() -> int:
 
 def run_job_task(spec_text: str) -> dict:
     """One planned job (run/cluster.py: `job_spec`) run here; its outcome as plain data."""
-    from brian2_harness.families import get_family
-    from brian2_harness.registry import get, load_all
-    from brian2_harness.run.config import RunConfig
     from brian2_harness.run.executor import run_one
-    from brian2_harness.run.planner import Job
 
     spec = json.loads(spec_text)
     load_all(spec["plugins"])

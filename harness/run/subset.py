@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 
 from brian2_harness.devices import BUILD
+from brian2_harness.errors import UsageError
 from brian2_harness.run.config import REFERENCE_DEVICE
 
 RESULT, NO_RESULT = "result", "none"
@@ -42,7 +43,6 @@ def unit(job, against) -> tuple:
 
 
 def parse_shard(text: str) -> tuple[int, int]:
-    from brian2_harness.errors import UsageError
     try:
         k, n = (int(x) for x in text.split("/"))
     except ValueError:

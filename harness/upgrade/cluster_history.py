@@ -12,7 +12,11 @@ from __future__ import annotations
 import json
 import os
 
+from brian2_harness import variant_sources
 from brian2_harness.errors import UsageError
+from brian2_harness.upgrade.baseline import write_baseline
+from brian2_harness.upgrade.corpus import load_corpus
+from brian2_harness.upgrade.record import record
 from brian2_harness.run.cluster_task import ENV_KEYS, env_label, worker_environment
 
 
@@ -20,13 +24,8 @@ def record_task(spec_text: str) -> dict:
     """On a worker: `record` of the corpus with this worker's Brian2; the baseline file's bytes."""
     import tempfile
 
-    from brian2_harness.upgrade.baseline import write_baseline
-    from brian2_harness.upgrade.corpus import load_corpus
-    from brian2_harness.upgrade.record import record
-
-    from brian2_harness import registry
     spec = json.loads(spec_text)
-    registry.load_all([])
+    variant_sources.load_all([])
     with tempfile.TemporaryDirectory(prefix="b2h-record-") as tmp:
         corpus_path = os.path.join(tmp, "corpus.json")
         with open(corpus_path, "w") as f:
