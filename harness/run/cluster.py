@@ -83,7 +83,9 @@ def workers_like_here(client) -> list[str]:
     """Workers whose versions are this process's; a usage error naming every worker's versions if none is."""
     here = cluster_task.worker_environment()
     envs = worker_environments(client)
-    match = sorted(a for a, e in envs.items() if same_environment(e, here))
+    names = {a: str(w.get("name", a)) for a, w in client.scheduler_info().get("workers", {}).items()}
+    # by worker name (`dask worker --name`), so that a rerun places each build family where its build is warm
+    match = sorted((a for a, e in envs.items() if same_environment(e, here)), key=lambda a: (names.get(a, a), a))
     if not match:
         offered = "; ".join(sorted({cluster_task.env_label(e) for e in envs.values()})) or "no worker connected"
         raise UsageError(f"--scheduler: no worker runs this environment ({cluster_task.env_label(here)}); "
