@@ -17,8 +17,8 @@ import pytest
 
 distributed = pytest.importorskip("distributed", reason="needs Dask: pip install 'brian2-harness[cluster]'")
 
-from brian2_harness.cli import main  # noqa: E402
-from brian2_harness.reports.shards import comparable  # noqa: E402
+from brian2_harness.cli import main
+from brian2_harness.reports.shards import comparable
 
 pytestmark = pytest.mark.brian
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from brian2_harness.cli import main
 from brian2_harness.reports.shards import comparable
 from brian2_harness.run.subset import split

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import copy
 
+from brian2_harness.cells.verdict import Verdict
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.results import summarize
 from brian2_harness.run.subset import cell_order
-from brian2_harness.cells.verdict import Verdict
 
 TOP_HOST_TIMING = ("environment", "seconds", "phases", "build_cache", "scheduling", "slow_jobs", "cluster", "shards")
 JOB_HOST_TIMING = ("seconds", "timing", "cache", "label")

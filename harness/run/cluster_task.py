@@ -14,7 +14,6 @@ import platform
 import socket
 
 import numpy as np
-
 from brian2_harness.families import get_family
 from brian2_harness.registry import get
 from brian2_harness.run.config import RunConfig, default_cache_dir

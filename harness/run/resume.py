@@ -7,10 +7,19 @@ The previous document must come from the same command (same config), else a usag
 """
 from __future__ import annotations
 
+from brian2_harness.cells.verdict import BUILT, Verdict
 from brian2_harness.errors import UsageError
 from brian2_harness.run.config import REFERENCE_DEVICE
-from brian2_harness.run.subset import NO_RESULT, RESULT, cell_keys, cell_order, job_key, plan_section, state, vkey
-from brian2_harness.cells.verdict import BUILT, Verdict
+from brian2_harness.run.subset import (
+    NO_RESULT,
+    RESULT,
+    cell_keys,
+    cell_order,
+    job_key,
+    plan_section,
+    state,
+    vkey,
+)
 
 INTERRUPTED = ("not run: interrupted", "interrupted while running")
 

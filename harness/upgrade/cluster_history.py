@@ -14,10 +14,10 @@ import os
 
 from brian2_harness import variant_sources
 from brian2_harness.errors import UsageError
+from brian2_harness.run.cluster_task import ENV_KEYS, env_label, worker_environment
 from brian2_harness.upgrade.baseline import write_baseline
 from brian2_harness.upgrade.corpus import load_corpus
 from brian2_harness.upgrade.record import record
-from brian2_harness.run.cluster_task import ENV_KEYS, env_label, worker_environment
 
 
 def record_task(spec_text: str) -> dict:
