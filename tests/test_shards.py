@@ -98,3 +98,21 @@ def test_cluster_placement_keeps_a_build_family_on_one_worker():
     assert set(where.values()) == {"tcp://a:1", "tcp://b:1"}
     for t in ("float64", "float32"):
         assert len({where[id(j)] for j in jobs if (j.device, j.dtype) == ("cpp_standalone", t)}) == 1
+
+
+def test_comparable_drops_host_and_timing_fields_only():
+    cell = {"variant": "v", "device": "numpy", "dtype": "float64", "case_id": "c0", "verdict": "pass",
+            "log": "/tmp/a/worker.log", "extra": {"replay": "x", "vs_numpy_max_abs_err": 0.0}}
+    doc = {"format": "f", "seconds": 1.0, "environment": {"platform": "a"}, "cells": [cell],
+           "jobs": [{"variant": "v", "seconds": 2.0, "timing": {"run_s": 1}, "error": ""}]}
+    other = json.loads(json.dumps(doc))
+    other["seconds"], other["environment"], other["cells"][0]["log"] = 9.0, {"platform": "b"}, "host:/x"
+    other["jobs"][0]["timing"] = {"worker": "h"}
+    assert comparable(other) == comparable(doc)
+    for change in (("verdict", "fail"), ("case_id", "c1")):          # negative controls: results do count
+        bad = json.loads(json.dumps(doc))
+        bad["cells"][0][change[0]] = change[1]
+        assert comparable(bad) != comparable(doc)
+    bad = json.loads(json.dumps(doc))
+    bad["jobs"][0]["error"] = "crashed"
+    assert comparable(bad) != comparable(doc)
