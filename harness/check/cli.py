@@ -33,6 +33,20 @@ def parse_duration(text: str) -> float:
     return value
 
 
+def parse_effect(text: str | None) -> float | None:
+    """'2%' or '0.02' -> 0.02."""
+    if text is None:
+        return None
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100.0 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise UsageError(f"--min-effect: expected a relative change such as 2% or 0.02, got {text!r}") from None
+    if not 0 < value < 10:
+        raise UsageError(f"--min-effect: expected a relative change between 0 and 1000 %, got {text!r}")
+    return value
+
+
 def parse_tolerances(items: list[str]) -> dict:
     out = {}
     for item in items:
@@ -62,6 +76,9 @@ def add_parser(subparsers):
     p.add_argument("--seeds", type=int, default=8, help="runs (seeds) per device in statistical mode (default 8)")
     p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     p.add_argument("--alpha", type=float, default=0.01, help="family-wise false-alarm rate of the statistical mode")
+    p.add_argument("--min-effect", metavar="CHANGE", help="statistical mode: a verdict whose power does not reach "
+                   "this relative change of every key statistic (rates per population, means, weights) fails as "
+                   "'too weak', with the seeds that would reach it; e.g. 2%%")
     p.add_argument("--rtol", type=float, help="relative tolerance for every observable (default: derived)")
     p.add_argument("--atol", type=float, help="absolute tolerance for every observable (default: derived)")
     p.add_argument("--tol", action="append", default=[], metavar="NAME=RTOL[,ATOL]",
@@ -113,9 +130,19 @@ def _validate(args):
 
 def print_result(r, out=None) -> None:
     out = out or sys.stdout     # looked up at call time: a default bound at import time misses redirections
-    print(f"{r.script}: {LABEL.get(r.verdict, r.verdict).upper()} ({r.mode} mode, {r.seconds:.1f} s)", file=out)
+    label = LABEL.get(r.verdict, r.verdict).upper()
+    if r.verdict == AGREE_STAT and r.stat is not None and r.stat.strength:
+        label += f" ({r.stat.strength.upper()})"
+    print(f"{r.script}: {label} ({r.mode} mode, {r.seconds:.1f} s)", file=out)
     for d, v in r.devices.items():
         print(f"  {d:<20} {LABEL.get(v.verdict, v.verdict):<20} {v.reason}", file=out)
+    for d, p in getattr(r, "pairs", {}).items():
+        print(f"  judged {p.mode:<12} {d}: {p.why}", file=out)
+    for d, run in r.runs.items():
+        logs = [x.meta.get("log") for x in run.runs if x.meta.get("log")]
+        if logs:
+            print(f"  output of the script on {d}: {logs[0]}" + (f" (+{len(logs) - 1} more)" if len(logs) > 1 else ""),
+                  file=out)
     if r.stat is not None:
         print(f"  statistics: {r.stat.summary}", file=out)
         for line in r.stat.power + r.stat.notes:
@@ -129,6 +156,7 @@ def print_result(r, out=None) -> None:
 def run(args) -> int:
     from pathlib import Path
     devices, script_for = _validate(args)
+    parse_effect(args.min_effect)
     cap = parse_duration(args.duration_cap) if args.duration_cap else None
     tol = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
                     max_spike_mismatch=args.max_spike_mismatch)
@@ -141,8 +169,8 @@ def run(args) -> int:
                       observe=observe or None, tolerance=tol, timeout=args.timeout, jobs=args.jobs,
                       cache_dir=Path(args.cache_dir) if args.cache_dir else None,
                       args=args.script_args.split() if args.script_args else None, progress=say,
-                      script_for=script_for)
-        except KeyboardInterrupt:
+                      script_for=script_for, min_effect=parse_effect(args.min_effect))
+        except (KeyboardInterrupt, UsageError):
             raise
         except Exception as exc:      # the harness never crashes on a script: a problem is a verdict
             r = CheckResult(script, ERROR, f"harness problem: {type(exc).__name__}: {exc}", None, {}, {}, "exact")
