@@ -139,6 +139,9 @@ def print_result(r, out=None) -> None:
     for d, p in getattr(r, "pairs", {}).items():
         print(f"  judged {p.mode:<12} {d}: {p.why}", file=out)
     for d, run in r.runs.items():
+        ran = run.runs[0].meta.get("script") if run.runs else None
+        if ran and os.path.abspath(ran) != os.path.abspath(r.script):
+            print(f"  {d} ran {ran} (--script-for)", file=out)
         logs = [x.meta.get("log") for x in run.runs if x.meta.get("log")]
         if logs:
             print(f"  output of the script on {d}: {logs[0]}" + (f" (+{len(logs) - 1} more)" if len(logs) > 1 else ""),

@@ -175,7 +175,7 @@ def run_seed(job: dict, seed: int, out: str) -> None:
                 dt=dt, timers=sandbox.timers, script_seconds=script_s, seconds=time.perf_counter() - t0,
                 script_seeded=bool(getattr(sandbox, "script_seeded", False)),
                 stream=sandbox.recorder.result(job["device"]) if sandbox.recorder else None,
-                perturbed=sandbox.perturbed, log=_LOG[-1], script_copy=script, written=files,
+                perturbed=sandbox.perturbed, log=_LOG[-1], script=original, script_copy=script, written=files,
                 observe_unmatched=unmatched, available=available)
     collect.save(out, observables, meta)
     sys.stdout.flush()

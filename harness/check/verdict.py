@@ -59,7 +59,10 @@ class CheckResult:
     def _device_dict(self, d: str, v: DeviceVerdict) -> dict:
         run = self.runs.get(d)
         return dict(verdict=v.verdict, reason=v.reason, seconds=run.seconds if run else 0.0,
-                    seeds=len(run.runs) if run else 0,
+                    seeds=len(run.runs) if run else 0, script=run.runs[0].meta.get("script") if run and run.runs
+                    else None, logs=[r.meta.get("log") for r in run.runs] if run else [],
+                    written=sorted({f for r in run.runs for f in r.meta.get("written") or []}) if run else [],
+                    observables=_observable_units(run),
                     timers=[r.meta.get("timers", {}) for r in run.runs] if run else [])
 
     def to_dict(self) -> dict:
@@ -74,6 +77,15 @@ class CheckResult:
                         strength=self.stat.strength, too_weak=self.stat.too_weak,
                         seeds_needed=self.stat.seeds_needed, power_per_statistic=self.stat.power_table(),
                         tests=[vars(t) for t in self.stat.tests]))
+
+
+def _observable_units(run) -> dict:
+    """name -> unit of what a device's first run produced (the script's own names where it has them)."""
+    if not run or not run.runs:
+        return {}
+    first = run.runs[0]
+    return {n: o.get("unit", "") for n, o in first.observables.items()} or {
+        n: "" for n in first.meta.get("available") or []}
 
 
 def _parallel(fn, items, jobs):
