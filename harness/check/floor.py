@@ -1,15 +1,16 @@
 """The reference's own sensitivity to rounding: its noise floor, measured instead of assumed.
 
-A run of the reference device at the same seed with every floating-point state variable moved by one ulp before
-the first `run()` (`perturb`, in the device process) is as valid a result as the unperturbed one: the two differ
-only by rounding. How far that moves each observable is its noise floor. Where the floor stays within the exact
+A run of the reference device at the same seed with every floating-point state variable moved by one ulp, up or
+down at random, before the first `run()` and at the end of every time step (`Nudger`, in the device process; numpy
+and cython only) is as valid a result as the unperturbed one: the two differ only by rounding of the size a device
+with another exp() or summation order makes at every step. How far that moves each observable is its noise floor. Where the floor stays within the exact
 tolerance, rounding is not amplified and a device that differs by more has a real difference. Where the floor is
 above the tolerance, the model amplifies rounding (chaotic or spike-threshold dynamics): a device difference up to
 `FACTOR` times the floor is rounding; a larger one is reported as more than rounding.
 
-`FACTOR` = 10: the perturbation changes the state once by one ulp, a device rounds differently at every step
-(exp/log implementations, summation order), so its difference grows from a larger start. Measured with
-brian2 2.10.1, compartmental/spike_initiation.py (100 ms): see docs/statistical-power.md.
+`FACTOR` = 10: the perturbation is one ulp per step, a device's rounding differs by a few ulps per step in
+ill-conditioned operations (exp near overflow, the cable solver); see docs/statistical-power.md for the measured
+floors.
 """
 from __future__ import annotations
 
@@ -19,29 +20,58 @@ FACTOR = 10.0
 SKIPPED = {"t", "dt", "lastspike", "t_in_timesteps", "timestep", "N", "i", "j", "_spikespace"}
 
 
-def perturb(objects) -> list[str]:
-    """Move every writeable floating-point state variable of `objects` by one ulp (towards +inf; zeros and
-    non-finite values stay). Returns the names perturbed ("group.var")."""
+def state_variables(objects) -> list[tuple[str, object]]:
+    """("group.var", Variable) of every writeable, non-constant floating-point state variable of the groups in
+    `objects` (monitors and clocks excluded; a subgroup's variables once)."""
     import numpy as np
     from brian2.core.variables import ArrayVariable
-    done, names = set(), []
-    for obj in objects:
+    done, out = set(), []
+    for obj in sorted(objects, key=lambda o: getattr(o, "name", "")):
+        if type(obj).__module__.startswith("brian2.monitors"):
+            continue
         for name, var in getattr(obj, "variables", {}).items():
             if (not isinstance(var, ArrayVariable) or id(var) in done or name in SKIPPED or name.startswith("_")
-                    or var.read_only or np.dtype(var.dtype).kind != "f"):
+                    or var.read_only or getattr(var, "constant", False) or np.dtype(var.dtype).kind != "f"):
                 continue
             done.add(id(var))
+            out.append((f"{obj.name}.{name}", var))
+    return out
+
+
+class Nudger:
+    """Moves every state variable by one ulp, up or down at random (its own generator: the script's random numbers
+    are untouched), before the first run() and then at the end of every time step: the rounding a device with
+    another exp() or summation order makes at every step, on the reference itself."""
+
+    def __init__(self, objects) -> None:
+        import numpy as np
+        self.variables = state_variables(objects)
+        self.names = [n for n, _ in self.variables]
+        self.rng = np.random.default_rng(20261202)
+        self.op = None
+        self.nudge()
+
+    def nudge(self) -> None:
+        import numpy as np
+        for _, var in self.variables:
             try:
-                values = np.array(var.get_value(), copy=True)
-            except Exception:       # noqa: BLE001  (a variable the device cannot read before the run)
+                values = np.array(var.get_value(), dtype=var.dtype, copy=True)
+            except Exception:       # noqa: BLE001, S112  (a variable the device cannot read before the run)
                 continue
             move = np.isfinite(values) & (values != 0)
             if not move.any():
                 continue
-            values[move] = np.nextafter(values[move], np.inf)
+            up = self.rng.random(values.shape) < 0.5
+            values[move & up] = np.nextafter(values[move & up], np.inf)
+            values[move & ~up] = np.nextafter(values[move & ~up], -np.inf)
             var.set_value(values)
-            names.append(f"{obj.name}.{name}")
-    return names
+
+    def operation(self):
+        """A NetworkOperation at the end of every step (created once; added to each network that runs)."""
+        if self.op is None:
+            from brian2 import NetworkOperation
+            self.op = NetworkOperation(lambda: self.nudge(), when="end", order=10**6, name="b2h_noise_floor")
+        return self.op
 
 
 @dataclass
@@ -57,7 +87,7 @@ class Floor:
     def describe(self, name: str) -> str:
         size, tol, unit = self.moved.get(name, (0.0, 0.0, ""))
         what = f"{size:g} unmatched spikes" if unit == "spikes" else f"{size:.3g}{' ' + unit if unit else ''}"
-        return (f"a one-ulp perturbation of the reference moves {name} by {what} "
+        return (f"one-ulp perturbations of the reference at every step move {name} by {what} "
                 f"({'above' if size > tol else 'within'} the exact tolerance {tol:.3g})")
 
 
@@ -75,7 +105,7 @@ def judge(device_result, floor: Floor) -> tuple[str, str, dict]:
     data = {name: dict(floor=size, tolerance=tol) for name, (size, tol, _) in floor.moved.items()}
     beyond, within = [], []
     for c in bad:
-        size, tol, _ = floor.moved.get(c.name, (0.0, 0.0, ""))
+        size = floor.moved.get(c.name, (0.0, 0.0, ""))[0]
         if not floor.amplified(c.name):
             beyond.append(f"{c.name}: {c.detail}; more than rounding: {floor.describe(c.name)}")
         elif c.max_error > FACTOR * size:

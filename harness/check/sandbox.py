@@ -53,6 +53,7 @@ class Sandbox:
         self.script_standalone = ""       # the standalone device the script asked for with set_device()
         self.perturb = False              # noise-floor run: state moved by one ulp before the first run()
         self.perturbed: list[str] = []
+        self.nudger = None                # floor.Nudger of the noise-floor run
         self.recorder = None              # streams.Recorder: the random numbers generated code drew
         self.namespace: dict | None = None    # the script's module globals (seen at its run() calls)
         self.before_run: dict = {}        # global name -> id(value) at the first run(): later ones are results
@@ -217,8 +218,11 @@ class Sandbox:
             if main is not None and main.get("__file__") and not sandbox.run_calls:
                 sandbox.namespace = main
                 sandbox.before_run = {k: id(v) for k, v in main.items()}
-            if sandbox.perturb and not sandbox.run_calls and sandbox.device in RUNTIME:
-                sandbox.perturbed = floor.perturb(list(self.objects))
+            if sandbox.perturb and sandbox.device in RUNTIME:
+                if sandbox.nudger is None:
+                    sandbox.nudger = floor.Nudger(list(self.objects))
+                    sandbox.perturbed = sandbox.nudger.names
+                self.objects.add(sandbox.nudger.operation())
             sandbox.in_run += 1      # Brian reads values during a run and expects NotImplementedError
             try:
                 result = original(*bound.args, **bound.kwargs)

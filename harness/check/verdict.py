@@ -157,9 +157,9 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
             if p.mode == pairs.FLOOR:
                 pairs.with_floor(p, exact_res[d], floor, random)
         if floor is not None:
-            result.notes = sorted(set(result.notes) | {f"noise floor: the reference ({ref}) rerun at seed {seed} "
-                                                       f"with {len(floor.perturbed)} state variable(s) moved by "
-                                                       f"one ulp before the first run()"})
+            note = (f"noise floor: the reference ({ref}) rerun at seed {seed} with {len(floor.perturbed)} state "
+                    f"variable(s) moved by one ulp (up or down at random) before the first run() and at every step")
+            result.notes = sorted(set(result.notes) | {note})
     result.pairs = judged
     for d, p in judged.items():
         if p.mode != pairs.STAT:
@@ -203,7 +203,7 @@ def _noise_floor(launch, ref_run: DeviceRun, seed: int, tolerance, t_end: float,
     if device not in ("numpy", "cython"):
         say(f"no noise floor: {device} cannot be perturbed before its run")
         return None
-    say(f"{device}: noise-floor run (state moved by one ulp)")
+    say(f"{device}: noise-floor run (state moved by one ulp at every step)")
     perturbed = launch(device, [seed], False, perturb=True)
     if perturbed.status != OK or not perturbed.runs:
         return None
