@@ -70,13 +70,14 @@ def runs(script: Path, seeds: list[int], cap: float, cache: Path) -> list[dict]:
     """Statistics per seed (cached in `cache`, a JSON file)."""
     have = json.loads(cache.read_text()) if cache.exists() else {}
     todo = [s for s in seeds if str(s) not in have]
-    if todo:
-        r = run_device(str(script), "numpy", todo, stat=True, cap=cap, timeout=900)
+    for start in range(0, len(todo), 6):         # saved every 6 runs: an interrupted benchmark resumes
+        r = run_device(str(script), "numpy", todo[start:start + 6], stat=True, cap=cap, timeout=900)
         for run in r.runs:
             if run.status == "ok":
                 have[str(run.seed)] = {k: [kind, np.asarray(v).tolist(), unit]
                                        for k, (kind, v, unit) in run.statistics.items()}
         cache.write_text(json.dumps(have))
+        print(f"  {script.name}: {len(have)} runs", flush=True)
     return [{k: (kind, np.asarray(v) if kind != stats.SCALAR else v, unit) for k, (kind, v, unit) in
              have[str(s)].items()} for s in seeds if str(s) in have]
 

@@ -108,12 +108,18 @@ def welch(a, b) -> tuple[float, float, float, float]:
 
 def relabelings(n_a: int, n_b: int, needed_p: float = 0.0) -> tuple[np.ndarray, bool]:
     """(masks (R, n) of group a, exact). All relabelings when there are at most EXACT_MAX, otherwise enough random
-    ones (the observed labeling first) for a smallest attainable p of at most needed_p / 10 (at least N_RANDOM)."""
+    ones (the observed labeling first) for a smallest attainable p of at most needed_p / 10 (at least N_RANDOM).
+    With equal group sizes the statistics of `permutation` are symmetric in the groups: exact enumeration then keeps
+    the relabelings that put the first seed in group a (half of them; the p-value is the same)."""
     n = n_a + n_b
     total = math.comb(n, n_a)
     if total <= EXACT_MAX:
-        masks = np.zeros((total, n), dtype=bool)
-        for row, combo in enumerate(itertools.combinations(range(n), n_a)):
+        if n_a == n_b:      # a relabeling and its complement give the same (symmetric) statistic: half suffice
+            combos = [(0, *c) for c in itertools.combinations(range(1, n), n_a - 1)]
+        else:
+            combos = list(itertools.combinations(range(n), n_a))
+        masks = np.zeros((len(combos), n), dtype=bool)
+        for row, combo in enumerate(combos):
             masks[row, list(combo)] = True
         return masks, True
     count = max(N_RANDOM, int(math.ceil(10.0 / needed_p)) if needed_p > 0 else N_RANDOM)

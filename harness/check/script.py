@@ -114,7 +114,7 @@ def _keep_logs_only(folder: str) -> None:
             dirs[:] = []
             continue
         for name in files:
-            if name not in ("log.txt", "meta.json"):
+            if name not in ("log.txt", "meta.json", "runner.log"):
                 with contextlib.suppress(OSError):
                     os.remove(os.path.join(root, name))
 
