@@ -13,7 +13,7 @@ import sys
 from ..errors import UsageError
 from .exact import Tolerance
 from .script import DEFAULT_DEVICES, DEVICES
-from .script import ERROR
+from .script import ERROR, KEPT
 from .verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
 
 UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "second": 1.0, "msecond": 1e-3}
@@ -103,6 +103,8 @@ def _validate(args):
         if d not in DEVICES:
             raise UsageError(f"--devices: unknown device '{d}' (check knows {', '.join(DEVICES)})")
     for s in args.scripts:
+        if os.path.isdir(s):
+            raise UsageError(f"SCRIPT.py '{s}' is a folder; name the script file(s) in it (e.g. {s}/*.py)")
         if not os.path.isfile(s):
             raise UsageError(f"script not found: {s}")
     if args.seeds < 2:
@@ -165,21 +167,43 @@ def run(args) -> int:
                     max_spike_mismatch=args.max_spike_mismatch)
     observe = [x.strip() for x in args.observe.split(",") if x.strip()]
     say = None if args.quiet else (lambda text: print(f"  ... {text}", file=sys.stderr, flush=True))
-    results = []
+    results, stopped = [], None
     for script in args.scripts:
+        kept = len(KEPT)
         try:
             r = check(script, devices, mode=args.mode, seeds=args.seeds, seed=args.seed, alpha=args.alpha, cap=cap,
                       observe=observe or None, tolerance=tol, timeout=args.timeout, jobs=args.jobs,
                       cache_dir=Path(args.cache_dir) if args.cache_dir else None,
                       args=args.script_args.split() if args.script_args else None, progress=say,
                       script_for=script_for, min_effect=parse_effect(args.min_effect))
-        except (KeyboardInterrupt, UsageError):
+        except UsageError:
             raise
+        except KeyboardInterrupt:     # every device process is ended by now (verdict._parallel)
+            stopped = interrupted_entries(args.scripts[len(results):], KEPT[kept:])
+            break
         except Exception as exc:      # the harness never crashes on a script: a problem is a verdict
             r = CheckResult(script, ERROR, f"harness problem: {type(exc).__name__}: {exc}", None, {}, {}, "exact")
         print_result(r)
         results.append(r)
     if args.json_out:
         from ..atomic import atomic_write_text
-        atomic_write_text(args.json_out, json.dumps([r.to_dict() for r in results], indent=1, default=str))
+        docs = [dict(r.to_dict(), status="complete") for r in results] + (stopped or [])
+        try:
+            atomic_write_text(args.json_out, json.dumps(docs, indent=1, default=str))
+        except OSError as exc:    # checked before the run (cli/outputs.py); a disk that filled up meanwhile
+            raise UsageError(f"--json '{args.json_out}': cannot write ({exc.strerror or exc}); the verdicts "
+                             f"above are the results") from None
+    if stopped:
+        kept = stopped[0]["kept"]
+        print(f"brian2-harness: interrupted: {len(results)} of {len(args.scripts)} script(s) checked"
+              + (f"; kept (logs of the stopped runs): {', '.join(kept)}" if kept else "")
+              + (f"; partial results in {args.json_out}" if args.json_out else ""), file=sys.stderr)
+        return 1
     return 0 if all(r.verdict in (AGREE, AGREE_STAT) for r in results) else 1
+
+
+def interrupted_entries(scripts: list[str], kept: list[str]) -> list[dict]:
+    """JSON entries of the scripts a stop left unchecked: the one that was running names the folders it kept."""
+    return [dict(script=s, verdict="interrupted", status="interrupted", label="interrupted",
+                 reason="stopped (SIGINT/SIGTERM) while its devices ran" if k == 0 else "not started: stopped before",
+                 kept=list(kept) if k == 0 else [], devices={}) for k, s in enumerate(scripts)]

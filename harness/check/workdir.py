@@ -52,3 +52,19 @@ def written(folder: str, before: dict) -> list[str]:
     """Files the script created or changed in its scratch folder (top level)."""
     after = snapshot(folder)
     return sorted(n for n, t in after.items() if before.get(n) != t)
+
+
+def originals(paths, scratch: str, script: str) -> set:
+    """Paths read in the scratch copy, as the files next to the original script they were copied from (files the
+    script wrote itself and then read back have no original and are left out)."""
+    scratch, src = os.path.realpath(scratch), os.path.realpath(os.path.dirname(os.path.abspath(script)))
+    out = set()
+    for p in paths:
+        rel = os.path.relpath(p, scratch)
+        if rel.startswith(".."):
+            out.add(p)
+            continue
+        original = os.path.join(src, rel)
+        if os.path.isfile(original):
+            out.add(original)
+    return out

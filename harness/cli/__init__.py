@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 
-from brian2_harness import registry
-from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, _Parser  # noqa: F401
+from brian2_harness import registry, variant_sources
+from brian2_harness.cli import outputs
 from brian2_harness.check import cli as check_cli
+from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, _Parser  # noqa: F401
 from brian2_harness.cli.run import cmd_run, load_case_file, write_repro  # noqa: F401  (public for tests and tools)
 from brian2_harness.devices import CPU_DEVICES, all_devices
 from brian2_harness.errors import UsageError
@@ -74,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_list(args) -> int:
-    registry.load_all(args.plugin)
+    variant_sources.load_all(args.plugin)
     variants = [dict(name=v.name, family=v.family, semantics=v.semantics,
                      devices=list(v.devices) if v.devices else [d.name for d in all_devices()],
                      description=v.description, source=v.source) for v in registry.all_variants()]
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = build_parser().parse_args(argv)
+        outputs.validate(args)          # before any work: a bad output path must not cost a run or an input
         return COMMANDS[args.command](args)
     except UsageError as exc:
         if debug:

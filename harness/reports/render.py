@@ -7,6 +7,7 @@ from importlib import resources
 from brian2_harness.atomic import atomic_write_text
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.context import MAX_FAILURES, build_context, visible
+from brian2_harness.reports.merge import load_results
 
 ENV_KEYS = ("python", "numpy", "brian2", "brian2cuda", "gcc", "nvcc", "platform")
 
@@ -59,7 +60,6 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from brian2_harness.reports.merge import load_results
 
     if args.max_failures < 0:
         raise UsageError(f"--max-failures must be >= 0, got {args.max_failures}")
