@@ -11,7 +11,8 @@ two runs whose draws drift apart later (another number of draws per step) are to
   return them in order: the first buffer's head is what the first draws returned;
 * cpp_standalone: the generated `_rand`/`_randn` record their first values and write them to the file named by the
   environment variable `STREAM_VAR` when the binary exits (one process-wide record: C++17 inline functions);
-  with OpenMP each thread has its own generator, so such a device never shares a stream with a serial one.
+  with OpenMP each thread has its own generator, so such a device never shares a stream with a serial one and
+  its code is left as Brian generates it.
 
 Two runs share a stream when both drew random numbers in generated code and every recorded list is equal, value
 for value. A model difference that does not change what is drawn first (a time constant, an amplitude) keeps the
@@ -120,7 +121,7 @@ def install(sandbox, brian2, threads: int) -> Recorder:
         _numpy_hooks(recorder)
     elif sandbox.device == "cython":
         _cython_hooks(recorder)
-    else:
+    elif not threads:        # OpenMP: a generator per thread, never one serial stream; generated code unchanged
         recorder.file = os.path.join(os.path.dirname(sandbox.counter_path) or ".", "stream.txt")
         os.environ[STREAM_VAR] = recorder.file
         _cpp_hooks(threads)
