@@ -24,10 +24,17 @@ MAX_ELEMENTS = 1_000_000     # larger state recordings keep evenly spaced rows (
 
 def _unit(owner, var: str) -> str:
     try:
-        from brian2 import get_unit
-        return str(get_unit(owner.variables[var].dim))
+        return unit_text(owner.variables[var].dim)
     except Exception:
         return ""
+
+
+def unit_text(dim) -> str:
+    """Brian's unit of a dimension as text; '' for dimensionless (Brian would print 'rad')."""
+    from brian2 import get_unit
+    if dim is None or getattr(dim, "is_dimensionless", False):
+        return ""
+    return str(get_unit(dim))
 
 
 def _selected(name: str, observe: list[str] | None) -> bool:
@@ -175,12 +182,8 @@ def read_globals(namespace: dict, notes: list[str], only=None, prefix: str = "gl
 
 
 def _quantity_unit(value) -> str:
-    dim = getattr(value, "dim", None)
-    if dim is None:
-        return ""
     try:
-        from brian2 import get_unit
-        return str(get_unit(dim))
+        return unit_text(getattr(value, "dim", None))
     except Exception:       # noqa: BLE001
         return ""
 
