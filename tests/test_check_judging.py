@@ -132,3 +132,34 @@ def test_min_effect_parsing():
     for bad in ("two", "0%", "-1%"):
         with pytest.raises(UsageError):
             parse_effect(bad)
+
+
+# --- unmodified scripts: scratch folder, names ---------------------------------------------------------------
+def test_scratch_copy_of_the_script_folder_lists_writes_and_maps_reads_back(tmp_path):
+    from brian2_harness.check import workdir
+    src = tmp_path / "model"
+    (src / "data").mkdir(parents=True)
+    (src / "m.py").write_text("x = 1\n")
+    (src / "params.json").write_text("{}")
+    (src / "data" / "big.npy").write_text("0")
+    scratch = tmp_path / "scratch"
+    copy, before = workdir.prepare(str(src / "m.py"), str(scratch))
+    assert open(copy).read() == "x = 1\n" and (scratch / "params.json").is_file() and (scratch / "data").is_symlink()
+    (scratch / "out.txt").write_text("result")
+    assert workdir.written(str(scratch), before) == ["out.txt"]
+    read = {str(scratch / "params.json"), str(scratch / "out.txt")}
+    assert workdir.originals(read, str(scratch), str(src / "m.py")) == {str(src / "params.json")}
+
+
+def test_observables_take_the_scripts_names():
+    from brian2_harness.check import collect
+
+    class Monitor:      # stands in for a Brian monitor bound at module level
+        __module__ = "brian2.monitors.statemonitor"
+        name, variables = "statemonitor_1", {}
+    names = collect.aliases({"trace": Monitor(), "_hidden": Monitor(), "n": 3})
+    assert names == {"statemonitor_1": "trace"}
+    obs = collect.rename({"statemonitor_1.v": {"kind": "state"}, "spikemonitor": {"kind": "spikes"}}, names)
+    assert set(obs) == {"trace.v", "spikemonitor"} and obs["trace.v"]["brian_name"] == "statemonitor_1.v"
+    selected, unmatched = collect.select(obs, ["statemonitor_1.v", "trcae"], {}, [])
+    assert set(selected) == {"trace.v"} and unmatched == ["trcae"]
