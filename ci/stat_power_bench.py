@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
@@ -35,8 +34,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from brian2_harness.check import stats  # noqa: E402
-from brian2_harness.check.script import run_device  # noqa: E402
+from brian2_harness.check import stats
+from brian2_harness.check.script import run_device
 
 # name, script (relative to the repo or to --examples), the parameter line, its value, and how to write a new one
 MODELS = [

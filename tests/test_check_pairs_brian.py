@@ -10,7 +10,6 @@ import os
 import threading
 
 import pytest
-
 from brian2_harness.check.script import run_device
 from brian2_harness.check.verdict import check
 
