@@ -106,7 +106,7 @@ def bench_model(name, script, line, value, write, args, out: Path) -> dict:
         nulls += not res.equivalent
     row["false_alarms"] = (nulls, args.null_trials)
     row["variants"] = []
-    for f in FACTORS:
+    for f in args.factors:
         changed_script = variant(script, line, write(value * f), out / f"{key}-x{f:g}")
         changed = runs(changed_script, list(range(1000, 1000 + args.per_variant)), args.cap,
                        out / f"runs-{key}-x{f:g}.json")
@@ -172,7 +172,10 @@ def main(argv=None) -> int:
     p.add_argument("--alpha", type=float, default=0.01)
     p.add_argument("--cap", type=float, default=0.1, help="seconds of simulated time per run() (default 0.1)")
     p.add_argument("--models", default="", help="comma-separated substrings of model names to run")
+    p.add_argument("--factors", default=",".join(f"{f:g}" for f in FACTORS),
+                   help="parameter factors of the changed copies (default 1.01,1.05,1.2)")
     args = p.parse_args(argv)
+    args.factors = [float(x) for x in args.factors.split(",") if x.strip()]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     examples = Path(args.examples) if args.examples else None
