@@ -41,6 +41,8 @@ from brian2_harness.check.script import run_device
 MODELS = [
     ("lif_poisson_stdp (own)", "models/scripts/lif_poisson_stdp.py", "taum = 10 * ms", 10.0,
      lambda v: f"taum = {v!r} * ms"),
+    ("lif_poisson_stdp, input rate (own)", "models/scripts/lif_poisson_stdp.py", "rate = 40 * Hz", 40.0,
+     lambda v: f"rate = {v!r} * Hz"),
     ("normalization_poisson (own)", "models/scripts/normalization_poisson.py", "rate = 20 * Hz", 20.0,
      lambda v: f"rate = {v!r} * Hz"),
     ("synapses/STDP.py (brian2 example)", "examples:synapses/STDP.py", "taupre = 20*ms", 20.0,
@@ -95,9 +97,10 @@ def verdict(ref: list[dict], dev: list[dict], alpha: float):
 
 def bench_model(name, script, line, value, write, args, out: Path) -> dict:
     key = "".join(c if c.isalnum() else "_" for c in name)[:40]
+    base_key = "".join(c if c.isalnum() else "_" for c in script.stem)     # one pool of unchanged runs per script
     rng = random.Random(1)
     t0 = time.perf_counter()
-    base = runs(script, list(range(args.pool)), args.cap, out / f"runs-{key}-base.json")
+    base = runs(script, list(range(args.pool)), args.cap, out / f"runs-{base_key}-base.json")
     K, row = args.seeds, {"model": name, "parameter": line, "runs": len(base)}
     nulls = 0
     for _ in range(args.null_trials):
