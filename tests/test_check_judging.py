@@ -3,7 +3,7 @@ permutation tests, stated power and --min-effect."""
 import numpy as np
 import pytest
 from brian2_harness.check import exact, floor, pairs, pvalues, stats, streams
-from brian2_harness.check.cli import parse_effect
+from brian2_harness.cli.check import parse_effect
 from brian2_harness.errors import UsageError
 
 

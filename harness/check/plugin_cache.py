@@ -11,7 +11,6 @@ import contextlib
 import fcntl
 import functools
 import hashlib
-import importlib.metadata
 import json
 import os
 import pickle
@@ -20,16 +19,16 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from brian2_harness.versions import installed_version
+
 from .script import OK, SKIP, run_device
 
 FORMAT = "brian2-harness-plugin-cache/2"
 
 
-def _version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "none"
+def _key_version(dist: str) -> str:
+    """A version as the cache key spells it ("none": not installed)."""
+    return installed_version(dist) or "none"
 
 
 @functools.cache
@@ -55,8 +54,8 @@ def _harness_source() -> str:
 
 
 def environment_key() -> dict:
-    return dict(brian2=_version("brian2"), numpy=_version("numpy"), python=platform.python_version(),
-                cython=_version("cython"), compiler=_compiler(), harness=_version("brian2-harness"),
+    return dict(brian2=_key_version("brian2"), numpy=_key_version("numpy"), python=platform.python_version(),
+                cython=_key_version("cython"), compiler=_compiler(), harness=_key_version("brian2-harness"),
                 harness_source=_harness_source(), environ={k: os.environ.get(k) for k in ("CXX", "CC", "CFLAGS")})
 
 

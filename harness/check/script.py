@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
 import json
 import os
 import shutil
@@ -19,7 +18,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import processes
+from brian2_harness import processes
+from brian2_harness.versions import installed_version
+
 from . import collect
 from .stats import run_statistics
 
@@ -82,20 +83,11 @@ def probe(device: str) -> str | None:
     if cxx is None:
         return "no C++ compiler found (install g++)"
     if device == "cython":
-        try:
-            importlib.metadata.version("cython")
-        except importlib.metadata.PackageNotFoundError:
+        if installed_version("cython") is None:
             return "Cython is not installed (pip install cython)"
     elif shutil.which("make") is None:
         return "make not found (install make)"
     return None
-
-
-def _version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "none"
 
 
 def build_dir(cache_dir: Path, script: str, device: str) -> str:
@@ -103,7 +95,8 @@ def build_dir(cache_dir: Path, script: str, device: str) -> str:
     script or a copy of it elsewhere (pytest's tmp folders) is an incremental build: make recompiles what changed.
     Correctness never depends on the key (Brian rewrites changed files, make rebuilds them); two different scripts
     with the same name only cost each other recompilations. One process at a time uses a folder (locked)."""
-    key = hashlib.sha256(f"{device}|{_version('brian2')}|{sys.version_info[:2]}".encode()).hexdigest()[:8]
+    brian2 = installed_version("brian2") or "none"
+    key = hashlib.sha256(f"{device}|{brian2}|{sys.version_info[:2]}".encode()).hexdigest()[:8]
     return str(cache_dir / "standalone" / f"{Path(script).stem}-{device}-{key}")
 
 

@@ -7,30 +7,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 
-from ..errors import UsageError
-from .exact import Tolerance
-from .script import DEFAULT_DEVICES, DEVICES
-from .script import ERROR, KEPT
-from .verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
-
-UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "second": 1.0, "msecond": 1e-3}
-
-
-def parse_duration(text: str) -> float:
-    """'200ms', '0.2 s', '0.2*second' or plain seconds -> seconds."""
-    m = re.fullmatch(r"\s*([0-9.eE+-]+)\s*\*?\s*([a-z]*)\s*", text or "")
-    if not m or (m.group(2) and m.group(2) not in UNITS):
-        raise UsageError(f"--duration-cap: expected e.g. 200ms, 0.5s or 0.2 (seconds), got {text!r}")
-    try:
-        value = float(m.group(1)) * UNITS.get(m.group(2) or "s", 1.0)
-    except ValueError:
-        raise UsageError(f"--duration-cap: not a number: {text!r}") from None
-    if value <= 0:
-        raise UsageError(f"--duration-cap must be > 0, got {text!r}")
-    return value
+from brian2_harness.atomic import write_output
+from brian2_harness.check.duration import parse_duration
+from brian2_harness.check.exact import Tolerance
+from brian2_harness.check.script import DEFAULT_DEVICES, DEVICES
+from brian2_harness.check.script import ERROR, KEPT
+from brian2_harness.check.verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
+from brian2_harness.commalist import comma_list
+from brian2_harness.errors import UsageError
 
 
 def parse_effect(text: str | None) -> float | None:
@@ -96,7 +82,7 @@ def add_parser(subparsers):
 
 
 def _validate(args):
-    devices = [d.strip() for d in args.devices.split(",") if d.strip()]
+    devices = comma_list(args.devices)
     if len(devices) < 2:
         raise UsageError("--devices: name at least two devices to compare")
     for d in devices:
@@ -165,7 +151,7 @@ def run(args) -> int:
     cap = parse_duration(args.duration_cap) if args.duration_cap else None
     tol = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
                     max_spike_mismatch=args.max_spike_mismatch)
-    observe = [x.strip() for x in args.observe.split(",") if x.strip()]
+    observe = comma_list(args.observe)
     say = None if args.quiet else (lambda text: print(f"  ... {text}", file=sys.stderr, flush=True))
     results, stopped = [], None
     for script in args.scripts:
@@ -186,13 +172,10 @@ def run(args) -> int:
         print_result(r)
         results.append(r)
     if args.json_out:
-        from ..atomic import atomic_write_text
         docs = [dict(r.to_dict(), status="complete") for r in results] + (stopped or [])
-        try:
-            atomic_write_text(args.json_out, json.dumps(docs, indent=1, default=str))
-        except OSError as exc:    # checked before the run (cli/outputs.py); a disk that filled up meanwhile
-            raise UsageError(f"--json '{args.json_out}': cannot write ({exc.strerror or exc}); the verdicts "
-                             f"above are the results") from None
+        # checked before the run (cli/outputs.py); this covers a disk that filled up meanwhile
+        write_output(args.json_out, json.dumps(docs, indent=1, default=str), "--json",
+                     after="; the verdicts above are the results")
     if stopped:
         kept = stopped[0]["kept"]
         print(f"brian2-harness: interrupted: {len(results)} of {len(args.scripts)} script(s) checked"
@@ -207,3 +190,6 @@ def interrupted_entries(scripts: list[str], kept: list[str]) -> list[dict]:
     return [dict(script=s, verdict="interrupted", status="interrupted", label="interrupted",
                  reason="stopped (SIGINT/SIGTERM) while its devices ran" if k == 0 else "not started: stopped before",
                  kept=list(kept) if k == 0 else [], devices={}) for k, s in enumerate(scripts)]
+
+
+COMMANDS = {"check": run}
