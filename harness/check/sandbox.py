@@ -15,13 +15,12 @@ Installed before the script runs (`install`), undone never: the process is throw
 """
 from __future__ import annotations
 
-import inspect
 import os
 import re
 import sys
 import zlib
 
-from . import standalone
+from . import compat, standalone
 from .standalone import SEED_VAR, STANDALONE, RunAfterBuild, network_time  # noqa: F401
 
 RUNTIME = ("numpy", "cython")
@@ -188,7 +187,7 @@ class Sandbox:
     def _run_cap(self, brian2) -> None:
         from brian2.core.network import Network
         original = Network.run
-        signature = inspect.signature(original)
+        signature = compat.run_signature(original)
         sandbox = self
 
         def run(self, *args, **kwargs):

@@ -18,10 +18,9 @@ import os
 
 import numpy as np
 
+from . import compat
+
 SEED_VAR = "BRIAN2_HARNESS_SEED"
-SEED_CODE = ("{ const char* _b2h_s = std::getenv(\"%s\"); if (_b2h_s) { unsigned long _b2h_v = "
-             "std::strtoul(_b2h_s, NULL, 10); for (size_t _i = 0; _i < brian::_random_generators.size(); _i++) "
-             "brian::_random_generators[_i].seed(_b2h_v + _i); } }" % SEED_VAR)
 STANDALONE = {"cpp_standalone": 0, "cpp_standalone_omp": 2}
 
 
@@ -40,6 +39,7 @@ def install(sandbox) -> None:
     NetworkOperation.__init__ = no_netop
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
     cls = CPPStandaloneDevice
+    seed_code = compat.reseed_code(SEED_VAR, compat.installed_generator_states())
     orig = {name: getattr(cls, name) for name in ("activate", "build", "reinit", "get_value",
                                                   "variableview_get_subexpression_with_index_array",
                                                   "network_get_profiling_info")}
@@ -49,8 +49,8 @@ def install(sandbox) -> None:
             sandbox.note("standalone: build_on_run=False (the harness builds after the script's run calls)")
         orig["activate"](self, build_on_run=False, directory=sandbox.project_dir())
         self.clocks = NameOrdered(self.clocks)
-        if SEED_CODE not in self.code_lines["after_start"]:
-            self.insert_code("after_start", SEED_CODE)
+        if seed_code not in self.code_lines["after_start"]:
+            self.insert_code("after_start", seed_code)
         self._b2h_runs, self._b2h_built = 0, False
 
     def build(self, *args, **kwargs):
