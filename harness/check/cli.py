@@ -10,7 +10,10 @@ import os
 import re
 import sys
 
+from pathlib import Path
+
 from ..errors import UsageError
+from . import script_baseline
 from .exact import Tolerance
 from .script import DEFAULT_DEVICES, DEVICES
 from .script import ERROR
@@ -76,9 +79,23 @@ def add_parser(subparsers):
     p.add_argument("--script-args", default="", help="arguments passed to the script (one string, split on spaces)")
     p.add_argument("--script-for", action="append", default=[], metavar="DEVICE=SCRIPT.py",
                    help="run another script on one device (negative controls: a deliberately changed copy)")
+    p.add_argument("--record", metavar="DIR", help="store every device's observables, environment, seeds and "
+                   "options as the script's baseline in DIR")
+    p.add_argument("--against", metavar="DIR", help="rerun with the recorded options and compare each device with "
+                   "its baseline in DIR (exit 1 when one changed)")
+
+
+def expand_scripts(paths: list[str]) -> list[str]:
+    """A folder stands for every .py file in it (sorted)."""
+    out = []
+    for p in paths:
+        out += sorted(str(x) for x in Path(p).glob("*.py")) if os.path.isdir(p) else [p]
+    return out
 
 
 def _validate(args):
+    if args.record and args.against:
+        raise UsageError("--record and --against: give one of them")
     devices = [d.strip() for d in args.devices.split(",") if d.strip()]
     if len(devices) < 2:
         raise UsageError("--devices: name at least two devices to compare")
@@ -127,28 +144,42 @@ def print_result(r, out=None) -> None:
 
 
 def run(args) -> int:
-    from pathlib import Path
+    args.scripts = expand_scripts(args.scripts)
     devices, script_for = _validate(args)
     cap = parse_duration(args.duration_cap) if args.duration_cap else None
     tol = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
                     max_spike_mismatch=args.max_spike_mismatch)
     observe = [x.strip() for x in args.observe.split(",") if x.strip()]
     say = None if args.quiet else (lambda text: print(f"  ... {text}", file=sys.stderr, flush=True))
-    results = []
+    results, baseline_ok = [], []
     for script in args.scripts:
+        options = {"devices": devices, "mode": args.mode, "seeds": args.seeds, "seed": args.seed, "alpha": args.alpha,
+                   "cap": cap, "observe": observe or None,
+                   "args": args.script_args.split() if args.script_args else None}
+        if args.against:
+            options.update(script_baseline.recorded_options(args.against, script))
         try:
-            r = check(script, devices, mode=args.mode, seeds=args.seeds, seed=args.seed, alpha=args.alpha, cap=cap,
-                      observe=observe or None, tolerance=tol, timeout=args.timeout, jobs=args.jobs,
-                      cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-                      args=args.script_args.split() if args.script_args else None, progress=say,
-                      script_for=script_for)
+            r = check(script, options["devices"], mode=options["mode"], seeds=options["seeds"], seed=options["seed"],
+                      alpha=options["alpha"], cap=options["cap"], observe=options["observe"], tolerance=tol,
+                      timeout=args.timeout, jobs=args.jobs, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+                      args=options["args"], progress=say, script_for=script_for)
         except KeyboardInterrupt:
             raise
         except Exception as exc:      # the harness never crashes on a script: a problem is a verdict
             r = CheckResult(script, ERROR, f"harness problem: {type(exc).__name__}: {exc}", None, {}, {}, "exact")
         print_result(r)
         results.append(r)
+        if args.record and r.runs:
+            folders = script_baseline.record(r, args.record, options)
+            print(f"  recorded {len(folders)} device(s) -> {folders[0].parent if folders else args.record}")
+        elif args.against:
+            res = script_baseline.compare(r, args.against, options, tol, options["alpha"])
+            script_baseline.print_against(res)
+            baseline_ok.append(script_baseline.passed(res))
+            r.notes.append(f"against {args.against}: {res.verdict}: {res.reason}")
     if args.json_out:
         from ..atomic import atomic_write_text
         atomic_write_text(args.json_out, json.dumps([r.to_dict() for r in results], indent=1, default=str))
+    if args.against:       # the question is whether the results changed; device disagreement is printed above
+        return 0 if all(baseline_ok) and len(baseline_ok) == len(results) else 1
     return 0 if all(r.verdict in (AGREE, AGREE_STAT) for r in results) else 1

@@ -103,6 +103,19 @@ def match_spikes(ia, ta, ib, tb, dt: float) -> tuple[int, int, int, tuple | None
     return matched, shifted, unmatched, first
 
 
+def _first_difference(over, fa, fb, t=None, indices=None) -> str:
+    """Where the first flagged element is: index and time of a recording, else its position."""
+    if t is not None and over.ndim == 2:
+        col = int(np.flatnonzero(over.any(axis=0))[0])
+        row = int(np.flatnonzero(over[:, col])[0])
+        idx = int(indices[row]) if indices is not None and row < len(indices) else row
+        return (f"; first at index {idx}, t = {t[col] * 1e3:.6g} ms ({fa[row, col]:.10g} vs {fb[row, col]:.10g}); "
+                f"over the bound at {int(over.sum())} of {over.size} points")
+    k = int(np.flatnonzero(over.reshape(-1))[0])
+    return (f"; first at element {k} ({fa.reshape(-1)[k]:.10g} vs {fb.reshape(-1)[k]:.10g}); "
+            f"{int(over.sum())} of {over.size} values over the bound")
+
+
 def _compare_values(name, kind, a, b, tol: Tolerance, n_steps, t=None, indices=None) -> Comparison:
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
@@ -111,7 +124,8 @@ def _compare_values(name, kind, a, b, tol: Tolerance, n_steps, t=None, indices=N
         return Comparison(name, kind, True, True, "identical")
     if a.dtype.kind != "f" and b.dtype.kind != "f":
         diff = np.flatnonzero(a.reshape(-1) != b.reshape(-1))
-        return Comparison(name, kind, False, False, f"{len(diff)} of {a.size} integer values differ", 
+        where = _first_difference(a != b, a, b, t, indices)
+        return Comparison(name, kind, False, False, f"{len(diff)} of {a.size} integer values differ{where}",
                           float(np.max(np.abs(a.astype(float) - b.astype(float)))), 0.0)
     rtol, atol, how = tol.bounds(name, b.astype(float) if b.dtype.kind != "f" else b, n_steps)
     fa, fb = a.astype(float), b.astype(float)
@@ -124,18 +138,7 @@ def _compare_values(name, kind, a, b, tol: Tolerance, n_steps, t=None, indices=N
     if not over.any():
         return Comparison(name, kind, True, False, f"max |diff| {max_err:.3g} within tol ({how}: rtol {rtol:.2g}, "
                           f"atol {atol:.2g})", max_err, float(np.max(bound)))
-    where = ""
-    if t is not None and over.ndim == 2:
-        cols = np.flatnonzero(over.any(axis=0))
-        col = int(cols[0])
-        row = int(np.flatnonzero(over[:, col])[0])
-        idx = int(indices[row]) if indices is not None and row < len(indices) else row
-        where = (f"; first at index {idx}, t = {t[col] * 1e3:.6g} ms ({fa[row, col]:.10g} vs {fb[row, col]:.10g}); "
-                 f"over the bound at {int(over.sum())} of {over.size} points")
-    else:
-        k = int(np.flatnonzero(over.reshape(-1))[0])
-        where = (f"; first at element {k} ({fa.reshape(-1)[k]:.10g} vs {fb.reshape(-1)[k]:.10g}); "
-                 f"{int(over.sum())} of {over.size} values over the bound")
+    where = _first_difference(over, fa, fb, t, indices)
     worst = int(np.nanargmax(np.where(over, err - bound, -np.inf).reshape(-1)))
     limit = float(bound.reshape(-1)[worst])
     return Comparison(name, kind, False, False, f"off by up to {max_err:.3g} > tol {limit:.3g} ({how}: rtol "
