@@ -16,7 +16,9 @@ files in its folder, and the options; locked;
 with ``-p no:cacheprovider`` in the check cache, ~/.cache/brian2-harness/check/pytest),
 so with pytest-xdist every item runs in its own worker and the reference is computed once. JUnit XML comes from
 pytest itself (``--junitxml``). Options: ``--brian2-devices`` (overrides the markers), ``--brian2-seeds``,
-``--brian2-duration-cap``. Scripts are found relative to the test file. Nothing here imports Brian.
+``--brian2-duration-cap``; ``--brian2-baseline DIR`` compares each device with its recorded baseline (as
+``check --against``; a missing baseline is recorded and the item fails once), ``--brian2-regen`` records them anew.
+Scripts are found relative to the test file. Nothing here imports Brian.
 """
 from __future__ import annotations
 
@@ -42,6 +44,10 @@ def pytest_addoption(parser):
                     "(the first is the reference; overrides @pytest.mark.brian2_devices)")
     group.addoption("--brian2-seeds", type=int, default=None, help="seeds per device in statistical mode")
     group.addoption("--brian2-duration-cap", default=None, help="cut every run() of the scripts, e.g. 100ms")
+    group.addoption("--brian2-baseline", default=None, metavar="DIR", help="compare every device of brian2_check "
+                    "with its recorded baseline in DIR (a missing one is recorded and the item fails once)")
+    group.addoption("--brian2-regen", action="store_true", default=False,
+                    help="with --brian2-baseline: (re)record the baselines instead of comparing with them")
 
 
 def pytest_configure(config):
@@ -125,6 +131,15 @@ class Brian2Check:
         result = check(str(path), devices, mode=mode, seeds=seeds, alpha=alpha, cap=cap, observe=observe,
                        tolerance=tol, timeout=timeout, reference=self.reference, runner=runner, jobs=1)
         mine = result.devices.get(self.device)
+        baseline = config.getoption("--brian2-baseline", default=None)
+        if baseline:
+            from .script_baseline import plugin_step
+            options = {"devices": devices, "mode": mode, "seeds": seeds, "seed": 0, "alpha": alpha, "cap": cap,
+                       "observe": observe, "reference": self.reference}
+            problem = plugin_step(result, self.device, Path(baseline), options,
+                                  bool(config.getoption("--brian2-regen", default=False)), tol, alpha)
+            if problem:
+                pytest.fail(problem, pytrace=False)
         if self.device == self.reference:
             run = result.runs.get(self.device)
             if run is not None and run.status == SKIP:

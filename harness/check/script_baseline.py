@@ -11,7 +11,16 @@ from pathlib import Path
 
 from ..errors import UsageError
 from . import records
-from .against import AGREE, AGREE_STAT, AgainstResult, against
+from .against import (
+    AGREE,
+    AGREE_STAT,
+    ERROR,
+    FAIL,
+    AgainstResult,
+    against,
+    compare_device,
+    moved,
+)
 
 
 def recorded_options(root, script: str) -> dict:
@@ -53,3 +62,24 @@ def print_against(res: AgainstResult, out=None) -> None:
         print(f"  {d:<20} {v.verdict:<12} {v.reason}", file=out)
         if v.moved:
             print(f"  {'':<20} {'':<12} which side moved: {v.moved}", file=out)
+
+
+def plugin_step(result, device: str, root, options: dict, regen: bool, tolerance=None,
+                alpha: float = 0.01) -> str | None:
+    """The pytest plugin's baseline step for one item (one device): record it (`regen`, or no record yet) or compare
+    it with its record. Returns the message to fail the item with, or None."""
+    if device not in result.runs:
+        return None
+    now = records.from_check(result, device, options)
+    folder = records.device_folder(root, result.script, device)
+    if regen or not (folder / records.RECORD_FILE).exists():
+        records.save(now, root)
+        return None if regen else (f"{device}: no baseline in {folder}; recorded it now ({now.label()}): rerun "
+                                   f"to compare with it")
+    base = records.load(folder)
+    res = compare_device(base, now, tolerance, alpha)
+    if res.verdict not in (FAIL, ERROR):
+        return None
+    side = moved(base, now, True, False) if base.status == "ok" and now.status == "ok" else ""
+    return (f"{device} against the baseline ({base.label()}; now {now.label()}): {res.verdict}: {res.reason}"
+            + (f"; which side moved: {side}" if side else ""))

@@ -20,5 +20,5 @@ s = Synapses(group, group, model="""a : integer
              on_pre={"path_a": "a += 1", "path_b": "b += 1"},
              on_post={"path_c": "c += 1", "path_d": "d += 1"})
 s.connect()
-counts = StateMonitor(s, ["a", "b", "c", "d"], record=True, when="end")
+counts = StateMonitor(s, ["a", "b", "c", "d"], record=range(9), when="end")   # 3 x 3 synapses
 run(2 * defaultclock.dt)
