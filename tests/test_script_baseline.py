@@ -135,3 +135,24 @@ def test_plugin_records_then_compares_and_names_the_observable(pytester, fake_de
     regen = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--brian2-baseline", str(base), "--brian2-regen")
     regen.assert_outcomes(passed=2)
     pytester.runpytest_inprocess("-p", "no:cacheprovider", "--brian2-baseline", str(base)).assert_outcomes(passed=2)
+
+
+def test_history_of_script_records_names_the_step_and_the_change(tmp_path, fake_devices, monkeypatch, capsys):
+    """Three folders recorded under three (stand-in) Brian2 versions: the step where cython moved is named."""
+    script = _script(tmp_path)
+    versions = {"2.5.4": SCRIPT, "2.6.0": SCRIPT.replace("'cython': 0.0", "'cython': 0.5"), "2.7.1": SCRIPT}
+    for version, text in versions.items():
+        script.write_text(text)
+        monkeypatch.setattr(records, "environment", lambda v=version: {"brian2": v, "numpy": "1.26.4",
+                                                                       "python": "3.11", "cython": "0.29"})
+        assert main(["check", str(script), "--devices", "numpy,cython", "--record",
+                     str(tmp_path / f"scripts-{version}"), "--quiet"]) in (0, 1)
+    capsys.readouterr()
+    folders = [str(tmp_path / f"scripts-{v}") for v in ("2.7.1", "2.5.4", "2.6.0")]      # any order
+    assert main(["history", *folders, "--markdown", str(tmp_path / "h.md")]) == 0
+    text = (tmp_path / "h.md").read_text()
+    assert "2.5.4 (numpy 1.26.4) → 2.6.0 (numpy 1.26.4)" in text and "brian2 2.5.4 -> 2.6.0" in text
+    step1 = text.split("### 2.5.4")[1].split("###")[0]
+    assert "| model | cython | newly disagreeing |" in step1
+    step2 = text.split("### 2.6.0")[1]
+    assert "| model | cython |" in step2 and "numpy | identical" not in step2

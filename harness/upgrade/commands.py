@@ -45,7 +45,8 @@ def add_parser(subparsers):
     h = subparsers.add_parser("history", help="compare baselines recorded under several Brian2 versions, each with "
                                               "the one before it (offline: no Brian run)")
     h.add_argument("baselines", nargs="+", metavar="BASELINE.npz",
-                   help="baselines of the same corpus (ordered by their Brian2, numpy, Python, Cython versions)")
+                   help="baselines of the same corpus, or folders written by `check SCRIPT --record DIR` (ordered "
+                        "by their Brian2, numpy, Python, Cython versions)")
     h.add_argument("--json", dest="json_out", metavar="OUT.json", help="write the history as JSON")
     h.add_argument("--markdown", metavar="OUT.md", help="write the history tables as Markdown")
     return p, c, h
@@ -126,16 +127,21 @@ def run_compare(args) -> int:
 
 
 def run_history(args) -> int:
+    from brian2_harness.upgrade import script_history
     from brian2_harness.upgrade.history import history_document, load_history
     from brian2_harness.upgrade.history_render import markdown
 
     for out in (args.json_out, args.markdown):
         if out and os.path.isdir(out):
             raise UsageError(f"output '{out}' is a directory")
-    baselines, missing = load_history(args.baselines)
+    if any(script_history.is_script_record_dir(p) for p in args.baselines):   # from `check SCRIPT --record DIR`
+        baselines, missing = script_history.load_folders(args.baselines)
+        doc, markdown = script_history.history_document(baselines, missing), script_history.markdown
+    else:
+        baselines, missing = load_history(args.baselines)
+        doc = history_document(baselines, missing)
     if len(baselines) + len(missing) < 2:
-        raise UsageError("history: give at least two baseline files")
-    doc = history_document(baselines, missing)
+        raise UsageError("history: give at least two baseline files (or folders of script records)")
     text = markdown(doc)
     try:
         if args.json_out:
