@@ -86,6 +86,10 @@ def test_a_device_that_moves_away_is_named_and_every_device_moving_is_told_apart
     assert main(["check", str(script), "--against", str(base), "--quiet"]) == 1
     out = capsys.readouterr().out
     assert "moved together with the other devices" in out
+    script.write_text(SCRIPT.replace("{'numpy': 0.0, 'cython': 0.0}", "{'numpy': 0.5, 'cython': 0.7}"))
+    assert main(["check", str(script), "--against", str(base), "--quiet"]) == 1   # both move, apart
+    out = capsys.readouterr().out
+    assert "moved, as did cython; the devices agreed with each other in the baseline and no longer do" in out
 
 
 def test_against_without_a_record_is_a_usage_error(tmp_path, fake_devices, capsys):

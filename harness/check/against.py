@@ -82,12 +82,28 @@ def compare_device(base: DeviceRecord, now: DeviceRecord, tolerance: exact.Toler
                                         f"seeds, alpha = {alpha}, {st.m} statistics, Holm)", stat=st)
 
 
-def moved(base: DeviceRecord, now: DeviceRecord, changed: bool, all_changed: bool) -> str:
-    """Which side moved away from the other devices (empty when the device did not change)."""
+def with_others(records: dict, device: str) -> bool:
+    """Whether `device` agreed with the other devices of its run: its verdict, or for the reference, whether every
+    other device that ran agreed with it."""
+    r = records[device]
+    if r.verdict == "reference":
+        return all(x.verdict in WITH_OTHERS for k, x in records.items() if k != device and x.status == "ok")
+    return r.verdict in WITH_OTHERS
+
+
+def moved(base: DeviceRecord, now: DeviceRecord, changed: bool, all_changed: bool, was: bool | None = None,
+          becomes: bool | None = None, also: tuple = ()) -> str:
+    """Which side moved away from the other devices (empty when the device did not change). `was`/`becomes`:
+    whether the device agreed with the others in the baseline / now (default: its own verdict); `also`: the other
+    devices that changed."""
     if not changed:
         return ""
-    was, becomes = base.verdict in WITH_OTHERS, now.verdict in WITH_OTHERS
+    was = base.verdict in WITH_OTHERS if was is None else was
+    becomes = now.verdict in WITH_OTHERS if becomes is None else becomes
     ref = now.reference or base.reference or "the reference"
+    if was and not becomes and also:
+        return (f"moved, as did {', '.join(also)}; the devices agreed with each other in the baseline and no longer "
+                f"do")
     if was and not becomes:
         return (f"now moved away from the other devices: agreed with {base.reference} in the baseline, now "
                 f"{now.verdict} against {ref} ({now.verdict_reason})")
@@ -119,8 +135,9 @@ def against(script: str, base: dict, now: dict, tolerance: exact.Tolerance | Non
     judged = [v for v in out.devices.values() if v.verdict in (AGREE, AGREE_STAT, FAIL, ERROR)]
     changed = {v.device for v in judged if v.verdict in (FAIL, ERROR)}
     for v in judged:
-        v.moved = moved(base[v.device], now[v.device], v.device in changed,
-                        bool(changed) and len(changed) == len(judged))
+        d = v.device
+        v.moved = moved(base[d], now[d], d in changed, bool(changed) and len(changed) == len(judged),
+                        with_others(base, d), with_others(now, d), tuple(sorted(changed - {d})))
     for verdict in (FAIL, ERROR):
         hits = [v for v in out.devices.values() if v.verdict == verdict]
         if hits:
