@@ -136,6 +136,9 @@ def against(script: str, base: dict, now: dict, tolerance: exact.Tolerance | Non
     changed = {v.device for v in judged if v.verdict in (FAIL, ERROR)}
     for v in judged:
         d = v.device
+        if len(judged) == 1:
+            v.moved = "changed; no other device ran, so no side can be told" if d in changed else ""
+            continue
         v.moved = moved(base[d], now[d], d in changed, bool(changed) and len(changed) == len(judged),
                         with_others(base, d), with_others(now, d), tuple(sorted(changed - {d})))
     for verdict in (FAIL, ERROR):
