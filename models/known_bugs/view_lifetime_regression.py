@@ -1,6 +1,6 @@
 """A synaptic variable read as `S.w[:]` outlives its memory (a regression of Brian2 2.10.0; ci/brian2_view_lifetime_repro.py).
 
-Affected: Brian2 2.10.0, 2.10.1 and 2.11.0 on numpy and cython: `S.w[:]` is a view into memory that is freed with the
+Affected: Brian2 2.10.x and 2.11.0 on numpy and cython (measured: 2.10.1, 2.11.0): `S.w[:]` is a view into memory freed with the
           Synapses object, so a value returned from a function (as in examples/frompapers/Graupner_Brunel_2012.py)
           reads whatever reused that memory.
 Fixed:    not yet (2.11.0 is affected); Brian2 2.5.4 ... 2.9.0 are not affected (they keep the memory alive).
