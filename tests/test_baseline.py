@@ -11,19 +11,25 @@ import math
 import numpy as np
 import pytest
 
+from brian2_harness import registry, variant_sources
 from brian2_harness import upgrade as bl
-from brian2_harness import registry
-from brian2_harness.families.growth.case import Case
-from brian2_harness.upgrade.corpus import CORPUS_FORMAT, Corpus, load_corpus, make_corpus, write_corpus
+from brian2_harness.cli import COMMANDS
 from brian2_harness.devices import RUN, Probe
 from brian2_harness.errors import UsageError
 from brian2_harness.families import get_family
+from brian2_harness.families.growth.case import Case
+from brian2_harness.families.metaplastic.case import default_meta_case
 from brian2_harness.run import REFERENCE_DEVICE, RunConfig, RunResult, plan
 from brian2_harness.run.judge import judge
-from brian2_harness.families.metaplastic.case import default_meta_case
+from brian2_harness.upgrade.corpus import CORPUS_FORMAT, Corpus, load_corpus, make_corpus, write_corpus
 
 SCHEDULE = dict(dt=1e-4, period=0.01, duration=0.03)     # 300 steps: a fast oracle
 VARIANTS = ["summed_seed", "summed_aligned", "metaplastic_stdp"]
+
+
+def run_command(args) -> int:
+    """What `brian2-harness <args.command>` runs, without parsing."""
+    return COMMANDS[args.command](args)
 
 
 def small_corpus() -> Corpus:
@@ -42,7 +48,7 @@ def small_corpus() -> Corpus:
 def fake_run(corpus: Corpus, variants=VARIANTS, devices=("numpy", "cython"), dtypes=("float64", "float32"),
              perturb=None) -> RunResult:
     """What `execute` returns, with the oracle standing in for Brian; `perturb(job)` may edit a job."""
-    registry.load_builtin()
+    variant_sources.load_builtin()
     cfg = RunConfig(variants=list(variants), devices=list(devices), dtypes=list(dtypes), cases=list(corpus.cases_of("growth")) + list(corpus.cases_of("metaplastic")))
     probes = {d: Probe(RUN, "fake") for d in set(devices) | {REFERENCE_DEVICE}}
     jobs, skipped = plan(cfg, probes)
@@ -246,7 +252,7 @@ def test_removed_variant_and_skipped_device_are_no_longer_available(baseline_fil
         now = fake_run(corpus, variants=["summed_seed", "metaplastic_stdp"], devices=("numpy",))
         # cython: pretend the variant now declares it unsupported -> the rerun skips it
         seen = {(v.variant, v.device, v.dtype, v.case_id) for v in now.verdicts}
-        from brian2_harness.run.verdict import SKIP, Verdict
+        from brian2_harness.cells.verdict import SKIP, Verdict
         for c in b.cells:
             key = (c["variant"], c["device"], c["dtype"], c["case_id"])
             if c["variant"] != "summed_aligned" and key not in seen:
@@ -273,23 +279,23 @@ def _args(**kw):
 
 @pytest.fixture()
 def no_brian(monkeypatch, corpus):
-    import brian2_harness.run as matrix
+    import importlib
     state = {"perturb": None, "honoured": True}
-    monkeypatch.setattr(matrix, "execute", lambda cfg, progress=None: fake_run(
-        corpus, variants=cfg.variants, devices=tuple(cfg.devices), dtypes=tuple(cfg.dtypes), perturb=state["perturb"]))
+    fake_execute = lambda cfg, progress=None: fake_run(   # noqa: E731
+        corpus, variants=cfg.variants, devices=tuple(cfg.devices), dtypes=tuple(cfg.dtypes), perturb=state["perturb"])
     fake_probe = lambda names, timeout=0: {   # noqa: E731
         n: {"honoured": state["honoured"], "detail": "" if state["honoured"] else "renamed"} for n in names}
-    import importlib
     changes = importlib.import_module("brian2_harness.upgrade.changes")
     record = importlib.import_module("brian2_harness.upgrade.record")
-    monkeypatch.setattr(changes, "probe_private_api", fake_probe)
-    monkeypatch.setattr(record, "probe_private_api", fake_probe)
+    for module in (changes, record):       # where `execute` and the probe are looked up
+        monkeypatch.setattr(module, "execute", fake_execute)
+        monkeypatch.setattr(module, "probe_private_api", fake_probe)
     return state
 
 
 def test_compare_command_exit_codes_and_outputs(baseline_file, tmp_path, no_brian, capsys):
     out, md = tmp_path / "cmp.json", tmp_path / "cmp.md"
-    assert bl.run(_args(baseline=str(baseline_file), json_out=str(out), markdown=str(md))) == 0
+    assert run_command(_args(baseline=str(baseline_file), json_out=str(out), markdown=str(md))) == 0
     doc = json.loads(out.read_text())
     assert doc["format"] == bl.COMPARISON_FORMAT and doc["summary"][bl.IDENTICAL] == doc["summary"]["cells"] > 0
     assert "| summed_seed | numpy | float64 | identical |" in md.read_text()
@@ -300,7 +306,7 @@ def test_compare_command_exit_codes_and_outputs(baseline_file, tmp_path, no_bria
         if job.variant.name == "summed_seed" and job.device == "numpy":
             job.arrays["w_before"] = job.arrays["w_before"] * 1.001
     no_brian["perturb"] = perturb
-    assert bl.run(_args(baseline=str(baseline_file), json_out=str(out))) == 1
+    assert run_command(_args(baseline=str(baseline_file), json_out=str(out))) == 1
     doc = json.loads(out.read_text())
     assert doc["summary"][bl.NEW_FAIL] > 0
     printed = capsys.readouterr().out
@@ -309,7 +315,7 @@ def test_compare_command_exit_codes_and_outputs(baseline_file, tmp_path, no_bria
 
 def test_private_clock_no_longer_honoured_fails_the_compare(baseline_file, no_brian, capsys):
     no_brian["honoured"] = False
-    assert bl.run(_args(baseline=str(baseline_file))) == 1
+    assert run_command(_args(baseline=str(baseline_file))) == 1
     printed = capsys.readouterr().out
     assert "private Brian API _clock" in printed and "no longer honoured" in printed
     assert "NOT HONOURED" in printed
@@ -319,7 +325,7 @@ def test_compare_refuses_another_corpus(baseline_file, tmp_path, no_brian):
     other = tmp_path / "other.json"
     write_corpus(make_corpus(1, 1), other)
     with pytest.raises(UsageError, match="differs from the corpus the baseline was recorded on"):
-        bl.run(_args(baseline=str(baseline_file), corpus=str(other)))
+        run_command(_args(baseline=str(baseline_file), corpus=str(other)))
 
 
 # --- damaged baselines -----------------------------------------------------------------------------------
@@ -369,7 +375,7 @@ def test_damaged_baseline_is_one_clear_usage_error(baseline_file, damage, words,
     msg = str(exc.value)
     assert words in msg and str(baseline_file) in msg and "\n" not in msg
     with pytest.raises(UsageError):
-        bl.run(_args(baseline=str(baseline_file)))
+        run_command(_args(baseline=str(baseline_file)))
     from brian2_harness import cli
     if "compare" not in cli.COMMANDS:
         pytest.skip("`compare` is not wired into cli.py yet")
@@ -410,7 +416,7 @@ def test_record_usage_errors_before_anything_runs(tmp_path, change, words, no_br
     args = dict(command="record", corpus=str(corpus_file), out=str(tmp_path / "b.npz"), variants="all",
                 devices="numpy", dtype="float64", plugin=[], jobs=None, timeout=60.0, cache_dir=None, quiet=True)
     with pytest.raises(UsageError, match=words.replace("(", r"\(").replace(")", r"\)")):
-        bl.run(argparse.Namespace(**{**args, **change}))
+        run_command(argparse.Namespace(**{**args, **change}))
     assert not (tmp_path / "b.npz").exists()
 
 
@@ -420,8 +426,8 @@ def test_record_writes_a_baseline_that_compares_identical(tmp_path, no_brian, ca
     args = argparse.Namespace(command="record", corpus=str(corpus_file), out=str(out), variants=",".join(VARIANTS),
                               devices="numpy,cython", dtype="float64", plugin=[], jobs=None, timeout=60.0,
                               cache_dir=None, quiet=True)
-    assert bl.run(args) == 0
+    assert run_command(args) == 0
     assert "OK: baseline:" in capsys.readouterr().out
     b = bl.load_baseline(out)
     assert b.manifest["config"]["dtypes"] == ["float64"] and b.manifest["environment"]["python"]
-    assert bl.run(_args(baseline=str(out))) == 0
+    assert run_command(_args(baseline=str(out))) == 0

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from brian2_harness.check import against, cli, pytest_plugin, records, verdict
+from brian2_harness.check import against, pytest_plugin, records, verdict
 from brian2_harness.check.script import OK, DeviceRun, SeedRun
 from brian2_harness.check.stats import run_statistics
+from brian2_harness.cli import check as check_command
 from brian2_harness.cli import main
 
 pytest_plugins = ["pytester"]
@@ -38,8 +39,9 @@ def fake_devices(monkeypatch):
     def check(*args, **kwargs):
         kwargs["runner"] = fake_run_device
         return real(*args, **kwargs)
-    monkeypatch.setattr(cli, "check", check)
-    monkeypatch.setattr(pytest_plugin, "run_device", fake_run_device)
+    monkeypatch.setattr(check_command, "check", check)
+    real_cached = pytest_plugin.cached_runner
+    monkeypatch.setattr(pytest_plugin, "cached_runner", lambda folder, run=None: real_cached(folder, fake_run_device))
 
 
 def _script(tmp_path, text=SCRIPT) -> Path:

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from brian2_harness.tools import doctor
-from brian2_harness.reports import junit
-from brian2_harness.reports import render as html_report
-from brian2_harness.families.growth.case import Case
+from brian2_harness.cells.verdict import FAIL, PASS, Verdict
 from brian2_harness.cli import main
 from brian2_harness.devices import UNAVAILABLE, Probe, get_device
+from brian2_harness.families.growth.case import Case
+from brian2_harness.reports import junit
+from brian2_harness.reports import render as html_report
 from brian2_harness.reports.results import RESULTS_FORMAT, print_table, summarize, write_json
-from brian2_harness.run.verdict import FAIL, PASS, Verdict
+from brian2_harness.tools import doctor
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,9 +83,9 @@ def test_artifacts_follow_the_umask(tmp_path, mask, mode):
 # --- doctor in another accepted environment -------------------------------------------------------------
 
 def _fake_env(monkeypatch, python, versions):
-    real = doctor._dist
+    real = doctor.installed_version
     monkeypatch.setattr(doctor, "_python_version", lambda: python)
-    monkeypatch.setattr(doctor, "_dist", lambda name: versions[name] if name in versions else real(name))
+    monkeypatch.setattr(doctor, "installed_version", lambda name: versions[name] if name in versions else real(name))
 
 
 def test_doctor_accepts_brian2_2_9_on_python_3_11(monkeypatch, capsys):

@@ -11,8 +11,8 @@ gives ``test_my_model[numpy]`` (the reference: the script must run), ``test_my_m
 code draws random numbers). A device where Brian refuses the script is a pytest skip with Brian's reason; a
 difference or an error fails the item with the reason. The call returns the `CheckResult`.
 
-The reference's runs are cached in pytest's cache folder (keyed by the content of the script and of the other .py
-files in its folder, and the options; locked;
+The reference's runs are cached in pytest's cache folder (keyed by the script, every module it imported from its
+folder and every file it read there, the environment and the options: plugin_cache.py; locked;
 with ``-p no:cacheprovider`` in the check cache, ~/.cache/brian2-harness/check/pytest),
 so with pytest-xdist every item runs in its own worker and the reference is computed once. JUnit XML comes from
 pytest itself (``--junitxml``). Options: ``--brian2-devices`` (overrides the markers), ``--brian2-seeds``,
@@ -22,18 +22,14 @@ Scripts are found relative to the test file. Nothing here imports Brian.
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
-import importlib.metadata
-import json
-import os
-import pickle
 from pathlib import Path
 
 import pytest
 
-from .script import DEFAULT_DEVICES, OK, SKIP, default_cache_dir, run_device
+from brian2_harness.commalist import comma_list
+
+from .plugin_cache import cached_runner
+from .script import DEFAULT_DEVICES, OK, SKIP, default_cache_dir
 
 MARKER = "brian2_devices"
 
@@ -59,7 +55,7 @@ def _devices(config, node) -> tuple[list[str], str]:
     option = config.getoption("--brian2-devices", default=None)
     marker = node.get_closest_marker(MARKER)
     if option:
-        devices = [d.strip() for d in option.split(",") if d.strip()]
+        devices = comma_list(option)
     elif marker and marker.args:
         devices = list(marker.args)
     else:
@@ -76,34 +72,6 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("brian2_device", devices, ids=devices)
 
 
-def _cached_runner(folder: Path):
-    """run_device with the results kept on disk (one lock per key: xdist workers wait for each other)."""
-    def runner(script, device, seeds, **kwargs):
-        digest = hashlib.sha256()
-        for path in sorted(Path(script).resolve().parent.glob("*.py")):   # the script and modules it may import
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        digest = digest.hexdigest()
-        blob = json.dumps(dict(script=os.path.abspath(script), digest=digest, device=device, seeds=list(seeds),
-                               brian2=importlib.metadata.version("brian2"),
-                               **{k: v for k, v in kwargs.items() if k != "cache_dir"}), sort_keys=True, default=str)
-        key = hashlib.sha256(blob.encode()).hexdigest()[:24]
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{key}.pkl"
-        with open(folder / f"{key}.lock", "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if path.exists():
-                with contextlib.suppress(Exception), open(path, "rb") as f:
-                    return pickle.load(f)
-            result = run_device(script, device, seeds, **kwargs)
-            if result.status in (OK, SKIP):
-                tmp = path.with_suffix(".tmp")
-                with open(tmp, "wb") as f:
-                    pickle.dump(result, f)
-                os.replace(tmp, path)
-            return result
-    return runner
-
-
 class Brian2Check:
     """The `brian2_check` fixture: call it with a script path."""
 
@@ -114,7 +82,7 @@ class Brian2Check:
     def __call__(self, script, *, observe=None, mode: str = "auto", seeds: int | None = None, duration_cap=None,
                  alpha: float = 0.01, rtol: float | None = None, atol: float | None = None,
                  max_spike_mismatch: int = 0, timeout: float = 600.0):
-        from .cli import parse_duration
+        from .duration import parse_duration
         from .exact import Tolerance
         from .verdict import AGREE, AGREE_STAT, ERROR, FAIL, REFERENCE, check
         config = self.request.config
@@ -124,7 +92,7 @@ class Brian2Check:
         cap = duration_cap or config.getoption("--brian2-duration-cap", default=None)
         cap = parse_duration(cap) if isinstance(cap, str) else cap
         seeds = seeds or config.getoption("--brian2-seeds", default=None) or 8
-        runner = _cached_runner(Path(config.cache.mkdir("brian2_check")) if getattr(config, "cache", None) else
+        runner = cached_runner(Path(config.cache.mkdir("brian2_check")) if getattr(config, "cache", None) else
                                 default_cache_dir() / "pytest")
         devices = [self.reference] if self.device == self.reference else [self.reference, self.device]
         tol = Tolerance(rtol=rtol, atol=atol, max_spike_mismatch=max_spike_mismatch)

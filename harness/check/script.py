@@ -7,7 +7,6 @@ A device that cannot run on this machine (no Cython, no C++ compiler or make) is
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 import shutil
@@ -18,12 +17,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from brian2_harness import processes
+from brian2_harness.versions import installed_version
+
 from . import collect
 from .stats import run_statistics
 
 DEVICES = ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp")
 DEFAULT_DEVICES = ("numpy", "cython", "cpp_standalone")
 OK, SKIP, ERROR = "ok", "skip", "error"
+KEPT: list[str] = []          # temporary run folders kept (something failed or was stopped), in order
 
 
 def default_cache_dir() -> Path:
@@ -79,20 +82,11 @@ def probe(device: str) -> str | None:
     if cxx is None:
         return "no C++ compiler found (install g++)"
     if device == "cython":
-        try:
-            importlib.metadata.version("cython")
-        except importlib.metadata.PackageNotFoundError:
+        if installed_version("cython") is None:
             return "Cython is not installed (pip install cython)"
     elif shutil.which("make") is None:
         return "make not found (install make)"
     return None
-
-
-def _version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "none"
 
 
 def build_dir(cache_dir: Path, script: str, device: str) -> str:
@@ -100,7 +94,8 @@ def build_dir(cache_dir: Path, script: str, device: str) -> str:
     script or a copy of it elsewhere (pytest's tmp folders) is an incremental build: make recompiles what changed.
     Correctness never depends on the key (Brian rewrites changed files, make rebuilds them); two different scripts
     with the same name only cost each other recompilations. One process at a time uses a folder (locked)."""
-    key = hashlib.sha256(f"{device}|{_version('brian2')}|{sys.version_info[:2]}".encode()).hexdigest()[:8]
+    brian2 = installed_version("brian2") or "none"
+    key = hashlib.sha256(f"{device}|{brian2}|{sys.version_info[:2]}".encode()).hexdigest()[:8]
     return str(cache_dir / "standalone" / f"{Path(script).stem}-{device}-{key}")
 
 
@@ -126,16 +121,21 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
     with open(job_file, "w") as f:
         json.dump(job, f, indent=1)
     log_path = os.path.join(out_dir, "runner.log")
-    env = dict(os.environ, PYTHONUNBUFFERED="1", MPLBACKEND="Agg")
+    tmp = os.path.join(out_dir, "tmp")     # Brian's own logs, the compiler's temp files: away with the run's folder
+    os.makedirs(tmp, exist_ok=True)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", MPLBACKEND="Agg", TMPDIR=tmp, TEMP=tmp, TMP=tmp)
     env.pop("PYTEST_XDIST_WORKER", None)
-    try:
-        with open(log_path, "w") as log:
-            proc = subprocess.run([sys.executable, "-m", "brian2_harness.check.runner", job_file], stdout=log,
-                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                  timeout=timeout * len(seeds) + 120)
-        runner_error = None if proc.returncode == 0 else f"device process exited with status {proc.returncode}"
-    except subprocess.TimeoutExpired:
-        runner_error = f"device process timed out after {timeout * len(seeds) + 120:.0f} s"
+    limit = timeout * len(seeds) + 120
+    with open(log_path, "w") as log:
+        proc = processes.start([sys.executable, "-m", "brian2_harness.check.runner", job_file], stdout=log,
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        try:
+            rc = processes.wait(proc, limit)
+            runner_error = None if rc == 0 else f"device process exited with status {rc}"
+        except subprocess.TimeoutExpired:
+            runner_error = f"device process timed out after {limit:.0f} s (--timeout {timeout:g} s per run)"
+        finally:
+            processes.finish(proc)     # the script's leftovers (`sleep &`, a stuck make) end with its run
     runs = []
     for seed in seeds:
         folder = os.path.join(out_dir, f"seed-{seed}")
@@ -161,4 +161,6 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
     result = DeviceRun(device, status, reason, runs, time.perf_counter() - t0)
     if own_tmp and not keep and status == OK:   # arrays are in memory now; folders stay where something failed
         shutil.rmtree(work_dir, ignore_errors=True)
+    elif own_tmp:
+        KEPT.append(work_dir)
     return result

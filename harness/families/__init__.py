@@ -3,14 +3,13 @@
 and plugin files that call `register_family`."""
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
 
 from brian2_harness.errors import UsageError
+from brian2_harness.families import custom, growth, metaplastic
 from brian2_harness.families.base import Family
 
 ENTRY_POINT_GROUP = "brian2_harness.families"
-BUILTIN = ("growth", "metaplastic", "custom")
 _FAMILIES: dict[str, Family] = {}
 _loaded = False
 
@@ -30,8 +29,8 @@ def _load() -> None:
     if _loaded:
         return
     _loaded = True
-    for name in BUILTIN:
-        importlib.import_module(f"brian2_harness.families.{name}")
+    for builtin in (growth, metaplastic, custom):
+        register_family(builtin.FAMILY)
     try:
         eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
     except Exception:  # a broken installation must not hide the built-ins
@@ -51,6 +50,20 @@ def get_family(name: str) -> Family:
         return _FAMILIES[name]
     except KeyError:
         raise UsageError(f"unknown family '{name}'; known: {', '.join(sorted(_FAMILIES))}") from None
+
+
+def default_family() -> Family:
+    """The family of case-file entries that no family claims and of variants registered without a family: the
+    first that says so (`Family.case_file_default`)."""
+    for family in all_families():
+        if family.case_file_default:
+            return family
+    raise UsageError("no family is the default for case files (Family.case_file_default); name the family")
+
+
+def all_semantics() -> list[str]:
+    """Every oracle semantics some family knows (`run --against` picks one)."""
+    return sorted({s for family in all_families() for s in family.semantics})
 
 
 def all_families() -> list[Family]:

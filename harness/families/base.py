@@ -14,7 +14,9 @@ class Family:
     semantics: tuple[str, ...] = ()      # oracle semantics a variant of this family may claim
     has_cases: bool = True               # False: variants run on the family's own fixed model (no generated cases)
     case_file_keys: tuple[str, ...] = ()  # a case-file entry with one of these keys belongs to this family
-    case_file_default: bool = False      # entries no family claims by key belong to this family
+    case_file_default: bool = False      # case-file entries no family claims by key, and variants registered
+    #                                      without a family, belong to this family (families.default_family)
+    corpus_size: int = 10                # generated cases of this family in a corpus (`corpus --cases` overrides)
 
     # --- cases ------------------------------------------------------------------------------------------
     def case_from_dict(self, d: dict):
@@ -86,6 +88,7 @@ class Family:
 
     def compare_devices(self, got, ref, case, dtype: str) -> Comparison:
         """Against another device's observables when there is no oracle: the per-step bound on named arrays."""
+        # here: the package families.custom imports this module, so a top-level import would find it half-loaded
         from brian2_harness.families.custom.compare import compare_arrays
         return compare_arrays(self.encode(got), self.encode(ref), dtype=dtype, n_steps=case.n_steps)
 
@@ -102,5 +105,5 @@ class Family:
         return None
 
     def diagnose(self, cell: dict, case, semantics: str | None):
-        """What the report shows of a failing cell (reports/diagnosis.py: Diagnosis), or None."""
+        """What the report shows of a failing cell (families/diagnosis.py: Diagnosis), or None."""
         return None

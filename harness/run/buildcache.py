@@ -17,22 +17,17 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import importlib.metadata
 import inspect
 import json
 import os
 import platform
 import shutil
+from brian2_harness.versions import installed_version
+
+from brian2_harness import nofollow
 
 MARKER = ".harness-complete"
 FAMILY = ".harness-family"
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def source_digest(fn) -> str:
@@ -45,7 +40,7 @@ def source_digest(fn) -> str:
 
 
 def build_key(**parts) -> str:
-    parts = dict(parts, brian2=_version("brian2"), brian2cuda=_version("brian2cuda"),
+    parts = dict(parts, brian2=installed_version("brian2"), brian2cuda=installed_version("brian2cuda"),
                  python=platform.python_version(), machine=platform.machine())
     blob = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
@@ -56,6 +51,8 @@ def _seed(root: str, family: str, folder: str) -> str | None:
     candidates = []
     for name in os.listdir(root):
         path = os.path.join(root, name)
+        if nofollow.is_link(path):          # never copied from a place a planted link points to
+            continue
         try:
             with open(os.path.join(path, FAMILY)) as f:
                 if f.read().strip() == family and os.path.exists(os.path.join(path, MARKER)):
@@ -64,7 +61,7 @@ def _seed(root: str, family: str, folder: str) -> str | None:
             continue
     for _, path in sorted(candidates, reverse=True):
         try:
-            with open(path + ".lock", "a+") as lock:
+            with nofollow.open_lock(path + ".lock") as lock:
                 fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)     # in use by another job: try the next one
                 try:
                     shutil.copytree(path, folder, symlinks=True,
@@ -80,12 +77,14 @@ def _seed(root: str, family: str, folder: str) -> str | None:
 @contextlib.contextmanager
 def cached_build_dir(cache_dir: str, label: str, key: str, family: str | None = None):
     """Yield (folder, was_warm) with an exclusive lock; mark complete when the body succeeds."""
-    root = os.path.join(cache_dir, "standalone")
-    os.makedirs(root, exist_ok=True)
+    os.makedirs(cache_dir, exist_ok=True)
+    root = nofollow.real_dir(os.path.join(cache_dir, "standalone"))
     folder = os.path.join(root, f"{label}-{key}")
-    with open(folder + ".lock", "a+") as lock:
+    with nofollow.open_lock(folder + ".lock") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
+            if nofollow.is_link(folder):                     # planted: removed, never followed (nofollow.py)
+                nofollow.real_dir(folder)
             warm = os.path.exists(os.path.join(folder, MARKER))
             if os.path.isdir(folder) and not warm:
                 shutil.rmtree(folder, ignore_errors=True)   # left by a run that died mid-way

@@ -23,38 +23,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from brian2_harness.atomic import atomic_write_text
-from brian2_harness.families.growth.case import Case
+from brian2_harness.atomic import write_output
+from brian2_harness.cells.verdict import PASS
+from brian2_harness.check.bench import stat_line, stat_mode
+from brian2_harness.commalist import comma_ints
+from brian2_harness.devices import get_device, pch
+from brian2_harness.devices.openmp import WAIT_POLICY_VAR, cores
 from brian2_harness.errors import UsageError
-from brian2_harness.families.growth.generate import generate_cases
+from brian2_harness.registry import all_variants, get
 from brian2_harness.run import RunConfig, execute
 from brian2_harness.run.pool import POOL
-from brian2_harness.run.slots import WAIT_POLICY_VAR, cores
-from brian2_harness.run.verdict import PASS
-
-SCHEDULE = (1e-4, 1.0, 3.0)
-
-
-def _ints(text: str, name: str) -> list[int]:
-    try:
-        values = [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise UsageError(f"{name} must be comma-separated integers, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise UsageError(f"{name} must list integers >= 1, got {text!r}")
-    return values
-
-
-def all_to_all_cases(n: int, size: int) -> list[Case]:
-    """n identical-shape cases of size x size all-to-all (size**2 synapses each), varied weights."""
-    out = []
-    for k in range(n):
-        i = [a for a in range(size) for _ in range(size)]
-        j = [b for _ in range(size) for b in range(size)]
-        w0 = [0.1 + ((7 * m + k) % 13) / 13 for m in range(size * size)]
-        out.append(Case(n_pre=size, n_post=size, i=i, j=j, w0=w0, period=SCHEDULE[1], duration=SCHEDULE[2],
-                        dt=SCHEDULE[0], name=f"a2a{size}-{k}"))
-    return out
+from brian2_harness.tools.bench_cases import SCHEDULE, all_to_all_cases
+from brian2_harness.tools.cuda_bench import cuda_batches, cuda_line
+from brian2_harness.variant_sources import load_all
 
 
 def _timed(cases, variant, device, cache_dir, use_cache, progress_label, log, compiled_dir=None):
@@ -127,7 +108,6 @@ def timed_job(cases, variant, device, cache_dir, label, log) -> dict:
 def openmp_under_load(cases, variant, cache_dir, device="cpp_standalone_omp", active=False, busy=None,
                       log=print) -> dict:
     """Binary run time of one warm OpenMP job alone and next to busy processes, in one invocation."""
-    from brian2_harness.devices import get_device
     threads = int(getattr(get_device(device), "threads", 0) or 0)
     busy = busy_needed(threads) if busy is None else busy
     log(f"OpenMP under load: {device} ({threads} threads), {len(cases)} cases, {busy} busy process(es) "
@@ -169,8 +149,6 @@ def openmp_line(o: dict) -> str:
 def worker_reuse(cases, cache_dir, log=print) -> dict:
     """The daily loop's cost with one worker process per job vs long-lived workers (run/pool.py), in one
     invocation on the same warm build cache: a small matrix on every CPU device that can run here."""
-    from brian2_harness.devices import get_device
-    from brian2_harness.registry import all_variants
     devices = [d for d in ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp")
                if get_device(d).probe().mode == "run"]
     variants = [v.name for v in all_variants() if v.name in ("netop_reference", "summed_seed", "summed_aligned", "summed_every_step")]
@@ -205,8 +183,6 @@ def worker_line(w: dict) -> str:
 
 def _machine_ready(folder: str, device: str) -> float | None:
     """Build the precompiled header a device's builds use into `folder`; seconds (None: the device uses none)."""
-    from brian2_harness.devices import get_device
-    from brian2_harness.devices import pch
     threads = getattr(get_device(device), "threads", None)
     if threads is None or not get_device(device).standalone:
         return None
@@ -217,6 +193,8 @@ def _machine_ready(folder: str, device: str) -> float | None:
 
 def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print, openmp=True,
               openmp_active=False) -> dict:
+    from brian2_harness.families.growth.generate import generate_cases  # here: keeps Hypothesis out of --help
+
     with tempfile.TemporaryDirectory(prefix="b2h-bench-") as tmp:
         # Cold means an empty build cache. What a machine builds once for every project (the precompiled standard
         # headers, devices/pch.py) is built before the timing; "cold, new machine" measures a batch with it as well.
@@ -250,7 +228,6 @@ def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print, ope
         reuse = worker_reuse(generate_cases(20, seed + 1, schedule=SCHEDULE), f"{tmp}/workers", log=log)
         omp = None
         if openmp:
-            from brian2_harness.devices import get_device
             probe = get_device("cpp_standalone_omp").probe()
             if probe.mode == "run":
                 omp = openmp_under_load(cases, variant, f"{tmp}/openmp", active=openmp_active, log=log)
@@ -310,30 +287,10 @@ def print_summary(r: dict) -> None:
         c.print(escape(openmp_line(r["openmp_under_load"])), soft_wrap=True)
 
 
-def add_parser(subparsers):
-    p = subparsers.add_parser("bench", help="batched vs naive standalone runs, cold vs warm build cache")
-    p.add_argument("--cases", default="10,100,1000", help="case counts to measure (the largest is the batch)")
-    p.add_argument("--sizes", default="2,4,8", help="all-to-all sizes k (k*k synapses per case)")
-    p.add_argument("--naive-sample", type=int, default=3, help="cases built one by one for the naive rate")
-    p.add_argument("--variant", default="summed_aligned")
-    p.add_argument("--device", default="cpp_standalone")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", dest="json_out", metavar="FILE", help="write the figures as JSON")
-    p.add_argument("--no-openmp", action="store_true", help="skip the 'OpenMP under load' measurement")
-    p.add_argument("--openmp-active", action="store_true",
-                   help="also measure OMP_WAIT_POLICY=active under load (slow: the spinning the default avoids)")
-    p.add_argument("--cuda-cases", type=int, default=100_000,
-                   help="--device cuda_standalone: cases in one build (default 100000; build only without a GPU)")
-    p.add_argument("--cuda-size", type=int, default=2, help="--device cuda_standalone: size x size all-to-all per case")
-    p.add_argument("--no-stat-mode", action="store_true",
-                   help="skip the statistical mode's line (check --mode stat: seeds per build, seconds per verdict)")
-
-
 def run(args) -> int:
-    from brian2_harness.devices import get_device
-    from brian2_harness.registry import get, load_all
-    counts = _ints(args.cases, "--cases")
-    sizes = _ints(args.sizes, "--sizes")
+    """The `bench` command (its options: cli/tools.py)."""
+    counts = comma_ints(args.cases, "--cases")
+    sizes = comma_ints(args.sizes, "--sizes")
     if args.naive_sample < 1:
         raise UsageError(f"--naive-sample must be >= 1, got {args.naive_sample}")
     load_all()
@@ -342,12 +299,11 @@ def run(args) -> int:
     if args.device == "cuda_standalone" and probe.mode in ("run", "build"):
         import tempfile
 
-        from brian2_harness.tools.cuda_bench import cuda_batches, cuda_line
         with tempfile.TemporaryDirectory(prefix="b2h-bench-cuda-") as tmp:
             result = cuda_batches(args.cuda_cases, args.cuda_size, args.variant, tmp, probe.mode)
         print(cuda_line(result))
         if args.json_out:
-            atomic_write_text(args.json_out, json.dumps(result, indent=1))
+            write_output(args.json_out, json.dumps(result, indent=1), "--json")
         return 0 if not result["errors"] else 1
     if probe.mode != "run":
         raise UsageError(f"--device {args.device} cannot run here: {probe.reason}")
@@ -355,9 +311,8 @@ def run(args) -> int:
                        openmp=not args.no_openmp, openmp_active=args.openmp_active)
     print_summary(result)
     if not args.no_stat_mode:
-        from brian2_harness.check.bench import stat_line, stat_mode
         result["stat_mode"] = stat_mode(device=args.device)
         print(stat_line(result["stat_mode"]))
     if args.json_out:
-        atomic_write_text(args.json_out, json.dumps(result, indent=1))
+        write_output(args.json_out, json.dumps(result, indent=1), "--json")
     return 0

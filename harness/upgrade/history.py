@@ -18,8 +18,10 @@ import os
 import re
 from types import SimpleNamespace
 
+from brian2_harness import variant_sources
 from brian2_harness.errors import UsageError
 from brian2_harness.upgrade.baseline import Baseline, load_baseline
+from brian2_harness.upgrade.causes import error_key
 from brian2_harness.upgrade.changes import compare_cells, comparison_document
 
 HISTORY_FORMAT = "brian2-harness-history/1"
@@ -69,6 +71,10 @@ def load_history(paths) -> tuple[list[Baseline], list[str]]:
     """Existing baselines, ordered (see module docstring), and the paths that do not exist."""
     if not paths:
         raise UsageError("history: give at least two baseline files (written by `brian2-harness record`)")
+    real = [os.path.realpath(p) for p in paths]
+    twice = [p for k, p in enumerate(paths) if real[k] in real[:k]]
+    if twice:
+        raise UsageError(f"history: '{twice[0]}' is given more than once (each version's baseline once)")
     found, missing = [], []
     for p in paths:
         if os.path.isdir(p):
@@ -90,8 +96,7 @@ def load_history(paths) -> tuple[list[Baseline], list[str]]:
 
 def step_document(old: Baseline, new: Baseline) -> dict:
     """One step of the history: `compare`'s document with the newer baseline as 'now'."""
-    from brian2_harness import registry
-    registry.load_all([])
+    variant_sources.load_all([])
     probe = new.manifest.get("private_api") or {}
     changes = compare_cells(old, now=cells_of(new), probe=probe)
     doc = comparison_document(old, changes, environment=new.environment, probe=probe,
@@ -112,7 +117,6 @@ def history_document(baselines: list[Baseline], missing: list[str]) -> dict:
 
 def _errors(b: Baseline) -> list[dict]:
     """Erroring cells of one version, grouped by device and error (what did not run there, and why)."""
-    from brian2_harness.upgrade.causes import error_key
     groups: dict[tuple, list] = {}
     for c in b.cells:
         if c["verdict"] == "error":

@@ -4,12 +4,26 @@ from __future__ import annotations
 import os
 import sys
 
-from brian2_harness.upgrade.changes import (CHANGED, GONE, IDENTICAL, NEW_ERROR, NEW_FAIL, NO_RESULT, NOW_RUNS,
-                                            WITHIN, summarize_changes)
+from brian2_harness.upgrade.changes import (  # noqa: F401
+    _WORST_FIRST,
+    CHANGED,
+    GONE,
+    IDENTICAL,
+    NEW_ERROR,
+    NEW_FAIL,
+    NO_RESULT,
+    NOW_RUNS,
+    REGRESSIONS,
+    STATUSES,
+    STYLE,
+    WITHIN,
+    CellChange,
+    summarize_changes,
+)
+from brian2_harness.upgrade.drift import describe
 
-from brian2_harness.upgrade.changes import REGRESSIONS, STATUSES, STYLE, _WORST_FIRST, CellChange  # noqa: F401
 
-def _env_line(env: dict) -> str:
+def env_line(env: dict) -> str:
     return (f"brian2 {env.get('brian2')} · numpy {env.get('numpy')} · Python {env.get('python')}"
             + (f" · brian2cuda {env['brian2cuda']}" if env.get("brian2cuda") else ""))
 
@@ -48,7 +62,6 @@ def group_changes(changes: list[CellChange]) -> list[dict]:
 
 def _drift_note(cells: list[CellChange]) -> str:
     """Within-tolerance cells: how many moved away from / towards the oracle, the worst one described."""
-    from brian2_harness.upgrade.drift import describe
     labels: dict[str, list[CellChange]] = {}
     for c in cells:
         labels.setdefault((c.oracle or {}).get("label", "no oracle"), []).append(c)
@@ -134,7 +147,7 @@ def print_comparison(doc: dict, rows: list[dict], console=None) -> None:
 
 def markdown_table(doc: dict, rows: list[dict]) -> str:
     env_old, env_new = doc["baseline"]["environment"], doc["environment"]
-    lines = [f"baseline: {_env_line(env_old)} → now: {_env_line(env_new)}", "",
+    lines = [f"baseline: {env_line(env_old)} → now: {env_line(env_new)}", "",
              "| variant | device | dtype | status | cells | max \\|now−base\\| | max \\|now−base\\|/limit | private API | note |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -151,5 +164,5 @@ def summary_line(doc: dict) -> str:
     main = ", ".join(f"{s[k]} {k}" for k in (IDENTICAL, WITHIN, CHANGED, NEW_FAIL, NEW_ERROR, GONE))
     extra = ", ".join(f"{s[k]} {k}" for k in (NO_RESULT, NOW_RUNS) if s[k])
     return (f"{s['cells']} cells: {main}" + (f" ({extra})" if extra else "")
-            + f"; {_env_line(doc['baseline']['environment'])} -> {_env_line(doc['environment'])}"
+            + f"; {env_line(doc['baseline']['environment'])} -> {env_line(doc['environment'])}"
             + f" in {doc['seconds']:.1f} s")

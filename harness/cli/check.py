@@ -7,33 +7,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
-
 from pathlib import Path
 
-from ..errors import UsageError
-from . import script_baseline
-from .exact import Tolerance
-from .script import DEFAULT_DEVICES, DEVICES
-from .script import ERROR
-from .verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
-
-UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "second": 1.0, "msecond": 1e-3}
-
-
-def parse_duration(text: str) -> float:
-    """'200ms', '0.2 s', '0.2*second' or plain seconds -> seconds."""
-    m = re.fullmatch(r"\s*([0-9.eE+-]+)\s*\*?\s*([a-z]*)\s*", text or "")
-    if not m or (m.group(2) and m.group(2) not in UNITS):
-        raise UsageError(f"--duration-cap: expected e.g. 200ms, 0.5s or 0.2 (seconds), got {text!r}")
-    try:
-        value = float(m.group(1)) * UNITS.get(m.group(2) or "s", 1.0)
-    except ValueError:
-        raise UsageError(f"--duration-cap: not a number: {text!r}") from None
-    if value <= 0:
-        raise UsageError(f"--duration-cap must be > 0, got {text!r}")
-    return value
+from brian2_harness.atomic import write_output
+from brian2_harness.check import script_baseline
+from brian2_harness.check.duration import parse_duration
+from brian2_harness.check.exact import Tolerance
+from brian2_harness.check.script import DEFAULT_DEVICES, DEVICES, ERROR, KEPT
+from brian2_harness.check.verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
+from brian2_harness.commalist import comma_list
+from brian2_harness.errors import UsageError
 
 
 def parse_tolerances(items: list[str]) -> dict:
@@ -86,23 +70,27 @@ def add_parser(subparsers):
 
 
 def expand_scripts(paths: list[str]) -> list[str]:
-    """A folder stands for every .py file in it (sorted)."""
+    """A folder stands for every .py file in it (sorted); one without any stays, to be named as an error."""
     out = []
     for p in paths:
-        out += sorted(str(x) for x in Path(p).glob("*.py")) if os.path.isdir(p) else [p]
+        found = sorted(str(x) for x in Path(p).glob("*.py")) if os.path.isdir(p) else []
+        out += found or [p]                  # a folder without scripts stays: _validate names it
     return out
 
 
 def _validate(args):
     if args.record and args.against:
         raise UsageError("--record and --against: give one of them")
-    devices = [d.strip() for d in args.devices.split(",") if d.strip()]
+    devices = comma_list(args.devices)
     if len(devices) < 2:
         raise UsageError("--devices: name at least two devices to compare")
     for d in devices:
         if d not in DEVICES:
             raise UsageError(f"--devices: unknown device '{d}' (check knows {', '.join(DEVICES)})")
     for s in args.scripts:
+        if os.path.isdir(s):
+            raise UsageError(f"SCRIPT.py '{s}' is a folder without any .py file; name the script file(s) (a "
+                             f"folder stands for the .py files in it)")
         if not os.path.isfile(s):
             raise UsageError(f"script not found: {s}")
     if args.seeds < 2:
@@ -149,22 +137,24 @@ def run(args) -> int:
     cap = parse_duration(args.duration_cap) if args.duration_cap else None
     tol = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
                     max_spike_mismatch=args.max_spike_mismatch)
-    observe = [x.strip() for x in args.observe.split(",") if x.strip()]
+    observe = comma_list(args.observe)
     say = None if args.quiet else (lambda text: print(f"  ... {text}", file=sys.stderr, flush=True))
-    results, baseline_ok = [], []
+    results, stopped, baseline_ok = [], None, []
     for script in args.scripts:
         options = {"devices": devices, "mode": args.mode, "seeds": args.seeds, "seed": args.seed, "alpha": args.alpha,
                    "cap": cap, "observe": observe or None,
                    "args": args.script_args.split() if args.script_args else None}
         if args.against:
             options.update(script_baseline.recorded_options(args.against, script))
+        kept = len(KEPT)
         try:
             r = check(script, options["devices"], mode=options["mode"], seeds=options["seeds"], seed=options["seed"],
                       alpha=options["alpha"], cap=options["cap"], observe=options["observe"], tolerance=tol,
                       timeout=args.timeout, jobs=args.jobs, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
                       args=options["args"], progress=say, script_for=script_for)
-        except KeyboardInterrupt:
-            raise
+        except KeyboardInterrupt:     # every device process is ended by now (verdict._parallel)
+            stopped = interrupted_entries(args.scripts[len(results):], KEPT[kept:])
+            break
         except Exception as exc:      # the harness never crashes on a script: a problem is a verdict
             r = CheckResult(script, ERROR, f"harness problem: {type(exc).__name__}: {exc}", None, {}, {}, "exact")
         print_result(r)
@@ -178,8 +168,26 @@ def run(args) -> int:
             baseline_ok.append(script_baseline.passed(res))
             r.notes.append(f"against {args.against}: {res.verdict}: {res.reason}")
     if args.json_out:
-        from ..atomic import atomic_write_text
-        atomic_write_text(args.json_out, json.dumps([r.to_dict() for r in results], indent=1, default=str))
+        docs = [dict(r.to_dict(), status="complete") for r in results] + (stopped or [])
+        # checked before the run (cli/outputs.py); this covers a disk that filled up meanwhile
+        write_output(args.json_out, json.dumps(docs, indent=1, default=str), "--json",
+                     after="; the verdicts above are the results")
+    if stopped:
+        kept = stopped[0]["kept"]
+        print(f"brian2-harness: interrupted: {len(results)} of {len(args.scripts)} script(s) checked"
+              + (f"; kept (logs of the stopped runs): {', '.join(kept)}" if kept else "")
+              + (f"; partial results in {args.json_out}" if args.json_out else ""), file=sys.stderr)
+        return 1
     if args.against:       # the question is whether the results changed; device disagreement is printed above
         return 0 if all(baseline_ok) and len(baseline_ok) == len(results) else 1
     return 0 if all(r.verdict in (AGREE, AGREE_STAT) for r in results) else 1
+
+
+def interrupted_entries(scripts: list[str], kept: list[str]) -> list[dict]:
+    """JSON entries of the scripts a stop left unchecked: the one that was running names the folders it kept."""
+    return [dict(script=s, verdict="interrupted", status="interrupted", label="interrupted",
+                 reason="stopped (SIGINT/SIGTERM) while its devices ran" if k == 0 else "not started: stopped before",
+                 kept=list(kept) if k == 0 else [], devices={}) for k, s in enumerate(scripts)]
+
+
+COMMANDS = {"check": run}
