@@ -239,7 +239,7 @@ def test_tox_history_label_records_every_version_and_tables_each():
         assert env == f"hist-brian{version}" and f"/brian2-{version}.npz" in table
         assert "{[history]record}" in cfg[f"testenv:{env}"]["commands"]
         # the check smoke test (an error fails the env) and the known-bugs scripts, tabled per version too
-        assert "    {[history]smoke}" in cfg[f"testenv:{env}"]["commands"]
+        assert "\n{[history]smoke}" in cfg[f"testenv:{env}"]["commands"]
         assert "{[history]scripts}" in cfg[f"testenv:{env}"]["commands"] and f"/scripts-brian2-{version} " in table
     assert 'upgrade|history) select=(-m "$env_name")' in (root / "ci" / "tox.sh").read_text()
 
