@@ -84,6 +84,7 @@ def test_a_device_that_moves_away_is_named_and_every_device_moving_is_told_apart
     assert main(["check", str(script), "--against", str(base), "--quiet"]) == 1
     out = capsys.readouterr().out
     assert "cython" in out and "now moved away from the other devices" in out
+    assert "the script's text differs from the recorded one" in out
     script.write_text(SCRIPT.replace("GAIN = 1.0", "GAIN = 2.0"))                 # every device changes alike
     assert main(["check", str(script), "--against", str(base), "--quiet"]) == 1
     out = capsys.readouterr().out

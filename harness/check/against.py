@@ -42,10 +42,11 @@ class AgainstResult:
     baseline: str                        # label of the baseline's environment
     now: str                             # label of this run's environment
     devices: dict = field(default_factory=dict)      # device -> DeviceAgainst
+    notes: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"script": self.script, "verdict": self.verdict, "reason": self.reason, "baseline": self.baseline,
-                "now": self.now, "devices": {d: v.to_dict() for d, v in self.devices.items()}}
+                "now": self.now, "devices": {d: v.to_dict() for d, v in self.devices.items()}, "notes": self.notes}
 
 
 def compare_device(base: DeviceRecord, now: DeviceRecord, tolerance: exact.Tolerance | None = None,
@@ -124,6 +125,9 @@ def against(script: str, base: dict, now: dict, tolerance: exact.Tolerance | Non
     if not base:
         out.verdict, out.reason = ERROR, "no baseline recorded for this script"
         return out
+    digests = {r.script_sha256 for r in list(base.values()) + list(now.values()) if r.script_sha256}
+    if len(digests) > 1:
+        out.notes.append("the script's text differs from the recorded one (sha256): a difference may be the edit")
     for d in sorted(base, key=lambda x: list(base).index(x)):
         if d not in now:
             out.devices[d] = DeviceAgainst(d, SKIP, "in the baseline, not run now")

@@ -62,6 +62,8 @@ def print_against(res: AgainstResult, out=None) -> None:
         print(f"  {d:<20} {v.verdict:<12} {v.reason}", file=out)
         if v.moved:
             print(f"  {'':<20} {'':<12} which side moved: {v.moved}", file=out)
+    for note in res.notes:
+        print(f"  note: {note}", file=out)
 
 
 def plugin_step(result, device: str, root, options: dict, regen: bool, tolerance=None,
