@@ -20,7 +20,7 @@ import re
 import sys
 import zlib
 
-from . import compat, standalone
+from . import compat, floor, standalone, streams
 from .standalone import SEED_VAR, STANDALONE, RunAfterBuild, network_time  # noqa: F401
 
 RUNTIME = ("numpy", "cython")
@@ -50,6 +50,12 @@ class Sandbox:
         self.snapshot_fn = None           # set by the runner: reads monitors into a dict
         self.script_seeded = False        # the script called seed() / numpy.random.seed() itself
         self.script_standalone = ""       # the standalone device the script asked for with set_device()
+        self.perturb = False              # noise-floor run: state moved by one ulp before the first run()
+        self.perturbed: list[str] = []
+        self.nudger = None                # floor.Nudger of the noise-floor run
+        self.recorder = None              # streams.Recorder: the random numbers generated code drew
+        self.namespace: dict | None = None    # the script's module globals (seen at its run() calls)
+        self.before_run: dict = {}        # global name -> id(value) at the first run(): later ones are results
 
     def project_dir(self) -> str:
         """The standalone project folder; a multiprocessing worker of the script gets its own (stable) one."""
@@ -103,6 +109,7 @@ class Sandbox:
         self._random_detection(brian2)
         self._run_cap(brian2)
         self._device(brian2)
+        self.recorder = streams.install(self, brian2, STANDALONE.get(self.device, 0))
 
     def _plotting(self) -> None:
         try:
@@ -206,6 +213,15 @@ class Sandbox:
             bound.arguments["level"] = bound.arguments.get("level", 0) + 1
             if sandbox.device in STANDALONE:
                 dev._b2h_runs = getattr(dev, "_b2h_runs", 0) + 1
+            main = getattr(sys.modules.get("__main__"), "__dict__", None)
+            if main is not None and main.get("__file__") and not sandbox.run_calls:
+                sandbox.namespace = main
+                sandbox.before_run = {k: id(v) for k, v in main.items()}
+            if sandbox.perturb and sandbox.device in RUNTIME:
+                if sandbox.nudger is None:
+                    sandbox.nudger = floor.Nudger(list(self.objects))
+                    sandbox.perturbed = sandbox.nudger.names
+                self.objects.add(sandbox.nudger.operation())
             sandbox.in_run += 1      # Brian reads values during a run and expects NotImplementedError
             try:
                 result = original(*bound.args, **bound.kwargs)

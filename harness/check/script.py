@@ -6,6 +6,7 @@ A device that cannot run on this machine (no Cython, no C++ compiler or make) is
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -99,9 +100,24 @@ def build_dir(cache_dir: Path, script: str, device: str) -> str:
     return str(cache_dir / "standalone" / f"{Path(script).stem}-{device}-{key}")
 
 
+def _keep_logs_only(folder: str) -> None:
+    """Remove what a finished run left except the script's output (log.txt) and meta.json, which results
+    reference."""
+    for root, dirs, files in os.walk(folder, topdown=True):
+        if os.path.basename(root) == "cwd":
+            shutil.rmtree(root, ignore_errors=True)
+            dirs[:] = []
+            continue
+        for name in files:
+            if name not in ("log.txt", "meta.json", "runner.log"):
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(root, name))
+
+
 def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False, cap: float | None = None,
                observe: list[str] | None = None, timeout: float = 600.0, cache_dir: Path | None = None,
-               work_dir: str | None = None, args: list[str] | None = None, keep: bool = False) -> DeviceRun:
+               work_dir: str | None = None, args: list[str] | None = None, keep: bool = False,
+               perturb: bool = False) -> DeviceRun:
     """Run `script` on `device` once per seed (one process, one fork per seed). `timeout` is per seed."""
     t0 = time.perf_counter()
     why = probe(device)
@@ -116,7 +132,8 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
     out_dir = tempfile.mkdtemp(prefix=f"{device}-", dir=work_dir)
     job = dict(script=os.path.abspath(script), device=device, seeds=list(seeds), stat=stat, cap=cap,
                observe=list(observe or []), build_dir=build_dir(cache_dir, script, device),
-               cython_dir=str(compiled / "cython"), out_dir=out_dir, seed_timeout=timeout, args=list(args or []))
+               cython_dir=str(compiled / "cython"), out_dir=out_dir, seed_timeout=timeout, args=list(args or []),
+               perturb=perturb)
     job_file = os.path.join(out_dir, "job.json")
     with open(job_file, "w") as f:
         json.dump(job, f, indent=1)
@@ -160,7 +177,7 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
                                  if len(seeds) > 1 else f" (log: {os.path.join(first.folder, 'log.txt')})")
     result = DeviceRun(device, status, reason, runs, time.perf_counter() - t0)
     if own_tmp and not keep and status == OK:   # arrays are in memory now; folders stay where something failed
-        shutil.rmtree(work_dir, ignore_errors=True)
+        _keep_logs_only(work_dir)
     elif own_tmp:
         KEPT.append(work_dir)
     return result

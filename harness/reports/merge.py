@@ -6,6 +6,8 @@ from. Environments are not mixed: the merged document has no single `environment
 (label, file, status, environment, config, summary, seconds, required_missing) per input. Merging a merged
 document keeps its sources. A cell that appears twice (same variant, device, dtype, case id) is an error.
 
+Shards of one run (`run --shard K/N`) merge into the unsharded run's document instead (reports/shards.py).
+
 Also home of `load_results(path)`, the validating reader every results consumer uses.
 """
 from __future__ import annotations
@@ -118,7 +120,12 @@ def merge_files(paths: list[str], out: str) -> dict:
     if twice:
         raise UsageError(f"merge: '{twice[0]}' is given more than once")
     docs = [(p, load_results(p)) for p in paths]
-    merged = merge_documents(docs)
+    from brian2_harness.reports.shards import is_shard, merge_shards
+    sharded = [p for p, d in docs if is_shard(d)]
+    if sharded and len(sharded) != len(docs):
+        raise UsageError(f"merge: {sharded[0]} is a shard (run --shard) but "
+                         f"{next(p for p, d in docs if not is_shard(d))} is not; merge the shards of one run alone")
+    merged = merge_shards(docs) if sharded else merge_documents(docs)
     write_output(out, json.dumps(merged, indent=1), "merge: cannot write")
     return merged
 
@@ -130,6 +137,7 @@ def run(args) -> int:
         raise UsageError(f"merge: --out '{args.out}' is also an input; choose another file")
     merged = merge_files(args.inputs, args.out)
     s = merged["summary"]
-    print(f"merged {len(args.inputs)} document(s), {len(merged['sources'])} source(s): {s['cells']} cells "
+    kind = f"{len(merged['shards'])} shard(s)" if "shards" in merged else f"{len(merged['sources'])} source(s)"
+    print(f"merged {len(args.inputs)} document(s), {kind}: {s['cells']} cells "
           f"({s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['skip']} skip) -> {args.out}")
     return 0
