@@ -163,3 +163,12 @@ def test_history_of_script_records_names_the_step_and_the_change(tmp_path, fake_
     assert "| model | cython | newly disagreeing |" in step1
     step2 = text.split("### 2.6.0")[1]
     assert "| model | cython |" in step2 and "numpy | identical" not in step2
+
+
+def test_observables_on_one_side_are_named_by_side(tmp_path):
+    obs = {"a": {"kind": "value", "dt": None, "unit": "", "N": None, "arrays": {"values": np.ones(3)}}}
+    def rec(o):
+        return records.DeviceRecord("m.py", "numpy", "ok", "", "reference", "", "numpy", "exact", 1e-3, {}, {}, "",
+                                    [records.SeedRecord(0, o, {})])
+    res = against.compare_device(rec({"a": obs["a"]}), rec({"b": obs["a"]}))
+    assert res.verdict == against.FAIL and "only in the baseline: a" in res.reason and "only now: b" in res.reason

@@ -67,7 +67,8 @@ def compare_device(base: DeviceRecord, now: DeviceRecord, tolerance: exact.Toler
         t_end = max(base.t_end, now.t_end)
         res = exact.compare_runs(now.runs[0].observables, base.runs[0].observables, tolerance or exact.Tolerance(),
                                  t_end)
-        return DeviceAgainst(d, AGREE if res.agree else FAIL, res.summary, exact=res)
+        return DeviceAgainst(d, AGREE if res.agree else FAIL, _sides(res, now.runs[0].observables,
+                                                                  base.runs[0].observables), exact=res)
     lists = {"baseline": [r.statistics for r in base.runs], "now": [r.statistics for r in now.runs]}
     if len(lists["baseline"]) < 2 or len(lists["now"]) < 2:
         return DeviceAgainst(d, ERROR, f"statistical comparison needs >= 2 runs on each side (baseline "
@@ -81,6 +82,17 @@ def compare_device(base: DeviceRecord, now: DeviceRecord, tolerance: exact.Toler
         return DeviceAgainst(d, FAIL, reason, stat=st)
     return DeviceAgainst(d, AGREE_STAT, f"statistically equivalent ({len(lists['now'])} vs {len(lists['baseline'])} "
                                         f"seeds, alpha = {alpha}, {st.m} statistics, Holm)", stat=st)
+
+
+def _sides(res: exact.ExactResult, now: dict, base: dict) -> str:
+    """The comparison's summary with observables present on one side named by side (baseline or now)."""
+    if not res.missing:
+        return res.summary
+    head = res.summary.split("only on one device: ")[0].rstrip("; ")
+    only_base, only_now = sorted(set(base) - set(now)), sorted(set(now) - set(base))
+    parts = ([f"only in the baseline: {', '.join(only_base[:5])}"] if only_base else []) + \
+        ([f"only now: {', '.join(only_now[:5])}"] if only_now else [])
+    return f"{head}{'; ' if not head.endswith(':') else ' '}{'; '.join(parts)}"
 
 
 def with_others(records: dict, device: str) -> bool:
