@@ -60,3 +60,12 @@ def test_unknown_generators_are_named():
 
 def test_installed_brian_is_recognised():
     assert compat.installed_generator_states() in ("_random_generators", "_mersenne_twister_states")
+
+
+def test_draw_call_for_each_generator_kind():
+    assert compat.draw_call("randn", "0", "_random_generators") == "brian::_random_generators[0].randn()"
+    assert compat.draw_call("rand", "omp_get_thread_num()", "_mersenne_twister_states") == \
+        "rk_double(brian::_mersenne_twister_states[omp_get_thread_num()])"
+    assert compat.draw_call("randn", "0", "_mersenne_twister_states").startswith("rk_gauss(")
+    with pytest.raises(ValueError, match="rand or randn"):
+        compat.draw_call("poisson", "0", "_random_generators")

@@ -4,7 +4,8 @@
   `(*args, **kwds)` functions; the original is reached through `__wrapped__` / `_orig_func`
   (`run_signature`).
 * The C++ standalone random generators: Brian >= 2.8 keeps `brian::_random_generators` (objects with `.seed()`),
-  older releases `brian::_mersenne_twister_states` (`rk_state*` seeded with `rk_seed`) (`reseed_code`).
+  older releases `brian::_mersenne_twister_states` (`rk_state*` seeded with `rk_seed`, drawn with `rk_double` /
+  `rk_gauss`) (`reseed_code`, `draw_call`).
 
 Feature detection, not version numbers: each adapter looks at what the installed Brian2 has.
 """
@@ -53,6 +54,15 @@ def reseed_code(var: str, states: str) -> str:
     """C++ that reseeds every generator (of kind `states`) from the environment variable `var`, if set."""
     seed = MODERN_SEED if states == "_random_generators" else LEGACY_SEED
     return _RESEED % {"var": var, "states": states, "seed": seed}
+
+
+def draw_call(function: str, thread: str, states: str) -> str:
+    """The C++ expression that draws one `rand` or `randn` value from the generator of `thread`."""
+    if function not in ("rand", "randn"):
+        raise ValueError(f"no C++ generator call for {function!r} (rand or randn)")
+    if states == "_random_generators":
+        return f"brian::_random_generators[{thread}].{function}()"
+    return f"{'rk_double' if function == 'rand' else 'rk_gauss'}(brian::_mersenne_twister_states[{thread}])"
 
 
 def installed_generator_states() -> str:
