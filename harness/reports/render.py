@@ -19,8 +19,17 @@ def _environment(autoescape: bool):
     env.filters["envline"] = lambda e: ", ".join(f"{k} {v}" for k, v in (e or {}).items()
                                                  if v is not None and k in ENV_KEYS)
     if autoescape:
-        env.finalize = lambda x: visible(x) if isinstance(x, str) else x
+        env.finalize = _visible_keeping_markup
     return env
+
+
+def _visible_keeping_markup(value):
+    """Control characters made visible; already-safe HTML (a macro's output, `|safe`) stays safe, or autoescape
+    would escape it a second time and the page would show the markup as text."""
+    from markupsafe import Markup
+    if isinstance(value, Markup):
+        return Markup(visible(value))
+    return visible(value) if isinstance(value, str) else value
 
 
 def render_html(context: dict) -> str:
