@@ -12,8 +12,10 @@ seed .. seed+K-1, the d-th other device seed + 1000·d + (0 .. K-1). The referen
 first sample when the script does not seed itself.
 
 Verdicts per device: ``agree`` (exact), ``agree_stat``, ``fail``, ``skip`` (Brian refuses the script there, or the
-device is unavailable; with the reason), ``error`` (anything else, with the reason), ``reference``.
-Overall: fail > error > agree_stat > agree; ``skip`` when fewer than two devices ran.
+device is unavailable; with the reason), ``built`` (the device can only build here, e.g. cuda_standalone without a
+GPU: compiled, nothing compared, never an agreement), ``error`` (anything else, with the reason), ``reference``.
+Overall: fail > error > agree_stat > agree; ``built`` when no device was compared but one was built; ``skip`` when
+fewer than two devices ran.
 """
 from __future__ import annotations
 
@@ -24,11 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import exact, stats
-from .script import DEFAULT_DEVICES, ERROR, OK, SKIP, DeviceRun, run_device
+from .script import BUILT, DEFAULT_DEVICES, ERROR, OK, SKIP, DeviceRun, run_device
 
 AGREE, AGREE_STAT, FAIL, REFERENCE = "agree", "agree_stat", "fail", "reference"
 LABEL = {AGREE: "agree exactly", AGREE_STAT: "agree statistically", FAIL: "fail", SKIP: "skipped", ERROR: "error",
-         REFERENCE: "reference"}
+         REFERENCE: "reference", BUILT: "built, not run"}
+PASSING = (AGREE, AGREE_STAT, REFERENCE)     # per device: ran and (for the reference) was compared with
 
 
 @dataclass
@@ -52,6 +55,7 @@ class CheckResult:
     random_sources: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     seconds: float = 0.0
+    required_missing: list = field(default_factory=list)   # required devices that did not run (require.py)
 
     def _device_dict(self, d: str, v: DeviceVerdict) -> dict:
         run = self.runs.get(d)
@@ -220,10 +224,11 @@ def _finish(result: CheckResult, t0: float) -> CheckResult:
             if verdict == FAIL and result.stat is not None:
                 result.reason = result.stat.summary
             return result
+    built = [x for x in v.values() if x.verdict == BUILT]
     if not judged:
         ran = [x.device for x in v.values() if x.verdict == REFERENCE]
-        skipped = [x for x in v.values() if x.verdict == SKIP]
-        result.verdict = SKIP
+        skipped = [x for x in v.values() if x.verdict in (SKIP, BUILT)]
+        result.verdict = BUILT if built and ran else SKIP
         result.reason = ((f"only {ran[0]} ran; " if ran else "no device ran; ")
                          + "; ".join(f"{x.device}: {x.reason}" for x in skipped))
         return result
@@ -237,5 +242,7 @@ def _finish(result: CheckResult, t0: float) -> CheckResult:
     skipped = [x for x in v.values() if x.verdict == SKIP]
     if skipped:
         parts.append("skipped: " + "; ".join(f"{x.device}: {x.reason}" for x in skipped))
+    if built:
+        parts.append("built only: " + "; ".join(f"{x.device}: {x.reason}" for x in built))
     result.reason = "; ".join(parts)
     return result

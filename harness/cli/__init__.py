@@ -9,6 +9,7 @@ import sys
 from brian2_harness import registry
 from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, _Parser  # noqa: F401
 from brian2_harness.check import cli as check_cli
+from brian2_harness.cli import check_outputs
 from brian2_harness.cli.run import cmd_run, load_case_file, write_repro  # noqa: F401  (public for tests and tools)
 from brian2_harness.devices import CPU_DEVICES, all_devices
 from brian2_harness.errors import UsageError
@@ -68,8 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--report", metavar="DIR", help="also write an HTML + Markdown report (index.html, summary.md) into DIR")
     run.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one testcase per cell")
 
-    for module in (html_report, junit, merge, doctor, bench, corpus, upgrade_commands, check_cli):
+    for module in (html_report, junit, merge, doctor, bench, corpus, upgrade_commands):
         module.add_parser(sub)
+    check_outputs.add_arguments(check_cli.add_parser(sub))
     return p
 
 
@@ -110,7 +112,7 @@ def cmd_list(args) -> int:
 COMMANDS = {"list": cmd_list, "run": cmd_run, "report": html_report.run, "junit": junit.run,
             "merge": merge.run, "doctor": doctor.run, "bench": bench.run, "corpus": corpus.run,
             "record": upgrade_commands.run, "compare": upgrade_commands.run,
-            "history": upgrade_commands.run, "check": check_cli.run}
+            "history": upgrade_commands.run, "check": check_outputs.cmd_check}
 
 
 def _interrupt(signum, frame):

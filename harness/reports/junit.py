@@ -168,14 +168,19 @@ def write_junit(results: dict, path) -> None:
 
 def add_parser(subparsers):
     p = subparsers.add_parser("junit", help="JUnit XML (one testcase per cell) from run --json")
-    p.add_argument("results", metavar="RESULTS.json", help="document written by `run --json` (or `merge`)")
+    p.add_argument("results", metavar="RESULTS.json", help="document written by `run --json`, `check --json` or `merge`")
     p.add_argument("--out", required=True, metavar="FILE.xml", help="JUnit XML file to write")
     return p
 
 
 def run(args) -> int:
-    from brian2_harness.reports.merge import load_results
+    from brian2_harness.reports.check_document import load_any
 
-    write_junit(load_results(args.results), args.out)
+    kind, doc = load_any(args.results)
+    if kind == "check":
+        from brian2_harness.reports.check_junit import write_check_junit
+        write_check_junit(doc, args.out)
+    else:
+        write_junit(doc, args.out)
     print(f"junit: {args.out}")
     return 0

@@ -117,8 +117,14 @@ def merge_files(paths: list[str], out: str) -> dict:
     twice = sorted({p for p, r in zip(paths, real) if real.count(r) > 1})
     if twice:
         raise UsageError(f"merge: '{twice[0]}' is given more than once")
-    docs = [(p, load_results(p)) for p in paths]
-    merged = merge_documents(docs)
+    from brian2_harness.reports.check_document import load_any, merge_checks
+    loaded = [(p, *load_any(p)) for p in paths]
+    kinds = {kind for _, kind, _ in loaded}
+    if len(kinds) > 1:
+        raise UsageError("merge: the inputs mix `run --json` results and `check --json` documents; merge each kind "
+                         "separately")
+    docs = [(p, doc) for p, _, doc in loaded]
+    merged = merge_checks(docs) if kinds == {"check"} else merge_documents(docs)
     try:
         atomic_write_text(out, json.dumps(merged, indent=1))
     except OSError as exc:
@@ -141,6 +147,9 @@ def run(args) -> int:
         raise UsageError(f"merge: --out '{args.out}' is also an input; choose another file")
     merged = merge_files(args.inputs, args.out)
     s = merged["summary"]
+    if "scripts" in merged:
+        print(f"merged {len(args.inputs)} check document(s): {s['scripts']} script(s) -> {args.out}")
+        return 0
     print(f"merged {len(args.inputs)} document(s), {len(merged['sources'])} source(s): {s['cells']} cells "
           f"({s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['skip']} skip) -> {args.out}")
     return 0

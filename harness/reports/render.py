@@ -11,7 +11,8 @@ from brian2_harness.reports.context import MAX_FAILURES, build_context, visible
 ENV_KEYS = ("python", "numpy", "brian2", "brian2cuda", "gcc", "nvcc", "platform")
 
 
-def _environment(autoescape: bool):
+def environment(autoescape: bool):
+    """The Jinja2 environment of every report (run and check): HTML with autoescape, Markdown without."""
     import jinja2
     env = jinja2.Environment(loader=jinja2.PackageLoader("brian2_harness.reports", "templates"),
                              autoescape=autoescape, keep_trailing_newline=True, trim_blocks=False)
@@ -32,13 +33,16 @@ def _visible_keeping_markup(value):
     return visible(value) if isinstance(value, str) else value
 
 
+def css() -> str:
+    return resources.files("brian2_harness.reports").joinpath("templates/report.css").read_text(encoding="utf-8")
+
+
 def render_html(context: dict) -> str:
-    css = resources.files("brian2_harness.reports").joinpath("templates/report.css").read_text(encoding="utf-8")
-    return _environment(True).get_template("report.html.j2").render(css=css, **context)
+    return environment(True).get_template("report.html.j2").render(css=css(), **context)
 
 
 def render_markdown(context: dict) -> str:
-    return _environment(False).get_template("summary.md.j2").render(**context)
+    return environment(False).get_template("summary.md.j2").render(**context)
 
 
 def write_report(results: dict, out_dir, *, max_failures: int = MAX_FAILURES) -> dict:
@@ -60,7 +64,7 @@ def write_report(results: dict, out_dir, *, max_failures: int = MAX_FAILURES) ->
 
 def add_parser(subparsers):
     p = subparsers.add_parser("report", help="HTML + Markdown report (with plots of failing cells) from run --json")
-    p.add_argument("results", metavar="RESULTS.json", help="document written by `run --json` (or `merge`)")
+    p.add_argument("results", metavar="RESULTS.json", help="document written by `run --json`, `check --json` or `merge`")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for index.html and summary.md")
     p.add_argument("--max-failures", type=int, default=MAX_FAILURES,
                    help=f"failing cells shown in detail (default {MAX_FAILURES})")
@@ -68,10 +72,15 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from brian2_harness.reports.merge import load_results
+    from brian2_harness.reports.check_document import load_any
 
     if args.max_failures < 0:
         raise UsageError(f"--max-failures must be >= 0, got {args.max_failures}")
-    paths = write_report(load_results(args.results), args.out, max_failures=args.max_failures)
+    kind, doc = load_any(args.results)
+    if kind == "check":
+        from brian2_harness.reports.check_report import write_check_report
+        paths = write_check_report(doc, args.out)
+    else:
+        paths = write_report(doc, args.out, max_failures=args.max_failures)
     print(f"report: {paths['html']} and {paths['markdown']}")
     return 0
