@@ -46,7 +46,8 @@ def check_result(script: str = "/models/my_model.py", *, differ: bool = False, b
         runs[built].runs[0].observables = {}
         devices[built] = DeviceVerdict(built, BUILT, runs[built].reason)
     result = CheckResult(script, AGREE, "", "numpy", devices, runs, "exact")
-    return _finish(result, 0.0)
+    import time
+    return _finish(result, time.perf_counter() - 2.5)
 
 
 def document(*results) -> dict:

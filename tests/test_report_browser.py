@@ -59,3 +59,25 @@ def test_the_probe_sees_escaped_markup_and_broken_images(tmp_path):
     seen["text"] = "PASS"
     with pytest.raises(AssertionError):
         assert_seen_as_a_page(seen, ["PASS"], images=1)
+
+
+def test_passing_check_report_renders_badges_and_the_headroom_plot(tmp_path):
+    from brian2_harness.reports.check_report import write_check_report
+    from check_docs import check_result, document
+    paths = write_check_report(document(check_result("/m/ok.py"), check_result("/m/b.py", built="cuda_standalone")),
+                               tmp_path)
+    seen = browser.render(paths["html"])
+    assert_seen_as_a_page(seen, ["AGREE", "REFERENCE", "BUILT"], images=2)
+    assert "headroom of ok.py" in [i["alt"] for i in seen["images"]]
+
+
+def test_failing_check_report_renders_badges_and_the_difference_plots(tmp_path):
+    from brian2_harness.reports.check_report import write_check_report
+    from check_docs import check_result, document
+    paths = write_check_report(document(check_result(differ=True), check_result("/m/s.py", extra_spike=True)),
+                               tmp_path)
+    seen = browser.render(paths["html"])
+    assert_seen_as_a_page(seen, ["FAIL", "REFERENCE"], images=2)
+    alts = [i["alt"] for i in seen["images"]]
+    assert "first difference of cpp_standalone in my_model.py" in alts and "first difference of cpp_standalone in s.py" in alts
+    assert "device value -0.069 V vs reference value -0.07 V" in seen["text"]

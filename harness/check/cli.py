@@ -1,8 +1,8 @@
 """`brian2-harness check SCRIPT.py [SCRIPT.py ...]`: an unmodified Brian2 script on several devices.
 
-Exit status: 0 when every script's devices agree (exactly or statistically) or were built where they can only be
-built; 1 when one fails, errors, nothing could be compared (fewer than two devices ran) or a device named by
-`--require` did not run; 2 for usage errors. Outputs (JSON, JUnit, HTML/Markdown) are written by cli/check_outputs.py.
+Exit status: 0 when every script's devices agree (exactly or statistically; a device that could only be built is
+listed, never counted as agreeing); 1 when one fails, errors, nothing could be compared (fewer than two devices
+ran, or the others were only built) or a device named by `--require` did not run; 2 for usage errors. Outputs (JSON, JUnit, HTML/Markdown) are written by cli/check_outputs.py.
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import sys
 
 from ..errors import UsageError
 from .exact import Tolerance
-from .script import BUILT, DEFAULT_DEVICES, ERROR, known_devices
+from .require import apply_required
+from .script import DEFAULT_DEVICES, ERROR, known_devices
 from .verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
 
 UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "second": 1.0, "msecond": 1e-3}
@@ -130,7 +131,6 @@ def run_checks(args, required=()) -> list[CheckResult]:
     """Check every script of `args` (printing each verdict); `required`: devices that must run (check/require.py)."""
     from pathlib import Path
 
-    from .require import apply_required
     devices, script_for = _validate(args)
     cap = parse_duration(args.duration_cap) if args.duration_cap else None
     tol = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
@@ -156,5 +156,5 @@ def run_checks(args, required=()) -> list[CheckResult]:
 
 
 def exit_code(results: list[CheckResult]) -> int:
-    """0 when every script agrees (or was built where only building is possible), else 1."""
-    return 0 if all(r.verdict in (AGREE, AGREE_STAT, BUILT) for r in results) else 1
+    """0 when every script agrees, else 1 (also when nothing was compared: skipped or only built)."""
+    return 0 if all(r.verdict in (AGREE, AGREE_STAT) for r in results) else 1

@@ -10,8 +10,14 @@ import json
 import os
 
 from brian2_harness.atomic import atomic_write_text
+from brian2_harness.check import cli as check_cli
+from brian2_harness.check.document import check_document
+from brian2_harness.check.exact import Tolerance
 from brian2_harness.cli.common import EXIT_FAIL, _csv
 from brian2_harness.errors import UsageError
+from brian2_harness.reports.check_junit import write_check_junit
+from brian2_harness.reports.check_report import write_check_report
+from brian2_harness.tools.environment import environment
 
 
 def add_arguments(p) -> None:
@@ -45,11 +51,6 @@ def _check_writable(path: str | None, what: str) -> None:
 
 
 def cmd_check(args) -> int:
-    from brian2_harness.check import cli as check_cli
-    from brian2_harness.check.document import check_document
-    from brian2_harness.check.exact import Tolerance
-    from brian2_harness.tools.environment import environment
-
     required = _required(args)
     for path, what in ((args.json_out, "--json"), (args.junit, "--junit"), (args.markdown, "--markdown")):
         _check_writable(path, what)
@@ -75,8 +76,6 @@ def write_outputs(doc: dict, *, json_out=None, junit_out=None, report_dir=None, 
         except OSError as exc:
             raise UsageError(f"--json '{json_out}': {exc.strerror or exc}") from None
     if junit_out:
-        from brian2_harness.reports.check_junit import write_check_junit
         write_check_junit(doc, junit_out)
     if report_dir or markdown_out:
-        from brian2_harness.reports.check_report import write_check_report
         write_check_report(doc, report_dir, markdown_file=markdown_out)

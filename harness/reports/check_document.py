@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import os
 
-from brian2_harness.check.document import CHECK_FORMAT, SCRIPT_VERDICTS, VERDICTS, summarize
+from brian2_harness.check.document import (
+    CHECK_FORMAT,
+    SCRIPT_VERDICTS,
+    VERDICTS,
+    summarize,
+)
 from brian2_harness.documents import check_format, read_json
 from brian2_harness.errors import UsageError
 

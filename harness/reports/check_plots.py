@@ -3,7 +3,6 @@ first difference, and the headroom per observable of an agreement. Input is the 
 from __future__ import annotations
 
 import numpy as np
-
 from brian2_harness.reports.diagnosis import png
 
 

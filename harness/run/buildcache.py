@@ -24,6 +24,8 @@ import os
 import platform
 import shutil
 
+from brian2_harness.run.locks import exclusive
+
 MARKER = ".harness-complete"
 FAMILY = ".harness-family"
 
@@ -83,24 +85,20 @@ def cached_build_dir(cache_dir: str, label: str, key: str, family: str | None = 
     root = os.path.join(cache_dir, "standalone")
     os.makedirs(root, exist_ok=True)
     folder = os.path.join(root, f"{label}-{key}")
-    with open(folder + ".lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            warm = os.path.exists(os.path.join(folder, MARKER))
-            if os.path.isdir(folder) and not warm:
-                shutil.rmtree(folder, ignore_errors=True)   # left by a run that died mid-way
-            if not warm and family:
-                _seed(root, family, folder)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.join(folder, MARKER))
-            yield folder, warm
-            if family:
-                with open(os.path.join(folder, FAMILY), "w") as f:
-                    f.write(family + "\n")
-            with open(os.path.join(folder, MARKER), "w") as f:
-                f.write("ok\n")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with exclusive(folder + ".lock"):
+        warm = os.path.exists(os.path.join(folder, MARKER))
+        if os.path.isdir(folder) and not warm:
+            shutil.rmtree(folder, ignore_errors=True)   # left by a run that died mid-way
+        if not warm and family:
+            _seed(root, family, folder)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(folder, MARKER))
+        yield folder, warm
+        if family:
+            with open(os.path.join(folder, FAMILY), "w") as f:
+                f.write(family + "\n")
+        with open(os.path.join(folder, MARKER), "w") as f:
+            f.write("ok\n")
 
 
 def binary_mtime(folder: str, name: str = "main") -> float | None:
