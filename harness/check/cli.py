@@ -71,7 +71,8 @@ def add_parser(subparsers):
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per run of the script (default 600)")
     p.add_argument("--jobs", type=int, help="device processes at a time (default: number of devices)")
     p.add_argument("--cache-dir", help="build cache (default ~/.cache/brian2-harness/check)")
-    p.add_argument("--json", dest="json_out", metavar="OUT", help="write the verdicts as JSON")
+    p.add_argument("--json", dest="json_out", metavar="OUT",
+                   help="write the results as a versioned JSON document (brian2-harness-check/1; docs/check-results.md)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--script-args", default="", help="arguments passed to the script (one string, split on spaces)")
     p.add_argument("--script-for", action="append", default=[], metavar="DEVICE=SCRIPT.py",

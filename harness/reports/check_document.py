@@ -64,7 +64,7 @@ def load_any(path) -> tuple[str, dict]:
     doc = read_json(path, where, "is not text (not a results document)")
     if is_check_document(doc):
         return "check", validate_check(doc, where)
-    if isinstance(doc, list):
+    if isinstance(doc, list) and doc and all(isinstance(x, dict) and "script" in x and "verdict" in x for x in doc):
         raise UsageError(f"{where}: a list of check verdicts from an older brian2-harness; rerun `check --json` "
                          f"(it now writes a {CHECK_FORMAT!r} document)")
     return "results", validate_results(doc, where)
