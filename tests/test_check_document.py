@@ -103,3 +103,16 @@ def test_require_names_a_device_outside_devices_as_a_usage_error(tmp_path, capsy
     script.write_text("pass\n")
     assert main(["check", str(script), "--devices", "numpy,cython", "--require", "cuda_standalone"]) == 2
     assert "--require: device 'cuda_standalone' is not among --devices" in capsys.readouterr().err
+
+
+def test_check_knows_the_catalogs_devices_cuda_included(tmp_path, capsys):
+    from brian2_harness.check.script import known_devices, probe
+    from brian2_harness.devices import all_devices
+    assert known_devices() == [d.name for d in all_devices()] and "cuda_standalone" in known_devices()
+    assert probe("numpy") == ("run", "always available")
+    assert probe("nonsense")[0] == "unavailable"
+    script = tmp_path / "m.py"
+    script.write_text("pass\n")
+    assert main(["check", str(script), "--devices", "numpy,nonsense"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown device 'nonsense'" in err and "cuda_standalone" in err
