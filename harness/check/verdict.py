@@ -214,6 +214,8 @@ def _judge_stat(result: CheckResult, ref: str, others: list, alpha: float,
 
 def _finish(result: CheckResult, t0: float) -> CheckResult:
     result.seconds = time.perf_counter() - t0
+    order = list(result.runs) + [d for d in result.devices if d not in result.runs]     # as the user listed them
+    result.devices = {d: result.devices[d] for d in order if d in result.devices}
     v = result.devices
     judged = [x for x in v.values() if x.verdict in (AGREE, AGREE_STAT, FAIL)]
     for verdict in (FAIL, ERROR):
