@@ -65,7 +65,7 @@ def test_check_builds_cuda_standalone_without_a_gpu_and_require_fails_it(tmp_pat
     script.write_text(MODEL)
     out = tmp_path / "c.json"
     rc = main(["check", str(script), "--devices", "numpy,cuda_standalone", "--require", "cuda_standalone",
-               "--quiet", "--json", str(out), "--cache-dir", str(tmp_path / "cache")])
+               "--quiet", "--json", str(out), "--timeout", "1800"])     # the check cache: warm on a rerun
     doc = json.loads(out.read_text())["scripts"][0]
     cuda = doc["devices"]["cuda_standalone"]
     if _cuda_probe().mode == "build":

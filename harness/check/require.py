@@ -28,7 +28,8 @@ def apply_required(result: CheckResult, required) -> CheckResult:
     for d, why in missing.items():
         result.devices[d] = DeviceVerdict(d, FAIL, f"required device did not run ({why})")
     if missing and result.verdict in (AGREE, AGREE_STAT, BUILT, SKIP):
+        agreed = result.verdict in (AGREE, AGREE_STAT)      # what did run still agreed: say so
         result.verdict = FAIL
         result.reason = "; ".join(f"required device {d} did not run ({why})" for d, why in missing.items()) + \
-            (f"; {result.reason}" if result.reason else "")
+            (f"; {result.reason}" if agreed and result.reason else "")
     return result
