@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+from brian2_harness.cells.verdict import VERDICTS
 from brian2_harness.errors import UsageError
-from brian2_harness.run.verdict import VERDICTS
 
 CELL_KEYS = ("variant", "device", "dtype", "case_id", "verdict")
 

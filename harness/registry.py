@@ -2,19 +2,16 @@
 
 A variant says what it is (family, claimed semantics, supported devices) and how to build its Brian
 objects from a `GrowthNetwork`. It never looks at which device it runs on: devices are chosen by the harness.
+Where variants come from (built-ins, entry points, plugin files) is variant_sources.py.
 """
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
-import sys
+import contextlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 from brian2_harness.errors import UsageError
-
-ENTRY_POINT_GROUP = "brian2_harness.variants"
+from brian2_harness.families import family_names, get_family
 
 
 @dataclass
@@ -53,7 +50,6 @@ _REGISTRY: dict[str, Variant] = {}
 def _check(v: Variant) -> None:
     if not isinstance(v.name, str) or not v.name.isidentifier():
         raise UsageError(f"variant name must be an identifier, got {v.name!r}")
-    from brian2_harness.families import family_names, get_family
     if v.family not in family_names():
         raise UsageError(f"variant '{v.name}': family must be one of {', '.join(family_names())}, got {v.family!r}")
     if not callable(v.build):
@@ -89,64 +85,17 @@ def variant(name: str, family: str = "growth", **kwargs) -> Callable:
 
 
 _current_source: str | None = None
-_loaded_builtin = False
 
 
-def load_builtin() -> None:
-    global _loaded_builtin, _current_source
-    if not _loaded_builtin:
-        _loaded_builtin = True
-        _current_source = "builtin"
-        try:
-            importlib.import_module("brian2_harness.models")
-        finally:
-            _current_source = None
-
-
-def load_plugin_file(path: str | Path) -> None:
-    """Import a user's Python file that calls `register` / `@variant`."""
+@contextlib.contextmanager
+def registering_from(source: str):
+    """Variants registered inside this block name `source` (a plugin file, an entry point) as their origin."""
     global _current_source
-    p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"plugin file '{path}' does not exist")
-    mod_name = f"brian2_harness_plugin_{abs(hash(str(p.resolve())))}"
-    if mod_name in sys.modules:
-        return
-    spec = importlib.util.spec_from_file_location(mod_name, p)
-    module = importlib.util.module_from_spec(spec)
-    _current_source = f"plugin {p}"
+    outer, _current_source = _current_source, source
     try:
-        sys.modules[mod_name] = module
-        spec.loader.exec_module(module)
-    except UsageError:
-        raise
-    except BaseException as exc:  # any error in the user's file is a usage error, named
-        sys.modules.pop(mod_name, None)
-        raise UsageError(f"plugin file '{path}' raised on import: {type(exc).__name__}: {exc}") from exc
+        yield
     finally:
-        _current_source = None
-
-
-def load_entry_points() -> None:
-    global _current_source
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        _current_source = f"entry point {ep.name}"
-        try:
-            ep.load()
-        except UsageError:
-            raise
-        except Exception as exc:
-            raise UsageError(f"entry point '{ep.name}' ({ep.value}) raised on import: "
-                             f"{type(exc).__name__}: {exc}") from exc
-        finally:
-            _current_source = None
-
-
-def load_all(plugins: list[str] | tuple[str, ...] = ()) -> None:
-    load_builtin()
-    load_entry_points()
-    for p in plugins:
-        load_plugin_file(p)
+        _current_source = outer
 
 
 def get(name: str) -> Variant:

@@ -19,6 +19,7 @@ import functools
 import numpy as np
 
 from brian2_harness.families.metaplastic.case import MUTATIONS, ORDER_META, ORDER_MONITOR, ORDER_NORMALIZE, ORDER_SUMMED
+from brian2_harness.families.metaplastic.observables import observables_from_monitors
 from brian2_harness.registry import Model, register
 
 POST_EQS = """dr/dt = -r/tau_r : Hz
@@ -53,8 +54,19 @@ def build_metaplastic(net, mutation: str | None = None, own_clocks: bool = False
     own `dt=` clock does not compile for cuda_standalone (README, cuda section; ci/brian2cuda_defaultclock_repro.py).
     `own_clocks=True` builds the former variant (a `dt=` on each object) to show the results are bit-identical.
     """
-    from brian2 import (Clock, Hz, NeuronGroup, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, Synapses,
-                        TimedArray, defaultclock, prefs, second)
+    from brian2 import (
+        Clock,
+        Hz,
+        NeuronGroup,
+        SpikeGeneratorGroup,
+        SpikeMonitor,
+        StateMonitor,
+        Synapses,
+        TimedArray,
+        defaultclock,
+        prefs,
+        second,
+    )
 
     if mutation is not None and mutation not in MUTATIONS:
         raise ValueError(f"mutation must be one of {', '.join(MUTATIONS)} or None, got {mutation!r}")
@@ -125,7 +137,6 @@ def run_metaplastic(net, mutation: str | None = None) -> dict:
     """
     from brian2 import Network, prefs, second
 
-    from brian2_harness.families.metaplastic.observables import observables_from_monitors
 
     prefs.core.default_float_dtype = getattr(np, net.dtype)
     model = build_metaplastic(net, mutation)
@@ -136,7 +147,6 @@ def run_metaplastic(net, mutation: str | None = None) -> dict:
 def with_observables(build, mutation: str | None = None):
     """A variant build function: the model whose `observe()` returns the family's observables."""
     def variant_build(net) -> Model:
-        from brian2_harness.families.metaplastic.observables import observables_from_monitors
         model = build(net, mutation)
         return Model(objects=model.objects,
                      observe=lambda: observables_from_monitors(net, **model.observe()).arrays())

@@ -1,17 +1,17 @@
 """Shared helpers for tests that run Brian through the harness."""
-from brian2_harness import registry
+from conftest import MUTANTS
+
+from brian2_harness import variant_sources
+from brian2_harness.cells.verdict import ERROR, FAIL, PASS
 from brian2_harness.devices import CPU_DEVICES
 from brian2_harness.run import RunConfig, execute
-from brian2_harness.run.verdict import ERROR, FAIL, PASS
-
-from conftest import MUTANTS
 
 BUILTIN = ["netop_reference", "summed_seed", "summed_aligned", "summed_every_step"]
 
 
 def run_matrix(cases, variants=BUILTIN, devices=CPU_DEVICES, dtypes=("float64",), plugins=(MUTANTS,),
                against=None, require=True, isolate_failures=0, **kw):
-    registry.load_all(list(plugins))
+    variant_sources.load_all(list(plugins))
     cases = list(cases) + list(kw.pop("meta_cases", None) or [])    # cases of every family, mixed
     cfg = RunConfig(variants=list(variants), devices=list(devices), dtypes=list(dtypes), cases=list(cases),
                     plugins=list(plugins), against=against, require=set(devices) if require else set(),

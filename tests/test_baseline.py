@@ -11,16 +11,16 @@ import math
 import numpy as np
 import pytest
 
+from brian2_harness import registry, variant_sources
 from brian2_harness import upgrade as bl
-from brian2_harness import registry
-from brian2_harness.families.growth.case import Case
-from brian2_harness.upgrade.corpus import CORPUS_FORMAT, Corpus, load_corpus, make_corpus, write_corpus
 from brian2_harness.devices import RUN, Probe
 from brian2_harness.errors import UsageError
 from brian2_harness.families import get_family
+from brian2_harness.families.growth.case import Case
+from brian2_harness.families.metaplastic.case import default_meta_case
 from brian2_harness.run import REFERENCE_DEVICE, RunConfig, RunResult, plan
 from brian2_harness.run.judge import judge
-from brian2_harness.families.metaplastic.case import default_meta_case
+from brian2_harness.upgrade.corpus import CORPUS_FORMAT, Corpus, load_corpus, make_corpus, write_corpus
 
 SCHEDULE = dict(dt=1e-4, period=0.01, duration=0.03)     # 300 steps: a fast oracle
 VARIANTS = ["summed_seed", "summed_aligned", "metaplastic_stdp"]
@@ -42,7 +42,7 @@ def small_corpus() -> Corpus:
 def fake_run(corpus: Corpus, variants=VARIANTS, devices=("numpy", "cython"), dtypes=("float64", "float32"),
              perturb=None) -> RunResult:
     """What `execute` returns, with the oracle standing in for Brian; `perturb(job)` may edit a job."""
-    registry.load_builtin()
+    variant_sources.load_builtin()
     cfg = RunConfig(variants=list(variants), devices=list(devices), dtypes=list(dtypes), cases=list(corpus.cases_of("growth")) + list(corpus.cases_of("metaplastic")))
     probes = {d: Probe(RUN, "fake") for d in set(devices) | {REFERENCE_DEVICE}}
     jobs, skipped = plan(cfg, probes)
@@ -246,7 +246,7 @@ def test_removed_variant_and_skipped_device_are_no_longer_available(baseline_fil
         now = fake_run(corpus, variants=["summed_seed", "metaplastic_stdp"], devices=("numpy",))
         # cython: pretend the variant now declares it unsupported -> the rerun skips it
         seen = {(v.variant, v.device, v.dtype, v.case_id) for v in now.verdicts}
-        from brian2_harness.run.verdict import SKIP, Verdict
+        from brian2_harness.cells.verdict import SKIP, Verdict
         for c in b.cells:
             key = (c["variant"], c["device"], c["dtype"], c["case_id"])
             if c["variant"] != "summed_aligned" and key not in seen:
@@ -273,17 +273,17 @@ def _args(**kw):
 
 @pytest.fixture()
 def no_brian(monkeypatch, corpus):
-    import brian2_harness.run as matrix
+    import importlib
     state = {"perturb": None, "honoured": True}
-    monkeypatch.setattr(matrix, "execute", lambda cfg, progress=None: fake_run(
-        corpus, variants=cfg.variants, devices=tuple(cfg.devices), dtypes=tuple(cfg.dtypes), perturb=state["perturb"]))
+    fake_execute = lambda cfg, progress=None: fake_run(   # noqa: E731
+        corpus, variants=cfg.variants, devices=tuple(cfg.devices), dtypes=tuple(cfg.dtypes), perturb=state["perturb"])
     fake_probe = lambda names, timeout=0: {   # noqa: E731
         n: {"honoured": state["honoured"], "detail": "" if state["honoured"] else "renamed"} for n in names}
-    import importlib
     changes = importlib.import_module("brian2_harness.upgrade.changes")
     record = importlib.import_module("brian2_harness.upgrade.record")
-    monkeypatch.setattr(changes, "probe_private_api", fake_probe)
-    monkeypatch.setattr(record, "probe_private_api", fake_probe)
+    for module in (changes, record):       # where `execute` and the probe are looked up
+        monkeypatch.setattr(module, "execute", fake_execute)
+        monkeypatch.setattr(module, "probe_private_api", fake_probe)
     return state
 
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from brian2_harness.families.growth.case import default_case
 from brian2_harness.families.custom.compare import compare_arrays
+from brian2_harness.families.growth.case import default_case
 from brian2_harness.families.growth.compare import compare_growth
 from brian2_harness.families.growth.network import pack
 from brian2_harness.families.growth.observables import GrowthObservables
@@ -82,8 +82,8 @@ def test_compare_arrays_device_vs_device():
 
 
 def test_a_cell_blind_to_the_lag_says_so_and_fails_when_required():
+    from brian2_harness.cells.verdict import Verdict
     from brian2_harness.run.judge import LAG_BLIND, apply_lag_policy
-    from brian2_harness.run.verdict import Verdict
 
     def cell(visible):
         return Verdict("v", "numpy", "float32", "c", "pass", detection_limit={"min": 1e-7, "max": 2e-5},

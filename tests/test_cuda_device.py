@@ -9,14 +9,15 @@ import sys
 
 import pytest
 
+from brian2_harness.cells.verdict import BUILT, ERROR, PASS
+from brian2_harness.devices import BUILD, RUN, UNAVAILABLE, Probe, all_devices, get_device
 from brian2_harness.devices import cuda_toolchain as cuda
 from brian2_harness.families.growth.case import default_case
-from brian2_harness.devices import BUILD, RUN, UNAVAILABLE, Probe, all_devices, get_device
+from brian2_harness.registry import get
 from brian2_harness.run import Job, RunConfig, RunResult, plan
 from brian2_harness.run.config import BUILT_REASON
 from brian2_harness.run.judge import judge
-from brian2_harness.registry import get, load_all
-from brian2_harness.run.verdict import BUILT, ERROR, PASS
+from brian2_harness.variant_sources import load_all
 
 H100_L = "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-5b8a43e6-5b3c-2b9a-7c1e-0123456789ab)"
 H100_Q = "9.0, NVIDIA H100 80GB HBM3"

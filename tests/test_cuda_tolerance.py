@@ -5,10 +5,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from brian2_harness.families.bounds import eps, weight_scale
 from brian2_harness.families.growth.case import default_case
 from brian2_harness.families.growth.network import pack
 from brian2_harness.families.growth.oracle import simulate
-from brian2_harness.families.bounds import eps, weight_scale
 from brian2_harness.families.growth.tolerance import cuda_weight_tolerance, growth_weight_tolerance
 
 
@@ -128,7 +128,7 @@ def test_fma_contraction_can_drift_one_ulp_per_step_and_stays_within_the_bound()
 
 def test_gpu_sized_batch_memory_estimate_and_summary_line():
     """10^5 cases in one build: the memory estimate the bench states, and its one-line summary."""
-    from brian2_harness.tools.bench import all_to_all_cases
+    from brian2_harness.tools.bench_cases import all_to_all_cases
     from brian2_harness.tools.cuda_bench import cuda_line, memory_estimate_mb
     cases = all_to_all_cases(1000, 2)
     per_case = 8 * (4 * (2 * 3 + 6) + 4 * (2 + 2) + 2 * 3)      # families/cases.estimated_bytes, 3 events

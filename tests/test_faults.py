@@ -8,10 +8,9 @@ import time
 
 import pytest
 
-from brian2_harness.families.growth.case import Case
 from brian2_harness.cli import main
+from brian2_harness.families.growth.case import Case
 from brian2_harness.run import RunConfig, execute
-
 
 pytestmark = pytest.mark.brian
 FAULTS = os.path.join(os.path.dirname(__file__), "faults.py")
@@ -19,8 +18,8 @@ SMALL = Case(n_pre=2, n_post=1, i=[0, 1], j=[0, 0], w0=[0.5, 0.5], period=0.01, 
 
 
 def run(variants, devices, tmp_path, **kw):
-    from brian2_harness import registry
-    registry.load_all([FAULTS])
+    from brian2_harness import variant_sources
+    variant_sources.load_all([FAULTS])
     cfg = RunConfig(variants=variants, devices=devices, dtypes=["float64"], cases=[SMALL], plugins=[FAULTS],
                     cache_dir=kw.pop("cache_dir", tmp_path / "cache"), **kw)
     return execute(cfg)

@@ -5,10 +5,11 @@ Many generated cases share one build (batching), so a Hypothesis example costs o
 import json
 
 import pytest
-from brian2_harness.families.growth.case import Case, default_case
-from brian2_harness.cli import main
 from helpers import cells, problems, run_matrix
 from sets import growth_set
+
+from brian2_harness.cli import main
+from brian2_harness.families.growth.case import Case, default_case
 
 pytestmark = pytest.mark.brian
 
@@ -91,9 +92,9 @@ def test_failing_cases_of_a_batch_are_isolated_and_replayable(tmp_path):
 def test_a_failure_against_the_numpy_peer_is_replayed_with_the_peer(tmp_path):
     """A cell that agrees with the oracle but not with numpy is re-run alone *with* numpy, and its replay
     command includes numpy, so the failing comparison is the one re-made."""
+    from brian2_harness.cells.verdict import Verdict
     from brian2_harness.run import RunConfig
     from brian2_harness.run.isolate import isolate_failures
-    from brian2_harness.run.verdict import Verdict
     v = Verdict("summed_seed", "cpp_standalone", "float32", "c1", "fail", reference="device:numpy/float32",
                 reason="disagrees with numpy: event 0 ...", extra={"case": default_case().to_dict()})
     cfg = RunConfig(variants=["summed_seed"], devices=["numpy", "cpp_standalone"], dtypes=["float32"], cases=[],

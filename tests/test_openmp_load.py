@@ -2,11 +2,11 @@
 ratio loaded/unloaded is printed (never asserted: machine load is not ours to control)."""
 import pytest
 
-from brian2_harness.tools import bench
-from brian2_harness.run import slots
+from brian2_harness.cells.verdict import PASS
+from brian2_harness.devices import openmp
 from brian2_harness.families.growth.generate import generate_cases
 from brian2_harness.run import RunConfig, execute
-from brian2_harness.run.verdict import PASS
+from brian2_harness.tools import bench
 
 pytestmark = pytest.mark.brian
 
@@ -38,7 +38,7 @@ def test_openmp_cell_next_to_a_busy_process(cache_dir, monkeypatch, capsys):
         assert job.timing.get("exec_s", 0) > 0 and job.timing.get("compile_s") is not None
     ratio = loaded.timing["exec_s"] / unloaded.timing["exec_s"]
     with capsys.disabled():
-        print(f"\nOpenMP cell ({len(cases)} cases, {slots.cores()} cores): binary {unloaded.timing['exec_s']:.2f} s "
+        print(f"\nOpenMP cell ({len(cases)} cases, {openmp.cores()} cores): binary {unloaded.timing['exec_s']:.2f} s "
               f"unloaded, {loaded.timing['exec_s']:.2f} s next to 1 busy process: ratio {ratio:.1f}x "
               f"(worker {unloaded.seconds:.1f} s -> {loaded.seconds:.1f} s)")
 

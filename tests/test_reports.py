@@ -8,19 +8,19 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from brian2_harness.tools import doctor
-from brian2_harness.reports import junit, merge
-from brian2_harness.families.growth.diagnose import FLOAT32_TEXT, LAG_TEXT
-from brian2_harness.reports import render as html_report
+from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
+from brian2_harness.errors import UsageError
 from brian2_harness.families.growth.case import Case, default_case
 from brian2_harness.families.growth.compare import compare_growth
-from brian2_harness.errors import UsageError
+from brian2_harness.families.growth.diagnose import FLOAT32_TEXT, LAG_TEXT
 from brian2_harness.families.growth.network import pack
 from brian2_harness.families.growth.observables import GrowthObservables
 from brian2_harness.families.growth.observed import compact_observed
 from brian2_harness.families.growth.oracle import simulate
+from brian2_harness.reports import junit, merge
+from brian2_harness.reports import render as html_report
 from brian2_harness.reports.results import RESULTS_FORMAT, summarize
-from brian2_harness.run.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
+from brian2_harness.tools import doctor
 
 
 def _oracle(case, schedule="aligned"):
@@ -323,8 +323,8 @@ def test_unwritable_outputs_are_usage_errors(tmp_path):
 
 def _cell_from(family_name, variant, case, got, ref, dtype="float64"):
     """A results cell as the runner writes it, from a family's own comparison (no Brian)."""
+    from brian2_harness.cells.verdict import Verdict
     from brian2_harness.families import get_family
-    from brian2_harness.run.verdict import Verdict
     fam = get_family(family_name)
     cmp = fam.compare(got, ref, case, dtype)
     v = Verdict(variant, "numpy", dtype, case.name, "pass" if cmp.ok else "fail", reference="oracle:" + fam.semantics[0],
@@ -373,8 +373,8 @@ def test_results_table_fits_120_columns():
 
     from rich.console import Console
 
+    from brian2_harness.cells.verdict import Verdict
     from brian2_harness.reports.results import print_table
-    from brian2_harness.run.verdict import Verdict
     vs = [Verdict("summed_every_step", "cpp_standalone_omp", "float32", f"c{k}", "pass", reference="oracle:lagged",
                   max_abs_err=1.2e-7, tolerance=3e-6, ratio=0.04, detection_limit={"min": 1.5e-9, "max": 23.0},
                   lag_visible=k % 2 == 0, judged=80, boundary=9) for k in range(4)]

@@ -6,17 +6,16 @@ import time
 import pytest
 from rich.console import Console
 
-from brian2_harness.run import slots
-from brian2_harness.devices import get_device
+from brian2_harness.devices import get_device, openmp
 from brian2_harness.devices.cpu import CppStandaloneDevice
-
+from brian2_harness.run import slots
 
 # --- wait policy ---------------------------------------------------------------------------------------
 
 def test_wait_policy_defaults_to_passive_and_the_user_setting_wins():
-    assert slots.wait_policy({}) == ("passive", "harness default")
-    assert slots.wait_policy({"OMP_WAIT_POLICY": "active"}) == ("active", "user environment")
-    assert slots.wait_policy_note({}) == "OMP_WAIT_POLICY=passive (harness default)"
+    assert openmp.wait_policy({}) == ("passive", "harness default")
+    assert openmp.wait_policy({"OMP_WAIT_POLICY": "active"}) == ("active", "user environment")
+    assert openmp.wait_policy_note({}) == "OMP_WAIT_POLICY=passive (harness default)"
 
 
 def test_openmp_device_sets_the_policy_in_brians_run_environment(monkeypatch):

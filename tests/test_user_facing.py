@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from brian2_harness.tools import doctor
-from brian2_harness.reports import junit
-from brian2_harness.reports import render as html_report
-from brian2_harness.families.growth.case import Case
+from brian2_harness.cells.verdict import FAIL, PASS, Verdict
 from brian2_harness.cli import main
 from brian2_harness.devices import UNAVAILABLE, Probe, get_device
+from brian2_harness.families.growth.case import Case
+from brian2_harness.reports import junit
+from brian2_harness.reports import render as html_report
 from brian2_harness.reports.results import RESULTS_FORMAT, print_table, summarize, write_json
-from brian2_harness.run.verdict import FAIL, PASS, Verdict
+from brian2_harness.tools import doctor
 
 ROOT = Path(__file__).resolve().parent.parent
 

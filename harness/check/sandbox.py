@@ -5,7 +5,7 @@ Installed before the script runs (`install`), undone never: the process is throw
 * plotting: MPLBACKEND=Agg, `plt.show`/`plt.pause`/`matplotlib.use` become no-ops;
 * device: chosen here from the harness's catalog (devices/: numpy, cython, cpp_standalone[_omp], cuda_standalone);
   the script's own `set_device`, `prefs.codegen.target` and OpenMP thread count are ignored (listed in the notes);
-  OpenMP binaries wait as run/slots.py says (OMP_WAIT_POLICY); cuda_standalone gets the toolchain workarounds of
+  OpenMP binaries wait as devices/openmp.py says (OMP_WAIT_POLICY); cuda_standalone gets the toolchain workarounds of
   devices/cuda_toolchain.py and, without a GPU, is only built (`build_only`);
 * standalone: built after the script's `run` calls, one binary for every seed (see standalone.py);
 * seeds: numpy (and Python's `random`) get the run's seed before the script; standalone binaries reseed Brian's
@@ -24,6 +24,7 @@ import sys
 import zlib
 
 from brian2_harness.devices import get_device as catalog_device
+from brian2_harness.devices import openmp
 
 from . import standalone
 from .standalone import SEED_VAR, BuiltNotRun, RunAfterBuild, network_time  # noqa: F401
@@ -278,14 +279,13 @@ class Sandbox:
         self._installed = True
 
     def _standalone_prefs(self, prefs) -> None:
-        """OpenMP threads and their wait policy (run/slots.py); cuda_standalone: the toolchain's workarounds."""
-        from brian2_harness.run import slots
+        """OpenMP threads and their wait policy (devices/openmp.py); cuda_standalone: the toolchain's workarounds."""
         prefs.devices.cpp_standalone.openmp_threads = self.spec.threads
         if self.spec.threads:
             env = dict(prefs.devices.cpp_standalone.run_environment_variables)
-            env[slots.WAIT_POLICY_VAR] = slots.wait_policy()[0]
+            env[openmp.WAIT_POLICY_VAR] = openmp.wait_policy()[0]
             prefs.devices.cpp_standalone.run_environment_variables = env
-            self.note(slots.wait_policy_note())
+            self.note(openmp.wait_policy_note())
         if self.spec.brian_name == "cuda_standalone":
             from brian2_harness.devices import cuda_toolchain
             for line in cuda_toolchain.apply_toolchain(cuda_toolchain.detect(), os.path.dirname(self.cython_dir),

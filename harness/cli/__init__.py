@@ -6,10 +6,10 @@ import argparse
 import json
 import sys
 
-from brian2_harness import registry
-from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, _Parser  # noqa: F401
+from brian2_harness import registry, variant_sources
 from brian2_harness.check import cli as check_cli
 from brian2_harness.cli import check_outputs
+from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, _Parser  # noqa: F401
 from brian2_harness.cli.run import cmd_run, load_case_file, write_repro  # noqa: F401  (public for tests and tools)
 from brian2_harness.devices import CPU_DEVICES, all_devices
 from brian2_harness.errors import UsageError
@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_list(args) -> int:
-    registry.load_all(args.plugin)
+    variant_sources.load_all(args.plugin)
     variants = [dict(name=v.name, family=v.family, semantics=v.semantics,
                      devices=list(v.devices) if v.devices else [d.name for d in all_devices()],
                      description=v.description, source=v.source) for v in registry.all_variants()]
@@ -109,7 +109,7 @@ def cmd_list(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "report": html_report.run, "junit": junit.run,
+COMMANDS = {"list": cmd_list, "run": cmd_run, "report": check_outputs.cmd_report, "junit": check_outputs.cmd_junit,
             "merge": merge.run, "doctor": doctor.run, "bench": bench.run, "corpus": corpus.run,
             "record": upgrade_commands.run, "compare": upgrade_commands.run,
             "history": upgrade_commands.run, "check": check_outputs.cmd_check}

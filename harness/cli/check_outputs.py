@@ -1,4 +1,5 @@
-"""`brian2-harness check`: the arguments for required devices and outputs, and the command that writes them.
+"""`brian2-harness check`: the arguments for required devices and outputs, and the command that writes them;
+`report` and `junit` on either kind of document (`run --json` results or a `check --json` document).
 
 The checks themselves run in check/ (check/cli.py: validation, printing); the versioned JSON document is built
 there (check/document.py), and HTML, Markdown and JUnit are rendered by reports/ from that document, exactly as
@@ -15,8 +16,11 @@ from brian2_harness.check.document import check_document
 from brian2_harness.check.exact import Tolerance
 from brian2_harness.cli.common import EXIT_FAIL, _csv
 from brian2_harness.errors import UsageError
+from brian2_harness.reports import junit
+from brian2_harness.reports import render as html_report
 from brian2_harness.reports.check_junit import write_check_junit
 from brian2_harness.reports.check_report import write_check_report
+from brian2_harness.reports.merge import load_any
 from brian2_harness.tools.environment import environment
 
 
@@ -79,3 +83,23 @@ def write_outputs(doc: dict, *, json_out=None, junit_out=None, report_dir=None, 
         write_check_junit(doc, junit_out)
     if report_dir or markdown_out:
         write_check_report(doc, report_dir, markdown_file=markdown_out)
+
+
+def cmd_report(args) -> int:
+    """`report FILE.json --out DIR`: the HTML + Markdown report of a run results or a check document."""
+    kind, doc = load_any(args.results)
+    if kind == "results":
+        return html_report.run(args)
+    paths = write_check_report(doc, args.out)
+    print(f"report: {paths['html']} and {paths['markdown']}")
+    return 0
+
+
+def cmd_junit(args) -> int:
+    """`junit FILE.json --out FILE.xml`: JUnit XML of a run results or a check document."""
+    kind, doc = load_any(args.results)
+    if kind == "results":
+        return junit.run(args)
+    write_check_junit(doc, args.out)
+    print(f"junit: {args.out}")
+    return 0

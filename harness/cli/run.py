@@ -5,15 +5,22 @@ import json
 import sys
 import time
 
-from brian2_harness import registry
+from brian2_harness import registry, variant_sources
+from brian2_harness.atomic import atomic_write_text
+from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, PASS, SKIP
 from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, _csv
 from brian2_harness.devices import get_device
+from brian2_harness.devices.cuda import environment_report
 from brian2_harness.errors import UsageError
-from brian2_harness.families import get_family
-from brian2_harness.families.cases import DTYPES
+from brian2_harness.families import all_families, family_names, get_family
+from brian2_harness.families.cases import DTYPES, check_limits
 from brian2_harness.reports import junit
 from brian2_harness.reports import render as html_report
-from brian2_harness.run import slots
+from brian2_harness.reports.profile import print_profile
+from brian2_harness.reports.results import print_table, results_document, summarize, write_json
+from brian2_harness.run import RunConfig, default_cache_dir, execute, slots
+from brian2_harness.run.progress import Progress
+from brian2_harness.tools.environment import environment
 
 DEFAULT_SCHEDULE = (1e-4, 1.0, 3.0)
 
@@ -32,7 +39,6 @@ def _parse_schedule(text: str):
 
 def _resolve_variants(text: str) -> list[str]:
     """'all' (every built-in), a family name (its built-ins) or comma-separated variant names."""
-    from brian2_harness.families import family_names
     builtin = [v for v in registry.all_variants() if v.source == "builtin"]
     if text == "all":
         return [v.name for v in builtin]
@@ -47,11 +53,8 @@ def _resolve_variants(text: str) -> list[str]:
 def _resolve_run(args):
     from pathlib import Path
 
-    from brian2_harness.families import all_families
-    from brian2_harness.families.cases import check_limits
-    from brian2_harness.run import RunConfig, default_cache_dir
 
-    registry.load_all(args.plugin)
+    variant_sources.load_all(args.plugin)
     variants = _resolve_variants(args.variants)
     if not variants:
         raise UsageError("--variants: no variant selected")
@@ -109,7 +112,6 @@ def _resolve_run(args):
 
 
 def _family_of(case):
-    from brian2_harness.families import all_families
     for fam in all_families():
         if fam.has_cases and isinstance(case, type(fam.default_case())):
             return fam
@@ -119,7 +121,6 @@ def _family_of(case):
 def load_case_file(path: str) -> list:
     """Cases of any family from a JSON list: an entry belongs to the family that claims its keys (families/base.py),
     else to the default family for case files."""
-    from brian2_harness.families import all_families
     try:
         with open(path) as f:
             data = json.load(f)
@@ -147,11 +148,6 @@ def cmd_run(args) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    from brian2_harness.tools.environment import environment
-    from brian2_harness.run import execute
-    from brian2_harness.run.progress import Progress
-    from brian2_harness.reports.results import print_table, results_document, summarize, write_json
-    from brian2_harness.run.verdict import BUILT, ERROR, FAIL, PASS, SKIP
 
     t0 = time.perf_counter()
     cfg = _resolve_run(args)
@@ -167,7 +163,6 @@ def cmd_run(args) -> int:
     print_table(result.verdicts, console)
     job_records = [_job_record(j) for j in result.jobs]
     if args.profile:
-        from brian2_harness.reports.profile import print_profile
         print_profile(console, job_records, result.phases, generate_s)
     slow = slots.slow_jobs(job_records)
     slots.print_slow_jobs(slow, console)
@@ -194,7 +189,6 @@ def cmd_run(args) -> int:
     if args.json_out or args.report or args.junit:
         env = environment()
         if any(j.device == "cuda_standalone" for j in result.jobs):
-            from brian2_harness.devices.cuda import environment_report
             env["cuda"] = environment_report(cache_dir=str(cfg.cache_dir))
         doc = results_document(result.verdicts, environment=env, status=status, config={
             "variants": cfg.variants, "devices": cfg.devices, "dtypes": cfg.dtypes, "cases": len(cfg.cases),
@@ -236,7 +230,6 @@ def write_repro(verdicts, cache_dir) -> str:
     import os
     import time as _time
 
-    from brian2_harness.atomic import atomic_write_text
     failing = [v for v in verdicts if v.verdict == "fail" and v.extra.get("case")]
     if not failing:
         return ""

@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 import shutil
 
+from brian2_harness.devices import makefile, openmp, pch
 from brian2_harness.devices.base import BUILD, RUN, UNAVAILABLE, Device, Probe, _compiler, _openmp_works  # noqa: F401
-from brian2_harness.devices import makefile, pch
-from brian2_harness.run import slots
+
 
 class NumpyDevice(Device):
     name, description = "numpy", "runtime, numpy code generation"
@@ -99,11 +99,11 @@ class CppStandaloneDevice(Device):
         if self.threads:
             # OpenMP threads spin at barriers; on a machine with more runnable threads than cores every
             # barrier then waits for a scheduler slice (20-50x slower). Passive waiting unless the user chose.
-            value, _ = slots.wait_policy()
+            value, _ = openmp.wait_policy()
             env = dict(prefs.devices.cpp_standalone.run_environment_variables)
-            env[slots.WAIT_POLICY_VAR] = value
+            env[openmp.WAIT_POLICY_VAR] = value
             prefs.devices.cpp_standalone.run_environment_variables = env
-            self.applied.append(slots.wait_policy_note())
+            self.applied.append(openmp.wait_policy_note())
         set_device("cpp_standalone", directory=build_dir, build_on_run=True)
         from brian2 import get_device
         get_device().clocks = NameOrderedSet(get_device().clocks)

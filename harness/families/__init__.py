@@ -3,14 +3,13 @@
 and plugin files that call `register_family`."""
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
 
 from brian2_harness.errors import UsageError
+from brian2_harness.families import custom, growth, metaplastic
 from brian2_harness.families.base import Family
 
 ENTRY_POINT_GROUP = "brian2_harness.families"
-BUILTIN = ("growth", "metaplastic", "custom")
 _FAMILIES: dict[str, Family] = {}
 _loaded = False
 
@@ -30,8 +29,8 @@ def _load() -> None:
     if _loaded:
         return
     _loaded = True
-    for name in BUILTIN:
-        importlib.import_module(f"brian2_harness.families.{name}")
+    for builtin in (growth, metaplastic, custom):
+        register_family(builtin.FAMILY)
     try:
         eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
     except Exception:  # a broken installation must not hide the built-ins

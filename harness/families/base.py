@@ -86,6 +86,7 @@ class Family:
 
     def compare_devices(self, got, ref, case, dtype: str) -> Comparison:
         """Against another device's observables when there is no oracle: the per-step bound on named arrays."""
+        # here: the package families.custom imports this module, so a top-level import would find it half-loaded
         from brian2_harness.families.custom.compare import compare_arrays
         return compare_arrays(self.encode(got), self.encode(ref), dtype=dtype, n_steps=case.n_steps)
 
@@ -102,5 +103,5 @@ class Family:
         return None
 
     def diagnose(self, cell: dict, case, semantics: str | None):
-        """What the report shows of a failing cell (reports/diagnosis.py: Diagnosis), or None."""
+        """What the report shows of a failing cell (families/diagnosis.py: Diagnosis), or None."""
         return None

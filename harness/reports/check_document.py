@@ -1,7 +1,7 @@
 """Reading `check --json` documents (format ``brian2-harness-check/1``, docs/check-results.md) and merging them.
 
-`load_any` is what `report`, `junit` and `merge` call: it returns a run results document or a check document,
-each validated, with one-line usage errors naming the file and the field.
+merge.py's `load_any` (what `report`, `junit` and `merge` call) validates a check document here, with one-line
+usage errors naming the file and the field.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from brian2_harness.check.document import (
     VERDICTS,
     summarize,
 )
-from brian2_harness.documents import check_format, read_json
+from brian2_harness.documents import check_format
 from brian2_harness.errors import UsageError
 
 DEVICE_VERDICTS = VERDICTS
@@ -55,19 +55,6 @@ def validate_check(doc, where: str) -> dict:
         for name, d in s["devices"].items():
             _check_device(w, name, d)
     return doc
-
-
-def load_any(path) -> tuple[str, dict]:
-    """("check", document) or ("results", document) from a JSON file written by `check --json` or `run --json`."""
-    from brian2_harness.reports.merge import validate_results
-    where = f"results file '{os.fspath(path)}'"
-    doc = read_json(path, where, "is not text (not a results document)")
-    if is_check_document(doc):
-        return "check", validate_check(doc, where)
-    if isinstance(doc, list) and doc and all(isinstance(x, dict) and "script" in x and "verdict" in x for x in doc):
-        raise UsageError(f"{where}: a list of check verdicts from an older brian2-harness; rerun `check --json` "
-                         f"(it now writes a {CHECK_FORMAT!r} document)")
-    return "results", validate_results(doc, where)
 
 
 def merge_checks(docs: list[tuple[str, dict]]) -> dict:

@@ -3,7 +3,7 @@ first difference, and the headroom per observable of an agreement. Input is the 
 from __future__ import annotations
 
 import numpy as np
-from brian2_harness.reports.diagnosis import png
+from brian2_harness.families.diagnosis import png
 
 
 def _arr(values) -> np.ndarray:

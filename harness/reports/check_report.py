@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 from brian2_harness.atomic import atomic_write_text
 from brian2_harness.errors import UsageError
+from brian2_harness.families.diagnosis import fmt
 from brian2_harness.reports.check_plots import difference_plot, headroom_plot
-from brian2_harness.reports.diagnosis import fmt
 from brian2_harness.reports.render import css, environment
 
 COLORS = {"agree": "#1a7f37", "agree_stat": "#1a7f37", "fail": "#cf222e", "error": "#8250df", "skip": "#9a6700",

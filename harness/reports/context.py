@@ -6,11 +6,14 @@ import json
 import re
 from datetime import datetime, timezone
 
+from brian2_harness.cells.replay import replay_for_cell
+from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
 from brian2_harness.errors import UsageError
-from brian2_harness.reports.diagnosis import Diagnosis, divergence_text, fmt
+from brian2_harness.families import all_families
+from brian2_harness.families.diagnosis import Diagnosis, divergence_text, fmt
+from brian2_harness.reports.merge import sources_of
+from brian2_harness.reports.plots import headroom_heatmap
 from brian2_harness.reports.results import group_rows
-from brian2_harness.run.replay import replay_for_cell
-from brian2_harness.run.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
 
 MAX_FAILURES = 20
 COLORS = {PASS: "#1a7f37", FAIL: "#cf222e", ERROR: "#8250df", SKIP: "#9a6700", BUILT: "#0969da"}
@@ -39,7 +42,6 @@ def _row_view(r: dict) -> dict:
 
 def _family_of_cell(cell: dict):
     """The family whose case type the cell's stored case is (families/base.py: claims, case_file_default)."""
-    from brian2_harness.families import all_families
     case = (cell.get("extra") or {}).get("case")
     if not isinstance(case, dict):
         return None, None
@@ -93,8 +95,6 @@ def _failing_view(cell: dict, config: dict) -> dict:
 
 
 def build_context(results: dict, *, max_failures: int = MAX_FAILURES, with_figures: bool = True) -> dict:
-    from brian2_harness.reports.merge import sources_of
-    from brian2_harness.reports.plots import headroom_heatmap
 
     cells = results.get("cells", [])
     rows = [_row_view(r) for r in group_rows([Verdict.from_dict(c) for c in cells])]

@@ -18,8 +18,9 @@ import re
 import xml.etree.ElementTree as ET
 
 from brian2_harness.atomic import atomic_write_bytes
+from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, SKIP
 from brian2_harness.errors import UsageError
-from brian2_harness.run.verdict import BUILT, ERROR, FAIL, SKIP
+from brian2_harness.reports.merge import load_results
 
 MESSAGE_CHARS = 500
 # characters XML 1.0 cannot carry, even escaped
@@ -174,13 +175,7 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from brian2_harness.reports.check_document import load_any
 
-    kind, doc = load_any(args.results)
-    if kind == "check":
-        from brian2_harness.reports.check_junit import write_check_junit
-        write_check_junit(doc, args.out)
-    else:
-        write_junit(doc, args.out)
+    write_junit(load_results(args.results), args.out)
     print(f"junit: {args.out}")
     return 0

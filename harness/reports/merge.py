@@ -6,7 +6,9 @@ from. Environments are not mixed: the merged document has no single `environment
 (label, file, status, environment, config, summary, seconds, required_missing) per input. Merging a merged
 document keeps its sources. A cell that appears twice (same variant, device, dtype, case id) is an error.
 
-Also home of `load_results(path)`, the validating reader every results consumer uses.
+Check documents (`check --json`, reports/check_document.py) merge with each other the same way: scripts
+concatenated, each labelled with its source. Also home of `load_results(path)` and `load_any(path)` (either kind),
+the validating readers every consumer uses.
 """
 from __future__ import annotations
 
@@ -14,11 +16,16 @@ import json
 import os
 
 from brian2_harness.atomic import atomic_write_text
+from brian2_harness.cells.verdict import Verdict
 from brian2_harness.documents import check_cells, check_format, read_json
 from brian2_harness.errors import UsageError
+from brian2_harness.reports.check_document import (
+    CHECK_FORMAT,
+    is_check_document,
+    merge_checks,
+    validate_check,
+)
 from brian2_harness.reports.results import RESULTS_FORMAT, summarize
-from brian2_harness.run.verdict import Verdict
-
 
 
 def validate_results(doc, where: str) -> dict:
@@ -31,6 +38,18 @@ def validate_results(doc, where: str) -> dict:
         except TypeError as exc:
             raise UsageError(f"{where}: cell {k} has unexpected fields ({exc})") from None
     return doc
+
+
+def load_any(path) -> tuple[str, dict]:
+    """("check", document) or ("results", document) from a JSON file written by `check --json` or `run --json`."""
+    where = f"results file '{os.fspath(path)}'"
+    doc = read_json(path, where, "is not text (not a results document)")
+    if is_check_document(doc):
+        return "check", validate_check(doc, where)
+    if isinstance(doc, list) and doc and all(isinstance(x, dict) and "script" in x and "verdict" in x for x in doc):
+        raise UsageError(f"{where}: a list of check verdicts from an older brian2-harness; rerun `check --json` "
+                         f"(it now writes a {CHECK_FORMAT!r} document)")
+    return "results", validate_results(doc, where)
 
 
 def load_results(path) -> dict:
@@ -117,7 +136,6 @@ def merge_files(paths: list[str], out: str) -> dict:
     twice = sorted({p for p, r in zip(paths, real) if real.count(r) > 1})
     if twice:
         raise UsageError(f"merge: '{twice[0]}' is given more than once")
-    from brian2_harness.reports.check_document import load_any, merge_checks
     loaded = [(p, *load_any(p)) for p in paths]
     kinds = {kind for _, kind, _ in loaded}
     if len(kinds) > 1:

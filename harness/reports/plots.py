@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from brian2_harness.reports.diagnosis import fmt, png
+from brian2_harness.families.diagnosis import fmt, png
 
 
 def headroom_heatmap(rows: list[dict]) -> str | None:

@@ -7,6 +7,7 @@ from importlib import resources
 from brian2_harness.atomic import atomic_write_text
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.context import MAX_FAILURES, build_context, visible
+from brian2_harness.reports.merge import load_results
 
 ENV_KEYS = ("python", "numpy", "brian2", "brian2cuda", "gcc", "nvcc", "platform")
 
@@ -72,15 +73,9 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from brian2_harness.reports.check_document import load_any
 
     if args.max_failures < 0:
         raise UsageError(f"--max-failures must be >= 0, got {args.max_failures}")
-    kind, doc = load_any(args.results)
-    if kind == "check":
-        from brian2_harness.reports.check_report import write_check_report
-        paths = write_check_report(doc, args.out)
-    else:
-        paths = write_report(doc, args.out, max_failures=args.max_failures)
+    paths = write_report(load_results(args.results), args.out, max_failures=args.max_failures)
     print(f"report: {paths['html']} and {paths['markdown']}")
     return 0

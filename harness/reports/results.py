@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from brian2_harness.atomic import atomic_write_text
-from brian2_harness.run.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
+from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
 
 RESULTS_FORMAT = "brian2-harness-results/1"
 STYLE = {PASS: "green", FAIL: "bold red", ERROR: "bold magenta", SKIP: "yellow", BUILT: "cyan"}

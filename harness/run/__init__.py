@@ -1,16 +1,13 @@
-"""Running the matrix: config -> plan -> execute (worker processes) -> judge -> isolate failures -> verdicts.
+"""Running the matrix: config -> plan -> execute (worker processes) -> judge -> isolate failures -> verdicts."""
+from brian2_harness.run.config import REFERENCE_DEVICE, RunConfig, default_cache_dir
+from brian2_harness.run.planner import Job, plan
 
-Names are loaded on first use, so that light modules (devices, slots) can import `brian2_harness.run.*`
-submodules without pulling in the executor.
-"""
-import importlib
-
-_EXPORTS = {"REFERENCE_DEVICE": "config", "RunConfig": "config", "default_cache_dir": "config",
-            "RunResult": "executor", "execute": "executor", "Job": "planner", "plan": "planner"}
-__all__ = sorted(_EXPORTS)
+__all__ = ["REFERENCE_DEVICE", "Job", "RunConfig", "RunResult", "default_cache_dir", "execute", "plan"]
 
 
 def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"brian2_harness.run.{_EXPORTS[name]}"), name)
+    if name in ("RunResult", "execute"):
+        # on first use: a worker process (run/worker.py) loads this package but never runs the executor
+        from brian2_harness.run import executor
+        return getattr(executor, name)
     raise AttributeError(f"module 'brian2_harness.run' has no attribute {name!r}")

@@ -5,7 +5,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REFERENCE_DEVICE = "numpy"
+from brian2_harness.cells.replay import REFERENCE_DEVICE  # noqa: F401  (the run's reference: the replay's)
+
 BUILT_REASON = "built, not run: no GPU"
 
 

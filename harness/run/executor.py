@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from brian2_harness.cells.verdict import FAIL, PASS, Verdict
 from brian2_harness.devices import BUILD, Probe, get_device
-from brian2_harness.registry import load_all
 from brian2_harness.run import pool, slots
 from brian2_harness.run.config import REFERENCE_DEVICE, RunConfig
 from brian2_harness.run.dispatch import Dispatcher, family
 from brian2_harness.run.isolate import isolate_failures
 from brian2_harness.run.judge import OracleCache, judge
 from brian2_harness.run.planner import Job, plan
-from brian2_harness.run.verdict import PASS, FAIL, Verdict
+from brian2_harness.variant_sources import load_all
 
 
 @dataclass

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from brian2_harness.cells.replay import replay_command
+from brian2_harness.cells.verdict import FAIL, PASS, Verdict
 from brian2_harness.run.config import REFERENCE_DEVICE, RunConfig
 from brian2_harness.run.judge import judge
 from brian2_harness.run.planner import Job
-from brian2_harness.run.replay import replay_command
-from brian2_harness.run.verdict import FAIL, PASS, Verdict
 
 
 def isolate_failures(verdicts: list[Verdict], jobs: list[Job], config: RunConfig, run_job) -> None:

@@ -3,13 +3,13 @@ the same dtype; variants without semantics against numpy/float64 only. Family-ag
 """
 from __future__ import annotations
 
+from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
 from brian2_harness.devices import BUILD, get_device
 from brian2_harness.families import get_family
 from brian2_harness.families.comparison import Comparison
 from brian2_harness.registry import get
 from brian2_harness.run.config import BUILT_REASON, REFERENCE_DEVICE, RunConfig
 from brian2_harness.run.planner import Job
-from brian2_harness.run.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
 
 
 class OracleCache:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from brian2_harness.cells.verdict import SKIP, Verdict
 from brian2_harness.devices import BUILD, RUN, Probe, get_device
 from brian2_harness.families import get_family
 from brian2_harness.registry import Variant, get
 from brian2_harness.run.config import REFERENCE_DEVICE, RunConfig
-from brian2_harness.run.verdict import SKIP, Verdict
 
 
 @dataclass

@@ -1,12 +1,5 @@
-"""OpenMP on a shared machine: the wait policy of the binaries, a core-slot scheduler, slow-job warnings.
+"""OpenMP jobs on a shared machine: a core-slot scheduler and slow-job warnings (why: devices/openmp.py).
 
-An OpenMP binary's threads spin at every barrier while they wait for each other (libgomp's default). With
-more runnable threads than cores (two OpenMP cells side by side, or one next to any busy process) a
-spinning thread holds a core its partner needs, and every barrier costs a scheduler slice: measured on 2
-cores, a 2.9 s cell took 59 s next to one busy process; with `OMP_WAIT_POLICY=passive` (threads sleep at
-barriers) 4.3 s, results unchanged. Hence:
-
-* the OpenMP device runs its binary with `OMP_WAIT_POLICY=passive` unless the user set the variable;
 * `execute` gives every job slots of a budget of max(cores, --jobs): an OpenMP job whose threads spin
   (OMP_WAIT_POLICY other than passive) takes `threads` slots, any other job one, so the harness itself never
   runs more spinning threads plus other workers than there are cores (slots are granted first come, first
@@ -16,45 +9,22 @@ barriers) 4.3 s, results unchanged. Hence:
 * `slow_jobs` flags an OpenMP job whose run took far longer than the same variant's cpp_standalone job
   of the same dtype and batch (the symptom when something outside the harness oversubscribes the cores).
 
-Standard library only; device facts are looked up lazily (devices.py imports this module).
+The wait policy itself is a device fact (devices/openmp.py); this module schedules jobs with it.
 """
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 
-WAIT_POLICY_VAR = "OMP_WAIT_POLICY"
-DEFAULT_WAIT_POLICY = "passive"
+from brian2_harness.devices import all_devices, get_device
+from brian2_harness.devices.openmp import WAIT_POLICY_VAR, cores, spinning, wait_policy
+
 SLOW_FACTOR = 5.0          # a job this many times slower than its cpp_standalone peer is flagged ...
 SLOW_MIN_EXCESS_S = 5.0    # ... if it also lost at least this many seconds: a tiny network pays ~40 us of barrier
                            # wake-ups per step with passive waiting (measured: 30,000 steps, 1.3-2.7 s against
                            # 0.01-0.1 s without OpenMP, unloaded), which is no stall; a stall costs minutes
 SLOW_CAUSE = ("likely cause: OpenMP threads spinning at barriers on an oversubscribed machine (more runnable "
               "threads than cores, e.g. another busy process); OMP_WAIT_POLICY=passive avoids it")
-
-
-def cores() -> int:
-    """Cores this process may run on (affinity mask where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-def wait_policy(environ=None) -> tuple[str, str]:
-    """(value, source) of OMP_WAIT_POLICY for OpenMP binaries: the user's setting wins over the default."""
-    environ = os.environ if environ is None else environ
-    user = environ.get(WAIT_POLICY_VAR)
-    if user:
-        return user, "user environment"
-    return DEFAULT_WAIT_POLICY, "harness default"
-
-
-def wait_policy_note(environ=None) -> str:
-    """The line a job's `workarounds` carries, so the applied policy is visible per job."""
-    value, source = wait_policy(environ)
-    return f"{WAIT_POLICY_VAR}={value} ({source})"
 
 
 class SlotBudget:
@@ -113,15 +83,9 @@ def budget(jobs: int) -> SlotBudget:
 def threads_of(device_name: str) -> int:
     """OpenMP threads of a registered device (0: not an OpenMP device or unknown)."""
     try:
-        from brian2_harness.devices import get_device
         return int(getattr(get_device(device_name), "threads", 0) or 0)
     except Exception:   # an unknown device takes one slot; plan() reports it
         return 0
-
-
-def spinning(environ=None) -> bool:
-    """OpenMP threads wait actively at barriers (any OMP_WAIT_POLICY but passive: libgomp spins then)."""
-    return wait_policy(environ)[0].strip().lower() != "passive"
 
 
 def slots_for(device_name: str, environ=None) -> int:
@@ -137,7 +101,6 @@ def held(device_name: str, jobs: int):
 
 def scheduling(jobs: int | None = None, environ=None) -> dict:
     """What the results JSON, `list` and `doctor` say about OpenMP scheduling on this machine."""
-    from brian2_harness.devices import all_devices
     n_cores = cores()
     value, source = wait_policy(environ)
     omp = {d.name: int(d.threads) for d in all_devices() if getattr(d, "threads", 0)}

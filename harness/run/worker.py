@@ -21,13 +21,14 @@ import traceback
 import numpy as np
 
 from brian2_harness.atomic import atomic_write_bytes, atomic_write_text
+from brian2_harness.devices import get_device
+from brian2_harness.families import get_family
+from brian2_harness.registry import get
 from brian2_harness.run.buildcache import binary_mtime, build_key, cached_build_dir, source_digest
+from brian2_harness.variant_sources import load_all
 
 
 def run_job(job: dict) -> dict:
-    from brian2_harness.devices import get_device
-    from brian2_harness.families import get_family
-    from brian2_harness.registry import get, load_all
 
     t0 = time.perf_counter()
     load_all(job.get("plugins", ()))
@@ -138,7 +139,6 @@ def serve() -> int:
         os.dup2(log, 1), os.dup2(log, 2)
         rc = run_and_write(job)
         try:
-            from brian2_harness.devices import get_device
             device = get_device(job["device"])
             if not device.reusable_process:
                 rc = rc or 4          # this process serves no further job (the pool does not reuse it)

@@ -24,15 +24,17 @@ import time
 from pathlib import Path
 
 from brian2_harness.atomic import atomic_write_text
-from brian2_harness.families.growth.case import Case
+from brian2_harness.cells.verdict import PASS
+from brian2_harness.check.bench import stat_line, stat_mode
+from brian2_harness.devices import get_device, pch
+from brian2_harness.devices.openmp import WAIT_POLICY_VAR, cores
 from brian2_harness.errors import UsageError
-from brian2_harness.families.growth.generate import generate_cases
+from brian2_harness.registry import all_variants, get
 from brian2_harness.run import RunConfig, execute
 from brian2_harness.run.pool import POOL
-from brian2_harness.run.slots import WAIT_POLICY_VAR, cores
-from brian2_harness.run.verdict import PASS
-
-SCHEDULE = (1e-4, 1.0, 3.0)
+from brian2_harness.tools.bench_cases import SCHEDULE, all_to_all_cases
+from brian2_harness.tools.cuda_bench import cuda_batches, cuda_line
+from brian2_harness.variant_sources import load_all
 
 
 def _ints(text: str, name: str) -> list[int]:
@@ -43,18 +45,6 @@ def _ints(text: str, name: str) -> list[int]:
     if not values or min(values) < 1:
         raise UsageError(f"{name} must list integers >= 1, got {text!r}")
     return values
-
-
-def all_to_all_cases(n: int, size: int) -> list[Case]:
-    """n identical-shape cases of size x size all-to-all (size**2 synapses each), varied weights."""
-    out = []
-    for k in range(n):
-        i = [a for a in range(size) for _ in range(size)]
-        j = [b for _ in range(size) for b in range(size)]
-        w0 = [0.1 + ((7 * m + k) % 13) / 13 for m in range(size * size)]
-        out.append(Case(n_pre=size, n_post=size, i=i, j=j, w0=w0, period=SCHEDULE[1], duration=SCHEDULE[2],
-                        dt=SCHEDULE[0], name=f"a2a{size}-{k}"))
-    return out
 
 
 def _timed(cases, variant, device, cache_dir, use_cache, progress_label, log, compiled_dir=None):
@@ -127,7 +117,6 @@ def timed_job(cases, variant, device, cache_dir, label, log) -> dict:
 def openmp_under_load(cases, variant, cache_dir, device="cpp_standalone_omp", active=False, busy=None,
                       log=print) -> dict:
     """Binary run time of one warm OpenMP job alone and next to busy processes, in one invocation."""
-    from brian2_harness.devices import get_device
     threads = int(getattr(get_device(device), "threads", 0) or 0)
     busy = busy_needed(threads) if busy is None else busy
     log(f"OpenMP under load: {device} ({threads} threads), {len(cases)} cases, {busy} busy process(es) "
@@ -169,8 +158,6 @@ def openmp_line(o: dict) -> str:
 def worker_reuse(cases, cache_dir, log=print) -> dict:
     """The daily loop's cost with one worker process per job vs long-lived workers (run/pool.py), in one
     invocation on the same warm build cache: a small matrix on every CPU device that can run here."""
-    from brian2_harness.devices import get_device
-    from brian2_harness.registry import all_variants
     devices = [d for d in ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp")
                if get_device(d).probe().mode == "run"]
     variants = [v.name for v in all_variants() if v.name in ("netop_reference", "summed_seed", "summed_aligned", "summed_every_step")]
@@ -205,8 +192,6 @@ def worker_line(w: dict) -> str:
 
 def _machine_ready(folder: str, device: str) -> float | None:
     """Build the precompiled header a device's builds use into `folder`; seconds (None: the device uses none)."""
-    from brian2_harness.devices import get_device
-    from brian2_harness.devices import pch
     threads = getattr(get_device(device), "threads", None)
     if threads is None or not get_device(device).standalone:
         return None
@@ -217,6 +202,8 @@ def _machine_ready(folder: str, device: str) -> float | None:
 
 def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print, openmp=True,
               openmp_active=False) -> dict:
+    from brian2_harness.families.growth.generate import generate_cases  # here: keeps Hypothesis out of --help
+
     with tempfile.TemporaryDirectory(prefix="b2h-bench-") as tmp:
         # Cold means an empty build cache. What a machine builds once for every project (the precompiled standard
         # headers, devices/pch.py) is built before the timing; "cold, new machine" measures a batch with it as well.
@@ -250,7 +237,6 @@ def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print, ope
         reuse = worker_reuse(generate_cases(20, seed + 1, schedule=SCHEDULE), f"{tmp}/workers", log=log)
         omp = None
         if openmp:
-            from brian2_harness.devices import get_device
             probe = get_device("cpp_standalone_omp").probe()
             if probe.mode == "run":
                 omp = openmp_under_load(cases, variant, f"{tmp}/openmp", active=openmp_active, log=log)
@@ -330,8 +316,6 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from brian2_harness.devices import get_device
-    from brian2_harness.registry import get, load_all
     counts = _ints(args.cases, "--cases")
     sizes = _ints(args.sizes, "--sizes")
     if args.naive_sample < 1:
@@ -342,7 +326,6 @@ def run(args) -> int:
     if args.device == "cuda_standalone" and probe.mode in ("run", "build"):
         import tempfile
 
-        from brian2_harness.tools.cuda_bench import cuda_batches, cuda_line
         with tempfile.TemporaryDirectory(prefix="b2h-bench-cuda-") as tmp:
             result = cuda_batches(args.cuda_cases, args.cuda_size, args.variant, tmp, probe.mode)
         print(cuda_line(result))
@@ -355,7 +338,6 @@ def run(args) -> int:
                        openmp=not args.no_openmp, openmp_active=args.openmp_active)
     print_summary(result)
     if not args.no_stat_mode:
-        from brian2_harness.check.bench import stat_line, stat_mode
         result["stat_mode"] = stat_mode(device=args.device)
         print(stat_line(result["stat_mode"]))
     if args.json_out:

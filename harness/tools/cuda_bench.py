@@ -6,9 +6,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from brian2_harness.cells.verdict import BUILT, PASS
 from brian2_harness.families.cases import estimated_bytes
 from brian2_harness.run import RunConfig, execute
-from brian2_harness.run.verdict import BUILT, PASS
+from brian2_harness.tools.bench_cases import all_to_all_cases
 
 DEFAULT_CASES = 100_000
 DEFAULT_SIZE = 2          # 2x2 all-to-all: 4 synapses per case
@@ -28,8 +29,6 @@ def memory_estimate_mb(cases) -> float:
 
 
 def cuda_batches(n_cases: int, size: int, variant: str, cache_dir: str, mode: str, log=print) -> dict:
-    from brian2_harness.tools.bench import all_to_all_cases
-
     cases = all_to_all_cases(n_cases, size)
     out = {"device": "cuda_standalone", "mode": mode, "variant": variant, "cases": n_cases,
            "synapses": n_cases * size * size, "memory_estimate_mb": round(memory_estimate_mb(cases), 1)}

@@ -20,6 +20,7 @@ import sys
 from brian2_harness import devices as devmod
 from brian2_harness.devices import base as devbase
 from brian2_harness.devices import cuda_toolchain
+from brian2_harness.run import slots
 
 # What the package accepts (pyproject.toml: requires-python, dependencies; a test keeps these in step) ...
 PYTHON_MIN = (3, 11)
@@ -295,7 +296,6 @@ def device_status(results: list[dict]) -> list[dict]:
 
 
 def diagnose() -> dict:
-    from brian2_harness.run import slots
     results = checks()
     return {
         "python": sys.executable,
@@ -324,8 +324,8 @@ def run(args) -> int:
         print(json.dumps(report, indent=1))
         return 0
     from rich.console import Console
-    from rich.table import Table
     from rich.markup import escape
+    from rich.table import Table
 
     console = Console(width=None if sys.stdout.isatty() else 200)
     t = Table(title="brian2-harness doctor")
@@ -343,7 +343,6 @@ def run(args) -> int:
     for d in report["devices"]:
         t.add_row(escape(d["name"]), f"[{style.get(d['mode'], 'white')}]{escape(d['mode'])}[/]", escape(d["reason"]))
     console.print(t)
-    from brian2_harness.run import slots
     console.print(escape(f"verified with: {VERIFIED_WITH}; accepted: Python {report['requires']['python']}, "
                          f"brian2 {report['requires']['brian2']}"), soft_wrap=True)
     console.print(escape(slots.scheduling_line(report["scheduling"])), soft_wrap=True)

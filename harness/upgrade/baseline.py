@@ -26,7 +26,6 @@ usage errors (including unreadable, truncated or foreign baseline/corpus files).
 from __future__ import annotations
 
 import datetime
-
 import io
 import json
 import os
@@ -36,10 +35,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from brian2_harness import registry
 from brian2_harness.atomic import atomic_write_bytes
+from brian2_harness.cells.verdict import FAIL, PASS
 from brian2_harness.documents import check_cells, check_format
 from brian2_harness.errors import UsageError
-from brian2_harness.run.verdict import FAIL, PASS
+from brian2_harness.families import get_family
+from brian2_harness.reports.results import summarize
 from brian2_harness.upgrade.corpus import Corpus, corpus_from_document
 
 BASELINE_FORMAT = "brian2-harness-baseline/1"
@@ -52,7 +54,6 @@ DEFAULT_DTYPES = ("float64", "float32")
 
 def cells_from_result(result) -> dict:
     """(variant, device, dtype, case id) -> (Verdict, arrays or None) for every cell of a `RunResult`."""
-    from brian2_harness.families import get_family
 
     arrays: dict[tuple, dict] = {}
     for job in result.jobs:
@@ -99,8 +100,6 @@ def _variant_info(v) -> dict:
 def build_baseline(result, corpus: Corpus, config: dict, *, environment: dict | None = None,
                    private_api: dict | None = None, seconds: float | None = None) -> Baseline:
     """A baseline from a finished `RunResult` (no I/O, no Brian): cells in verdict order, arrays per cell."""
-    from brian2_harness import registry
-    from brian2_harness.reports.results import summarize
 
     found = cells_from_result(result)
     cells, arrays = [], {}

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import os
-
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from brian2_harness import registry, variant_sources
+from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, PASS, SKIP
+from brian2_harness.devices import get_device
 from brian2_harness.errors import UsageError
-from brian2_harness.run.verdict import BUILT, ERROR, FAIL, PASS, SKIP
+from brian2_harness.families import get_family
+from brian2_harness.families.comparison import Comparison
+from brian2_harness.run import RunResult, execute
+from brian2_harness.tools.environment import environment
 from brian2_harness.upgrade.baseline import COMPARISON_FORMAT, Baseline, cells_from_result
 from brian2_harness.upgrade.causes import attribute, shared_causes
 from brian2_harness.upgrade.corpus import Corpus
@@ -88,7 +93,6 @@ class _Oracles:
         self.memo = {}
 
     def get(self, family: str, case, semantics: str):
-        from brian2_harness.families import get_family
         key = (family, case, semantics)
         if key not in self.memo:
             self.memo[key] = get_family(family).oracle([case], semantics)[0]
@@ -97,9 +101,6 @@ class _Oracles:
 
 def compare_values(family: str, semantics, case, dtype: str, got: dict, ref: dict, device: str, oracles: _Oracles):
     """The family's comparison of a cell's observables now (`got`) with the baseline's (`ref`)."""
-    from brian2_harness.devices import get_device
-    from brian2_harness.families import get_family
-    from brian2_harness.families.comparison import Comparison
 
     try:
         arithmetic = getattr(get_device(device), "arithmetic", "ieee")
@@ -123,7 +124,6 @@ def compare_values(family: str, semantics, case, dtype: str, got: dict, ref: dic
 
 def _case_of(baseline: Baseline, family: str, case_id: str):
     """The case a cell ran: from the corpus, or the family's own fixed case for families without cases."""
-    from brian2_harness.families import get_family
     fam = get_family(family)
     if not fam.has_cases:
         return fam.run_cases([])[0][0]
@@ -135,7 +135,6 @@ def compare_cells(baseline: Baseline, result=None, *, unknown_variants=(), unkno
     """Classify every baseline cell against the cells of `result` (a `RunResult` of the rerun), or of `now`
     ((variant, device, dtype, case id) -> (verdict with .verdict/.reason, arrays or None), e.g. another
     baseline); `probe`: the private-API probe of the new side, for naming causes (causes.py)."""
-    from brian2_harness import registry
 
     now = cells_from_result(result) if now is None else now
     oracles = _Oracles()
@@ -247,16 +246,12 @@ def comparison_document(baseline: Baseline, changes: list[CellChange], *, enviro
 def compare(baseline: Baseline, *, corpus: Corpus | None = None, plugins=(), jobs=None, timeout=900.0,
             cache_dir=None, progress=None) -> dict:
     """Rerun the baseline's cells with what is installed now; the comparison document."""
-    from brian2_harness import registry
-    from brian2_harness.devices import get_device
-    from brian2_harness.tools.environment import environment
-    from brian2_harness.run import RunResult, execute
 
     if corpus is not None and corpus.digest() != baseline.corpus.digest():
         raise UsageError(f"--corpus: {corpus.summary()} differs from the corpus the baseline was recorded on "
                          f"({baseline.corpus.summary()}); compare reruns the baseline's own cases")
     recorded_plugins = [p for p in baseline.manifest.get("config", {}).get("plugins", []) if os.path.isfile(p)]
-    registry.load_all(list(dict.fromkeys(recorded_plugins + list(plugins))))
+    variant_sources.load_all(list(dict.fromkeys(recorded_plugins + list(plugins))))
     cfg = baseline.manifest.get("config", {})
     variants = list(dict.fromkeys(cfg.get("variants") or [c["variant"] for c in baseline.cells]))
     devices = list(dict.fromkeys(cfg.get("devices") or [c["device"] for c in baseline.cells]))

@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 import json
-
-from brian2_harness.atomic import atomic_write_text
-from brian2_harness.run.verdict import ERROR, FAIL, PASS, SKIP
-from brian2_harness.upgrade.baseline import DEFAULT_DTYPES, load_baseline, write_baseline
-from brian2_harness.upgrade.changes import CellChange, compare, regressions
-from brian2_harness.upgrade.corpus import load_corpus
-from brian2_harness.upgrade.record import record, resolve_devices, resolve_dtypes, resolve_variants
-from brian2_harness.upgrade.render import _env_line, group_changes, markdown_table, print_comparison, summary_line
-
 import os
 import sys
 
+from brian2_harness import variant_sources
+from brian2_harness.atomic import atomic_write_text
+from brian2_harness.cells.verdict import ERROR, FAIL, PASS, SKIP
+from brian2_harness.devices import CPU_DEVICES
 from brian2_harness.errors import UsageError
+from brian2_harness.reports.results import print_table
+from brian2_harness.run.progress import Progress
+from brian2_harness.upgrade.baseline import DEFAULT_DTYPES, load_baseline, write_baseline
+from brian2_harness.upgrade.changes import CellChange, compare, regressions
+from brian2_harness.upgrade.corpus import load_corpus
+from brian2_harness.upgrade.history import history_document, load_history
+from brian2_harness.upgrade.history_render import markdown
+from brian2_harness.upgrade.record import record, resolve_devices, resolve_dtypes, resolve_variants
+from brian2_harness.upgrade.render import _env_line, group_changes, markdown_table, print_comparison, summary_line
 
 
 def _add_run_options(p):
@@ -28,7 +32,6 @@ def _add_run_options(p):
 
 def add_parser(subparsers):
     """Adds two subcommands, `record` and `compare`; `run(args)` dispatches on `args.command`."""
-    from brian2_harness.devices import CPU_DEVICES
     p = subparsers.add_parser("record", help="run a corpus and store every observable as a baseline (.npz)")
     p.add_argument("--corpus", required=True, metavar="CORPUS.json", help="cases to run (from `brian2-harness corpus`)")
     p.add_argument("--out", required=True, metavar="BASELINE.npz", help="baseline file (written atomically)")
@@ -54,7 +57,6 @@ def add_parser(subparsers):
 def _progress(args):
     if args.quiet:
         return None
-    from brian2_harness.run.progress import Progress
     return Progress()
 
 
@@ -62,10 +64,8 @@ def run_record(args) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    from brian2_harness import registry
-    from brian2_harness.reports.results import print_table
 
-    registry.load_all(args.plugin)        # plugin files may register families whose cases the corpus holds
+    variant_sources.load_all(args.plugin)        # plugin files may register families whose cases the corpus holds
     corpus = load_corpus(args.corpus)
     variants = resolve_variants(args.variants, args.plugin)
     devices, dtypes = resolve_devices(args.devices), resolve_dtypes(args.dtype)
@@ -98,8 +98,7 @@ def run_record(args) -> int:
 def run_compare(args) -> int:
     from rich.console import Console
 
-    from brian2_harness import registry
-    registry.load_all(args.plugin)        # plugin files may register families whose cases the baseline holds
+    variant_sources.load_all(args.plugin)        # plugin files may register families whose cases the baseline holds
     baseline = load_baseline(args.baseline)
     corpus = load_corpus(args.corpus) if args.corpus else None
     for out in (args.json_out, args.markdown):
@@ -126,8 +125,6 @@ def run_compare(args) -> int:
 
 
 def run_history(args) -> int:
-    from brian2_harness.upgrade.history import history_document, load_history
-    from brian2_harness.upgrade.history_render import markdown
 
     for out in (args.json_out, args.markdown):
         if out and os.path.isdir(out):

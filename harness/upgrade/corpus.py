@@ -22,9 +22,11 @@ import json
 import os
 from dataclasses import dataclass, field
 
+from brian2_harness import variant_sources
 from brian2_harness.atomic import atomic_write_text
 from brian2_harness.documents import check_format, read_json
 from brian2_harness.errors import UsageError
+from brian2_harness.families import all_families, get_family
 
 CORPUS_FORMAT = "brian2-harness-corpus/1"
 CORPUS_PREFIX = "brian2-harness-corpus/"
@@ -39,7 +41,6 @@ def _version(dist: str) -> str | None:
 
 
 def _case_families() -> list:
-    from brian2_harness.families import all_families
     return [f for f in all_families() if f.has_cases]
 
 
@@ -110,7 +111,6 @@ def _check_names(corpus: Corpus, where: str) -> None:
 
 def corpus_from_document(doc, where: str) -> Corpus:
     """Validate a corpus document; raise one-line `UsageError`s naming `where` and what is wrong."""
-    from brian2_harness.families import get_family
 
     check_format(doc, where, "corpus", CORPUS_FORMAT, "brian2-harness corpus")
     lists = {}
@@ -183,8 +183,7 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from brian2_harness import registry
-    registry.load_all(args.plugin)
+    variant_sources.load_all(args.plugin)
     corpus = make_corpus(args.seed, args.cases, meta_cases=args.meta_cases,
                          include_default=not args.no_default_cases)
     write_corpus(corpus, args.out)

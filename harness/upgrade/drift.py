@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from brian2_harness.families import get_family
+
 FACTOR = 10.0      # one version at least this much further from the oracle than the other
 ULPS = 4           # a change of at most this many units in the last place is rounding
 FLOOR = 1e-3       # ... and so is one below this fraction of the cell's limit (|now - base| / bound)
@@ -71,7 +73,6 @@ def oracle_drift(family: str, semantics, case, dtype: str, before: dict, now: di
     `compare_values` is changes.compare_values (passed in: this module does not import changes.py)."""
     if semantics is None:
         return None
-    from brian2_harness.families import get_family
     fam = get_family(family)
     try:
         oracle = oracles.get(family, case.replace(dtype=dtype), semantics)

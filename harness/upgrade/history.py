@@ -18,8 +18,10 @@ import os
 import re
 from types import SimpleNamespace
 
+from brian2_harness import variant_sources
 from brian2_harness.errors import UsageError
 from brian2_harness.upgrade.baseline import Baseline, load_baseline
+from brian2_harness.upgrade.causes import error_key
 from brian2_harness.upgrade.changes import compare_cells, comparison_document
 
 HISTORY_FORMAT = "brian2-harness-history/1"
@@ -90,8 +92,7 @@ def load_history(paths) -> tuple[list[Baseline], list[str]]:
 
 def step_document(old: Baseline, new: Baseline) -> dict:
     """One step of the history: `compare`'s document with the newer baseline as 'now'."""
-    from brian2_harness import registry
-    registry.load_all([])
+    variant_sources.load_all([])
     probe = new.manifest.get("private_api") or {}
     changes = compare_cells(old, now=cells_of(new), probe=probe)
     doc = comparison_document(old, changes, environment=new.environment, probe=probe,
@@ -112,7 +113,6 @@ def history_document(baselines: list[Baseline], missing: list[str]) -> dict:
 
 def _errors(b: Baseline) -> list[dict]:
     """Erroring cells of one version, grouped by device and error (what did not run there, and why)."""
-    from brian2_harness.upgrade.causes import error_key
     groups: dict[tuple, list] = {}
     for c in b.cells:
         if c["verdict"] == "error":

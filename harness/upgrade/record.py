@@ -4,11 +4,16 @@ from __future__ import annotations
 import os
 import time
 
-from brian2_harness.upgrade.probe import probe_private_api
-
+from brian2_harness import registry, variant_sources
+from brian2_harness.devices import get_device
 from brian2_harness.errors import UsageError
+from brian2_harness.families import family_names, get_family
+from brian2_harness.families.cases import DTYPES
+from brian2_harness.run import RunConfig, default_cache_dir, execute
+from brian2_harness.tools.environment import environment
 from brian2_harness.upgrade.baseline import build_baseline
 from brian2_harness.upgrade.corpus import Corpus
+from brian2_harness.upgrade.probe import probe_private_api
 
 
 def _csv(text: str) -> list[str]:
@@ -16,9 +21,7 @@ def _csv(text: str) -> list[str]:
 
 
 def resolve_variants(text: str, plugins=()) -> list[str]:
-    from brian2_harness import registry
-    from brian2_harness.families import family_names
-    registry.load_all(list(plugins))
+    variant_sources.load_all(list(plugins))
     if text == "all":
         names = [v.name for v in registry.all_variants() if v.source == "builtin"]
     elif text in family_names():
@@ -33,7 +36,6 @@ def resolve_variants(text: str, plugins=()) -> list[str]:
 
 
 def resolve_devices(text: str) -> list[str]:
-    from brian2_harness.devices import get_device
     names = _csv(text)
     if not names:
         raise UsageError("--devices: no device selected")
@@ -43,7 +45,6 @@ def resolve_devices(text: str) -> list[str]:
 
 
 def resolve_dtypes(text: str) -> list[str]:
-    from brian2_harness.families.cases import DTYPES
     names = _csv(text)
     if not names:
         raise UsageError("--dtype: no dtype selected")
@@ -56,7 +57,6 @@ def resolve_dtypes(text: str) -> list[str]:
 def _run_config(corpus: Corpus, variants, devices, dtypes, *, plugins=(), jobs=None, timeout=900.0, cache_dir=None):
     from pathlib import Path
 
-    from brian2_harness.run import RunConfig, default_cache_dir
     cfg = RunConfig(variants=list(variants), devices=list(devices), dtypes=list(dtypes),
                     cases=[c for cs in corpus.cases.values() for c in cs], plugins=list(plugins), timeout=timeout,
                     cache_dir=Path(cache_dir) if cache_dir else default_cache_dir())
@@ -71,18 +71,13 @@ def _run_config(corpus: Corpus, variants, devices, dtypes, *, plugins=(), jobs=N
 
 
 def _private_names(variants) -> set[str]:
-    from brian2_harness import registry
     return {a for n in variants for a in getattr(registry.get(n), "private_api", ())}
 
 
 def record(corpus: Corpus, variants, devices, dtypes, *, plugins=(), jobs=None, timeout=900.0, cache_dir=None,
            progress=None):
     """Run the matrix on the corpus; returns (Baseline, RunResult). Nothing is written here."""
-    from brian2_harness import registry
-    from brian2_harness.tools.environment import environment
-    from brian2_harness.run import execute
 
-    from brian2_harness.families import get_family
     for n in variants:
         fam = registry.get(n).family
         if get_family(fam).has_cases and not corpus.cases_of(fam):

@@ -4,10 +4,24 @@ from __future__ import annotations
 import os
 import sys
 
-from brian2_harness.upgrade.changes import (CHANGED, GONE, IDENTICAL, NEW_ERROR, NEW_FAIL, NO_RESULT, NOW_RUNS,
-                                            WITHIN, summarize_changes)
+from brian2_harness.upgrade.changes import (  # noqa: F401
+    _WORST_FIRST,
+    CHANGED,
+    GONE,
+    IDENTICAL,
+    NEW_ERROR,
+    NEW_FAIL,
+    NO_RESULT,
+    NOW_RUNS,
+    REGRESSIONS,
+    STATUSES,
+    STYLE,
+    WITHIN,
+    CellChange,
+    summarize_changes,
+)
+from brian2_harness.upgrade.drift import describe
 
-from brian2_harness.upgrade.changes import REGRESSIONS, STATUSES, STYLE, _WORST_FIRST, CellChange  # noqa: F401
 
 def _env_line(env: dict) -> str:
     return (f"brian2 {env.get('brian2')} · numpy {env.get('numpy')} · Python {env.get('python')}"
@@ -48,7 +62,6 @@ def group_changes(changes: list[CellChange]) -> list[dict]:
 
 def _drift_note(cells: list[CellChange]) -> str:
     """Within-tolerance cells: how many moved away from / towards the oracle, the worst one described."""
-    from brian2_harness.upgrade.drift import describe
     labels: dict[str, list[CellChange]] = {}
     for c in cells:
         labels.setdefault((c.oracle or {}).get("label", "no oracle"), []).append(c)

@@ -1,14 +1,16 @@
 """Growth family: dw/dt = g between events, heterosynaptic normalization every period (MODEL-SPEC section 1).
 
 Everything the harness knows about this family is in this folder: cases, generation, packing, the oracle,
-bounds, comparison, compact observables and the report's diagnosis.
+bounds, comparison, compact observables and the report's diagnosis. The methods import their modules when first
+called, so that loading the family (every `import brian2_harness` does) stays cheap: generation needs Hypothesis,
+the diagnosis matplotlib.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from brian2_harness.families import register_family
 from brian2_harness.families.base import Family
+from brian2_harness.families.growth.case import Case, default_case
 
 
 class GrowthFamily(Family):
@@ -17,15 +19,12 @@ class GrowthFamily(Family):
     case_file_default = True
 
     def case_from_dict(self, d):
-        from brian2_harness.families.growth.case import Case
         return Case.from_dict(d)
 
     def default_case(self, **changes):
-        from brian2_harness.families.growth.case import default_case
         return default_case(**changes)
 
     def generate(self, n, seed, schedule=None):
-        from brian2_harness.families.growth.case import Case
         from brian2_harness.families.growth.generate import generate_cases
         if schedule:
             Case(n_pre=1, n_post=1, dt=schedule[0], period=schedule[1], duration=schedule[2])   # validates it
@@ -103,4 +102,4 @@ class GrowthFamily(Family):
         return diagnose(cell, case, semantics)
 
 
-FAMILY = register_family(GrowthFamily())
+FAMILY = GrowthFamily()   # registered by families/__init__.py

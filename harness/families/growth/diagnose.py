@@ -6,15 +6,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from brian2_harness.reports.diagnosis import Diagnosis, fmt as _fmt, png as _png
+from brian2_harness.families.diagnosis import Diagnosis
+from brian2_harness.families.diagnosis import fmt as _fmt
+from brian2_harness.families.diagnosis import png as _png
+from brian2_harness.families.growth.network import pack
+from brian2_harness.families.growth.oracle import simulate
 
 LAG_TEXT = "off by exactly g·dt per synapse: one-step schedule lag"
 FLOAT32_TEXT = "grows with steps like float32 rounding"
 
 
 def _oracle(case, schedule):
-    from brian2_harness.families.growth.network import pack
-    from brian2_harness.families.growth.oracle import simulate
     net, blocks = pack([case])
     return simulate(net, schedule).block(blocks[0])
 

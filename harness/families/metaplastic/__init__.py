@@ -1,10 +1,10 @@
 """Metaplastic rate-based family (MODEL-SPEC section 3): STDP whose LTD follows a postsynaptic rate estimate,
-with the normalization of the growth family on top. Cases carry spike trains (`pre_spikes`, `post_spikes`)."""
+with the normalization of the growth family on top. Cases carry spike trains (`pre_spikes`, `post_spikes`).
+The methods import their modules when first called (as in families/growth): generation needs Hypothesis."""
 from __future__ import annotations
 
 import numpy as np
 
-from brian2_harness.families import register_family
 from brian2_harness.families.base import Family
 from brian2_harness.families.comparison import Comparison
 
@@ -87,4 +87,4 @@ class MetaplasticFamily(Family):
         return diagnose(cell, case)
 
 
-FAMILY = register_family(MetaplasticFamily())
+FAMILY = MetaplasticFamily()   # registered by families/__init__.py

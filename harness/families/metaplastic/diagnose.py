@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from brian2_harness.reports.diagnosis import Diagnosis, png
+from brian2_harness.families.diagnosis import Diagnosis, png
+from brian2_harness.families.metaplastic.case import pack_meta
+from brian2_harness.families.metaplastic.oracle import simulate_meta
 
 MAX_POST = 16
 MAX_SYNAPSES = 64
@@ -34,8 +36,6 @@ def _panel(ax, x, got, want, title, ylabel):
 def diagnose(cell: dict, case) -> Diagnosis:
     from matplotlib.figure import Figure
 
-    from brian2_harness.families.metaplastic.case import pack_meta
-    from brian2_harness.families.metaplastic.oracle import simulate_meta
 
     d = Diagnosis(first=dict(cell["first"]) if cell.get("first") else None)
     obs = (cell.get("extra") or {}).get("observed")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from brian2_harness.families.metaplastic.case import MetaCase
 from brian2_harness.families.sampling import collect, connectivity
 
 META_SCHEDULE = dict(dt=1e-4, period=0.1, T_meta=0.05, duration=0.2)
@@ -29,7 +30,6 @@ def spike_train(draw, n_neurons: int, n_steps: int, boundaries: list[int], partn
 
 @st.composite
 def meta_cases(draw, dtype: str = "float64", max_neurons: int = 8, max_synapses: int = 40):
-    from brian2_harness.families.metaplastic.case import MetaCase
     n_pre, n_post, i, j = draw(connectivity(max_neurons, max_synapses))
     w0 = draw(st.lists(st.floats(0.0, 1.0, allow_nan=False, width=32), min_size=len(i), max_size=len(i)))
     s = META_SCHEDULE

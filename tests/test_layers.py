@@ -1,0 +1,305 @@
+"""Imports go one way, checked on the source with `ast` (no import runs, no Brian).
+
+Layers, bottom to top; a module imports only from its own layer or below, and packages never import each other in
+a circle (within a layer either). Lazy (function-level) imports count like top-level ones, and so do
+`importlib.import_module("brian2_harness....")` calls. A lazy import of a module that is loaded anyway whenever
+the importer is (its top-level imports reach it) defers nothing and is flagged too. No module has more than
+400 lines; no `_underscore` name is imported from another package. docs/architecture.md explains the layers.
+
+The same `problems()` checks the project and, as negative controls, small trees with one injected fault each.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ROOTS = {"brian2_harness": REPO / "harness", "brian2_harness.models": REPO / "models"}
+TOP = "brian2_harness"
+# Units (the package's top-level modules and subpackages; "" is the package's own __init__) by layer, bottom first.
+LAYERS = (
+    ("", "errors", "atomic", "cells", "documents", "families", "devices", "registry", "models", "variant_sources"),
+    ("run",),
+    ("check",),
+    ("reports", "upgrade", "tools"),
+    ("cli", "__main__"),
+)
+MAX_LINES = 400
+
+
+@dataclass(frozen=True)
+class Import:
+    source: str        # importing module
+    target: str        # imported project module
+    lazy: bool         # inside a function: runs when called, not when `source` is imported
+    line: int
+    names: tuple[str, ...] = ()
+
+
+def module_files(roots: dict[str, Path]) -> dict[str, Path]:
+    """Module name -> file, for every .py file under the roots (a nested root belongs to its own prefix)."""
+    nested = {Path(r).resolve() for r in roots.values()}
+    out = {}
+    for prefix, root in roots.items():
+        root = Path(root).resolve()
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if (Path(dirpath) / d).resolve() not in nested - {root}
+                           and d != "__pycache__"]
+            for f in filenames:
+                if f.endswith(".py"):
+                    parts = list((Path(dirpath) / f).relative_to(root).with_suffix("").parts)
+                    if parts[-1] == "__init__":
+                        parts = parts[:-1]
+                    out[".".join([prefix, *parts])] = Path(dirpath) / f
+    return out
+
+
+def _resolve(name: str, modules) -> str | None:
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def _dynamic_target(node: ast.Call) -> ast.expr | None:
+    """The module argument of `importlib.import_module(...)` / `import_module(...)` / `__import__(...)`."""
+    f = node.func
+    name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+    return node.args[0] if name in ("import_module", "__import__") and node.args else None
+
+
+def imports_of(module: str, path: Path, modules) -> tuple[list[Import], list[str]]:
+    """The project imports of one module, and the problems found on the way (imports the scan cannot resolve)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found, problems = [], []
+
+    def add(target, lazy, line, names=()):
+        if target == TOP or target.startswith(TOP + "."):
+            resolved = _resolve(target, modules)
+            if resolved and resolved != module:
+                found.append(Import(module, resolved, lazy, line, tuple(names)))
+
+    def visit(node, lazy):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                add(a.name, lazy, node.lineno)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package
+                for _ in range(node.level - 1):
+                    anchor = anchor.rpartition(".")[0]
+                base = f"{anchor}.{base}" if base else anchor
+            for a in node.names:
+                sub = f"{base}.{a.name}"
+                add(sub, lazy, node.lineno) if sub in modules else add(base, lazy, node.lineno, (a.name,))
+        elif isinstance(node, ast.Call) and (arg := _dynamic_target(node)) is not None:
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                add(arg.value, lazy, node.lineno)
+            elif isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.Constant) \
+                    and str(arg.values[0].value).startswith(TOP):
+                problems.append(f"{module}:{node.lineno}: dynamic import of a computed project module name "
+                                f"(the scan cannot follow it; import the modules by name)")
+        inner = lazy or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        for child in ast.iter_child_nodes(node):
+            visit(child, inner)
+
+    visit(tree, False)
+    return found, problems
+
+
+def unit_of(module: str) -> str:
+    """The layered unit of a module: brian2_harness.run.slots -> run; brian2_harness.models.x -> models."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one node (Tarjan, iterative)."""
+    index, low, on_stack, stack, out, counter = {}, {}, set(), [], [], [0]
+    nodes = set(edges) | {t for ts in edges.values() for t in ts}
+    for root in sorted(nodes):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges.get(root, ()))))]
+        index[root] = low[root] = counter[0]
+        counter[0] += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter[0]
+                    counter[0] += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    out.append(sorted(component))
+    return out
+
+
+def _loaded_with(module: str, top_edges: dict[str, set[str]]) -> set[str]:
+    """Modules certainly loaded once `module` is: its parent packages and what their top-level imports reach."""
+    parts = module.split(".")
+    todo = [".".join(parts[:k]) for k in range(1, len(parts) + 1)]
+    seen = set()
+    while todo:
+        m = todo.pop()
+        if m not in seen:
+            seen.add(m)
+            todo.extend(top_edges.get(m, ()))
+            todo.extend(".".join(m.split(".")[:k]) for k in range(1, m.count(".") + 1))
+    return seen
+
+
+def problems(roots: dict[str, Path] = ROOTS, layers=LAYERS, max_lines: int = MAX_LINES) -> list[str]:
+    modules = module_files(roots)
+    layer_of = {unit: k for k, units in enumerate(layers) for unit in units}
+    out, imports = [], []
+    for module, path in sorted(modules.items()):
+        n = len(path.read_text(encoding="utf-8").splitlines())
+        if n > max_lines:
+            out.append(f"{module}: {n} lines (at most {max_lines})")
+        if unit_of(module) not in layer_of:
+            out.append(f"{module}: unit '{unit_of(module)}' is in no layer (add it to LAYERS)")
+        found, unresolved = imports_of(module, path, modules)
+        imports += found
+        out += unresolved
+    module_edges, unit_edges, top_edges = {}, {}, {}
+    for imp in imports:
+        src, dst = unit_of(imp.source), unit_of(imp.target)
+        module_edges.setdefault(imp.source, set()).add(imp.target)
+        if not imp.lazy:
+            top_edges.setdefault(imp.source, set()).add(imp.target)
+        if src != dst:
+            unit_edges.setdefault(src, set()).add(dst)
+        if src in layer_of and dst in layer_of and layer_of[dst] > layer_of[src]:
+            out.append(f"{imp.source}:{imp.line}: imports {imp.target} from a higher layer "
+                       f"('{dst}' is above '{src}')")
+        private = [n for n in imp.names if n.startswith("_") and not n.startswith("__")]
+        if imp.target.rpartition(".")[2].startswith("_") and not imp.target.endswith("__"):
+            private.append(imp.target)
+        if private and src != dst:
+            out.append(f"{imp.source}:{imp.line}: imports the private name {', '.join(private)} from "
+                       f"package '{dst}'")
+    for imp in imports:
+        if imp.lazy and imp.target in _loaded_with(imp.source, top_edges):
+            out.append(f"{imp.source}:{imp.line}: lazy import of {imp.target} defers nothing "
+                       f"(it is loaded whenever {imp.source} is): import it at the top")
+    out += [f"import cycle between modules: {' <-> '.join(c)}" for c in cycles(module_edges)]
+    out += [f"import cycle between packages: {' <-> '.join(u or TOP for u in c)}" for c in cycles(unit_edges)]
+    return out
+
+
+def test_the_project_imports_go_one_way():
+    assert problems() == []
+
+
+def test_every_layered_unit_exists():
+    """A renamed package must be renamed in LAYERS too (else the layer check silently skips it)."""
+    units = {unit_of(m) for m in module_files(ROOTS)}
+    assert {u for layer in LAYERS for u in layer} <= units
+
+
+# --- light paths: `--help` loads neither Brian, nor Hypothesis, nor matplotlib ---------------------------------
+
+HEAVY = ("brian2", "hypothesis", "matplotlib")
+HELP = ("import contextlib, io, sys\nfrom brian2_harness.cli import entry\n"
+        "for argv in (['--help'], ['run', '--help'], ['check', '--help'], ['list', '--help']):\n"
+        "    sys.argv = ['brian2-harness', *argv]\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "        entry()\n")
+
+
+def heavy_modules_loaded(code: str) -> list[str]:
+    """Which of HEAVY are imported after running `code` in a fresh interpreter."""
+    probe = code + f"\nimport sys\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+def test_help_loads_no_heavy_module():
+    assert heavy_modules_loaded(HELP) == []
+
+
+def test_a_heavy_import_is_seen():
+    assert heavy_modules_loaded(HELP + "import brian2_harness.families.growth.generate\n") == ["hypothesis"]
+
+
+# --- negative controls: a small clean tree, then one fault injected at a time -------------------------------
+
+CLEAN = {
+    "__init__.py": "from brian2_harness.errors import UsageError\n",
+    "errors.py": "class UsageError(Exception):\n    pass\n",
+    "low/__init__.py": "",
+    "low/a.py": "from brian2_harness.errors import UsageError\n\n\ndef _helper():\n    return UsageError\n",
+    "low/b.py": "from brian2_harness.low.a import _helper\n",
+    "high/__init__.py": "",
+    "high/c.py": ("from brian2_harness.low import a\n\n\n"
+                  "def f():\n    from brian2_harness.low import b\n    return a, b\n"),
+}
+TREE_LAYERS = (("", "errors", "low"), ("high",))
+FAULTS = {
+    "cycle through a lazy import": ("low/a.py", "\n\ndef g():\n    from brian2_harness.low import b\n    return b\n",
+                                    "import cycle between modules"),
+    "cycle through importlib": ("low/a.py", "\nimport importlib\nB = importlib.import_module('brian2_harness.low.b')\n",
+                                "import cycle between modules"),
+    "computed dynamic import": ("low/a.py", "\nimport importlib\nB = importlib.import_module(f'brian2_harness.{B}')\n",
+                                "dynamic import of a computed"),
+    "upward import": ("low/a.py", "\n\ndef g():\n    from brian2_harness.high import c\n    return c\n",
+                      "from a higher layer"),
+    "package cycle in one layer": ("errors.py", "\nfrom brian2_harness.low import a\n",
+                                   "import cycle between packages"),
+    "401-line module": ("low/a.py", "\n" * 396, "401 lines"),
+    "underscore name across packages": ("high/c.py", "\nfrom brian2_harness.low.a import _helper\n",
+                                        "private name _helper"),
+    "lazy import that defers nothing": ("high/c.py",
+                                        "\n\ndef h():\n    from brian2_harness.low import a\n    return a\n",
+                                        "defers nothing"),
+    "unit in no layer": ("stray.py", "", "in no layer"),
+}
+
+
+def make_tree(tmp_path: Path, extra: tuple[str, str, str] | None = None) -> dict[str, Path]:
+    files = dict(CLEAN)
+    if extra:
+        name, text, _ = extra
+        files[name] = files.get(name, "") + text
+    for name, text in files.items():
+        (tmp_path / "harness" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "harness" / name).write_text(text)
+    return {"brian2_harness": tmp_path / "harness"}
+
+
+def test_a_clean_tree_has_no_problems(tmp_path):
+    assert problems(make_tree(tmp_path), TREE_LAYERS) == []
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_each_injected_fault_is_flagged(tmp_path, fault):
+    found = problems(make_tree(tmp_path, FAULTS[fault]), TREE_LAYERS)
+    assert any(FAULTS[fault][2] in p for p in found), found
