@@ -24,7 +24,7 @@ import sys
 import zlib
 
 from brian2_harness.devices import get_device as catalog_device
-from brian2_harness.devices import openmp
+from brian2_harness.devices import makefile, openmp, pch
 
 from . import standalone
 from .standalone import SEED_VAR, BuiltNotRun, RunAfterBuild, network_time  # noqa: F401
@@ -272,7 +272,6 @@ class Sandbox:
             real_set_device(self.spec.brian_name, build_on_run=False, directory=self.build_dir)
             if self.spec.brian_name == "cpp_standalone":
                 from brian2 import get_device
-                from brian2_harness.devices import makefile, pch
                 makefile.attach(get_device(), pch.start(os.path.dirname(self.cython_dir), self.spec.threads))
         else:
             raise NotImplementedError(f"brian2-harness check has no device named {self.device!r}")
