@@ -57,19 +57,24 @@ def _cuda_probe():
 @pytest.mark.skipif(_cuda_probe().mode == "unavailable", reason=f"cuda_standalone: {_cuda_probe().reason}")
 def test_check_builds_cuda_standalone_without_a_gpu_and_require_fails_it(tmp_path, capsys):
     """`check --devices numpy,cuda_standalone`: built (never a pass) without a GPU, compared on a GPU; with
-    --require cuda_standalone a build without a run fails the script."""
+    --require cuda_standalone a build without a run fails the script. The second run reuses the build."""
     import json
 
     from brian2_harness.cli import main
     script = tmp_path / "tiny_cuda.py"
     script.write_text(MODEL)
-    out = tmp_path / "c.json"
-    rc = main(["check", str(script), "--devices", "numpy,cuda_standalone", "--require", "cuda_standalone",
-               "--quiet", "--json", str(out), "--timeout", "1800"])     # the check cache: warm on a rerun
-    doc = json.loads(out.read_text())["scripts"][0]
-    cuda = doc["devices"]["cuda_standalone"]
+    docs = {}
+    for name, extra in (("plain", []), ("required", ["--require", "cuda_standalone"])):
+        out = tmp_path / f"{name}.json"
+        rc = main(["check", str(script), "--devices", "numpy,cuda_standalone", *extra, "--quiet", "--json", str(out),
+                   "--timeout", "1800"])       # the check cache: warm on a rerun
+        docs[name] = rc, json.loads(out.read_text())["scripts"][0]
+    (rc, plain), (rc_required, required) = docs["plain"], docs["required"]
     if _cuda_probe().mode == "build":
-        assert rc == 1 and doc["verdict"] == "fail" and doc["required_missing"] == ["cuda_standalone"]
-        assert "built, not run" in cuda["reason"], cuda
+        assert plain["verdict"] == "built" and plain["devices"]["cuda_standalone"]["verdict"] == "built"
+        assert "built, not run" in plain["devices"]["cuda_standalone"]["reason"] and rc == 1   # nothing compared
+        assert rc_required == 1 and required["verdict"] == "fail"
+        assert required["required_missing"] == ["cuda_standalone"]
+        assert "built, not run" in required["devices"]["cuda_standalone"]["reason"]
     else:
-        assert rc == 0 and cuda["verdict"] == "agree", cuda
+        assert rc == rc_required == 0 and plain["devices"]["cuda_standalone"]["verdict"] == "agree", plain
