@@ -10,6 +10,63 @@ from brian2_harness.errors import UsageError
 
 CELL_KEYS = ("variant", "device", "dtype", "case_id", "verdict")
 
+# JSON types of the optional fields, checked on load so that a wrong type is one line here and never a traceback
+# (or a silently merged document) later. Names: string, number, integer, boolean, object, array, null.
+CELL_FIELDS = {
+    "reference": "string", "reason": "string", "log": "string", "extra": "object",
+    "max_abs_err": "number|null", "max_rel_err": "number|null", "tolerance": "number|null", "ratio": "number|null",
+    "boundary": "integer", "judged": "integer", "lag_visible": "boolean|null",
+    "detection_limit": "object|null", "first": "object|null", "family": "string", "arrays": "object",
+}
+RESULTS_FIELDS = {
+    "status": "string", "environment": "object|null", "config": "object|null", "summary": "object",
+    "seconds": "number|null", "jobs": "array", "sources": "array", "required_missing": "array",
+    "phases": "object|null", "build_cache": "object|null", "scheduling": "object|null", "slow_jobs": "array|null",
+}
+SOURCE_FIELDS = {
+    "label": "string", "file": "string", "status": "string|null", "environment": "object|null",
+    "config": "object|null", "summary": "object|null", "seconds": "number|null", "required_missing": "array|null",
+}
+_JSON_TYPES = {"string": str, "object": dict, "array": list, "boolean": bool, "null": type(None)}
+
+
+def json_type(value) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return next((name for name, t in _JSON_TYPES.items() if isinstance(value, t)), type(value).__name__)
+
+
+def _fits(value, expected: str) -> bool:
+    got = json_type(value)
+    return any(got == name or (name == "number" and got == "integer") for name in expected.split("|"))
+
+
+def check_fields(obj: dict, where: str, schema: dict) -> None:
+    """Each field of `schema` present in `obj` has its JSON type; else one line naming the field."""
+    for name, expected in schema.items():
+        if name in obj and not _fits(obj[name], expected):
+            raise UsageError(f"{where}: '{name}' is {json_type(obj[name])} {obj[name]!r:.40}, expected "
+                             f"{expected.replace('|', ' or ')}")
+
+
+def check_results_fields(doc: dict, where: str) -> None:
+    """The top-level fields of a results document, its `summary` counts and its `sources` records."""
+    check_fields(doc, where, RESULTS_FIELDS)
+    for name, count in (doc.get("summary") or {}).items():
+        if not _fits(count, "integer"):
+            raise UsageError(f"{where}: 'summary.{name}' is {json_type(count)} {count!r:.40}, expected integer")
+    for k, src in enumerate(doc.get("sources") or []):
+        if not isinstance(src, dict):
+            raise UsageError(f"{where}: 'sources[{k}]' is {json_type(src)}, expected object")
+        check_fields(src, f"{where}: sources[{k}]", SOURCE_FIELDS)
+    for k, job in enumerate(doc.get("jobs") or []):
+        if not isinstance(job, dict):
+            raise UsageError(f"{where}: 'jobs[{k}]' is {json_type(job)}, expected object")
+
 
 def read_json(path, where: str, not_text: str = "is not text") -> object:
     path = os.fspath(path)
@@ -61,3 +118,4 @@ def check_cells(cells, where: str, *, object_fields=("extra",)) -> None:
         for name in object_fields:
             if not isinstance(c.get(name, {}), dict):
                 raise UsageError(f"{where}: cell {k}: '{name}' must be an object")
+        check_fields(c, f"{where}: cell {k}", CELL_FIELDS)

@@ -22,7 +22,7 @@ def test_document_is_versioned_with_environment_and_structured_first_difference(
     assert doc["format"] == CHECK_FORMAT == "brian2-harness-check/1"
     assert {"python", "numpy", "brian2", "cython", "compiler"} <= set(doc["environment"])
     assert doc["summary"] == {"agree": 1, "agree_stat": 0, "fail": 1, "error": 0, "skip": 0, "built": 0,
-                              "scripts": 2}
+                              "interrupted": 0, "scripts": 2}
     first = doc["scripts"][0]["devices"]["cpp_standalone"]["first_difference"]
     assert (first["observable"], first["index"], first["unit"]) == ("statemonitor.v", 1, "V")
     assert first["time"] == pytest.approx(0.005)

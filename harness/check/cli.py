@@ -2,7 +2,8 @@
 
 Exit status: 0 when every script's devices agree (exactly or statistically; a device that could only be built is
 listed, never counted as agreeing); 1 when one fails, errors, nothing could be compared (fewer than two devices
-ran, or the others were only built) or a device named by `--require` did not run; 2 for usage errors. Outputs (JSON, JUnit, HTML/Markdown) are written by cli/check_outputs.py.
+ran, or the others were only built), a device named by `--require` did not run or the run was stopped; 2 for usage
+errors. Outputs (JSON, JUnit, HTML/Markdown) are written by cli/check_outputs.py.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sys
 from ..errors import UsageError
 from .exact import Tolerance
 from .require import apply_required
-from .script import DEFAULT_DEVICES, ERROR, known_devices
+from .script import DEFAULT_DEVICES, ERROR, KEPT, known_devices
 from .verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
 
 UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "second": 1.0, "msecond": 1e-3}
@@ -88,6 +89,8 @@ def _validate(args):
         if d not in known_devices():
             raise UsageError(f"--devices: unknown device '{d}' (known: {', '.join(known_devices())})")
     for s in args.scripts:
+        if os.path.isdir(s):
+            raise UsageError(f"SCRIPT.py '{s}' is a folder; name the script file(s) in it (e.g. {s}/*.py)")
         if not os.path.isfile(s):
             raise UsageError(f"script not found: {s}")
     if args.seeds < 2:
@@ -128,8 +131,9 @@ def print_result(r, out=None) -> None:
         print(f"  reason: {r.reason}", file=out)
 
 
-def run_checks(args, required=()) -> list[CheckResult]:
-    """Check every script of `args` (printing each verdict); `required`: devices that must run (check/require.py)."""
+def run_checks(args, required=()) -> tuple[list[CheckResult], list[dict] | None]:
+    """Check every script of `args` (printing each verdict); `required`: devices that must run (check/require.py).
+    Returns the results and, when a stop (SIGINT/SIGTERM) ended the checks, the entries of the unchecked scripts."""
     from pathlib import Path
 
     devices, script_for = _validate(args)
@@ -138,24 +142,42 @@ def run_checks(args, required=()) -> list[CheckResult]:
                     max_spike_mismatch=args.max_spike_mismatch)
     observe = [x.strip() for x in args.observe.split(",") if x.strip()]
     say = None if args.quiet else (lambda text: print(f"  ... {text}", file=sys.stderr, flush=True))
-    results = []
+    results, stopped = [], None
     for script in args.scripts:
+        kept = len(KEPT)
         try:
             r = check(script, devices, mode=args.mode, seeds=args.seeds, seed=args.seed, alpha=args.alpha, cap=cap,
                       observe=observe or None, tolerance=tol, timeout=args.timeout, jobs=args.jobs,
                       cache_dir=Path(args.cache_dir) if args.cache_dir else None,
                       args=args.script_args.split() if args.script_args else None, progress=say,
                       script_for=script_for)
-        except KeyboardInterrupt:
-            raise
+        except KeyboardInterrupt:     # every device process is ended by now (verdict._parallel)
+            stopped = interrupted_entries(args.scripts[len(results):], KEPT[kept:])
+            break
         except Exception as exc:      # the harness never crashes on a script: a problem is a verdict
             r = CheckResult(script, ERROR, f"harness problem: {type(exc).__name__}: {exc}", None, {}, {}, "exact")
         apply_required(r, required)
         print_result(r)
         results.append(r)
-    return results
+    return results, stopped
 
 
-def exit_code(results: list[CheckResult]) -> int:
-    """0 when every script agrees, else 1 (also when nothing was compared: skipped or only built)."""
+def say_interrupted(results: list, stopped: list[dict], scripts: list[str], json_out: str | None) -> None:
+    kept = stopped[0]["kept"]
+    print(f"brian2-harness: interrupted: {len(results)} of {len(scripts)} script(s) checked"
+          + (f"; kept (logs of the stopped runs): {', '.join(kept)}" if kept else "")
+          + (f"; partial results in {json_out}" if json_out else ""), file=sys.stderr)
+
+
+def exit_code(results: list[CheckResult], stopped=None) -> int:
+    """0 when every script agrees, else 1 (also when nothing was compared: skipped or only built; or stopped)."""
+    if stopped:
+        return 1
     return 0 if all(r.verdict in (AGREE, AGREE_STAT) for r in results) else 1
+
+
+def interrupted_entries(scripts: list[str], kept: list[str]) -> list[dict]:
+    """Document entries of the scripts a stop left unchecked: the one that was running names the folders it kept."""
+    return [dict(script=s, verdict="interrupted", status="interrupted", label="interrupted",
+                 reason="stopped (SIGINT/SIGTERM) while its devices ran" if k == 0 else "not started: stopped before",
+                 kept=list(kept) if k == 0 else [], devices={}) for k, s in enumerate(scripts)]

@@ -13,7 +13,8 @@ from .verdict import AGREE, AGREE_STAT, FAIL, LABEL, REFERENCE, CheckResult
 
 CHECK_FORMAT = "brian2-harness-check/1"
 VERDICTS = (AGREE, AGREE_STAT, FAIL, ERROR, SKIP, BUILT, REFERENCE)
-SCRIPT_VERDICTS = (AGREE, AGREE_STAT, FAIL, ERROR, SKIP, BUILT)
+INTERRUPTED = "interrupted"                   # a stop (SIGINT/SIGTERM) left the script unchecked
+SCRIPT_VERDICTS = (AGREE, AGREE_STAT, FAIL, ERROR, SKIP, BUILT, INTERRUPTED)
 
 
 def summarize(scripts: list[dict]) -> dict:
@@ -76,11 +77,14 @@ def script_record(result: CheckResult, tol: Tolerance) -> dict:
 
 
 def check_document(results: list[CheckResult], *, environment: dict, config: dict,
-                   tolerance: Tolerance | None = None) -> dict:
+                   tolerance: Tolerance | None = None, interrupted: list[dict] | None = None) -> dict:
+    """`interrupted`: entries of scripts a stop left unchecked (check/cli.py interrupted_entries)."""
     scripts = [script_record(r, tolerance or Tolerance()) for r in results]
+    scripts += [dict(entry, mode=None, reference=None, seconds=0.0, notes=[], random_sources=[],
+                     required_missing=[], stat=None) for entry in interrupted or []]
     return {
         "format": CHECK_FORMAT,
-        "status": "complete",
+        "status": "interrupted" if interrupted else "complete",
         "environment": environment,
         "config": config,
         "summary": summarize(scripts),

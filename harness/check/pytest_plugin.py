@@ -15,8 +15,8 @@ run fails instead of skipping: ``--brian2-require cuda_standalone`` or
 ``@pytest.mark.brian2_devices("numpy", "cuda_standalone", require=["cuda_standalone"])`` (``require=True``: every
 device of the marker). The call returns the `CheckResult`.
 
-The reference's runs are cached in pytest's cache folder (keyed by the content of the script and of the other .py
-files in its folder, and the options; locked;
+The reference's runs are cached in pytest's cache folder (keyed by the script, every module it imported from its
+folder and every file it read there, the environment and the options: plugin_cache.py; locked;
 with ``-p no:cacheprovider`` in the check cache, ~/.cache/brian2-harness/check/pytest),
 so with pytest-xdist every item runs in its own worker and the reference is computed once. JUnit XML comes from
 pytest itself (``--junitxml``). Options: ``--brian2-devices`` (overrides the markers), ``--brian2-seeds``,
@@ -25,20 +25,12 @@ Brian.
 """
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import importlib.metadata
-import json
-import os
-import pickle
 from pathlib import Path
 
 import pytest
 
-from brian2_harness.atomic import atomic_write_bytes
-from brian2_harness.run.locks import exclusive
-
-from .script import BUILT, DEFAULT_DEVICES, OK, SKIP, default_cache_dir, run_device
+from .plugin_cache import cached_runner
+from .script import BUILT, DEFAULT_DEVICES, OK, SKIP, default_cache_dir
 
 MARKER = "brian2_devices"
 
@@ -102,30 +94,6 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("brian2_device", devices, ids=devices)
 
 
-def _cached_runner(folder: Path):
-    """run_device with the results kept on disk (one lock per key: xdist workers wait for each other)."""
-    def runner(script, device, seeds, **kwargs):
-        digest = hashlib.sha256()
-        for path in sorted(Path(script).resolve().parent.glob("*.py")):   # the script and modules it may import
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        digest = digest.hexdigest()
-        blob = json.dumps(dict(script=os.path.abspath(script), digest=digest, device=device, seeds=list(seeds),
-                               brian2=importlib.metadata.version("brian2"),
-                               **{k: v for k, v in kwargs.items() if k != "cache_dir"}), sort_keys=True, default=str)
-        key = hashlib.sha256(blob.encode()).hexdigest()[:24]
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{key}.pkl"
-        with exclusive(folder / f"{key}.lock"):
-            if path.exists():
-                with contextlib.suppress(Exception), open(path, "rb") as f:
-                    return pickle.load(f)
-            result = run_device(script, device, seeds, **kwargs)
-            if result.status in (OK, SKIP, BUILT):
-                atomic_write_bytes(str(path), pickle.dumps(result))
-            return result
-    return runner
-
-
 class Brian2Check:
     """The `brian2_check` fixture: call it with a script path."""
 
@@ -147,7 +115,7 @@ class Brian2Check:
         cap = duration_cap or config.getoption("--brian2-duration-cap", default=None)
         cap = parse_duration(cap) if isinstance(cap, str) else cap
         seeds = seeds or config.getoption("--brian2-seeds", default=None) or 8
-        runner = _cached_runner(Path(config.cache.mkdir("brian2_check")) if getattr(config, "cache", None) else
+        runner = cached_runner(Path(config.cache.mkdir("brian2_check")) if getattr(config, "cache", None) else
                                 default_cache_dir() / "pytest")
         devices = [self.reference] if self.device == self.reference else [self.reference, self.device]
         tol = Tolerance(rtol=rtol, atol=atol, max_spike_mismatch=max_spike_mismatch)

@@ -23,7 +23,7 @@ import traceback
 from brian2_harness.devices import get_device
 from brian2_harness.run.buildcache import cached_build_dir
 
-from . import collect
+from . import collect, inputs
 from .sandbox import BuiltNotRun, RunAfterBuild, Sandbox
 
 
@@ -106,6 +106,7 @@ def run_seed(job: dict, seed: int, out: str) -> None:
     work = os.path.join(out, "cwd")
     os.makedirs(work, exist_ok=True)
     os.chdir(work)
+    opened = inputs.watch(os.path.dirname(script), [x for x in (out, job["build_dir"], job["cython_dir"]) if x])
     sys.argv = [script] + list(job.get("args") or [])
     sys.path.insert(0, os.path.dirname(script))
     sandbox = Sandbox(job["device"], seed, bool(job.get("stat")), job.get("cap"), job["build_dir"],
@@ -176,7 +177,8 @@ def run_seed(job: dict, seed: int, out: str) -> None:
                 random_sources=sandbox.all_random_sources(), run_calls=sandbox.runs_everywhere(),
                 t_end=sandbox.t_end_everywhere(),
                 dt=dt, timers=sandbox.timers, script_seconds=script_s, seconds=time.perf_counter() - t0,
-                script_seeded=bool(getattr(sandbox, "script_seeded", False)))
+                script_seeded=bool(getattr(sandbox, "script_seeded", False)),
+                inputs=sorted(opened | inputs.imported_from(os.path.dirname(script)) | {os.path.realpath(script)}))
     collect.save(out, observables, meta)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -193,12 +195,19 @@ def _write_failure(out: str, job: dict, seed: int, status: str, reason: str, sec
                                script_seconds=seconds, seconds=seconds))
 
 
+def _end_group(pid: int) -> None:
+    """What the run left behind (`sleep &`, a stuck make) ends with it (before the run is reaped, so that its process
+    group id cannot name anyone else)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
 def _wait(pid: int, timeout: float) -> tuple[int | None, float]:
     t0 = time.monotonic()
     while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status, time.monotonic() - t0
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None:
+            _end_group(pid)
+            return os.waitpid(pid, 0)[1], time.monotonic() - t0
         if time.monotonic() - t0 > timeout:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
@@ -226,7 +235,7 @@ def main(argv: list[str]) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot  # noqa: F401
     import brian2  # noqa: F401  (imported once; every seed's child starts from here)
-    with _build_folder(job) as folder:
+    with _build_folder(job) as folder:     # run/buildcache.py: locked, a planted symlink removed (nofollow.py)
         job["build_dir"] = folder
         for seed in job["seeds"]:
             out = os.path.join(job["out_dir"], f"seed-{seed}")
@@ -244,7 +253,8 @@ def main(argv: list[str]) -> int:
                     os._exit(code)
             status, seconds = _wait(pid, float(job.get("seed_timeout", 600)))
             if status is None:
-                _write_failure(out, job, seed, "error", f"timed out after {seconds:.0f} s", seconds)
+                _write_failure(out, job, seed, "error", f"timed out after {seconds:.0f} s (the limit per run: "
+                               f"--timeout)", seconds)
             elif status != 0:
                 why = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"status {os.WEXITSTATUS(status)}"
                 _write_failure(out, job, seed, "error", f"the device process died ({why}); see log.txt", seconds)

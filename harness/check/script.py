@@ -23,11 +23,13 @@ from brian2_harness.run import buildcache
 from brian2_harness.run.config import default_cache_dir as harness_cache_dir
 from brian2_harness.run.config import default_compiled_dir
 
+from .. import processes
 from . import collect
 from .stats import run_statistics
 
 DEFAULT_DEVICES = ("numpy", "cython", "cpp_standalone")
 OK, SKIP, ERROR, BUILT = "ok", "skip", "error", "built"
+KEPT: list[str] = []          # temporary run folders kept (something failed or was stopped), in order
 
 
 def known_devices() -> list[str]:
@@ -116,16 +118,21 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
     with open(job_file, "w") as f:
         json.dump(job, f, indent=1)
     log_path = os.path.join(out_dir, "runner.log")
-    env = dict(os.environ, PYTHONUNBUFFERED="1", MPLBACKEND="Agg")
+    tmp = os.path.join(out_dir, "tmp")     # Brian's own logs, the compiler's temp files: away with the run's folder
+    os.makedirs(tmp, exist_ok=True)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", MPLBACKEND="Agg", TMPDIR=tmp, TEMP=tmp, TMP=tmp)
     env.pop("PYTEST_XDIST_WORKER", None)
-    try:
-        with open(log_path, "w") as log:
-            proc = subprocess.run([sys.executable, "-m", "brian2_harness.check.runner", job_file], stdout=log,
-                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                  timeout=timeout * len(seeds) + 120)
-        runner_error = None if proc.returncode == 0 else f"device process exited with status {proc.returncode}"
-    except subprocess.TimeoutExpired:
-        runner_error = f"device process timed out after {timeout * len(seeds) + 120:.0f} s"
+    limit = timeout * len(seeds) + 120
+    with open(log_path, "w") as log:
+        proc = processes.start([sys.executable, "-m", "brian2_harness.check.runner", job_file], stdout=log,
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        try:
+            rc = processes.wait(proc, limit)
+            runner_error = None if rc == 0 else f"device process exited with status {rc}"
+        except subprocess.TimeoutExpired:
+            runner_error = f"device process timed out after {limit:.0f} s (--timeout {timeout:g} s per run)"
+        finally:
+            processes.finish(proc)     # the script's leftovers (`sleep &`, a stuck make) end with its run
     runs = []
     for seed in seeds:
         folder = os.path.join(out_dir, f"seed-{seed}")
@@ -153,4 +160,6 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
     result = DeviceRun(device, status, reason, runs, time.perf_counter() - t0)
     if own_tmp and not keep and status in (OK, BUILT):   # arrays are in memory now; folders stay where something failed
         shutil.rmtree(work_dir, ignore_errors=True)
+    elif own_tmp:
+        KEPT.append(work_dir)
     return result

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import processes
 from . import exact, stats
 from .script import BUILT, DEFAULT_DEVICES, ERROR, OK, SKIP, DeviceRun, run_device
 
@@ -75,8 +76,17 @@ class CheckResult:
 
 
 def _parallel(fn, items, jobs):
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    """`fn` over `items` in threads; on an interrupt every device process is ended before the threads are awaited
+    (no run outlives a stop, and none starts after it)."""
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         return list(pool.map(fn, items))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        processes.stop_all()
+        raise
+    finally:
+        pool.shutdown(wait=True)
 
 
 def _t_end(run: DeviceRun) -> float:
@@ -92,6 +102,7 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
     `script_for` maps a device to another script (negative controls); `timeout` is per run (seed);
     `runner` replaces `run_device` (the pytest plugin passes a cached one)."""
     t0 = time.perf_counter()
+    processes.resume()
     devices = list(dict.fromkeys(devices))
     tolerance = tolerance or exact.Tolerance()
     jobs = jobs or min(len(devices), max(1, (os.cpu_count() or 2)))

@@ -7,6 +7,7 @@ import json
 import sys
 
 from brian2_harness import registry, variant_sources
+from brian2_harness.cli import outputs
 from brian2_harness.check import cli as check_cli
 from brian2_harness.cli import check_outputs
 from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, _Parser  # noqa: F401
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = build_parser().parse_args(argv)
+        outputs.validate(args)          # before any work: a bad output path must not cost a run or an input
         return COMMANDS[args.command](args)
     except UsageError as exc:
         if debug:

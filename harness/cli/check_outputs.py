@@ -8,7 +8,6 @@ there (check/document.py), and HTML, Markdown and JUnit are rendered by reports/
 from __future__ import annotations
 
 import json
-import os
 
 from brian2_harness.atomic import atomic_write_text
 from brian2_harness.check import cli as check_cli
@@ -49,27 +48,26 @@ def _config(args, required) -> dict:
             "max_spike_mismatch": args.max_spike_mismatch, "script_for": list(args.script_for)}
 
 
-def _check_writable(path: str | None, what: str) -> None:
-    if path and os.path.isdir(path) and what != "--report":
-        raise UsageError(f"{what}: '{path}' is a directory; give a file name")
-
-
 def cmd_check(args) -> int:
-    required = _required(args)
-    for path, what in ((args.json_out, "--json"), (args.junit, "--junit"), (args.markdown, "--markdown")):
-        _check_writable(path, what)
-    results = check_cli.run_checks(args, required)
+    required = _required(args)     # output paths: checked by cli/outputs.py before any command starts
+    results, stopped = check_cli.run_checks(args, required)
     tolerance = Tolerance(rtol=args.rtol, atol=args.atol, per=check_cli.parse_tolerances(args.tol),
                           max_spike_mismatch=args.max_spike_mismatch)
     env = environment()
     env["compiler"] = env.get("gcc")
-    doc = check_document(results, environment=env, config=_config(args, required), tolerance=tolerance)
-    write_outputs(doc, json_out=args.json_out, junit_out=args.junit, report_dir=args.report,
-                  markdown_out=args.markdown)
+    doc = check_document(results, environment=env, config=_config(args, required), tolerance=tolerance,
+                         interrupted=stopped)
+    try:
+        write_outputs(doc, json_out=args.json_out, junit_out=args.junit, report_dir=args.report,
+                      markdown_out=args.markdown)
+    except UsageError as exc:     # paths were checked before the run (cli/outputs.py); a disk that filled meanwhile
+        raise UsageError(f"{exc}; the verdicts above are the results") from None
+    if stopped:
+        check_cli.say_interrupted(results, stopped, args.scripts, args.json_out)
     if doc["required_missing"]:
         print(f"required device(s) did not run: {', '.join(doc['required_missing'])}")
         return EXIT_FAIL
-    return check_cli.exit_code(results)
+    return check_cli.exit_code(results, stopped)
 
 
 def write_outputs(doc: dict, *, json_out=None, junit_out=None, report_dir=None, markdown_out=None) -> None:

@@ -27,6 +27,8 @@ import tempfile
 import threading
 from typing import Callable
 
+from brian2_harness import nofollow
+
 OFF_VAR = "BRIAN2_HARNESS_PCH"
 
 # The standard headers in the include closure of Brian's objects.h (not <csignal>/<climits>: main.cpp only)
@@ -78,10 +80,12 @@ def ensure(folder: str, cxx: str, flags: list[str]) -> str | None:
     key = hashlib.sha256("\0".join([identity, text, *flags]).encode()).hexdigest()[:16]
     where = os.path.join(folder, "pch", key)
     header, gch = os.path.join(where, "std.h"), os.path.join(where, "std.h.gch")
+    os.makedirs(folder, exist_ok=True)
+    nofollow.real_dir(os.path.join(folder, "pch"))
+    nofollow.real_dir(where)              # a planted symlink is removed, never read or written through
     if os.path.exists(gch) and os.path.exists(header):
         return header
-    os.makedirs(where, exist_ok=True)
-    with open(os.path.join(where, ".lock"), "a+") as lock:
+    with nofollow.open_lock(os.path.join(where, ".lock")) as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if os.path.exists(gch) and os.path.exists(header):

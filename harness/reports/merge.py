@@ -17,7 +17,7 @@ import os
 
 from brian2_harness.atomic import atomic_write_text
 from brian2_harness.cells.verdict import Verdict
-from brian2_harness.documents import check_cells, check_format, read_json
+from brian2_harness.documents import check_cells, check_format, check_results_fields, read_json
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.check_document import (
     CHECK_FORMAT,
@@ -31,6 +31,7 @@ from brian2_harness.reports.results import RESULTS_FORMAT, summarize
 def validate_results(doc, where: str) -> dict:
     """Check the shape of a results document; raise a one-line `UsageError` naming `where` otherwise."""
     check_format(doc, where, "results document", RESULTS_FORMAT, "brian2-harness run --json")
+    check_results_fields(doc, where)
     check_cells(doc.get("cells"), where)
     for k, c in enumerate(doc["cells"]):
         try:

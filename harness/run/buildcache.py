@@ -24,6 +24,7 @@ import os
 import platform
 import shutil
 
+from brian2_harness import nofollow
 from brian2_harness.run.locks import exclusive
 
 MARKER = ".harness-complete"
@@ -58,6 +59,8 @@ def _seed(root: str, family: str, folder: str) -> str | None:
     candidates = []
     for name in os.listdir(root):
         path = os.path.join(root, name)
+        if nofollow.is_link(path):          # never copied from a place a planted link points to
+            continue
         try:
             with open(os.path.join(path, FAMILY)) as f:
                 if f.read().strip() == family and os.path.exists(os.path.join(path, MARKER)):
@@ -66,7 +69,7 @@ def _seed(root: str, family: str, folder: str) -> str | None:
             continue
     for _, path in sorted(candidates, reverse=True):
         try:
-            with open(path + ".lock", "a+") as lock:
+            with nofollow.open_lock(path + ".lock") as lock:
                 fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)     # in use by another job: try the next one
                 try:
                     shutil.copytree(path, folder, symlinks=True,
@@ -82,10 +85,12 @@ def _seed(root: str, family: str, folder: str) -> str | None:
 @contextlib.contextmanager
 def cached_build_dir(cache_dir: str, label: str, key: str, family: str | None = None):
     """Yield (folder, was_warm) with an exclusive lock; mark complete when the body succeeds."""
-    root = os.path.join(cache_dir, "standalone")
-    os.makedirs(root, exist_ok=True)
+    os.makedirs(cache_dir, exist_ok=True)
+    root = nofollow.real_dir(os.path.join(cache_dir, "standalone"))
     folder = os.path.join(root, f"{label}-{key}")
     with exclusive(folder + ".lock"):
+        if nofollow.is_link(folder):                     # planted: removed, never followed (nofollow.py)
+            nofollow.real_dir(folder)
         warm = os.path.exists(os.path.join(folder, MARKER))
         if os.path.isdir(folder) and not warm:
             shutil.rmtree(folder, ignore_errors=True)   # left by a run that died mid-way

@@ -71,6 +71,10 @@ def load_history(paths) -> tuple[list[Baseline], list[str]]:
     """Existing baselines, ordered (see module docstring), and the paths that do not exist."""
     if not paths:
         raise UsageError("history: give at least two baseline files (written by `brian2-harness record`)")
+    real = [os.path.realpath(p) for p in paths]
+    twice = [p for k, p in enumerate(paths) if real[k] in real[:k]]
+    if twice:
+        raise UsageError(f"history: '{twice[0]}' is given more than once (each version's baseline once)")
     found, missing = [], []
     for p in paths:
         if os.path.isdir(p):

@@ -1,0 +1,56 @@
+"""What a script's result depends on beyond its own text, recorded while it runs: every module imported from its
+folder (any depth) and every file it opened for reading there. The pytest plugin keys its cache on their content,
+so an edited helper module or data file reruns the script instead of passing on a stale result."""
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _under(path, folder: str, exclude=()) -> str | None:
+    """The real path of `path` if it is a regular file under `folder` (not a bytecode cache, not under one of the
+    `exclude` folders: the run's own output and build folders), else None."""
+    try:
+        real = os.path.realpath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return None
+    if not real.startswith(folder + os.sep) or f"{os.sep}__pycache__{os.sep}" in real:
+        return None
+    if any(real.startswith(x + os.sep) for x in exclude):
+        return None
+    return real if os.path.isfile(real) else None
+
+
+def watch(folder: str, exclude=()) -> set:
+    """Record, from now on in this process, files under `folder` opened for reading (an audit hook: it cannot be
+    removed, which suits the throw-away device process). Returns the set that fills up."""
+    folder = os.path.realpath(folder)
+    exclude = tuple(os.path.realpath(x) for x in exclude)
+    found: set = set()
+
+    def hook(event, args):
+        if event != "open" or not args or isinstance(args[0], int):
+            return
+        flags = args[2] if len(args) > 2 and isinstance(args[2], int) else os.O_RDONLY
+        if flags & os.O_ACCMODE == os.O_WRONLY:
+            return
+        try:
+            real = _under(args[0], folder, exclude)
+        except Exception:          # an audit hook must never break the script
+            return
+        if real:
+            found.add(real)
+    sys.addaudithook(hook)
+    return found
+
+
+def imported_from(folder: str) -> set:
+    """Files of the modules in `sys.modules` that live under `folder`."""
+    folder = os.path.realpath(folder)
+    out = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        real = _under(path, folder) if path else None
+        if real:
+            out.add(real)
+    return out

@@ -1,0 +1,118 @@
+"""The pytest plugin's cache of device runs: a result is reused only while everything it depends on is unchanged.
+
+Key: the script's path and content, the device, seeds and options, and the environment (Brian2, numpy, Python,
+Cython, the C++ compiler, brian2-harness and its own source). Stored with the result: the content digest of every
+module the script imported from its folder (any depth) and every file it opened for reading there, as the device
+process recorded them (inputs.py). A changed, removed or unrecorded input reruns the script: when in doubt, rerun.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib.metadata
+import json
+import os
+import pickle
+import platform
+import shutil
+import subprocess
+from pathlib import Path
+
+from brian2_harness.atomic import atomic_write_bytes
+from brian2_harness.run.locks import exclusive
+
+from .script import BUILT, OK, SKIP, run_device
+
+FORMAT = "brian2-harness-plugin-cache/2"
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
+
+
+@functools.cache
+def _compiler() -> str:
+    cxx = shutil.which(os.environ.get("CXX", "g++")) or shutil.which("c++") or shutil.which("clang++")
+    if cxx is None:
+        return "none"
+    try:
+        out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=30, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return f"{cxx} (version unknown)"
+    return f"{cxx}: {out.splitlines()[0] if out else '?'}"
+
+
+@functools.cache
+def _harness_source() -> str:
+    """Digest of brian2-harness's own Python files (an editable install changes without a version bump)."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def environment_key() -> dict:
+    return dict(brian2=_version("brian2"), numpy=_version("numpy"), python=platform.python_version(),
+                cython=_version("cython"), compiler=_compiler(), harness=_version("brian2-harness"),
+                harness_source=_harness_source(), environ={k: os.environ.get(k) for k in ("CXX", "CC", "CFLAGS")})
+
+
+def file_digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def _inputs(result) -> dict | None:
+    """path -> digest of every recorded input of `result`'s runs; None when a run recorded none (cannot reuse)."""
+    paths = set()
+    for run in result.runs:
+        if "inputs" not in run.meta:
+            return None
+        paths |= set(run.meta["inputs"])
+    return {p: file_digest(p) for p in sorted(paths)}
+
+
+def _unchanged(inputs: dict) -> bool:
+    return all(digest is not None and file_digest(path) == digest for path, digest in inputs.items())
+
+
+def cache_key(script, device, seeds, options: dict) -> str:
+    blob = json.dumps(dict(format=FORMAT, script=os.path.abspath(script), content=file_digest(script),
+                           device=device, seeds=list(seeds), env=environment_key(),
+                           **{k: v for k, v in options.items() if k != "cache_dir"}), sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def _load(path: Path):
+    with contextlib.suppress(Exception), open(path, "rb") as f:
+        entry = pickle.load(f)
+        if isinstance(entry, dict) and entry.get("format") == FORMAT and _unchanged(entry["inputs"]):
+            return entry["result"]
+    return None
+
+
+def cached_runner(folder: Path, run=run_device):
+    """run_device with the results kept on disk (one lock per key: xdist workers wait for each other)."""
+    def runner(script, device, seeds, **kwargs):
+        key = cache_key(script, device, seeds, kwargs)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{key}.pkl"
+        with exclusive(str(folder / f"{key}.lock")):
+            if path.exists():
+                hit = _load(path)
+                if hit is not None:
+                    return hit
+            result = run(script, device, seeds, **kwargs)
+            inputs = _inputs(result)
+            if result.status in (OK, SKIP, BUILT) and inputs is not None:
+                atomic_write_bytes(str(path), pickle.dumps(dict(format=FORMAT, result=result, inputs=inputs)))
+            return result
+    return runner
