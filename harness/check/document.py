@@ -65,7 +65,7 @@ def _device(result: CheckResult, name: str, tol: Tolerance) -> dict:
 def script_record(result: CheckResult, tol: Tolerance) -> dict:
     st = result.stat
     return {
-        "script": result.script, "verdict": result.verdict, "label": LABEL.get(result.verdict, result.verdict),
+        "script": result.script, "status": "complete", "verdict": result.verdict, "label": LABEL.get(result.verdict, result.verdict),
         "reason": result.reason, "reference": result.reference, "mode": result.mode, "seconds": result.seconds,
         "random_sources": list(result.random_sources), "notes": list(result.notes),
         "required_missing": list(result.required_missing),
