@@ -130,7 +130,7 @@ def main(argv=None) -> int:
                    "of these (comma-separated, e.g. error,fail) or whose path contains one of them")
     args = p.parse_args(argv)
 
-    from brian2_harness.check.cli import parse_duration
+    from brian2_harness.check.duration import parse_duration
     from brian2_harness.check.verdict import check
     folder = Path(args.examples) if args.examples else fetch(Path(args.cache)) if args.fetch else None
     if folder is None or not folder.is_dir():

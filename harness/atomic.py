@@ -9,6 +9,8 @@ import os
 import tempfile
 import threading
 
+from brian2_harness.errors import UsageError
+
 _UMASK_LOCK = threading.Lock()
 
 
@@ -49,3 +51,14 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
 
 def atomic_write_text(path: str, text: str) -> None:
     atomic_write_bytes(path, text.encode())
+
+
+def write_output(path, data: str | bytes, what: str, after: str = "") -> None:
+    """An output file the user named: written atomically; an OSError (no such folder, no permission, a folder
+    in the way, a full disk) becomes one `UsageError` naming `what` and the path (then `after`), so the command
+    line exits 2 with one line. outputs.py checks the places before the work; this covers what changed since."""
+    path = os.fspath(path)
+    try:
+        atomic_write_bytes(path, data.encode() if isinstance(data, str) else data)
+    except OSError as exc:
+        raise UsageError(f"{what} '{path}': {exc.strerror or exc}{after}") from None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from brian2_harness.errors import UsageError
-from brian2_harness.families import family_names, get_family
+from brian2_harness.families import default_family, family_names, get_family
 
 
 @dataclass
@@ -62,11 +62,12 @@ def _check(v: Variant) -> None:
                          f"got {v.semantics!r}")
 
 
-def register(name: str, family: str = "growth", build: Callable | None = None, *, semantics: str | None = None,
+def register(name: str, family: str | None = None, build: Callable | None = None, *, semantics: str | None = None,
              devices: tuple[str, ...] | list[str] | None = None, description: str = "",
              source: str | None = None, private_api: tuple[str, ...] | list[str] = ()) -> Variant:
-    """Add a variant to the registry. Raises `UsageError` on a duplicate name or an invalid declaration."""
-    v = Variant(name=name, family=family, build=build, semantics=semantics,
+    """Add a variant to the registry (`family` None: the default family, `families.default_family`). Raises
+    `UsageError` on a duplicate name or an invalid declaration."""
+    v = Variant(name=name, family=family or default_family().name, build=build, semantics=semantics,
                 devices=tuple(devices) if devices is not None else None, description=description,
                 source=source or _current_source or "builtin", private_api=tuple(private_api))
     _check(v)
@@ -76,7 +77,7 @@ def register(name: str, family: str = "growth", build: Callable | None = None, *
     return v
 
 
-def variant(name: str, family: str = "growth", **kwargs) -> Callable:
+def variant(name: str, family: str | None = None, **kwargs) -> Callable:
     """Decorator form of `register` for a build function."""
     def deco(fn):
         register(name, family, fn, **kwargs)

@@ -13,6 +13,7 @@ import pytest
 
 from brian2_harness import registry, variant_sources
 from brian2_harness import upgrade as bl
+from brian2_harness.cli import COMMANDS
 from brian2_harness.devices import RUN, Probe
 from brian2_harness.errors import UsageError
 from brian2_harness.families import get_family
@@ -24,6 +25,11 @@ from brian2_harness.upgrade.corpus import CORPUS_FORMAT, Corpus, load_corpus, ma
 
 SCHEDULE = dict(dt=1e-4, period=0.01, duration=0.03)     # 300 steps: a fast oracle
 VARIANTS = ["summed_seed", "summed_aligned", "metaplastic_stdp"]
+
+
+def run_command(args) -> int:
+    """What `brian2-harness <args.command>` runs, without parsing."""
+    return COMMANDS[args.command](args)
 
 
 def small_corpus() -> Corpus:
@@ -289,7 +295,7 @@ def no_brian(monkeypatch, corpus):
 
 def test_compare_command_exit_codes_and_outputs(baseline_file, tmp_path, no_brian, capsys):
     out, md = tmp_path / "cmp.json", tmp_path / "cmp.md"
-    assert bl.run(_args(baseline=str(baseline_file), json_out=str(out), markdown=str(md))) == 0
+    assert run_command(_args(baseline=str(baseline_file), json_out=str(out), markdown=str(md))) == 0
     doc = json.loads(out.read_text())
     assert doc["format"] == bl.COMPARISON_FORMAT and doc["summary"][bl.IDENTICAL] == doc["summary"]["cells"] > 0
     assert "| summed_seed | numpy | float64 | identical |" in md.read_text()
@@ -300,7 +306,7 @@ def test_compare_command_exit_codes_and_outputs(baseline_file, tmp_path, no_bria
         if job.variant.name == "summed_seed" and job.device == "numpy":
             job.arrays["w_before"] = job.arrays["w_before"] * 1.001
     no_brian["perturb"] = perturb
-    assert bl.run(_args(baseline=str(baseline_file), json_out=str(out))) == 1
+    assert run_command(_args(baseline=str(baseline_file), json_out=str(out))) == 1
     doc = json.loads(out.read_text())
     assert doc["summary"][bl.NEW_FAIL] > 0
     printed = capsys.readouterr().out
@@ -309,7 +315,7 @@ def test_compare_command_exit_codes_and_outputs(baseline_file, tmp_path, no_bria
 
 def test_private_clock_no_longer_honoured_fails_the_compare(baseline_file, no_brian, capsys):
     no_brian["honoured"] = False
-    assert bl.run(_args(baseline=str(baseline_file))) == 1
+    assert run_command(_args(baseline=str(baseline_file))) == 1
     printed = capsys.readouterr().out
     assert "private Brian API _clock" in printed and "no longer honoured" in printed
     assert "NOT HONOURED" in printed
@@ -319,7 +325,7 @@ def test_compare_refuses_another_corpus(baseline_file, tmp_path, no_brian):
     other = tmp_path / "other.json"
     write_corpus(make_corpus(1, 1), other)
     with pytest.raises(UsageError, match="differs from the corpus the baseline was recorded on"):
-        bl.run(_args(baseline=str(baseline_file), corpus=str(other)))
+        run_command(_args(baseline=str(baseline_file), corpus=str(other)))
 
 
 # --- damaged baselines -----------------------------------------------------------------------------------
@@ -369,7 +375,7 @@ def test_damaged_baseline_is_one_clear_usage_error(baseline_file, damage, words,
     msg = str(exc.value)
     assert words in msg and str(baseline_file) in msg and "\n" not in msg
     with pytest.raises(UsageError):
-        bl.run(_args(baseline=str(baseline_file)))
+        run_command(_args(baseline=str(baseline_file)))
     from brian2_harness import cli
     if "compare" not in cli.COMMANDS:
         pytest.skip("`compare` is not wired into cli.py yet")
@@ -410,7 +416,7 @@ def test_record_usage_errors_before_anything_runs(tmp_path, change, words, no_br
     args = dict(command="record", corpus=str(corpus_file), out=str(tmp_path / "b.npz"), variants="all",
                 devices="numpy", dtype="float64", plugin=[], jobs=None, timeout=60.0, cache_dir=None, quiet=True)
     with pytest.raises(UsageError, match=words.replace("(", r"\(").replace(")", r"\)")):
-        bl.run(argparse.Namespace(**{**args, **change}))
+        run_command(argparse.Namespace(**{**args, **change}))
     assert not (tmp_path / "b.npz").exists()
 
 
@@ -420,8 +426,8 @@ def test_record_writes_a_baseline_that_compares_identical(tmp_path, no_brian, ca
     args = argparse.Namespace(command="record", corpus=str(corpus_file), out=str(out), variants=",".join(VARIANTS),
                               devices="numpy,cython", dtype="float64", plugin=[], jobs=None, timeout=60.0,
                               cache_dir=None, quiet=True)
-    assert bl.run(args) == 0
+    assert run_command(args) == 0
     assert "OK: baseline:" in capsys.readouterr().out
     b = bl.load_baseline(out)
     assert b.manifest["config"]["dtypes"] == ["float64"] and b.manifest["environment"]["python"]
-    assert bl.run(_args(baseline=str(out))) == 0
+    assert run_command(_args(baseline=str(out))) == 0

@@ -20,6 +20,12 @@ from brian2_harness.cli import main
     (["run", "--case-file", "/no/such/cases.json"], "No such file"),
     (["frobnicate"], "invalid choice"),
     (["run", "--cases", "x"], "invalid int value"),
+    (["run", "--against", "sideways"], ("--against: 'sideways' is no family's oracle semantics (known: aligned, "
+                                        "lagged, ordered)")),
+    (["corpus", "--family-cases", "nope=3", "--out", "x.json"], "--family-cases: 'nope' is not a family with cases"),
+    (["corpus", "--family-cases", "growth", "--out", "x.json"], "--family-cases: expected FAMILY=N"),
+    (["corpus", "--cases", "-1", "--out", "x.json"], "--cases / --family-cases must be >= 0"),
+    (["bench", "--cases", "10,x"], "--cases: expected comma-separated whole numbers"),
 ])
 def test_usage_errors(argv, words, capsys):
     assert main(argv) == 2
@@ -61,3 +67,33 @@ def test_list_json(capsys):
     d = {x["name"]: x for x in doc["devices"]}
     assert {"numpy", "cython", "cpp_standalone", "cpp_standalone_omp"} <= set(d)
     assert all(x["mode"] in ("run", "build", "unavailable") and x["reason"] for x in d.values())
+
+
+def test_build_parser_has_every_command_and_nothing_else():
+    """The docs' command-line reference comes from `build_parser()`: it must know each command `main` runs."""
+    import argparse
+
+    from brian2_harness.cli import COMMANDS, build_parser
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices) == set(COMMANDS)
+    assert {"list", "run", "check", "report", "junit", "merge", "corpus", "record", "compare", "history"} <= set(COMMANDS)
+
+
+def test_corpus_counts_come_from_the_families(tmp_path):
+    from brian2_harness.families import all_families
+    from brian2_harness.upgrade.corpus import case_counts
+    own = {f.name: f.corpus_size for f in all_families() if f.has_cases}
+    assert case_counts(None, {}) == own
+    assert case_counts(3, {}) == {name: 3 for name in own}
+    assert case_counts(3, {"metaplastic": 1}) == {**{name: 3 for name in own}, "metaplastic": 1}
+    assert case_counts(0, {}, meta_cases=2) == {"growth": 0, **{n: 2 for n in own if n != "growth"}}   # old option
+
+
+def test_a_variant_without_a_family_joins_the_default_family():
+    from brian2_harness import registry
+    from brian2_harness.families import default_family
+    v = registry.register("test_no_family", build=lambda net: None, semantics="aligned")
+    try:
+        assert v.family == default_family().name == "growth"
+    finally:
+        registry._REGISTRY.pop(v.name)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from brian2_harness import upgrade as bl
+from brian2_harness.cli import COMMANDS
 from brian2_harness.errors import UsageError
 from brian2_harness.upgrade import drift
 from brian2_harness.upgrade.causes import error_key, shared_causes
@@ -19,6 +20,11 @@ VARIANTS = ["netop_reference", "summed_seed", "summed_aligned", "metaplastic_std
 HONOURED = {"_clock": {"honoured": True}}
 CYTHON3 = ("ImportError: Cython is not available (brian2 2.5.4, /usr/lib/python3.11/site-packages/"
            "brian2/codegen/cpp_prefs.py line 12)")
+
+
+def run_command(args) -> int:
+    """What `brian2-harness <args.command>` runs, without parsing."""
+    return COMMANDS[args.command](args)
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +180,7 @@ def test_history_orders_versions_and_names_each_step(tmp_path, corpus, capsys):
     p254 = write(tmp_path, corpus, "b254.npz", {"brian2": "2.5.4"}, perturb=cython_errors)
     p28 = write(tmp_path, corpus, "b28.npz", {"brian2": "2.8.0.4"})
     p210 = write(tmp_path, corpus, "b210.npz", {"brian2": "2.10.1", "numpy": "2.2.6"}, perturb=nudge_r(1 + 2e-4))
-    assert bl.run(_hargs([p29, p210, p254, p28], tmp_path)) == 0
+    assert run_command(_hargs([p29, p210, p254, p28], tmp_path)) == 0
     doc = json.loads((tmp_path / "h.json").read_text())
     assert [v["environment"]["brian2"] for v in doc["versions"]] == ["2.5.4", "2.8.0.4", "2.9.0", "2.10.1"]
     first, second, third = doc["steps"]
@@ -192,7 +198,7 @@ def test_history_orders_versions_and_names_each_step(tmp_path, corpus, capsys):
 def test_history_missing_file_is_named_and_fails(tmp_path, corpus, capsys):
     p254 = write(tmp_path, corpus, "b254.npz", {"brian2": "2.5.4"})
     p26 = write(tmp_path, corpus, "b26.npz", {"brian2": "2.6.0"})
-    assert bl.run(_hargs([p254, tmp_path / "brian2-2.7.1.npz", p26], tmp_path)) == 1
+    assert run_command(_hargs([p254, tmp_path / "brian2-2.7.1.npz", p26], tmp_path)) == 1
     out = capsys.readouterr().out
     assert "MISSING" in out and "brian2-2.7.1.npz" in out
     assert "(missing)" in (tmp_path / "h.md").read_text()
@@ -203,7 +209,7 @@ def test_history_usage_errors(tmp_path, corpus):
     with pytest.raises(UsageError, match="is a directory"):
         load_history([tmp_path])
     with pytest.raises(UsageError, match="at least two"):
-        bl.run(_hargs([p], tmp_path))
+        run_command(_hargs([p], tmp_path))
     other = small_corpus()
     other.cases["growth"] = other.cases["growth"][:1]
     config = {"variants": ["summed_seed"], "devices": ["numpy"], "dtypes": ["float64"], "plugins": []}

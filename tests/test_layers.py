@@ -4,7 +4,9 @@ Layers, bottom to top; a module imports only from its own layer or below, and pa
 a circle (within a layer either). Lazy (function-level) imports count like top-level ones, and so do
 `importlib.import_module("brian2_harness....")` calls. A lazy import of a module that is loaded anyway whenever
 the importer is (its top-level imports reach it) defers nothing and is flagged too. No module has more than
-400 lines; no `_underscore` name is imported from another package. docs/architecture.md explains the layers.
+400 lines; no `_underscore` name is imported from another package; only `cli` builds argument parsers (so every
+command's options are in one place, and the docs generate the command-line reference from `cli.build_parser()`).
+docs/architecture.md explains the layers.
 
 The same `problems()` checks the project and, as negative controls, small trees with one injected fault each.
 """
@@ -24,14 +26,17 @@ ROOTS = {"brian2_harness": REPO / "harness", "brian2_harness.models": REPO / "mo
 TOP = "brian2_harness"
 # Units (the package's top-level modules and subpackages; "" is the package's own __init__) by layer, bottom first.
 LAYERS = (
-    ("", "errors", "atomic", "outputs", "processes", "nofollow", "cells", "documents", "families", "devices", "registry",
-     "models", "variant_sources"),
+    ("", "errors", "atomic", "versions", "commalist", "outputs", "processes", "nofollow", "cells", "documents",
+     "families", "devices", "registry", "models", "variant_sources"),
     ("run",),
     ("check",),
     ("reports", "upgrade", "tools"),
     ("cli", "__main__"),
 )
 MAX_LINES = 400
+PARSER_UNIT = "cli"      # the only unit that builds argument parsers
+PARSER_CALLS = ("ArgumentParser", "add_parser", "add_subparsers", "add_argument", "add_argument_group",
+                "add_mutually_exclusive_group")
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,23 @@ def _loaded_with(module: str, top_edges: dict[str, set[str]]) -> set[str]:
     return seen
 
 
-def problems(roots: dict[str, Path] = ROOTS, layers=LAYERS, max_lines: int = MAX_LINES) -> list[str]:
+def parser_lines(path: Path) -> list[int]:
+    """Lines where a module imports argparse or builds a parser (pytest's `addoption` is not argparse's API)."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if (isinstance(node, ast.Import) and any(a.name == "argparse" for a in node.names)
+                or isinstance(node, ast.ImportFrom) and node.module == "argparse"):
+            out.append(node.lineno)
+        elif isinstance(node, ast.Call):
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+            if name in PARSER_CALLS:
+                out.append(node.lineno)
+    return sorted(set(out))
+
+
+def problems(roots: dict[str, Path] = ROOTS, layers=LAYERS, max_lines: int = MAX_LINES,
+             parser_unit: str = PARSER_UNIT) -> list[str]:
     modules = module_files(roots)
     layer_of = {unit: k for k, units in enumerate(layers) for unit in units}
     out, imports = [], []
@@ -186,6 +207,9 @@ def problems(roots: dict[str, Path] = ROOTS, layers=LAYERS, max_lines: int = MAX
             out.append(f"{module}: {n} lines (at most {max_lines})")
         if unit_of(module) not in layer_of:
             out.append(f"{module}: unit '{unit_of(module)}' is in no layer (add it to LAYERS)")
+        if unit_of(module) != parser_unit:
+            out += [f"{module}:{line}: argument parser outside {parser_unit}/ (options belong in {parser_unit}/)"
+                    for line in parser_lines(path)]
         found, unresolved = imports_of(module, path, modules)
         imports += found
         out += unresolved
@@ -262,6 +286,7 @@ CLEAN = {
     "high/__init__.py": "",
     "high/c.py": ("from brian2_harness.low import a\n\n\n"
                   "def f():\n    from brian2_harness.low import b\n    return a, b\n"),
+    "high/cmd.py": "import argparse\n\nP = argparse.ArgumentParser()\nP.add_argument('--x')\n",
 }
 TREE_LAYERS = (("", "errors", "low"), ("high",))
 FAULTS = {
@@ -282,6 +307,9 @@ FAULTS = {
                                         "\n\ndef h():\n    from brian2_harness.low import a\n    return a\n",
                                         "defers nothing"),
     "unit in no layer": ("stray.py", "", "in no layer"),
+    "argument parser outside cli": ("low/a.py", "\n\ndef options(sub):\n    sub.add_parser('x').add_argument('--y')\n",
+                                    "argument parser outside high/"),
+    "argparse imported outside cli": ("low/b.py", "import argparse\n", "argument parser outside high/"),
 }
 
 
@@ -297,10 +325,10 @@ def make_tree(tmp_path: Path, extra: tuple[str, str, str] | None = None) -> dict
 
 
 def test_a_clean_tree_has_no_problems(tmp_path):
-    assert problems(make_tree(tmp_path), TREE_LAYERS) == []
+    assert problems(make_tree(tmp_path), TREE_LAYERS, parser_unit="high") == []
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_each_injected_fault_is_flagged(tmp_path, fault):
-    found = problems(make_tree(tmp_path, FAULTS[fault]), TREE_LAYERS)
+    found = problems(make_tree(tmp_path, FAULTS[fault]), TREE_LAYERS, parser_unit="high")
     assert any(FAULTS[fault][2] in p for p in found), found

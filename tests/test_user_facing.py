@@ -83,9 +83,9 @@ def test_artifacts_follow_the_umask(tmp_path, mask, mode):
 # --- doctor in another accepted environment -------------------------------------------------------------
 
 def _fake_env(monkeypatch, python, versions):
-    real = doctor._dist
+    real = doctor.installed_version
     monkeypatch.setattr(doctor, "_python_version", lambda: python)
-    monkeypatch.setattr(doctor, "_dist", lambda name: versions[name] if name in versions else real(name))
+    monkeypatch.setattr(doctor, "installed_version", lambda name: versions[name] if name in versions else real(name))
 
 
 def test_doctor_accepts_brian2_2_9_on_python_3_11(monkeypatch, capsys):

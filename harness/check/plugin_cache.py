@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import importlib.metadata
 import json
 import os
 import pickle
@@ -21,17 +20,16 @@ from pathlib import Path
 
 from brian2_harness.atomic import atomic_write_bytes
 from brian2_harness.run.locks import exclusive
+from brian2_harness.versions import installed_version
 
 from .script import BUILT, OK, SKIP, run_device
 
 FORMAT = "brian2-harness-plugin-cache/2"
 
 
-def _version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "none"
+def _key_version(dist: str) -> str:
+    """A version as the cache key spells it ("none": not installed)."""
+    return installed_version(dist) or "none"
 
 
 @functools.cache
@@ -57,8 +55,8 @@ def _harness_source() -> str:
 
 
 def environment_key() -> dict:
-    return dict(brian2=_version("brian2"), numpy=_version("numpy"), python=platform.python_version(),
-                cython=_version("cython"), compiler=_compiler(), harness=_version("brian2-harness"),
+    return dict(brian2=_key_version("brian2"), numpy=_key_version("numpy"), python=platform.python_version(),
+                cython=_key_version("cython"), compiler=_compiler(), harness=_key_version("brian2-harness"),
                 harness_source=_harness_source(), environ={k: os.environ.get(k) for k in ("CXX", "CC", "CFLAGS")})
 
 

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pytest
 
+from brian2_harness.commalist import comma_list
+
 from .plugin_cache import cached_runner
 from .script import BUILT, DEFAULT_DEVICES, OK, SKIP, default_cache_dir
 
@@ -55,7 +57,7 @@ def _devices(config, node) -> tuple[list[str], str]:
     option = config.getoption("--brian2-devices", default=None)
     marker = node.get_closest_marker(MARKER)
     if option:
-        devices = [d.strip() for d in option.split(",") if d.strip()]
+        devices = comma_list(option)
     elif marker and marker.args:
         devices = list(marker.args)
     else:
@@ -105,7 +107,7 @@ class Brian2Check:
     def __call__(self, script, *, observe=None, mode: str = "auto", seeds: int | None = None, duration_cap=None,
                  alpha: float = 0.01, rtol: float | None = None, atol: float | None = None,
                  max_spike_mismatch: int = 0, timeout: float = 600.0):
-        from .cli import parse_duration
+        from .duration import parse_duration
         from .exact import Tolerance
         from .verdict import AGREE, AGREE_STAT, ERROR, FAIL, REFERENCE, check
         config = self.request.config

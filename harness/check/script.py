@@ -18,12 +18,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from brian2_harness import processes
 from brian2_harness.devices import BUILD, UNAVAILABLE, all_devices, get_device
 from brian2_harness.run import buildcache
 from brian2_harness.run.config import default_cache_dir as harness_cache_dir
 from brian2_harness.run.config import default_compiled_dir
 
-from .. import processes
 from . import collect
 from .stats import run_statistics
 

@@ -1,4 +1,5 @@
-"""What every command shares: the argument parser that turns errors into usage errors, CSV lists, exit codes."""
+"""What every command shares: the argument parser that turns errors into usage errors, the --plugin option,
+exit codes."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _csv(text: str) -> list[str]:
-    return [x.strip() for x in text.split(",") if x.strip()]
+def add_plugin_option(p, what: str = "variants") -> None:
+    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py",
+                   help=f"Python file that registers {what} (repeatable)")
 
 

@@ -8,11 +8,12 @@ import time
 from brian2_harness import registry, variant_sources
 from brian2_harness.atomic import atomic_write_text
 from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, PASS, SKIP
-from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, _csv
-from brian2_harness.devices import get_device
+from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, add_plugin_option
+from brian2_harness.commalist import comma_list
+from brian2_harness.devices import CPU_DEVICES, get_device
 from brian2_harness.devices.cuda import environment_report
 from brian2_harness.errors import UsageError
-from brian2_harness.families import all_families, family_names, get_family
+from brian2_harness.families import all_families, all_semantics, default_family, family_names, get_family
 from brian2_harness.families.cases import DTYPES, check_limits
 from brian2_harness.reports import junit
 from brian2_harness.reports import render as html_report
@@ -23,6 +24,49 @@ from brian2_harness.run.progress import Progress
 from brian2_harness.tools.environment import environment
 
 DEFAULT_SCHEDULE = (1e-4, 1.0, 3.0)
+
+
+def add_parser(subparsers) -> None:
+    run = subparsers.add_parser("run", help="run the verification matrix")
+    add_plugin_option(run)
+    run.add_argument("--variants", default="all",
+                     help="comma-separated variant names, 'all' (every built-in) or a family name (its built-ins)")
+    run.add_argument("--devices", default=",".join(CPU_DEVICES), help="comma-separated device names")
+    run.add_argument("--dtype", default="float64", help="float64, float32 or both (comma-separated)")
+    run.add_argument("--cases", type=int, default=20, help="number of generated cases (default 20)")
+    run.add_argument("--seed", type=int, default=0, help="seed of the case generator")
+    run.add_argument("--case-file", help="JSON file with a list of cases instead of generated ones")
+    run.add_argument("--default-case", action="store_true", help="also include the documented default case")
+    run.add_argument("--schedule", default="default",
+                     help="'default' (dt 0.1 ms, period 1 s, 3 s: one batch), 'mixed' (several short schedules) "
+                          "or DT,PERIOD,DURATION in seconds")
+    run.add_argument("--against", metavar="SEMANTICS",
+                     help="check against this oracle instead of each variant's claim (one of the families' "
+                          "semantics, e.g. aligned or lagged for growth: `list` shows them)")
+    run.add_argument("--require-lag-visible", action="store_true",
+                     help="fail a cell whose detection limit cannot see a one-step schedule lag (|g|*dt) on every "
+                          "neuron")
+    run.add_argument("--require", default="", help="comma-separated devices that must run (missing = failure)")
+    run.add_argument("--timeout", type=float, default=900.0, help="seconds per worker process (default 900)")
+    run.add_argument("--jobs", type=int, default=None, help="parallel worker processes (default: cores, max 4)")
+    run.add_argument("--cache-dir", help="build and cache folder (default ~/.cache/brian2-harness)")
+    run.add_argument("--keep-builds", action="store_true", help="keep build folders of passing cells")
+    run.add_argument("--no-cache", action="store_true", help="fresh standalone build folders (compile every cell)")
+    run.add_argument("--max-synapses", type=int, default=200_000,
+                     help="reject a case with more synapses (default 200000)")
+    run.add_argument("--max-memory-mb", type=float, default=2048.0,
+                     help="reject a case whose estimated memory is larger (MB)")
+    run.add_argument("--json", dest="json_out", metavar="OUT", help="write all cells as JSON")
+    run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.add_argument("--fresh-workers", action="store_true",
+                     help="one worker process per job (default: long-lived workers that reset Brian between jobs; a "
+                          "worker whose job failed is never reused)")
+    run.add_argument("--profile", action="store_true",
+                     help="print where the time went: per device (start-up, setup, code generation + run, compile, "
+                          "binary) and in the parent (generation, judging)")
+    run.add_argument("--report", metavar="DIR",
+                     help="also write an HTML + Markdown report (index.html, summary.md) into DIR")
+    run.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one testcase per cell")
 
 
 def _parse_schedule(text: str):
@@ -44,7 +88,7 @@ def _resolve_variants(text: str) -> list[str]:
         return [v.name for v in builtin]
     if text in family_names():
         return [v.name for v in builtin if v.family == text]
-    names = _csv(text)
+    names = comma_list(text)
     for name in names:
         registry.get(name)
     return names
@@ -58,22 +102,25 @@ def _resolve_run(args):
     variants = _resolve_variants(args.variants)
     if not variants:
         raise UsageError("--variants: no variant selected")
-    devices = _csv(args.devices)
+    devices = comma_list(args.devices)
     if not devices:
         raise UsageError("--devices: no device selected")
     for d in devices:
         get_device(d)
-    dtypes = _csv(args.dtype)
+    dtypes = comma_list(args.dtype)
     for d in dtypes:
         if d not in DTYPES:
             raise UsageError(f"--dtype: '{d}' is not one of {', '.join(DTYPES)}")
-    require = set(_csv(args.require))
+    require = set(comma_list(args.require))
     for d in require:
         get_device(d)
         if d not in devices:
             raise UsageError(f"--require: device '{d}' is not among --devices ({', '.join(devices)})")
     if args.cases < 0:
         raise UsageError(f"--cases must be >= 0, got {args.cases}")
+    if args.against is not None and args.against not in all_semantics():
+        raise UsageError(f"--against: '{args.against}' is no family's oracle semantics (known: "
+                         f"{', '.join(all_semantics())})")
     if args.timeout <= 0:
         raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
     schedule = _parse_schedule(args.schedule)
@@ -132,7 +179,7 @@ def load_case_file(path: str) -> list:
     if not isinstance(items, list):
         raise UsageError(f"case file '{path}': expected a list of cases or an object with 'cases'")
     families = [f for f in all_families() if f.has_cases]
-    fallback = next(f for f in families if f.case_file_default)
+    fallback = default_family()
     out = []
     for k, item in enumerate(items):
         fam = next((f for f in families if f.claims(item)), fallback)
@@ -242,3 +289,4 @@ def write_repro(verdicts, cache_dir) -> str:
     return folder
 
 
+COMMANDS = {"run": cmd_run}

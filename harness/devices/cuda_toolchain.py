@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import importlib.metadata
 import importlib.util
-import json
 import os
 import re
 import shutil
@@ -33,6 +31,7 @@ import subprocess
 from dataclasses import dataclass, field
 
 from brian2_harness.devices.base import BUILD, RUN, UNAVAILABLE, Probe, _compiler
+from brian2_harness.versions import installed_version
 
 NAME = "cuda_standalone"
 DEFAULT_COMPUTE_CAPABILITY = 9.0           # H100 / H200: what the GPU job runs on
@@ -217,10 +216,7 @@ def brian2cuda_version() -> str | None:
     """Installed brian2cuda version (not imported), None if it is not installed."""
     if importlib.util.find_spec("brian2cuda") is None:
         return None
-    try:
-        return importlib.metadata.version("brian2cuda")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
+    return installed_version("brian2cuda") or "unknown"
 
 
 def detect(environ=None) -> Toolchain:

@@ -52,6 +52,20 @@ def get_family(name: str) -> Family:
         raise UsageError(f"unknown family '{name}'; known: {', '.join(sorted(_FAMILIES))}") from None
 
 
+def default_family() -> Family:
+    """The family of case-file entries that no family claims and of variants registered without a family: the
+    first that says so (`Family.case_file_default`)."""
+    for family in all_families():
+        if family.case_file_default:
+            return family
+    raise UsageError("no family is the default for case files (Family.case_file_default); name the family")
+
+
+def all_semantics() -> list[str]:
+    """Every oracle semantics some family knows (`run --against` picks one)."""
+    return sorted({s for family in all_families() for s in family.semantics})
+
+
 def all_families() -> list[Family]:
     _load()
     return list(_FAMILIES.values())

@@ -14,7 +14,9 @@ class Family:
     semantics: tuple[str, ...] = ()      # oracle semantics a variant of this family may claim
     has_cases: bool = True               # False: variants run on the family's own fixed model (no generated cases)
     case_file_keys: tuple[str, ...] = ()  # a case-file entry with one of these keys belongs to this family
-    case_file_default: bool = False      # entries no family claims by key belong to this family
+    case_file_default: bool = False      # case-file entries no family claims by key, and variants registered
+    #                                      without a family, belong to this family (families.default_family)
+    corpus_size: int = 10                # generated cases of this family in a corpus (`corpus --cases` overrides)
 
     # --- cases ------------------------------------------------------------------------------------------
     def case_from_dict(self, d: dict):

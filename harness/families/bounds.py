@@ -54,12 +54,6 @@ class NeuronBounds:
             return None
         return bool(np.all(self.weight[self.has_syn] < abs(increment)))
 
-    def blind_to_lag(self, increment: float) -> int:
-        """Neurons with synapses whose bound is at least the lag increment."""
-        if not increment:
-            return 0
-        return int(np.sum(self.has_syn & (self.weight >= abs(increment))))
-
 
 def neuron_scale(w_arrays, j: np.ndarray, n_post: int, extra=()) -> np.ndarray:
     """Per neuron: the largest |value| its incoming synapses take in any of `w_arrays` (events, synapses),

@@ -12,8 +12,7 @@ import json
 import os
 import xml.etree.ElementTree as ET
 
-from brian2_harness.atomic import atomic_write_bytes
-from brian2_harness.errors import UsageError
+from brian2_harness.atomic import write_output
 from brian2_harness.reports.junit import MESSAGE_CHARS, _clean
 
 
@@ -70,7 +69,4 @@ def check_junit_tree(doc: dict, name: str = "brian2-harness check") -> ET.Elemen
 def write_check_junit(doc: dict, path) -> None:
     buf = io.BytesIO()
     check_junit_tree(doc).write(buf, encoding="utf-8", xml_declaration=True)
-    try:
-        atomic_write_bytes(os.fspath(path), buf.getvalue())
-    except OSError as exc:
-        raise UsageError(f"JUnit file '{os.fspath(path)}': {exc.strerror or exc}") from None
+    write_output(path, buf.getvalue(), "JUnit file")

@@ -13,13 +13,11 @@ spread each suite's seconds over its cells. Standard library only (xml.etree).
 """
 from __future__ import annotations
 
-import os
 import re
 import xml.etree.ElementTree as ET
 
-from brian2_harness.atomic import atomic_write_bytes
+from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, SKIP
-from brian2_harness.errors import UsageError
 from brian2_harness.reports.merge import load_results
 
 MESSAGE_CHARS = 500
@@ -159,23 +157,11 @@ def write_junit(results: dict, path) -> None:
     import io
     buf = io.BytesIO()
     junit_tree(results).write(buf, encoding="utf-8", xml_declaration=True)
-    try:
-        atomic_write_bytes(os.fspath(path), buf.getvalue())
-    except OSError as exc:
-        raise UsageError(f"JUnit file '{os.fspath(path)}': {exc.strerror or exc}") from None
-
-
-# --- command line --------------------------------------------------------------------------------------
-
-def add_parser(subparsers):
-    p = subparsers.add_parser("junit", help="JUnit XML (one testcase per cell) from run --json")
-    p.add_argument("results", metavar="RESULTS.json", help="document written by `run --json`, `check --json` or `merge`")
-    p.add_argument("--out", required=True, metavar="FILE.xml", help="JUnit XML file to write")
-    return p
+    write_output(path, buf.getvalue(), "JUnit file")
 
 
 def run(args) -> int:
-
+    """The `junit` command (its options: cli/reports.py)."""
     write_junit(load_results(args.results), args.out)
     print(f"junit: {args.out}")
     return 0

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 
-from brian2_harness.atomic import atomic_write_text
+from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import Verdict
 from brian2_harness.documents import check_cells, check_format, check_results_fields, read_json
 from brian2_harness.errors import UsageError
@@ -144,23 +144,12 @@ def merge_files(paths: list[str], out: str) -> dict:
                          "separately")
     docs = [(p, doc) for p, _, doc in loaded]
     merged = merge_checks(docs) if kinds == {"check"} else merge_documents(docs)
-    try:
-        atomic_write_text(out, json.dumps(merged, indent=1))
-    except OSError as exc:
-        raise UsageError(f"merge: cannot write '{out}': {exc.strerror or exc}") from None
+    write_output(out, json.dumps(merged, indent=1), "merge: cannot write")
     return merged
 
 
-# --- command line --------------------------------------------------------------------------------------
-
-def add_parser(subparsers):
-    p = subparsers.add_parser("merge", help="combine results documents (e.g. a CPU and a GPU job) into one")
-    p.add_argument("inputs", nargs="+", metavar="RESULTS.json", help="documents written by `run --json`")
-    p.add_argument("--out", required=True, metavar="ALL.json", help="merged document (written atomically)")
-    return p
-
-
 def run(args) -> int:
+    """The `merge` command (its options: cli/reports.py)."""
     out = os.path.abspath(args.out)
     if any(os.path.abspath(p) == out for p in args.inputs):
         raise UsageError(f"merge: --out '{args.out}' is also an input; choose another file")

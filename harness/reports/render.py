@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 
-from brian2_harness.atomic import atomic_write_text
+from brian2_harness.atomic import write_output
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.context import MAX_FAILURES, build_context, visible
 from brian2_harness.reports.merge import load_results
@@ -55,25 +55,13 @@ def write_report(results: dict, out_dir, *, max_failures: int = MAX_FAILURES) ->
         raise UsageError(f"report folder '{out_dir}': {exc.strerror or exc}") from None
     context = build_context(results, max_failures=max_failures)
     paths = {"html": os.path.join(out_dir, "index.html"), "markdown": os.path.join(out_dir, "summary.md")}
-    try:
-        atomic_write_text(paths["html"], render_html(context))
-        atomic_write_text(paths["markdown"], render_markdown(context))
-    except OSError as exc:
-        raise UsageError(f"report folder '{out_dir}': {exc.strerror or exc}") from None
+    write_output(paths["html"], render_html(context), "report folder: cannot write")
+    write_output(paths["markdown"], render_markdown(context), "report folder: cannot write")
     return paths
 
 
-def add_parser(subparsers):
-    p = subparsers.add_parser("report", help="HTML + Markdown report (with plots of failing cells) from run --json")
-    p.add_argument("results", metavar="RESULTS.json", help="document written by `run --json`, `check --json` or `merge`")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for index.html and summary.md")
-    p.add_argument("--max-failures", type=int, default=MAX_FAILURES,
-                   help=f"failing cells shown in detail (default {MAX_FAILURES})")
-    return p
-
-
 def run(args) -> int:
-
+    """The `report` command (its options: cli/reports.py)."""
     if args.max_failures < 0:
         raise UsageError(f"--max-failures must be >= 0, got {args.max_failures}")
     paths = write_report(load_results(args.results), args.out, max_failures=args.max_failures)

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from brian2_harness.atomic import atomic_write_text
+from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
 
 RESULTS_FORMAT = "brian2-harness-results/1"
@@ -130,7 +130,7 @@ def results_document(verdicts: list[Verdict], *, environment: dict, config: dict
 
 
 def write_json(path: str, document: dict) -> None:
-    atomic_write_text(path, json.dumps(document, indent=1, default=_json_default))
+    write_output(path, json.dumps(document, indent=1, default=_json_default), "results file")
 
 
 def _json_default(o):

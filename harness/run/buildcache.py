@@ -17,25 +17,18 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import importlib.metadata
 import inspect
 import json
 import os
 import platform
 import shutil
+from brian2_harness.versions import installed_version
 
 from brian2_harness import nofollow
 from brian2_harness.run.locks import exclusive
 
 MARKER = ".harness-complete"
 FAMILY = ".harness-family"
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def source_digest(fn) -> str:
@@ -48,7 +41,7 @@ def source_digest(fn) -> str:
 
 
 def build_key(**parts) -> str:
-    parts = dict(parts, brian2=_version("brian2"), brian2cuda=_version("brian2cuda"),
+    parts = dict(parts, brian2=installed_version("brian2"), brian2cuda=installed_version("brian2cuda"),
                  python=platform.python_version(), machine=platform.machine())
     blob = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]

@@ -23,9 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from brian2_harness.atomic import atomic_write_text
+from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import PASS
 from brian2_harness.check.bench import stat_line, stat_mode
+from brian2_harness.commalist import comma_ints
 from brian2_harness.devices import get_device, pch
 from brian2_harness.devices.openmp import WAIT_POLICY_VAR, cores
 from brian2_harness.errors import UsageError
@@ -35,16 +36,6 @@ from brian2_harness.run.pool import POOL
 from brian2_harness.tools.bench_cases import SCHEDULE, all_to_all_cases
 from brian2_harness.tools.cuda_bench import cuda_batches, cuda_line
 from brian2_harness.variant_sources import load_all
-
-
-def _ints(text: str, name: str) -> list[int]:
-    try:
-        values = [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise UsageError(f"{name} must be comma-separated integers, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise UsageError(f"{name} must list integers >= 1, got {text!r}")
-    return values
 
 
 def _timed(cases, variant, device, cache_dir, use_cache, progress_label, log, compiled_dir=None):
@@ -296,28 +287,10 @@ def print_summary(r: dict) -> None:
         c.print(escape(openmp_line(r["openmp_under_load"])), soft_wrap=True)
 
 
-def add_parser(subparsers):
-    p = subparsers.add_parser("bench", help="batched vs naive standalone runs, cold vs warm build cache")
-    p.add_argument("--cases", default="10,100,1000", help="case counts to measure (the largest is the batch)")
-    p.add_argument("--sizes", default="2,4,8", help="all-to-all sizes k (k*k synapses per case)")
-    p.add_argument("--naive-sample", type=int, default=3, help="cases built one by one for the naive rate")
-    p.add_argument("--variant", default="summed_aligned")
-    p.add_argument("--device", default="cpp_standalone")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", dest="json_out", metavar="FILE", help="write the figures as JSON")
-    p.add_argument("--no-openmp", action="store_true", help="skip the 'OpenMP under load' measurement")
-    p.add_argument("--openmp-active", action="store_true",
-                   help="also measure OMP_WAIT_POLICY=active under load (slow: the spinning the default avoids)")
-    p.add_argument("--cuda-cases", type=int, default=100_000,
-                   help="--device cuda_standalone: cases in one build (default 100000; build only without a GPU)")
-    p.add_argument("--cuda-size", type=int, default=2, help="--device cuda_standalone: size x size all-to-all per case")
-    p.add_argument("--no-stat-mode", action="store_true",
-                   help="skip the statistical mode's line (check --mode stat: seeds per build, seconds per verdict)")
-
-
 def run(args) -> int:
-    counts = _ints(args.cases, "--cases")
-    sizes = _ints(args.sizes, "--sizes")
+    """The `bench` command (its options: cli/tools.py)."""
+    counts = comma_ints(args.cases, "--cases")
+    sizes = comma_ints(args.sizes, "--sizes")
     if args.naive_sample < 1:
         raise UsageError(f"--naive-sample must be >= 1, got {args.naive_sample}")
     load_all()
@@ -330,7 +303,7 @@ def run(args) -> int:
             result = cuda_batches(args.cuda_cases, args.cuda_size, args.variant, tmp, probe.mode)
         print(cuda_line(result))
         if args.json_out:
-            atomic_write_text(args.json_out, json.dumps(result, indent=1))
+            write_output(args.json_out, json.dumps(result, indent=1), "--json")
         return 0 if not result["errors"] else 1
     if probe.mode != "run":
         raise UsageError(f"--device {args.device} cannot run here: {probe.reason}")
@@ -341,5 +314,5 @@ def run(args) -> int:
         result["stat_mode"] = stat_mode(device=args.device)
         print(stat_line(result["stat_mode"]))
     if args.json_out:
-        atomic_write_text(args.json_out, json.dumps(result, indent=1))
+        write_output(args.json_out, json.dumps(result, indent=1), "--json")
     return 0

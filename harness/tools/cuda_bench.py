@@ -12,7 +12,7 @@ from brian2_harness.run import RunConfig, execute
 from brian2_harness.tools.bench_cases import all_to_all_cases
 
 DEFAULT_CASES = 100_000
-DEFAULT_SIZE = 2          # 2x2 all-to-all: 4 synapses per case
+DEFAULT_SIZE = 2          # 2x2 all-to-all: 4 synapses per case (`bench --cuda-cases`, `--cuda-size`)
 
 
 def _execute(cases, variant, device, cache_dir):

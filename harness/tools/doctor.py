@@ -8,8 +8,6 @@ when a GPU is visible too. Always exits 0; the JSON form is for CI logs and bug 
 """
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import os
 import re
 import shlex
@@ -21,6 +19,7 @@ from brian2_harness import devices as devmod
 from brian2_harness.devices import base as devbase
 from brian2_harness.devices import cuda_toolchain
 from brian2_harness.run import slots
+from brian2_harness.versions import installed_version
 
 # What the package accepts (pyproject.toml: requires-python, dependencies; a test keeps these in step) ...
 PYTHON_MIN = (3, 11)
@@ -63,13 +62,6 @@ def _run(cmd: list[str], timeout: float = 10) -> tuple[int, str]:
     return p.returncode, (p.stdout + p.stderr).strip()
 
 
-def _dist(name: str) -> str | None:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
 def _check(name, found, version=None, detail="", needed_by=(), fix=None, ok=None) -> dict:
     ok = found if ok is None else ok
     return {"name": name, "found": bool(found), "ok": bool(ok), "version": version, "detail": detail,
@@ -101,7 +93,7 @@ def check_python() -> dict:
 
 def check_brian2() -> dict:
     """Any brian2 the package accepts is fine; the verified version is named, not required."""
-    version = _dist("brian2")
+    version = installed_version("brian2")
     py312 = _python_version()[:2] >= (3, 12)
     fix = _pip(f"brian2=={BRIAN2_VERSION}") if py312 else _pip("brian2==2.9.0", "numpy<2.3")
     if version is None:
@@ -117,7 +109,7 @@ def check_brian2() -> dict:
 def check_numpy() -> dict:
     """numpy >= 1.26, and below the version the installed brian2 cannot import with (2.9.x: < 2.3)."""
     c = check_package("numpy", "numpy", ALL, "numpy>=1.26", minimum="1.26")
-    b2 = _dist("brian2")
+    b2 = installed_version("brian2")
     if c["ok"] and b2:
         for series, bad in BRIAN2_NUMPY_MAX.items():
             if _vtuple(b2)[:2] == _vtuple(series)[:2] and _vtuple(c["version"]) >= _vtuple(bad):
@@ -129,7 +121,7 @@ def check_numpy() -> dict:
 def check_cython() -> dict:
     """Cython >= 0.29 (what brian2 accepts), and below 3.1 next to a brian2 older than 2.8 (see BRIAN2_CYTHON)."""
     c = check_package("cython", "cython", ["cython"], "cython>=0.29", minimum="0.29")
-    b2 = _dist("brian2")
+    b2 = installed_version("brian2")
     below, bad = BRIAN2_CYTHON
     if c["ok"] and b2 and _vtuple(b2) < _vtuple(below) and _vtuple(c["version"]) >= _vtuple(bad):
         c.update(ok=False, detail=f"version {c['version']} installed; brian2 {b2} cannot use Cython >= {bad} (it "
@@ -139,7 +131,7 @@ def check_cython() -> dict:
 
 
 def check_brian2cuda() -> dict:
-    version = _dist("brian2cuda")
+    version = installed_version("brian2cuda")
     if _python_version()[:2] < (3, 12):
         fix = (f"brian2cuda {BRIAN2CUDA_VERSION} requires brian2 {BRIAN2_VERSION}, i.e. Python >= 3.12: "
                "use a Python 3.12 environment for cuda_standalone (pip install 'brian2-harness[cuda]')")
@@ -155,7 +147,7 @@ def check_brian2cuda() -> dict:
 
 def check_package(name: str, dist: str, needed_by, requirement: str, exact: str | None = None,
                   minimum: str | None = None) -> dict:
-    version = _dist(dist)
+    version = installed_version(dist)
     found = version is not None
     ok = found
     detail = "installed" if found else "not installed in this environment"
@@ -234,7 +226,7 @@ def check_curand() -> dict:
     if c is None:
         return _check("curand", False, None, f"curand.h/libcurand neither in the CUDA installation ({home}) "
                       "nor in an nvidia-curand wheel (nvidia/cu13/include/curand.h)", [CUDA], fix)
-    version = _dist("nvidia-curand") if c.source == "wheel" else None
+    version = installed_version("nvidia-curand") if c.source == "wheel" else None
     detail = (f"{'nvidia-curand wheel' if c.source == 'wheel' else 'system CUDA'}: "
               f"{os.path.join(c.include_dir, 'curand.h')}, library {c.library}")
     if not c.has_dev_link:
@@ -309,15 +301,8 @@ def diagnose() -> dict:
     }
 
 
-# --- command line --------------------------------------------------------------------------------------
-
-def add_parser(subparsers):
-    p = subparsers.add_parser("doctor", help="check Python, Brian2, compilers, OpenMP, CUDA and GPU; show fixes")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    return p
-
-
 def run(args) -> int:
+    """The `doctor` command (its options: cli/tools.py)."""
     import json
     report = diagnose()
     if args.json:

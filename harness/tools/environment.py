@@ -1,17 +1,10 @@
 """What the results were produced with: versions of Python, numpy, Brian2 and the toolchain."""
 from __future__ import annotations
 
-import importlib.metadata
 import platform
 import shutil
 import subprocess
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return None
+from brian2_harness.versions import installed_version
 
 
 def _tool(cmd: list[str]) -> str | None:
@@ -28,12 +21,12 @@ def environment() -> dict:
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "numpy": _version("numpy"),
-        "brian2": _version("brian2"),
-        "brian2cuda": _version("brian2cuda"),
-        "cython": _version("cython"),
-        "hypothesis": _version("hypothesis"),
-        "brian2_harness": _version("brian2-harness"),
+        "numpy": installed_version("numpy"),
+        "brian2": installed_version("brian2"),
+        "brian2cuda": installed_version("brian2cuda"),
+        "cython": installed_version("cython"),
+        "hypothesis": installed_version("hypothesis"),
+        "brian2_harness": installed_version("brian2-harness"),
         "gcc": _tool(["g++", "--version"]),
         "nvcc": (_tool(["nvcc", "--version"]) and _tool(["sh", "-c", "nvcc --version | tail -2 | head -1"])),
     }

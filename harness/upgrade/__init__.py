@@ -12,4 +12,3 @@ from brian2_harness.upgrade.record import record
 from brian2_harness.upgrade.render import group_changes, markdown_table, print_comparison, summary_line
 
 __all__ = [n for n in dir() if not n.startswith("_")]
-from brian2_harness.upgrade.commands import run  # noqa: E402

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from brian2_harness import registry
-from brian2_harness.atomic import atomic_write_bytes
+from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import FAIL, PASS
 from brian2_harness.documents import check_cells, check_format
 from brian2_harness.errors import UsageError
@@ -45,7 +45,6 @@ from brian2_harness.reports.results import summarize
 from brian2_harness.upgrade.corpus import Corpus, corpus_from_document
 
 BASELINE_FORMAT = "brian2-harness-baseline/1"
-BASELINE_PREFIX = "brian2-harness-baseline/"
 COMPARISON_FORMAT = "brian2-harness-comparison/1"
 MANIFEST = "manifest"
 DEFAULT_DTYPES = ("float64", "float32")
@@ -142,10 +141,7 @@ def write_baseline(baseline: Baseline, path) -> None:
             members[key] = a
     buf = io.BytesIO()
     np.savez_compressed(buf, **members)
-    try:
-        atomic_write_bytes(os.fspath(path), buf.getvalue())
-    except OSError as exc:
-        raise UsageError(f"cannot write baseline '{path}': {exc.strerror or exc}") from None
+    write_output(path, buf.getvalue(), "cannot write baseline")
 
 
 def _validate_manifest(m, where: str) -> dict:

@@ -17,31 +17,41 @@ included). Every case needs a name, unique within its family: the name is the ce
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 from dataclasses import dataclass, field
 
 from brian2_harness import variant_sources
-from brian2_harness.atomic import atomic_write_text
+from brian2_harness.atomic import write_output
 from brian2_harness.documents import check_format, read_json
 from brian2_harness.errors import UsageError
 from brian2_harness.families import all_families, get_family
+from brian2_harness.versions import installed_version
 
 CORPUS_FORMAT = "brian2-harness-corpus/1"
-CORPUS_PREFIX = "brian2-harness-corpus/"
 DEFAULT_SCHEDULE = (1e-4, 1.0, 3.0)
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def _case_families() -> list:
     return [f for f in all_families() if f.has_cases]
+
+
+def case_counts(n: int | None, per_family: dict, meta_cases: int | None = None) -> dict:
+    """Generated cases per family name: `per_family`, else `meta_cases` for every family after the first, else
+    `n`, else the family's own `corpus_size`."""
+    families = _case_families()
+    known = [f.name for f in families]
+    for name in per_family:
+        if name not in known:
+            raise UsageError(f"--family-cases: '{name}' is not a family with cases (known: {', '.join(known)})")
+    counts = {}
+    for k, fam in enumerate(families):
+        own = n if n is not None else fam.corpus_size
+        counts[fam.name] = per_family.get(fam.name, meta_cases if k and meta_cases is not None else own)
+    bad = {name: c for name, c in counts.items() if c < 0}
+    if bad:
+        raise UsageError(f"--cases / --family-cases must be >= 0, got {bad}")
+    return counts
 
 
 @dataclass(frozen=True)
@@ -75,23 +85,22 @@ class Corpus:
         return f"{parts} cases (sha256 {self.digest()[:12]})"
 
 
-def make_corpus(seed: int, n: int, *, meta_cases: int | None = None, include_default: bool = True,
-                schedule: tuple = DEFAULT_SCHEDULE) -> Corpus:
-    """`n` generated cases of the first family with cases (growth) on one schedule, `meta_cases` (default `n`)
-    of every other family, and each family's default case (`Family.corpus_cases`)."""
-    n_other = n if meta_cases is None else meta_cases
-    if n < 0 or n_other < 0:
-        raise UsageError(f"--cases / --meta-cases must be >= 0, got {n} / {n_other}")
-    cases, generator = {}, {"seed": seed, "cases": n, "meta_cases": n_other, "default_cases": include_default,
+def make_corpus(seed: int, n: int | None = None, *, per_family: dict | None = None, meta_cases: int | None = None,
+                include_default: bool = True, schedule: tuple = DEFAULT_SCHEDULE) -> Corpus:
+    """Generated cases of every family with cases, and each family's default case (`Family.corpus_cases`).
+    How many of a family: `per_family[name]`, else `n`, else the family's own `corpus_size`; `meta_cases` (kept
+    for `corpus --meta-cases`) counts those of every family after the first."""
+    counts = case_counts(n, per_family or {}, meta_cases)
+    cases, generator = {}, {"seed": seed, "cases": counts, "default_cases": include_default,
                             "schedule": list(schedule)}
-    for k, fam in enumerate(_case_families()):
-        got, info = fam.corpus_cases(n if k == 0 else n_other, seed, schedule=tuple(schedule),
-                                     include_default=include_default)
+    for fam in _case_families():
+        got, info = fam.corpus_cases(counts[fam.name], seed, schedule=tuple(schedule), include_default=include_default)
         cases[fam.name] = tuple(got)
         generator.update(info)
     if not any(cases.values()):
         raise UsageError("an empty corpus: use --cases N (N >= 1) or keep the default cases")
-    generator.update({"hypothesis": _version("hypothesis"), "brian2_harness": _version("brian2-harness")})
+    generator.update({"hypothesis": installed_version("hypothesis"),
+                      "brian2_harness": installed_version("brian2-harness")})
     corpus = Corpus(cases, generator)
     _check_names(corpus, "corpus")
     return corpus
@@ -161,30 +170,13 @@ def corpus_text(corpus: Corpus) -> str:
 
 
 def write_corpus(corpus: Corpus, path) -> None:
-    try:
-        atomic_write_text(os.fspath(path), corpus_text(corpus))
-    except OSError as exc:
-        raise UsageError(f"cannot write corpus '{path}': {exc.strerror or exc}") from None
-
-
-# --- command line --------------------------------------------------------------------------------------
-
-def add_parser(subparsers):
-    p = subparsers.add_parser("corpus", help="write a fixed set of cases of every family (input of `record`)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the case generator (default 0)")
-    p.add_argument("--cases", type=int, default=10, help="generated growth cases (default 10)")
-    p.add_argument("--meta-cases", type=int, default=None,
-                   help="generated cases of the other families (metaplastic; default: --cases)")
-    p.add_argument("--no-default-cases", action="store_true", help="leave out the documented default cases")
-    p.add_argument("--out", required=True, metavar="FILE.json", help="corpus file (written atomically)")
-    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py",
-                   help="Python file that registers variants or families (repeatable)")
-    return p
+    write_output(path, corpus_text(corpus), "cannot write corpus")
 
 
 def run(args) -> int:
+    """The `corpus` command (its options: cli/upgrade.py)."""
     variant_sources.load_all(args.plugin)
-    corpus = make_corpus(args.seed, args.cases, meta_cases=args.meta_cases,
+    corpus = make_corpus(args.seed, args.cases, per_family=dict(args.family_cases), meta_cases=args.meta_cases,
                          include_default=not args.no_default_cases)
     write_corpus(corpus, args.out)
     print(f"corpus: {corpus.summary()} -> {args.out}")

@@ -5,6 +5,7 @@ import os
 import time
 
 from brian2_harness import registry, variant_sources
+from brian2_harness.commalist import comma_list
 from brian2_harness.devices import get_device
 from brian2_harness.errors import UsageError
 from brian2_harness.families import family_names, get_family
@@ -16,10 +17,6 @@ from brian2_harness.upgrade.corpus import Corpus
 from brian2_harness.upgrade.probe import probe_private_api
 
 
-def _csv(text: str) -> list[str]:
-    return [x.strip() for x in text.split(",") if x.strip()]
-
-
 def resolve_variants(text: str, plugins=()) -> list[str]:
     variant_sources.load_all(list(plugins))
     if text == "all":
@@ -27,7 +24,7 @@ def resolve_variants(text: str, plugins=()) -> list[str]:
     elif text in family_names():
         names = [v.name for v in registry.all_variants() if v.source == "builtin" and v.family == text]
     else:
-        names = _csv(text)
+        names = comma_list(text)
         for n in names:
             registry.get(n)
     if not names:
@@ -36,7 +33,7 @@ def resolve_variants(text: str, plugins=()) -> list[str]:
 
 
 def resolve_devices(text: str) -> list[str]:
-    names = _csv(text)
+    names = comma_list(text)
     if not names:
         raise UsageError("--devices: no device selected")
     for d in names:
@@ -45,7 +42,7 @@ def resolve_devices(text: str) -> list[str]:
 
 
 def resolve_dtypes(text: str) -> list[str]:
-    names = _csv(text)
+    names = comma_list(text)
     if not names:
         raise UsageError("--dtype: no dtype selected")
     for d in names:

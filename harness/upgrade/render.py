@@ -23,7 +23,7 @@ from brian2_harness.upgrade.changes import (  # noqa: F401
 from brian2_harness.upgrade.drift import describe
 
 
-def _env_line(env: dict) -> str:
+def env_line(env: dict) -> str:
     return (f"brian2 {env.get('brian2')} · numpy {env.get('numpy')} · Python {env.get('python')}"
             + (f" · brian2cuda {env['brian2cuda']}" if env.get("brian2cuda") else ""))
 
@@ -147,7 +147,7 @@ def print_comparison(doc: dict, rows: list[dict], console=None) -> None:
 
 def markdown_table(doc: dict, rows: list[dict]) -> str:
     env_old, env_new = doc["baseline"]["environment"], doc["environment"]
-    lines = [f"baseline: {_env_line(env_old)} → now: {_env_line(env_new)}", "",
+    lines = [f"baseline: {env_line(env_old)} → now: {env_line(env_new)}", "",
              "| variant | device | dtype | status | cells | max \\|now−base\\| | max \\|now−base\\|/limit | private API | note |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -164,5 +164,5 @@ def summary_line(doc: dict) -> str:
     main = ", ".join(f"{s[k]} {k}" for k in (IDENTICAL, WITHIN, CHANGED, NEW_FAIL, NEW_ERROR, GONE))
     extra = ", ".join(f"{s[k]} {k}" for k in (NO_RESULT, NOW_RUNS) if s[k])
     return (f"{s['cells']} cells: {main}" + (f" ({extra})" if extra else "")
-            + f"; {_env_line(doc['baseline']['environment'])} -> {_env_line(doc['environment'])}"
+            + f"; {env_line(doc['baseline']['environment'])} -> {env_line(doc['environment'])}"
             + f" in {doc['seconds']:.1f} s")

@@ -17,6 +17,7 @@ class GrowthFamily(Family):
     name = "growth"
     semantics = ("aligned", "lagged")
     case_file_default = True
+    corpus_size = 10
 
     def case_from_dict(self, d):
         return Case.from_dict(d)

@@ -15,11 +15,6 @@ def _explain(diff: float, increment: float | None) -> str:
     return ""
 
 
-def growth_tolerance(ref: GrowthObservables, dtype: str, n_steps: int, arithmetic: str = "ieee") -> NeuronBounds:
-    """Per-neuron bounds for one case; `arithmetic` is the device's (see bounds.ARITHMETIC)."""
-    return growth_bounds(ref, dtype, n_steps, arithmetic)
-
-
 def compare_growth(got: GrowthObservables, ref: GrowthObservables, *, dtype: str,
                    bounds: NeuronBounds | None = None, excess: np.ndarray | None = None,
                    determinate: np.ndarray | None = None, increment: float | None = None,

@@ -34,11 +34,6 @@ class GrowthNetwork(Timed):
         return int(self.i.size)
 
 
-    @property
-    def n_incoming(self) -> np.ndarray:
-        return np.bincount(self.j, minlength=self.n_post)
-
-
 @dataclass(frozen=True)
 class Block:
     """Where one case sits inside a packed network."""

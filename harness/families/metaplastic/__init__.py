@@ -12,6 +12,7 @@ from brian2_harness.families.comparison import Comparison
 class MetaplasticFamily(Family):
     name = "metaplastic"
     semantics = ("ordered",)
+    corpus_size = 10
     case_file_keys = ("pre_spikes", "post_spikes")
 
     def case_from_dict(self, d):

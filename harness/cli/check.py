@@ -8,30 +8,19 @@ errors. Outputs (JSON, JUnit, HTML/Markdown) are written by cli/check_outputs.py
 from __future__ import annotations
 
 import os
-import re
 import sys
 
-from ..errors import UsageError
-from .exact import Tolerance
-from .require import apply_required
-from .script import DEFAULT_DEVICES, ERROR, KEPT, known_devices
-from .verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
-
-UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "second": 1.0, "msecond": 1e-3}
-
-
-def parse_duration(text: str) -> float:
-    """'200ms', '0.2 s', '0.2*second' or plain seconds -> seconds."""
-    m = re.fullmatch(r"\s*([0-9.eE+-]+)\s*\*?\s*([a-z]*)\s*", text or "")
-    if not m or (m.group(2) and m.group(2) not in UNITS):
-        raise UsageError(f"--duration-cap: expected e.g. 200ms, 0.5s or 0.2 (seconds), got {text!r}")
-    try:
-        value = float(m.group(1)) * UNITS.get(m.group(2) or "s", 1.0)
-    except ValueError:
-        raise UsageError(f"--duration-cap: not a number: {text!r}") from None
-    if value <= 0:
-        raise UsageError(f"--duration-cap must be > 0, got {text!r}")
-    return value
+from brian2_harness.check.document import check_document
+from brian2_harness.check.duration import parse_duration
+from brian2_harness.check.exact import Tolerance
+from brian2_harness.check.require import apply_required
+from brian2_harness.check.script import DEFAULT_DEVICES, ERROR, KEPT, known_devices
+from brian2_harness.check.verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
+from brian2_harness.cli.check_outputs import write_outputs
+from brian2_harness.cli.common import EXIT_FAIL
+from brian2_harness.commalist import comma_list
+from brian2_harness.errors import UsageError
+from brian2_harness.tools.environment import environment
 
 
 def parse_tolerances(items: list[str]) -> dict:
@@ -78,11 +67,17 @@ def add_parser(subparsers):
     p.add_argument("--script-args", default="", help="arguments passed to the script (one string, split on spaces)")
     p.add_argument("--script-for", action="append", default=[], metavar="DEVICE=SCRIPT.py",
                    help="run another script on one device (negative controls: a deliberately changed copy)")
+    p.add_argument("--require", default="", metavar="DEV,...",
+                   help="devices that must run: one that did not (unavailable, skipped, or only built because "
+                        "there is no GPU) fails the script instead of being skipped")
+    p.add_argument("--junit", metavar="FILE.xml", help="also write JUnit XML (one testcase per script and device)")
+    p.add_argument("--report", metavar="DIR", help="also write an HTML + Markdown report (index.html, summary.md)")
+    p.add_argument("--markdown", metavar="FILE.md", help="also write the Markdown summary to this file")
     return p
 
 
 def _validate(args):
-    devices = [d.strip() for d in args.devices.split(",") if d.strip()]
+    devices = comma_list(args.devices)
     if len(devices) < 2:
         raise UsageError("--devices: name at least two devices to compare")
     for d in devices:
@@ -140,7 +135,7 @@ def run_checks(args, required=()) -> tuple[list[CheckResult], list[dict] | None]
     cap = parse_duration(args.duration_cap) if args.duration_cap else None
     tol = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
                     max_spike_mismatch=args.max_spike_mismatch)
-    observe = [x.strip() for x in args.observe.split(",") if x.strip()]
+    observe = comma_list(args.observe)
     say = None if args.quiet else (lambda text: print(f"  ... {text}", file=sys.stderr, flush=True))
     results, stopped = [], None
     for script in args.scripts:
@@ -181,3 +176,41 @@ def interrupted_entries(scripts: list[str], kept: list[str]) -> list[dict]:
     return [dict(script=s, verdict="interrupted", status="interrupted", label="interrupted",
                  reason="stopped (SIGINT/SIGTERM) while its devices ran" if k == 0 else "not started: stopped before",
                  kept=list(kept) if k == 0 else [], devices={}) for k, s in enumerate(scripts)]
+
+
+def _required(args) -> list[str]:
+    devices, required = comma_list(args.devices), comma_list(args.require)
+    for d in required:
+        if d not in devices:
+            raise UsageError(f"--require: device '{d}' is not among --devices ({', '.join(devices)})")
+    return required
+
+
+def _config(args, required) -> dict:
+    return {"devices": comma_list(args.devices), "require": required, "mode": args.mode, "seeds": args.seeds,
+            "seed": args.seed, "alpha": args.alpha, "duration_cap": args.duration_cap,
+            "observe": comma_list(args.observe), "rtol": args.rtol, "atol": args.atol, "tol": list(args.tol),
+            "max_spike_mismatch": args.max_spike_mismatch, "script_for": list(args.script_for)}
+
+
+def cmd_check(args) -> int:
+    """Check the scripts, then write the check document (JSON) and what reports/ renders from it."""
+    required = _required(args)     # output paths: checked by cli/outputs.py before any command starts
+    results, stopped = run_checks(args, required)
+    tolerance = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
+                          max_spike_mismatch=args.max_spike_mismatch)
+    env = environment()
+    env["compiler"] = env.get("gcc")
+    doc = check_document(results, environment=env, config=_config(args, required), tolerance=tolerance,
+                         interrupted=stopped)
+    write_outputs(doc, json_out=args.json_out, junit_out=args.junit, report_dir=args.report,
+                  markdown_out=args.markdown, after="; the verdicts above are the results")
+    if stopped:
+        say_interrupted(results, stopped, args.scripts, args.json_out)
+    if doc["required_missing"]:
+        print(f"required device(s) did not run: {', '.join(doc['required_missing'])}")
+        return EXIT_FAIL
+    return exit_code(results, stopped)
+
+
+COMMANDS = {"check": cmd_check}

@@ -1,4 +1,5 @@
-"""`brian2-harness record` and `brian2-harness compare`: argument parsing and the two commands."""
+"""Before and after a Brian2 upgrade: the options of `corpus`, and `record`, `compare`, `history` (options and
+commands). The corpus itself is upgrade/corpus.py."""
 from __future__ import annotations
 
 import json
@@ -6,36 +7,64 @@ import os
 import sys
 
 from brian2_harness import variant_sources
-from brian2_harness.atomic import atomic_write_text
+from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import ERROR, FAIL, PASS, SKIP
+from brian2_harness.cli.common import add_plugin_option
 from brian2_harness.devices import CPU_DEVICES
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.results import print_table
 from brian2_harness.run.progress import Progress
+from brian2_harness.upgrade import corpus as corpus_command
 from brian2_harness.upgrade.baseline import DEFAULT_DTYPES, load_baseline, write_baseline
 from brian2_harness.upgrade.changes import CellChange, compare, regressions
 from brian2_harness.upgrade.corpus import load_corpus
 from brian2_harness.upgrade.history import history_document, load_history
 from brian2_harness.upgrade.history_render import markdown
 from brian2_harness.upgrade.record import record, resolve_devices, resolve_dtypes, resolve_variants
-from brian2_harness.upgrade.render import _env_line, group_changes, markdown_table, print_comparison, summary_line
+from brian2_harness.upgrade.render import env_line, group_changes, markdown_table, print_comparison, summary_line
 
 
 def _add_run_options(p):
-    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py",
-                   help="Python file that registers variants (repeatable)")
+    add_plugin_option(p)
     p.add_argument("--jobs", type=int, default=None, help="parallel worker processes (default: cores, max 4)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds per worker process (default 900)")
     p.add_argument("--cache-dir", help="build and cache folder (default ~/.cache/brian2-harness)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
+def _family_count(text: str) -> tuple[str, int]:
+    name, _, count = text.partition("=")
+    try:
+        return name.strip(), int(count)
+    except ValueError:
+        raise UsageError(f"--family-cases: expected FAMILY=N, got {text!r}") from None
+
+
+def add_corpus_parser(subparsers):
+    p = subparsers.add_parser("corpus", help="write a fixed set of cases of every family (input of `record`)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the case generator (default 0)")
+    p.add_argument("--cases", type=int, default=None,
+                   help="generated cases of every family (default: each family's own, `Family.corpus_size`: 10 for "
+                        "growth and metaplastic)")
+    p.add_argument("--family-cases", action="append", default=[], type=_family_count, metavar="FAMILY=N",
+                   help="generated cases of one family (repeatable; overrides --cases)")
+    p.add_argument("--meta-cases", type=int, default=None,
+                   help="generated cases of every family after the first (growth); kept for older scripts: "
+                        "--family-cases says which family")
+    p.add_argument("--no-default-cases", action="store_true", help="leave out the documented default cases")
+    p.add_argument("--out", required=True, metavar="FILE.json", help="corpus file (written atomically)")
+    add_plugin_option(p, "variants or families")
+    return p
+
+
 def add_parser(subparsers):
-    """Adds two subcommands, `record` and `compare`; `run(args)` dispatches on `args.command`."""
+    """Adds `corpus`, `record`, `compare` and `history`."""
+    add_corpus_parser(subparsers)
     p = subparsers.add_parser("record", help="run a corpus and store every observable as a baseline (.npz)")
     p.add_argument("--corpus", required=True, metavar="CORPUS.json", help="cases to run (from `brian2-harness corpus`)")
     p.add_argument("--out", required=True, metavar="BASELINE.npz", help="baseline file (written atomically)")
-    p.add_argument("--variants", default="all", help="comma-separated variants, 'all' (built-ins) or 'growth'")
+    p.add_argument("--variants", default="all",
+                   help="comma-separated variants, 'all' (built-ins) or a family name (its built-ins)")
     p.add_argument("--devices", default=",".join(CPU_DEVICES), help="comma-separated devices (default: CPU devices)")
     p.add_argument("--dtype", default=",".join(DEFAULT_DTYPES), help="float64, float32 or both (default both)")
     _add_run_options(p)
@@ -82,7 +111,7 @@ def run_record(args) -> int:
     write_baseline(baseline, args.out)
     stored = sum(1 for c in baseline.cells if c["arrays"])
     line = (f"baseline: {s['cells']} cells ({stored} with observables; {s[PASS]} pass, {s[FAIL]} fail, "
-            f"{s[ERROR]} error, {s[SKIP]} skip) on {corpus.summary()}, {_env_line(baseline.environment)}, "
+            f"{s[ERROR]} error, {s[SKIP]} skip) on {corpus.summary()}, {env_line(baseline.environment)}, "
             f"in {baseline.manifest['seconds']:.1f} s -> {args.out}")
     for attr, res in baseline.manifest["private_api"].items():
         console.print(escape(f"private Brian API {attr}: {'honoured' if res.get('honoured') else 'NOT honoured'}"
@@ -109,13 +138,10 @@ def run_compare(args) -> int:
     rows = group_changes([CellChange(**c) for c in doc["cells"]])
     console = Console(width=None if sys.stdout.isatty() else 200)
     print_comparison(doc, rows, console)
-    try:
-        if args.json_out:
-            atomic_write_text(args.json_out, json.dumps(doc, indent=1))
-        if args.markdown:
-            atomic_write_text(args.markdown, markdown_table(doc, rows))
-    except OSError as exc:
-        raise UsageError(f"cannot write the comparison: {exc.strerror or exc}") from None
+    if args.json_out:
+        write_output(args.json_out, json.dumps(doc, indent=1), "cannot write the comparison")
+    if args.markdown:
+        write_output(args.markdown, markdown_table(doc, rows), "cannot write the comparison")
     problems = regressions(doc)
     if problems:
         console.print(f"[bold red]CHANGED[/]: {summary_line(doc)}; " + "; ".join(problems))
@@ -134,13 +160,10 @@ def run_history(args) -> int:
         raise UsageError("history: give at least two baseline files")
     doc = history_document(baselines, missing)
     text = markdown(doc)
-    try:
-        if args.json_out:
-            atomic_write_text(args.json_out, json.dumps(doc, indent=1))
-        if args.markdown:
-            atomic_write_text(args.markdown, text)
-    except OSError as exc:
-        raise UsageError(f"cannot write the history: {exc.strerror or exc}") from None
+    if args.json_out:
+        write_output(args.json_out, json.dumps(doc, indent=1), "cannot write the history")
+    if args.markdown:
+        write_output(args.markdown, text, "cannot write the history")
     print(text)
     if missing:
         print(f"MISSING: no baseline for {', '.join(missing)}: those versions are not in the history")
@@ -148,5 +171,4 @@ def run_history(args) -> int:
     return 0
 
 
-def run(args) -> int:
-    return {"record": run_record, "compare": run_compare, "history": run_history}[args.command](args)
+COMMANDS = {"corpus": corpus_command.run, "record": run_record, "compare": run_compare, "history": run_history}
