@@ -23,9 +23,11 @@ MAX_ELEMENTS = 1_000_000     # larger state recordings keep evenly spaced rows (
 
 
 def _unit(owner, var: str) -> str:
+    """The variable's unit ("" when dimensionless: Brian's get_unit would say "rad")."""
     try:
         from brian2 import get_unit
-        return str(get_unit(owner.variables[var].dim))
+        dim = owner.variables[var].dim
+        return "" if dim.is_dimensionless else str(get_unit(dim))
     except Exception:
         return ""
 
