@@ -22,7 +22,7 @@ from brian2_harness.atomic import atomic_write_bytes
 from brian2_harness.run.locks import exclusive
 from brian2_harness.versions import installed_version
 
-from .script import BUILT, OK, SKIP, run_device
+from .script import OK, SKIP, run_device
 
 FORMAT = "brian2-harness-plugin-cache/2"
 
@@ -110,7 +110,9 @@ def cached_runner(folder: Path, run=run_device):
                     return hit
             result = run(script, device, seeds, **kwargs)
             inputs = _inputs(result)
-            if result.status in (OK, SKIP, BUILT) and inputs is not None:
+            # a build-only result is not kept: whether a GPU is there is not part of the key (the build folder
+            # stays warm, so asking again costs little)
+            if result.status in (OK, SKIP) and inputs is not None:
                 atomic_write_bytes(str(path), pickle.dumps(dict(format=FORMAT, result=result, inputs=inputs)))
             return result
     return runner
