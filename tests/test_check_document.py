@@ -116,3 +116,13 @@ def test_check_knows_the_catalogs_devices_cuda_included(tmp_path, capsys):
     assert main(["check", str(script), "--devices", "numpy,nonsense"]) == 2
     err = capsys.readouterr().err
     assert "unknown device 'nonsense'" in err and "cuda_standalone" in err
+
+
+def test_markdown_alone_is_written_without_a_report_folder(tmp_path):
+    from brian2_harness.cli.check_outputs import write_outputs
+    doc = document(check_result(differ=True))
+    write_outputs(doc, json_out=str(tmp_path / "c.json"), markdown_out=str(tmp_path / "s.md"))
+    text = (tmp_path / "s.md").read_text()
+    assert "## FAIL /models/my_model.py" in text and "statemonitor.v, index 1, t = 5 ms" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json", "s.md"]
+    assert json.loads((tmp_path / "c.json").read_text())["format"] == CHECK_FORMAT
