@@ -32,7 +32,6 @@ from .script import BUILT, DEFAULT_DEVICES, ERROR, OK, SKIP, DeviceRun, run_devi
 AGREE, AGREE_STAT, FAIL, REFERENCE = "agree", "agree_stat", "fail", "reference"
 LABEL = {AGREE: "agree exactly", AGREE_STAT: "agree statistically", FAIL: "fail", SKIP: "skipped", ERROR: "error",
          REFERENCE: "reference", BUILT: "built, not run"}
-PASSING = (AGREE, AGREE_STAT, REFERENCE)     # per device: ran and (for the reference) was compared with
 
 
 @dataclass
