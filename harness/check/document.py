@@ -63,17 +63,14 @@ def _device(result: CheckResult, name: str, tol: Tolerance) -> dict:
 
 
 def script_record(result: CheckResult, tol: Tolerance) -> dict:
-    st = result.stat
-    return {
-        "script": result.script, "status": "complete", "verdict": result.verdict, "label": LABEL.get(result.verdict, result.verdict),
-        "reason": result.reason, "reference": result.reference, "mode": result.mode, "seconds": result.seconds,
-        "random_sources": list(result.random_sources), "notes": list(result.notes),
-        "required_missing": list(result.required_missing),
-        "devices": {d: _device(result, d, tol) for d in result.devices},
-        "stat": None if st is None else {
-            "equivalent": st.equivalent, "seeds": st.seeds, "alpha": st.alpha, "m": st.m, "summary": st.summary,
-            "power": st.power, "notes": st.notes, "tests": [vars(t) for t in st.tests]},
-    }
+    """Everything `CheckResult.to_dict` says about the script, with the structured per-device fields added."""
+    record = result.to_dict()
+    devices = record.get("devices") or {}
+    for d in result.devices:
+        devices[d] = {**devices.get(d, {}), **_device(result, d, tol)}
+    return {**record, "script": result.script, "status": "complete", "verdict": result.verdict,
+            "label": LABEL.get(result.verdict, result.verdict), "reason": result.reason,
+            "required_missing": list(result.required_missing), "devices": devices}
 
 
 def check_document(results: list[CheckResult], *, environment: dict, config: dict,
