@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import tarfile
+import threading
 import time
 import traceback
 import urllib.request
@@ -124,7 +125,10 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per run of a script on a device")
     p.add_argument("--seeds", type=int, default=6, help="seeds per device in statistical mode")
     p.add_argument("--jobs", type=int, default=2, help="device processes at a time")
-    p.add_argument("--only", default="", help="substring filter on the example path")
+    p.add_argument("--scheduler", help="run on a Dask cluster: a scheduler address or local[:N] (docs/cluster.md)")
+    p.add_argument("--parallel", type=int, default=0, help="with --scheduler: examples checked at a time "
+                   "(default: twice the workers)")
+    p.add_argument("--only", default="", help="substring filter on the example path (comma-separated: any of them)")
     p.add_argument("--resume", action="store_true", help="skip examples already in results.jsonl")
     p.add_argument("--redo", default="", help="with --resume: run again the examples whose recorded verdict is one "
                    "of these (comma-separated, e.g. error,fail) or whose path contains one of them")
@@ -152,16 +156,18 @@ def main(argv=None) -> int:
     settings = (f"brian2 {VERSION} examples, devices {', '.join(devices)}, run() capped at {args.cap}, "
                 f"{args.timeout:.0f} s per run, {args.seeds} seeds per device in statistical mode")
     t_all = time.time()
-    for path in examples(folder):
+    only = [x for x in args.only.split(",") if x]
+    todo = [p for p in examples(folder) if (not only or any(x in str(p.relative_to(folder)) for x in only))
+            and str(p.relative_to(folder)) not in done]
+    lock = threading.Lock()
+
+    def one(path, runner=None):
         rel = str(path.relative_to(folder))
-        if args.only and args.only not in rel:
-            continue
-        if rel in done:
-            continue
         t0 = time.time()
         print(f"[{time.strftime('%H:%M:%S')}] {rel}", flush=True)
         try:
-            r = check(str(path), devices, seeds=args.seeds, cap=cap, timeout=args.timeout, jobs=args.jobs)
+            r = check(str(path), devices, seeds=args.seeds, cap=cap, timeout=args.timeout, jobs=args.jobs,
+                      **({"runner": runner} if runner else {}))
             row = r.to_dict()
         except Exception as exc:     # the harness must not crash: a problem is a cell verdict
             row = dict(verdict="error", reason=f"harness exception: {type(exc).__name__}: {exc}", devices={},
@@ -172,12 +178,28 @@ def main(argv=None) -> int:
             d.pop("timers", None)
         if row.get("stat"):
             row["stat"].pop("tests", None)
-        print(f"    -> {row['verdict']}: {short(row.get('reason', ''), 300)} ({row['seconds']:.0f} s)", flush=True)
-        with open(results, "a") as f:
-            f.write(json.dumps(row, default=str) + "\n")
-        done[rel] = row
-        rows = [done[k] for k in sorted(done)]
-        (out / "examples.md").write_text(markdown(rows, devices, settings) + "\n")
+        print(f"    -> {rel}: {row['verdict']}: {short(row.get('reason', ''), 300)} ({row['seconds']:.0f} s)",
+              flush=True)
+        with lock:
+            with open(results, "a") as f:
+                f.write(json.dumps(row, default=str) + "\n")
+            done[rel] = row
+            rows = [done[k] for k in sorted(done)]
+            (out / "examples.md").write_text(markdown(rows, devices, settings) + "\n")
+
+    if args.scheduler:      # every example's device runs as Dask tasks, several examples at a time
+        from concurrent.futures import ThreadPoolExecutor
+
+        from brian2_harness.check.cluster import DaskRunner
+        from brian2_harness.run.cluster import connect, workers_like_here
+        with connect(args.scheduler) as client:
+            runner = DaskRunner(client, workers_like_here(client))
+            parallel = args.parallel or 2 * len(runner.workers)
+            with ThreadPoolExecutor(max_workers=parallel) as pool:
+                list(pool.map(lambda p: one(p, runner), todo))
+    else:
+        for path in todo:
+            one(path)
     print(f"done in {(time.time() - t_all) / 60:.1f} min; table: {out / 'examples.md'}", flush=True)
     return 0
 

@@ -65,6 +65,8 @@ def add_parser(subparsers):
                    help="write the results as a versioned JSON document (brian2-harness-check/1; docs/check-results.md)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--script-args", default="", help="arguments passed to the script (one string, split on spaces)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run each device's runs as a Dask task: a scheduler "
+                   "address (tcp://HOST:8786) or local[:N]; needs brian2-harness[cluster]")
     p.add_argument("--script-for", action="append", default=[], metavar="DEVICE=SCRIPT.py",
                    help="run another script on one device (negative controls: a deliberately changed copy)")
     p.add_argument("--require", default="", metavar="DEV,...",
@@ -126,12 +128,11 @@ def print_result(r, out=None) -> None:
         print(f"  reason: {r.reason}", file=out)
 
 
-def run_checks(args, required=()) -> tuple[list[CheckResult], list[dict] | None]:
-    """Check every script of `args` (printing each verdict); `required`: devices that must run (check/require.py).
-    Returns the results and, when a stop (SIGINT/SIGTERM) ended the checks, the entries of the unchecked scripts."""
+def run_checks(args, devices, script_for, runner=None, required=()) -> tuple[list[CheckResult], list[dict] | None]:
+    """Check every script of `args` (printing each verdict); `runner`: run_device's replacement (Dask), `required`:
+    devices that must run (check/require.py). Returns the results and, when a stop (SIGINT/SIGTERM) ended the
+    checks, the entries of the unchecked scripts."""
     from pathlib import Path
-
-    devices, script_for = _validate(args)
     cap = parse_duration(args.duration_cap) if args.duration_cap else None
     tol = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
                     max_spike_mismatch=args.max_spike_mismatch)
@@ -145,7 +146,7 @@ def run_checks(args, required=()) -> tuple[list[CheckResult], list[dict] | None]
                       observe=observe or None, tolerance=tol, timeout=args.timeout, jobs=args.jobs,
                       cache_dir=Path(args.cache_dir) if args.cache_dir else None,
                       args=args.script_args.split() if args.script_args else None, progress=say,
-                      script_for=script_for)
+                      script_for=script_for, **({"runner": runner} if runner else {}))
         except KeyboardInterrupt:     # every device process is ended by now (verdict._parallel)
             stopped = interrupted_entries(args.scripts[len(results):], KEPT[kept:])
             break
@@ -155,6 +156,19 @@ def run_checks(args, required=()) -> tuple[list[CheckResult], list[dict] | None]
         print_result(r)
         results.append(r)
     return results, stopped
+
+
+def _checks(args, required) -> tuple[list[CheckResult], list[dict] | None]:
+    """run_checks here, or with each device's runs as Dask tasks (--scheduler)."""
+    import contextlib
+    devices, script_for = _validate(args)
+    if not getattr(args, "scheduler", None):
+        return run_checks(args, devices, script_for, None, required)
+    from brian2_harness.check.cluster import DaskRunner
+    from brian2_harness.run.cluster import connect, workers_like_here
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(connect(args.scheduler))
+        return run_checks(args, devices, script_for, DaskRunner(client, workers_like_here(client)), required)
 
 
 def say_interrupted(results: list, stopped: list[dict], scripts: list[str], json_out: str | None) -> None:
@@ -190,13 +204,14 @@ def _config(args, required) -> dict:
     return {"devices": comma_list(args.devices), "require": required, "mode": args.mode, "seeds": args.seeds,
             "seed": args.seed, "alpha": args.alpha, "duration_cap": args.duration_cap,
             "observe": comma_list(args.observe), "rtol": args.rtol, "atol": args.atol, "tol": list(args.tol),
-            "max_spike_mismatch": args.max_spike_mismatch, "script_for": list(args.script_for)}
+            "max_spike_mismatch": args.max_spike_mismatch, "script_for": list(args.script_for),
+            "scheduler": getattr(args, "scheduler", None)}
 
 
 def cmd_check(args) -> int:
     """Check the scripts, then write the check document (JSON) and what reports/ renders from it."""
     required = _required(args)     # output paths: checked by cli/outputs.py before any command starts
-    results, stopped = run_checks(args, required)
+    results, stopped = _checks(args, required)
     tolerance = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
                           max_spike_mismatch=args.max_spike_mismatch)
     env = environment()

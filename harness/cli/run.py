@@ -15,7 +15,7 @@ from brian2_harness.devices.cuda import environment_report
 from brian2_harness.errors import UsageError
 from brian2_harness.families import all_families, all_semantics, default_family, family_names, get_family
 from brian2_harness.families.cases import DTYPES, check_limits
-from brian2_harness.reports import junit
+from brian2_harness.reports import junit, merge
 from brian2_harness.reports import render as html_report
 from brian2_harness.reports.profile import print_profile
 from brian2_harness.reports.results import print_table, results_document, summarize, write_json
@@ -67,6 +67,12 @@ def add_parser(subparsers) -> None:
     run.add_argument("--report", metavar="DIR",
                      help="also write an HTML + Markdown report (index.html, summary.md) into DIR")
     run.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one testcase per cell")
+    run.add_argument("--scheduler", metavar="ADDRESS", help="run the jobs as Dask tasks: a scheduler address "
+                     "(tcp://HOST:8786) or local[:N] (N local workers); needs brian2-harness[cluster]")
+    run.add_argument("--resume", metavar="PREVIOUS.json", help="finish an interrupted run: keep the cells of the "
+                     "jobs PREVIOUS.json (its --json) finished, run the others")
+    run.add_argument("--shard", metavar="K/N", help="run shard K of N (whole build families); `merge` joins the "
+                     "shards' JSON into the unsharded run's document")
 
 
 def _parse_schedule(text: str):
@@ -206,15 +212,36 @@ def cmd_run(args) -> int:
         for d, p in cannot.items():
             console.print(f"[bold red]FAILED[/]: {escape(d)} required but it cannot run here: {escape(p.reason)}")
         return EXIT_FAIL
-    result = execute(cfg, progress=None if args.quiet else Progress())
-    print_table(result.verdicts, console)
+    from brian2_harness.run import cluster
+    from brian2_harness.run.subset import Shard, parse_shard
+    config_record = {
+        "variants": cfg.variants, "devices": cfg.devices, "dtypes": cfg.dtypes, "cases": len(cfg.cases),
+        "seed": args.seed, "against": cfg.against, "require": sorted(cfg.require), "plugins": cfg.plugins,
+        "require_lag_visible": cfg.require_lag_visible,
+    }
+    subset = Shard(*parse_shard(args.shard), cfg.against) if getattr(args, "shard", None) else None
+    resume = _resume(args, config_record)
+    if resume is not None:
+        if subset is not None:
+            raise UsageError("--resume and --shard: resume each shard from its own JSON without --shard")
+        subset = resume
+    scheduler = getattr(args, "scheduler", None)
+    with cluster.backend(scheduler, cfg.cache_dir) as backend:
+        result = execute(cfg, progress=None if args.quiet else Progress(), backend=backend, subset=subset)
+    distributed = {"cluster": cluster.describe(scheduler, backend)} if backend else {}
+    if subset is not None and resume is None:
+        distributed["shard"] = subset.section(result.plan, result.jobs)
     job_records = [_job_record(j) for j in result.jobs]
+    if resume is not None:
+        result.verdicts = resume.combine(result.plan, result.verdicts, result.jobs, cfg.against)
+        job_records = resume.records(result.plan, job_records)
+    print_table(result.verdicts, console)
     if args.profile:
         print_profile(console, job_records, result.phases, generate_s)
     slow = slots.slow_jobs(job_records)
     slots.print_slow_jobs(slow, console)
     summary = summarize(result.verdicts)
-    missing = result.missing_required(cfg.require)
+    missing = result.missing_required(cfg.require & {v.device for v in result.verdicts} if subset else cfg.require)
     skipped = sorted({(v.variant, v.device, v.dtype, v.reason) for v in result.verdicts if v.verdict == SKIP})
     for variant, device, dtype, reason in skipped:
         console.print(f"[yellow]skipped[/] {escape(f'{variant} x {device} x {dtype}: {reason}')}")
@@ -237,12 +264,8 @@ def cmd_run(args) -> int:
         env = environment()
         if any(j.device == "cuda_standalone" for j in result.jobs):
             env["cuda"] = environment_report(cache_dir=str(cfg.cache_dir))
-        doc = results_document(result.verdicts, environment=env, status=status, config={
-            "variants": cfg.variants, "devices": cfg.devices, "dtypes": cfg.dtypes, "cases": len(cfg.cases),
-            "seed": args.seed, "against": cfg.against, "require": sorted(cfg.require), "plugins": cfg.plugins,
-            "require_lag_visible": cfg.require_lag_visible,
-        }, extra={"required_missing": missing, "seconds": result.seconds, "phases": result.phases, "build_cache": cache,
-                  "scheduling": slots.scheduling(cfg.jobs), "slow_jobs": slow, "jobs": job_records})
+        doc = results_document(result.verdicts, environment=env, status=status, config=config_record, extra={"required_missing": missing, "seconds": result.seconds, "phases": result.phases, "build_cache": cache,
+                  "scheduling": slots.scheduling(cfg.jobs), "slow_jobs": slow, "jobs": job_records, **distributed})
         if args.json_out:
             write_json(args.json_out, doc)
         if args.junit:
@@ -261,6 +284,17 @@ def cmd_run(args) -> int:
         return EXIT_FAIL
     console.print(f"[bold green]OK[/]: {line}")
     return EXIT_OK
+
+
+def _resume(args, config_record: dict):
+    """The Resume subset of `--resume PREVIOUS.json` (run/resume.py), or None."""
+    path = getattr(args, "resume", None)
+    if not path:
+        return None
+    from brian2_harness.run.resume import Resume, check_same_config
+    previous = merge.load_results(path)
+    check_same_config(previous, config_record, f"'{path}'")
+    return Resume(previous)
 
 
 def _job_record(job) -> dict:

@@ -10,6 +10,7 @@ from brian2_harness import variant_sources
 from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import ERROR, FAIL, PASS, SKIP
 from brian2_harness.cli.common import add_plugin_option
+from brian2_harness.commalist import comma_list
 from brian2_harness.devices import CPU_DEVICES
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.results import print_table
@@ -76,8 +77,18 @@ def add_parser(subparsers):
     _add_run_options(c)
     h = subparsers.add_parser("history", help="compare baselines recorded under several Brian2 versions, each with "
                                               "the one before it (offline: no Brian run)")
-    h.add_argument("baselines", nargs="+", metavar="BASELINE.npz",
+    h.add_argument("baselines", nargs="*", metavar="BASELINE.npz",
                    help="baselines of the same corpus (ordered by their Brian2, numpy, Python, Cython versions)")
+    h.add_argument("--scheduler", metavar="ADDRESS", help="record --corpus first on a Dask cluster, once per worker "
+                   "environment, in parallel (needs brian2-harness[cluster]); no baseline files then")
+    h.add_argument("--corpus", metavar="CORPUS.json", help="with --scheduler: the corpus to record")
+    h.add_argument("--out-dir", metavar="DIR", help="with --scheduler: where the recorded baselines are written")
+    h.add_argument("--brian2", default="", help="with --scheduler: Brian2 versions the history must contain "
+                   "(comma-separated; a version no worker offers is named as missing)")
+    h.add_argument("--variants", default="all", help="with --scheduler: variants to record (default all)")
+    h.add_argument("--devices", default="numpy,cython,cpp_standalone", help="with --scheduler: devices to record")
+    h.add_argument("--dtype", default=",".join(DEFAULT_DTYPES), help="with --scheduler: dtypes to record")
+    h.add_argument("--timeout", type=float, default=900.0, help="with --scheduler: seconds per worker process")
     h.add_argument("--json", dest="json_out", metavar="OUT.json", help="write the history as JSON")
     h.add_argument("--markdown", metavar="OUT.md", help="write the history tables as Markdown")
     return p, c, h
@@ -151,11 +162,17 @@ def run_compare(args) -> int:
 
 
 def run_history(args) -> int:
-
     for out in (args.json_out, args.markdown):
         if out and os.path.isdir(out):
             raise UsageError(f"output '{out}' is a directory")
-    baselines, missing = load_history(args.baselines)
+    paths, absent = args.baselines, []
+    if getattr(args, "scheduler", None):
+        paths, absent = _record_on_cluster(args)
+    baselines, missing = load_history(paths) if paths else ([], [])
+    missing += absent
+    if absent and len(baselines) < 2:      # a cluster that offers fewer than two of the versions asked for
+        print(f"MISSING: {'; '.join(absent)}: no history with fewer than two versions", file=sys.stderr)
+        return 1
     if len(baselines) + len(missing) < 2:
         raise UsageError("history: give at least two baseline files")
     doc = history_document(baselines, missing)
@@ -169,6 +186,19 @@ def run_history(args) -> int:
         print(f"MISSING: no baseline for {', '.join(missing)}: those versions are not in the history")
         return 1
     return 0
+
+
+def _record_on_cluster(args) -> tuple[list[str], list[str]]:
+    from brian2_harness.run.cluster import connect
+    from brian2_harness.upgrade.cluster_history import check_args, record_everywhere
+    check_args(args)
+    load_corpus(args.corpus)                       # a bad corpus is a usage error before anything is submitted
+    variants, devices = resolve_variants(args.variants), resolve_devices(args.devices)
+    dtypes = resolve_dtypes(args.dtype)
+    with connect(args.scheduler) as client:
+        return record_everywhere(client, args.corpus, args.out_dir, variants=variants, devices=devices,
+                                 dtypes=dtypes, timeout=args.timeout, wanted=comma_list(args.brian2 or ""),
+                                 say=lambda text: print(text, file=sys.stderr, flush=True))
 
 
 COMMANDS = {"corpus": corpus_command.run, "record": run_record, "compare": run_compare, "history": run_history}

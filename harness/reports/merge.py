@@ -6,9 +6,11 @@ from. Environments are not mixed: the merged document has no single `environment
 (label, file, status, environment, config, summary, seconds, required_missing) per input. Merging a merged
 document keeps its sources. A cell that appears twice (same variant, device, dtype, case id) is an error.
 
-Check documents (`check --json`, reports/check_document.py) merge with each other the same way: scripts
-concatenated, each labelled with its source. Also home of `load_results(path)` and `load_any(path)` (either kind),
-the validating readers every consumer uses.
+Shards of one run (`run --shard K/N`) merge into the unsharded run's document instead (reports/shards.py).
+Check documents (`check --json`, reports/check_document.py) merge with each other: scripts concatenated, each
+labelled with its source.
+
+Also home of `load_results(path)` and `load_any(path)` (either kind), the validating readers every consumer uses.
 """
 from __future__ import annotations
 
@@ -143,7 +145,15 @@ def merge_files(paths: list[str], out: str) -> dict:
         raise UsageError("merge: the inputs mix `run --json` results and `check --json` documents; merge each kind "
                          "separately")
     docs = [(p, doc) for p, _, doc in loaded]
-    merged = merge_checks(docs) if kinds == {"check"} else merge_documents(docs)
+    if kinds == {"check"}:
+        merged = merge_checks(docs)
+    else:
+        from brian2_harness.reports.shards import is_shard, merge_shards
+        sharded = [p for p, d in docs if is_shard(d)]
+        if sharded and len(sharded) != len(docs):
+            raise UsageError(f"merge: {sharded[0]} is a shard (run --shard) but "
+                             f"{next(p for p, d in docs if not is_shard(d))} is not; merge the shards of one run alone")
+        merged = merge_shards(docs) if sharded else merge_documents(docs)
     write_output(out, json.dumps(merged, indent=1), "merge: cannot write")
     return merged
 
@@ -158,6 +168,7 @@ def run(args) -> int:
     if "scripts" in merged:
         print(f"merged {len(args.inputs)} check document(s): {s['scripts']} script(s) -> {args.out}")
         return 0
-    print(f"merged {len(args.inputs)} document(s), {len(merged['sources'])} source(s): {s['cells']} cells "
+    kind = f"{len(merged['shards'])} shard(s)" if "shards" in merged else f"{len(merged['sources'])} source(s)"
+    print(f"merged {len(args.inputs)} document(s), {kind}: {s['cells']} cells "
           f"({s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['skip']} skip) -> {args.out}")
     return 0

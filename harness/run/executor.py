@@ -36,6 +36,7 @@ class RunResult:
     interrupted: bool = False
     seconds: float = 0.0
     phases: dict = field(default_factory=dict)    # where the parent's time went (run --profile)
+    plan: list[Job] = field(default_factory=list)  # every planned job (a shard or resumed run ran part of them)
 
     def cache_summary(self) -> dict:
         """Standalone builds: how many compiled, how many reused a warm folder without compiling."""
@@ -161,21 +162,16 @@ def _worker_env() -> dict:
     return env
 
 
-def execute(config: RunConfig, progress=None) -> RunResult:
-    """Run every planned job (in parallel processes) and judge the results."""
-    t0 = time.perf_counter()
-    load_all(config.plugins)      # idempotent: built-ins, entry points, plugin files
-    probes = {}
-    for d in set(config.devices) | ({REFERENCE_DEVICE}):
-        probes[d] = get_device(d).probe()
-    jobs, skipped = plan(config, probes)
-    t_plan, started = time.perf_counter(), pool.POOL.started
+def run_one(job: Job, config: RunConfig) -> Job:
+    """Run one job here (the Dask task of run/cluster_task.py calls this on its worker)."""
+    return _run_job(job, config)
+
+
+def run_local(jobs: list[Job], config: RunConfig, progress=None) -> tuple[list[Job], bool]:
+    """Every job in a worker process of this machine; (finished jobs, interrupted)."""
     done: list[Job] = []
     interrupted = False
     _ABORT.clear()
-    oracles = OracleCache()        # computed while the workers run, so judging does not wait for it
-    prefill = threading.Thread(target=_quietly, args=(oracles.prefill, jobs, config), daemon=True)
-    prefill.start()
     dispatcher = Dispatcher(jobs, {id(j): family(j, config.use_cache, get_device(j.device).standalone)
                                    for j in jobs}, _ABORT)
     results: queue.Queue = queue.Queue()
@@ -208,6 +204,28 @@ def execute(config: RunConfig, progress=None) -> RunResult:
                 done.append(job)
         if progress:
             progress.stop()
+    return done, interrupted
+
+
+def execute(config: RunConfig, progress=None, backend=None, subset=None) -> RunResult:
+    """Run every planned job (in parallel processes) and judge the results.
+
+    `backend`: runs the jobs elsewhere (run/cluster.py: `run_all(jobs, config, progress)` and `run_one`);
+    `subset`: runs and reports only part of the plan (run/subset.py: a shard, or what a resumed run still lacks)."""
+    t0 = time.perf_counter()
+    load_all(config.plugins)      # idempotent: built-ins, entry points, plugin files
+    probes = {}
+    for d in set(config.devices) | ({REFERENCE_DEVICE}):
+        probes[d] = get_device(d).probe()
+    jobs, skipped = plan(config, probes)
+    planned = list(jobs)
+    if subset is not None:
+        jobs, skipped = subset.select(jobs, skipped)
+    t_plan, started = time.perf_counter(), pool.POOL.started
+    oracles = OracleCache()        # computed while the workers run, so judging does not wait for it
+    prefill = threading.Thread(target=_quietly, args=(oracles.prefill, jobs, config), daemon=True)
+    prefill.start()
+    done, interrupted = (backend.run_all if backend else run_local)(jobs, config, progress)
     finished = {id(j) for j in done}
     for j in jobs:                       # cells that never finished are reported, not dropped
         if id(j) not in finished:
@@ -220,11 +238,11 @@ def execute(config: RunConfig, progress=None) -> RunResult:
     verdicts = judge(done, config, oracles) + skipped
     t_isolate = time.perf_counter()
     if not interrupted and config.isolate_failures:
-        isolate_failures(verdicts, done, config, _run_job)
+        isolate_failures(verdicts, done, config, backend.run_one if backend else _run_job)
+    if subset is not None:
+        verdicts, done = subset.own(verdicts, done)
     t_end = time.perf_counter()
     return RunResult(verdicts=verdicts, probes=probes, jobs=done, interrupted=interrupted, seconds=t_end - t0,
                      phases={"probe_and_plan_s": t_plan - t0, "jobs_s": t_judge - t_plan,
                              "judge_s": t_isolate - t_judge, "isolate_s": t_end - t_isolate,
-                             "processes_started": pool.POOL.started - started})
-
-
+                             "processes_started": pool.POOL.started - started}, plan=planned)

@@ -1,0 +1,69 @@
+"""Local pool vs Dask LocalCluster on this machine: the CPU matrix (warm build cache) and a few brian2 examples.
+
+    python ci/cluster_bench.py --out /tmp/cb [--examples DIR/examples] [--only CUBA.py,IF_curve_LIF.py]
+
+Matrix: `brian2-harness run` with the tox matrix arguments, once cold (warms the cache, not compared), then warm
+with the local pool (--jobs 2, --jobs 1) and with `--scheduler local:2` / `local:1`. Examples: ci/examples_table.py
+on the chosen examples, once to warm the build folders, then local (--jobs 2) and `--scheduler local:2`.
+Prints wall seconds of each and the ratios; per-task overhead = (local:1 - jobs 1) / tasks. Timings on a
+shared machine are noisy: run it more than once.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+MATRIX = ["--cases", "50", "--seed", "1", "--default-case", "--dtype", "float64,float32", "--quiet"]
+
+
+def timed(cmd: list[str], env=None) -> float:
+    print("$", " ".join(cmd), flush=True)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=False)
+    dt = time.perf_counter() - t0
+    print(f"  {dt:.1f} s", flush=True)
+    return dt
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", required=True)
+    p.add_argument("--examples", help="brian2 examples folder (skip the examples part without it)")
+    p.add_argument("--only", default="CUBA.py,IF_curve_LIF.py,adaptive_threshold.py,non_reliability.py")
+    p.add_argument("--seeds", default="4")
+    p.add_argument("--skip-matrix", action="store_true")
+    args = p.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    cache = os.path.join(os.path.abspath(args.out), "cache")
+    env = dict(os.environ, BRIAN2_HARNESS_CACHE=cache)
+    run = [sys.executable, "-m", "brian2_harness", "run", *MATRIX, "--cache-dir", cache]
+    res = {}
+    if not args.skip_matrix:
+        res["matrix cold (warm-up)"] = timed(run + ["--jobs", "2"], env)
+        for name, extra in (("pool --jobs 2", ["--jobs", "2"]), ("local:2", ["--scheduler", "local:2"]),
+                            ("pool --jobs 1", ["--jobs", "1"]), ("local:1", ["--scheduler", "local:1"])):
+            js = os.path.join(args.out, f"matrix-{name.replace(' ', '').replace(':', '')}.json")
+            res[f"matrix {name}"] = timed(run + extra + ["--json", js], env)
+        with open(os.path.join(args.out, "matrix-local2.json")) as f:
+            doc = json.load(f)
+        res["matrix tasks"] = doc["cluster"]["tasks"]
+        res["matrix cells"] = doc["summary"]["cells"]
+    if args.examples:
+        table = [sys.executable, os.path.join(os.path.dirname(__file__), "examples_table.py"), "--examples",
+                 args.examples, "--only", args.only, "--seeds", args.seeds]
+        timed(table + ["--out", os.path.join(args.out, "ex-warm")], env)
+        res["examples pool --jobs 2"] = timed(table + ["--jobs", "2", "--out", os.path.join(args.out, "ex-pool")], env)
+        res["examples local:2"] = timed(table + ["--scheduler", "local:2", "--out",
+                                                 os.path.join(args.out, "ex-local2")], env)
+    print(json.dumps(res, indent=1))
+    with open(os.path.join(args.out, "bench.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
