@@ -83,12 +83,14 @@ def markdown(rows: list[dict], devices: list[str], settings: str) -> str:
     counts = Counter(r["verdict"] for r in rows)
     stochastic = [r for r in rows if r.get("random_sources")]
     ran = [r for r in stochastic if r["verdict"] in ("agree", "agree_stat", "fail")]
-    judged = [r for r in ran if r.get("mode") == "stat"]
+    judged = [r for r in ran if r.get("mode") in ("stat", "mixed")]
+    exact_pairs = sum(p.get("mode") != "stat" for r in ran for p in (r.get("pairs") or {}).values())
     lines = [f"{len(rows)} examples ({settings}): "
              + ", ".join(f"{counts.get(k, 0)} {LABELS[k]}" for k in LABELS)
              + f"; verdict other than error: {len(rows) - counts.get('error', 0)} of {len(rows)}. "
              f"Generated code draws random numbers in {len(stochastic)}; of the {len(ran)} of these compared on two "
-             f"or more devices, {len(judged)} were judged statistically.", "",
+             f"or more devices, {len(judged)} were judged statistically (at least one device pair), and "
+             f"{exact_pairs} device pair(s) of these exactly (same random stream).", "",
              "Cells: `ref` reference (numpy), `=` agrees exactly, `≈` agrees statistically, `skip` (Brian refuses "
              "the script there / not runnable here), `FAIL`, `ERROR`.", ""]
     by_group: dict = {}

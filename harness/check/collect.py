@@ -25,11 +25,17 @@ MAX_ELEMENTS = 1_000_000     # larger state recordings keep evenly spaced rows (
 def _unit(owner, var: str) -> str:
     """The variable's unit ("" when dimensionless: Brian's get_unit would say "rad")."""
     try:
-        from brian2 import get_unit
-        dim = owner.variables[var].dim
-        return "" if dim.is_dimensionless else str(get_unit(dim))
+        return unit_text(owner.variables[var].dim)
     except Exception:
         return ""
+
+
+def unit_text(dim) -> str:
+    """Brian's unit of a dimension as text; '' for dimensionless (Brian would print 'rad')."""
+    from brian2 import get_unit
+    if dim is None or getattr(dim, "is_dimensionless", False):
+        return ""
+    return str(get_unit(dim))
 
 
 def _selected(name: str, observe: list[str] | None) -> bool:
@@ -107,8 +113,9 @@ def read_monitors(monitors, observe, notes: list[str]) -> dict:
     return out
 
 
-def read_named(observe: list[str], have: dict, notes: list[str]) -> dict:
-    """`--observe obj.var` for Brian objects that are not monitors: final values of the variable."""
+def read_named(observe: list[str], have: dict, notes: list[str], owner=None) -> dict:
+    """`--observe obj.var` for Brian objects that are not monitors: final values of the variable (`owner`: the
+    object, when the script's variable name was given)."""
     import gc
 
     from brian2.groups.group import VariableOwner
@@ -126,7 +133,7 @@ def read_named(observe: list[str], have: dict, notes: list[str]) -> dict:
     out = {}
     for sel in wanted:
         objname, _, var = sel.partition(".")
-        obj = owners.get(objname)
+        obj = owner if owner is not None and hasattr(owner, "variables") else owners.get(objname)
         if obj is None or not var:
             notes.append(f"--observe {sel}: no monitor or object variable with that name")
             continue
@@ -157,20 +164,108 @@ def _leaves(value, prefix: str, out: dict, depth: int = 0) -> None:
             _leaves(x, f"{prefix}.{k}", out, depth + 1)
 
 
-def read_globals(namespace: dict, notes: list[str]) -> dict:
-    """Module-level numeric arrays of a script that keeps no monitor (e.g. results of a parameter sweep),
-    including arrays inside lists and tuples (``globals.results.3.1``); plain numbers are not taken."""
+def read_globals(namespace: dict, notes: list[str], only=None, prefix: str = "globals.") -> dict:
+    """Module-level numeric arrays (also inside lists and tuples: ``NAME.3.1``). `only`: the names to take (all when
+    None; plain numbers are then not taken, as they are mostly parameters)."""
     out = {}
     for key, value in sorted((namespace or {}).items()):
-        if key.startswith("_") or isinstance(value, (int, float)):
+        if key.startswith("_") or (only is None and isinstance(value, (int, float))) or isinstance(value, bool):
+            continue
+        if only is not None and key not in only:
             continue
         found: dict = {}
-        _leaves(value, f"globals.{key}", found)
+        _leaves(value, f"{prefix}{key}", found)
         for name, arr in found.items():
-            out[name] = dict(kind="value", dt=None, unit="", N=None, arrays={"values": arr})
-    if out:
+            out[name] = dict(kind="value", dt=None, unit=_quantity_unit(value), N=None, arrays={"values": arr})
+    if out and only is None:
         notes.append("no monitor could be read: compared the script's module-level numeric arrays instead")
     return out
+
+
+def _quantity_unit(value) -> str:
+    try:
+        return unit_text(getattr(value, "dim", None))
+    except Exception:       # noqa: BLE001
+        return ""
+
+
+def results_after_run(sandbox) -> list[str]:
+    """Names the script bound (or rebound) at module level after its first run(): its results (`w = S.w[:]`)."""
+    ns, before = sandbox.namespace or {}, sandbox.before_run
+    return [k for k, v in ns.items() if not k.startswith("_") and before.get(k) != id(v) and not callable(v)
+            and not hasattr(v, "variables")]
+
+
+def aliases(namespace: dict | None) -> dict:
+    """Brian name -> the script's variable name, for monitors and groups bound at module level."""
+    out: dict = {}
+    for key, value in (namespace or {}).items():
+        brian_name = getattr(value, "name", None)
+        if key.startswith("_") or not isinstance(brian_name, str) or not hasattr(value, "variables"):
+            continue
+        if type(value).__module__.startswith("brian2"):
+            out.setdefault(brian_name, key)
+    return out
+
+
+def rename(observables: dict, names: dict) -> dict:
+    """`statemonitor_1.v` -> `M.v` where the script calls the monitor M (its own name otherwise)."""
+    out = {}
+    for name, o in observables.items():
+        head, dot, tail = name.partition(".")
+        base, hash_, k = head.partition("#")
+        new = names.get(base, base) + hash_ + k + dot + tail
+        out[new if new not in out else name] = dict(o, brian_name=name)
+    return out
+
+
+def gather(sandbox, notes: list[str]) -> dict:
+    """Everything the script produced: its monitors (read before a standalone reinit, then at the end), named as
+    in the script, and its module-level results (bound after its first run(); all numeric arrays when it keeps no
+    monitor)."""
+    observables: dict = {}
+    for snap in sandbox.snapshots:
+        observables.update(snap)
+    observables.update(read_monitors(sandbox.monitors, None, notes))
+    observables = rename(observables, aliases(sandbox.namespace))
+    if not observables:
+        return read_globals(sandbox.namespace, notes)
+    results = read_globals(sandbox.namespace, notes, only=set(results_after_run(sandbox)), prefix="")
+    for name, o in results.items():
+        if name not in observables:
+            observables[name] = o
+    return observables
+
+
+def available(observables: dict, namespace: dict | None) -> list[str]:
+    """What --observe can name: the observables, and `group.var` of the script's groups."""
+    extra = []
+    for key, value in (namespace or {}).items():
+        if type(value).__module__.startswith("brian2.groups") or type(value).__module__.startswith("brian2.synapses"):
+            variables = getattr(value, "variables", {})
+            extra += [f"{key}.{v}" for v in variables if not v.startswith("_") and v not in ("t", "dt", "N", "i", "j", "lastspike")
+                      and "timestep" not in v
+                      and getattr(variables[v], "dim", None) is not None and hasattr(variables[v], "size")][:6]
+    return sorted(observables) + sorted(extra)
+
+
+def select(observables: dict, observe: list[str], namespace: dict | None, notes: list[str]) -> tuple[dict, list]:
+    """The observables that --observe names (script or Brian names, `obj.var` for a variable's final values);
+    (selected, names that matched nothing)."""
+    def matches(name: str, o: dict, sel: str) -> bool:
+        return any(n == sel or n.startswith(sel + ".") for n in (name, o.get("brian_name", name)))
+    out = {n: o for n, o in observables.items() if any(matches(n, o, sel) for sel in observe)}
+    missing = [sel for sel in observe if not any(matches(n, o, sel) for n, o in observables.items())]
+    unmatched = []
+    for sel in missing:
+        objname, _, var = sel.partition(".")
+        obj = (namespace or {}).get(objname)
+        got = read_named([sel], {}, notes, owner=obj) if var else {}
+        if got:
+            out.update(got)
+        else:
+            unmatched.append(sel)
+    return out, unmatched
 
 
 # --- storage ------------------------------------------------------------------------------------------------

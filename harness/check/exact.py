@@ -103,7 +103,8 @@ def match_spikes(ia, ta, ib, tb, dt: float) -> tuple[int, int, int, tuple | None
     return matched, shifted, unmatched, first
 
 
-def _compare_values(name, kind, a, b, tol: Tolerance, n_steps, t=None, indices=None) -> Comparison:
+def _compare_values(name, kind, a, b, tol: Tolerance, n_steps, t=None, indices=None, unit: str = "") -> Comparison:
+    u = f" {unit}" if unit else ""
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
         return Comparison(name, kind, False, False, f"shape {a.shape} vs {b.shape}")
@@ -122,24 +123,24 @@ def _compare_values(name, kind, a, b, tol: Tolerance, n_steps, t=None, indices=N
     over = err > bound
     max_err = float(np.nanmax(err))
     if not over.any():
-        return Comparison(name, kind, True, False, f"max |diff| {max_err:.3g} within tol ({how}: rtol {rtol:.2g}, "
-                          f"atol {atol:.2g})", max_err, float(np.max(bound)))
+        return Comparison(name, kind, True, False, f"max |diff| {max_err:.3g}{u} within tol ({how}: rtol {rtol:.2g}, "
+                          f"atol {atol:.2g}{u})", max_err, float(np.max(bound)))
     where = ""
     if t is not None and over.ndim == 2:
         cols = np.flatnonzero(over.any(axis=0))
         col = int(cols[0])
         row = int(np.flatnonzero(over[:, col])[0])
         idx = int(indices[row]) if indices is not None and row < len(indices) else row
-        where = (f"; first at index {idx}, t = {t[col] * 1e3:.6g} ms ({fa[row, col]:.10g} vs {fb[row, col]:.10g}); "
-                 f"over the bound at {int(over.sum())} of {over.size} points")
+        where = (f"; first at index {idx}, t = {t[col] * 1e3:.6g} ms (device {fa[row, col]:.10g}{u} vs reference "
+                 f"{fb[row, col]:.10g}{u}); over the bound at {int(over.sum())} of {over.size} points")
     else:
         k = int(np.flatnonzero(over.reshape(-1))[0])
-        where = (f"; first at element {k} ({fa.reshape(-1)[k]:.10g} vs {fb.reshape(-1)[k]:.10g}); "
+        where = (f"; first at element {k} (device {fa.reshape(-1)[k]:.10g}{u} vs reference {fb.reshape(-1)[k]:.10g}{u}); "
                  f"{int(over.sum())} of {over.size} values over the bound")
     worst = int(np.nanargmax(np.where(over, err - bound, -np.inf).reshape(-1)))
     limit = float(bound.reshape(-1)[worst])
-    return Comparison(name, kind, False, False, f"off by up to {max_err:.3g} > tol {limit:.3g} ({how}: rtol "
-                      f"{rtol:.2g}, atol {atol:.2g}){where}", max_err, limit)
+    return Comparison(name, kind, False, False, f"off by up to {max_err:.3g}{u} > tol {limit:.3g}{u} ({how}: rtol "
+                      f"{rtol:.2g}, atol {atol:.2g}{u}){where}", max_err, limit)
 
 
 def _compare_rate(name, a, b, tol: Tolerance, n_steps) -> Comparison:
@@ -175,7 +176,7 @@ def compare_observable(name: str, a: dict, b: dict, tol: Tolerance, t_end: float
         matched, shifted, unmatched, first = match_spikes(A["i"], A["t"], B["i"], B["t"], dt or 1e-4)
         identical = unmatched == 0 and shifted == 0 and len(A["i"]) == len(B["i"])
         agree = unmatched <= tol.max_spike_mismatch
-        detail = (f"{len(A['i'])} vs {len(B['i'])} spikes: {unmatched} unmatched within ±dt, "
+        detail = (f"device {len(A['i'])} vs reference {len(B['i'])} spikes: {unmatched} unmatched within ±dt, "
                   f"{shifted} shifted by one step")
         if first:
             detail += f"; first unmatched: neuron {first[0]} at t = {first[1] * 1e3:.6g} ms"
@@ -186,12 +187,13 @@ def compare_observable(name: str, a: dict, b: dict, tol: Tolerance, t_end: float
     if kind == "event_values":
         if not (np.array_equal(A["i"], B["i"]) and np.array_equal(A["t"], B["t"])):
             return Comparison(name, kind, None, False, "not compared: the events differ (see the spike train)")
-        return _compare_values(name, kind, A["values"], B["values"], tol, n_steps)
+        return _compare_values(name, kind, A["values"], B["values"], tol, n_steps, unit=b.get("unit", ""))
     if kind == "state":
         if len(A["t"]) != len(B["t"]):
             return Comparison(name, kind, False, False, f"{len(A['t'])} vs {len(B['t'])} recorded time points")
-        return _compare_values(name, kind, A["values"], B["values"], tol, n_steps, t=B["t"], indices=B["indices"])
-    return _compare_values(name, kind, A["values"], B["values"], tol, n_steps)
+        return _compare_values(name, kind, A["values"], B["values"], tol, n_steps, t=B["t"], indices=B["indices"],
+                               unit=b.get("unit", ""))
+    return _compare_values(name, kind, A["values"], B["values"], tol, n_steps, unit=b.get("unit", ""))
 
 
 @dataclass

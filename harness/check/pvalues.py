@@ -5,7 +5,8 @@
 * `permutation(per_seed_a, per_seed_b, statistic)`: a seed-label permutation test: the runs (seeds) are the
   exchangeable units under "both devices sample the same distribution", so the test is exact whatever the
   dependence between neurons or samples within a run. All relabelings when there are at most `EXACT_MAX`,
-  otherwise `N_RANDOM` random ones (fixed generator: the same data always give the same p).
+  otherwise enough random ones that the smallest attainable p is a tenth of the level it is tested at (fixed
+  generator: the same data always give the same p). The statistic is computed for all relabelings at once.
 * `holm(pvalues, alpha)`: which hypotheses are rejected with family-wise error rate alpha; adjusted p-values.
 * `detectable(se, df, alpha_each, power)`: the smallest true difference a two-sided t-test at level alpha_each
   detects with probability `power`: (t_{1-alpha_each/2} + t_{power}) · se.
@@ -17,7 +18,7 @@ import math
 
 import numpy as np
 
-EXACT_MAX = 5000
+EXACT_MAX = 60000          # C(18, 9) = 48,620: up to 9 seeds per device every relabeling is enumerated
 N_RANDOM = 2000
 
 
@@ -105,44 +106,56 @@ def welch(a, b) -> tuple[float, float, float, float]:
     return t, t_two_sided(t, max(df, 1.0)), df, se
 
 
-def _labelings(n_a: int, n_b: int):
+def relabelings(n_a: int, n_b: int, needed_p: float = 0.0) -> tuple[np.ndarray, bool]:
+    """(masks (R, n) of group a, exact). All relabelings when there are at most EXACT_MAX, otherwise enough random
+    ones (the observed labeling first) for a smallest attainable p of at most needed_p / 10 (at least N_RANDOM).
+    With equal group sizes the statistics of `permutation` are symmetric in the groups: exact enumeration then keeps
+    the relabelings that put the first seed in group a (half of them; the p-value is the same)."""
     n = n_a + n_b
     total = math.comb(n, n_a)
     if total <= EXACT_MAX:
-        for combo in itertools.combinations(range(n), n_a):
-            mask = np.zeros(n, dtype=bool)
-            mask[list(combo)] = True
-            yield mask
-        return
+        if n_a == n_b:      # a relabeling and its complement give the same (symmetric) statistic: half suffice
+            combos = [(0, *c) for c in itertools.combinations(range(1, n), n_a - 1)]
+        else:
+            combos = list(itertools.combinations(range(n), n_a))
+        masks = np.zeros((len(combos), n), dtype=bool)
+        for row, combo in enumerate(combos):
+            masks[row, list(combo)] = True
+        return masks, True
+    count = max(N_RANDOM, int(math.ceil(10.0 / needed_p)) if needed_p > 0 else N_RANDOM)
     rng = np.random.default_rng(12345)
-    first = np.zeros(n, dtype=bool)
-    first[:n_a] = True
-    yield first
-    for _ in range(N_RANDOM):
-        mask = np.zeros(n, dtype=bool)
-        mask[rng.choice(n, n_a, replace=False)] = True
-        yield mask
+    order = np.argsort(rng.random((count, n)), axis=1)[:, :n_a]
+    masks = np.zeros((count + 1, n), dtype=bool)
+    masks[0, :n_a] = True
+    np.put_along_axis(masks[1:], order, True, axis=1)
+    return masks, False
 
 
-def permutation(per_seed_a: list, per_seed_b: list, statistic) -> tuple[float, float, float]:
-    """(observed statistic, p, smallest attainable p). `statistic(group_a, group_b)` takes two lists of per-seed
-    values and is large when they differ; p = share of seed relabelings with a statistic >= the observed one."""
-    pooled = list(per_seed_a) + list(per_seed_b)
+def smallest_p(n_a: int, n_b: int, needed_p: float = 0.0) -> float:
+    """The smallest p-value `permutation` can return for these group sizes."""
+    total = math.comb(n_a + n_b, n_a)
+    if total <= EXACT_MAX:
+        return (2.0 if n_a == n_b else 1.0) / total
+    return 1.0 / (max(N_RANDOM, int(math.ceil(10.0 / needed_p)) if needed_p > 0 else N_RANDOM) + 1)
+
+
+def permutation(per_seed_a, per_seed_b, batch_statistic, needed_p: float = 0.0) -> tuple[float, float, float]:
+    """(observed statistic, p, smallest attainable p). `batch_statistic(X, masks)` takes the pooled per-seed values
+    X (n, ...) and boolean masks (R, n) of group a, and returns R statistics, large when the groups differ;
+    p = share of relabelings (the observed one included) with a statistic >= the observed one."""
+    X = np.asarray(list(per_seed_a) + list(per_seed_b), dtype=float)
     n_a = len(per_seed_a)
-    observed = float(statistic(per_seed_a, per_seed_b))
-    count = total = 0
-    exact = math.comb(len(pooled), n_a) <= EXACT_MAX
-    for mask in _labelings(n_a, len(per_seed_b)):
-        ga = [x for x, m in zip(pooled, mask) if m]
-        gb = [x for x, m in zip(pooled, mask) if not m]
-        value = float(statistic(ga, gb))
-        count += value >= observed * (1 - 1e-12) - 1e-300
-        total += 1
-    if exact:
-        # relabelings that swap the groups give the same statistic: at best 2 of them are as extreme
-        floor = (2.0 if n_a == len(per_seed_b) else 1.0) / total
-        return observed, count / total, floor
-    return observed, (count + 0.0) / total, 1.0 / total
+    masks, exact = relabelings(n_a, len(per_seed_b), needed_p)
+    observed_mask = np.zeros((1, len(X)), dtype=bool)
+    observed_mask[0, :n_a] = True
+    observed = float(batch_statistic(X, observed_mask)[0])
+    width = int(np.prod(X.shape[1:])) or 1
+    chunk = max(1, 2_000_000 // width)
+    count = 0
+    for start in range(0, len(masks), chunk):
+        values = batch_statistic(X, masks[start:start + chunk])
+        count += int(np.sum(values >= observed * (1 - 1e-12) - 1e-300))
+    return observed, count / len(masks), smallest_p(n_a, len(per_seed_b), needed_p)
 
 
 def holm(pvalues: list[float], alpha: float) -> tuple[list[bool], list[float]]:

@@ -106,7 +106,7 @@ class Brian2Check:
 
     def __call__(self, script, *, observe=None, mode: str = "auto", seeds: int | None = None, duration_cap=None,
                  alpha: float = 0.01, rtol: float | None = None, atol: float | None = None,
-                 max_spike_mismatch: int = 0, timeout: float = 600.0):
+                 max_spike_mismatch: int = 0, timeout: float = 600.0, min_effect: float | None = None):
         from .duration import parse_duration
         from .exact import Tolerance
         from .verdict import AGREE, AGREE_STAT, ERROR, FAIL, REFERENCE, check
@@ -122,7 +122,8 @@ class Brian2Check:
         devices = [self.reference] if self.device == self.reference else [self.reference, self.device]
         tol = Tolerance(rtol=rtol, atol=atol, max_spike_mismatch=max_spike_mismatch)
         result = check(str(path), devices, mode=mode, seeds=seeds, alpha=alpha, cap=cap, observe=observe,
-                       tolerance=tol, timeout=timeout, reference=self.reference, runner=runner, jobs=1)
+                       tolerance=tol, timeout=timeout, reference=self.reference, runner=runner, jobs=1,
+                       min_effect=min_effect)
         mine = result.devices.get(self.device)
         required = self.device in self.required
         if self.device == self.reference:

@@ -23,7 +23,7 @@ import traceback
 from brian2_harness.devices import get_device
 from brian2_harness.run.buildcache import cached_build_dir
 
-from . import collect, inputs
+from . import collect, inputs, workdir
 from .sandbox import BuiltNotRun, RunAfterBuild, Sandbox
 
 
@@ -102,26 +102,29 @@ def run_seed(job: dict, seed: int, out: str) -> None:
     log = open(_LOG[-1], "w")
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
-    script = os.path.abspath(job["script"])
+    original = os.path.abspath(job["script"])
     work = os.path.join(out, "cwd")
-    os.makedirs(work, exist_ok=True)
+    script, before = workdir.prepare(original, work)     # a scratch copy of the script's folder
     os.chdir(work)
-    opened = inputs.watch(os.path.dirname(script), [x for x in (out, job["build_dir"], job["cython_dir"]) if x])
+    opened = inputs.watch(os.path.dirname(original), [x for x in (out, job["build_dir"], job["cython_dir"]) if x])
+    opened_copy = inputs.watch(work, [x for x in (job["build_dir"], job["cython_dir"]) if x])  # read in the copy
     sys.argv = [script] + list(job.get("args") or [])
-    sys.path.insert(0, os.path.dirname(script))
+    sys.path[:0] = [work, os.path.dirname(original)]
     sandbox = Sandbox(job["device"], seed, bool(job.get("stat")), job.get("cap"), job["build_dir"],
                       job["cython_dir"], build_only=bool(job.get("build_only")))
     sandbox.build_note = job.get("build_note") or ""
     sandbox.counter_path = os.path.join(out, "run-calls")
+    sandbox.perturb = bool(job.get("perturb"))
     observe = job.get("observe") or None
     notes = sandbox.notes
     status, reason, namespace, failure = "ok", "", None, None
     t0 = time.perf_counter()
     try:
         sandbox.install()
-        sandbox.snapshot_fn = lambda: collect.read_monitors(sandbox.monitors, observe, notes)
+        sandbox.snapshot_fn = lambda: collect.read_monitors(sandbox.monitors, None, notes)
         import runpy
         namespace = runpy.run_path(script, run_name="__main__")
+        sandbox.namespace = namespace
     except SystemExit as exc:
         if exc.code not in (None, 0):
             status, reason = "error", f"the script exited with status {exc.code}"
@@ -153,19 +156,23 @@ def run_seed(job: dict, seed: int, out: str) -> None:
             status, reason = ("built", f"built, not run: {sandbox.build_note or 'build only'}") if sandbox.built \
                 else ("skip", "the script runs no simulation (no run() call): nothing to build")
     observables: dict = {}
+    unmatched: list[str] = []
+    available: list[str] = []
     if status == "ok":
         try:
-            for snap in sandbox.snapshots:
-                observables.update(snap)
-            observables.update(collect.read_monitors(sandbox.monitors, observe, notes))
-            observables.update(collect.read_named(observe, observables, notes))
-            if not observables and not observe:
-                observables = collect.read_globals(namespace, notes)
+            observables = collect.gather(sandbox, notes)
+            available = collect.available(observables, sandbox.namespace)
+            if observe:
+                observables, unmatched = collect.select(observables, observe, sandbox.namespace, notes)
         except BaseException as exc:   # noqa: BLE001
             status, reason = "error", f"reading the results failed: {type(exc).__name__}: {_first_line(exc)}"
             traceback.print_exc()
         if status == "ok" and not sandbox.runs_everywhere():
             status, reason = "skip", "the script runs no simulation (no run() call): nothing to compare"
+    files = workdir.written(work, before)
+    if files:
+        notes.append(f"the script wrote {len(files)} file(s) into a scratch copy of its folder: "
+                     + ", ".join(files[:8]) + (" ..." if len(files) > 8 else ""))
     if sandbox.capped:
         notes.append(f"{sandbox.capped} run() call(s) capped to {job['cap'] * 1e3:g} ms")
     try:
@@ -178,7 +185,11 @@ def run_seed(job: dict, seed: int, out: str) -> None:
                 t_end=sandbox.t_end_everywhere(),
                 dt=dt, timers=sandbox.timers, script_seconds=script_s, seconds=time.perf_counter() - t0,
                 script_seeded=bool(getattr(sandbox, "script_seeded", False)),
-                inputs=sorted(opened | inputs.imported_from(os.path.dirname(script)) | {os.path.realpath(script)}))
+                stream=sandbox.recorder.result(job["device"]) if sandbox.recorder else None,
+                perturbed=sandbox.perturbed, log=_LOG[-1], script=original, script_copy=script, written=files,
+                observe_unmatched=unmatched, available=available,
+                inputs=sorted(opened | inputs.imported_from(os.path.dirname(original)) | {os.path.realpath(original)}
+                              | workdir.originals(opened_copy | inputs.imported_from(work), work, original)))
     collect.save(out, observables, meta)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -26,7 +26,7 @@ import zlib
 from brian2_harness.devices import get_device as catalog_device
 from brian2_harness.devices import makefile, openmp, pch
 
-from . import standalone
+from . import floor, standalone, streams
 from .standalone import SEED_VAR, BuiltNotRun, RunAfterBuild, network_time  # noqa: F401
 
 
@@ -59,6 +59,12 @@ class Sandbox:
         self.snapshot_fn = None           # set by the runner: reads monitors into a dict
         self.script_seeded = False        # the script called seed() / numpy.random.seed() itself
         self.script_standalone = ""       # the standalone device the script asked for with set_device()
+        self.perturb = False              # noise-floor run: state moved by one ulp before the first run()
+        self.perturbed: list[str] = []
+        self.nudger = None                # floor.Nudger of the noise-floor run
+        self.recorder = None              # streams.Recorder: the random numbers generated code drew
+        self.namespace: dict | None = None    # the script's module globals (seen at its run() calls)
+        self.before_run: dict = {}        # global name -> id(value) at the first run(): later ones are results
 
     def project_dir(self) -> str:
         """The standalone project folder; a multiprocessing worker of the script gets its own (stable) one."""
@@ -112,6 +118,9 @@ class Sandbox:
         self._random_detection(brian2)
         self._run_cap(brian2)
         self._device(brian2)
+        # cuda_standalone draws from curand (its own code objects): nothing recorded, so never "the same stream"
+        self.recorder = streams.Recorder(0) if self.spec.brian_name == "cuda_standalone" else \
+            streams.install(self, brian2, self.spec.threads)
 
     def _plotting(self) -> None:
         try:
@@ -218,6 +227,15 @@ class Sandbox:
             bound.arguments["level"] = bound.arguments.get("level", 0) + 1
             if sandbox.standalone:
                 dev._b2h_runs = getattr(dev, "_b2h_runs", 0) + 1
+            main = getattr(sys.modules.get("__main__"), "__dict__", None)
+            if main is not None and main.get("__file__") and not sandbox.run_calls:
+                sandbox.namespace = main
+                sandbox.before_run = {k: id(v) for k, v in main.items()}
+            if sandbox.perturb and not sandbox.standalone:
+                if sandbox.nudger is None:
+                    sandbox.nudger = floor.Nudger(list(self.objects))
+                    sandbox.perturbed = sandbox.nudger.names
+                self.objects.add(sandbox.nudger.operation())
             sandbox.in_run += 1      # Brian reads values during a run and expects NotImplementedError
             try:
                 result = original(*bound.args, **bound.kwargs)

@@ -8,6 +8,7 @@ a device that cannot run on this machine is a skip with the probe's reason; a de
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -93,9 +94,24 @@ def build_key(device: str, probe_reason: str) -> str:
     return buildcache.build_key(device=device, toolchain=probe_reason if device == "cuda_standalone" else "")
 
 
+def _keep_logs_only(folder: str) -> None:
+    """Remove what a finished run left except the script's output (log.txt) and meta.json, which results
+    reference."""
+    for root, dirs, files in os.walk(folder, topdown=True):
+        if os.path.basename(root) == "cwd":
+            shutil.rmtree(root, ignore_errors=True)
+            dirs[:] = []
+            continue
+        for name in files:
+            if name not in ("log.txt", "meta.json", "runner.log"):
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(root, name))
+
+
 def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False, cap: float | None = None,
                observe: list[str] | None = None, timeout: float = 600.0, cache_dir: Path | None = None,
-               work_dir: str | None = None, args: list[str] | None = None, keep: bool = False) -> DeviceRun:
+               work_dir: str | None = None, args: list[str] | None = None, keep: bool = False,
+               perturb: bool = False) -> DeviceRun:
     """Run `script` on `device` once per seed (one process, one fork per seed). `timeout` is per seed."""
     t0 = time.perf_counter()
     mode, why = probe(device)
@@ -113,7 +129,8 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
     job = dict(script=os.path.abspath(script), device=device, seeds=list(seeds), stat=stat, cap=cap,
                observe=list(observe or []), build_cache=str(cache_dir), build_label=f"{Path(script).stem}-{device}",
                build_key=build_key(device, why), build_only=mode == BUILD, build_note=why,
-               cython_dir=str(compiled / "cython"), out_dir=out_dir, seed_timeout=timeout, args=list(args or []))
+               cython_dir=str(compiled / "cython"), out_dir=out_dir, seed_timeout=timeout, args=list(args or []),
+               perturb=perturb)
     job_file = os.path.join(out_dir, "job.json")
     with open(job_file, "w") as f:
         json.dump(job, f, indent=1)
@@ -159,7 +176,7 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
                                  if len(seeds) > 1 else f" (log: {os.path.join(first.folder, 'log.txt')})")
     result = DeviceRun(device, status, reason, runs, time.perf_counter() - t0)
     if own_tmp and not keep and status in (OK, BUILT):   # arrays are in memory now; folders stay where something failed
-        shutil.rmtree(work_dir, ignore_errors=True)
+        _keep_logs_only(work_dir)
     elif own_tmp:
         KEPT.append(work_dir)
     return result

@@ -85,21 +85,32 @@ def run_statistics(observables: dict, t_end: float) -> dict:
     return out
 
 
-def _pattern_stat(ga, gb, margin: float = 0.0) -> float:
-    a, b = np.asarray(ga, dtype=float), np.asarray(gb, dtype=float)
-    va = a.var(axis=0, ddof=1) if len(a) > 1 else np.zeros(a.shape[1])
-    vb = b.var(axis=0, ddof=1) if len(b) > 1 else np.zeros(b.shape[1])
-    d2 = np.maximum(np.abs(a.mean(axis=0) - b.mean(axis=0)) - margin, 0.0) ** 2
-    den = va / len(a) + vb / len(b)
-    floor = 1e-12 * (a.mean(axis=0) ** 2 + b.mean(axis=0) ** 2) + 1e-300
-    return float(np.sum(d2 / np.maximum(den, floor)))
+def pattern_batch(margin: float):
+    """Batch statistic of the pattern test: Σ_i (|mean_a,i − mean_b,i| − margin)+² / (var_a,i/K_a + var_b,i/K_b)."""
+    def statistic(X: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        center = X.mean(axis=0)
+        Y = X - center                                   # centred: no cancellation in the variances
+        M = masks.astype(float)
+        ka, kb = M.sum(axis=1)[:, None], (~masks).sum(axis=1)[:, None].astype(float)
+        sa, qa = M @ Y, M @ (Y * Y)
+        sb, qb = Y.sum(axis=0) - sa, (Y * Y).sum(axis=0) - qa
+        ma, mb = sa / ka, sb / kb
+        va = np.maximum(qa - ka * ma * ma, 0.0) / np.maximum(ka - 1, 1)
+        vb = np.maximum(qb - kb * mb * mb, 0.0) / np.maximum(kb - 1, 1)
+        d2 = np.maximum(np.abs(ma - mb) - margin, 0.0) ** 2
+        floor = 1e-12 * ((ma + center) ** 2 + (mb + center) ** 2) + 1e-300
+        return np.sum(d2 / np.maximum(va / ka + vb / kb, floor), axis=1)
+    return statistic
 
 
-def _ks_stat(ga, gb) -> float:
-    """Largest CDF difference allowing a shift by the margin: per seed [F(x), F(x + margin)] on one grid."""
-    ma, mb = np.mean(ga, axis=0), np.mean(gb, axis=0)
-    g = len(ma) // 2
-    return float(max(0.0, np.max(ma[:g] - mb[g:]), np.max(mb[:g] - ma[g:])))
+def ks_batch(X: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Largest CDF difference allowing a shift by the margin (per seed [F(x), F(x + margin)] on one grid)."""
+    M = masks.astype(float)
+    ka, kb = M.sum(axis=1)[:, None], (~masks).sum(axis=1)[:, None].astype(float)
+    sa = M @ X
+    ma, mb = sa / ka, (X.sum(axis=0) - sa) / kb
+    g = X.shape[1] // 2
+    return np.maximum(0.0, np.maximum(np.max(ma[:, :g] - mb[:, g:], axis=1), np.max(mb[:, :g] - ma[:, g:], axis=1)))
 
 
 def _ecdfs(samples_a: list, samples_b: list, margin: float) -> tuple[list, list]:
@@ -128,7 +139,7 @@ def _finite(kind: str, a: list, b: list):
     return (a, b) if all(len(x) for x in a + b) else None
 
 
-def _test(dev: str, name: str, kind: str, unit: str, a: list, b: list):
+def _test(dev: str, name: str, kind: str, unit: str, a: list, b: list, needed_p: float = 0.0):
     """One StatTest, "constant" (equal in every run: not counted) or None (not testable: NaN, sizes differ)."""
     if kind == SCALAR:
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -151,10 +162,10 @@ def _test(dev: str, name: str, kind: str, unit: str, a: list, b: list):
     margin = ALLOWANCE * max(float(np.max(np.abs(np.concatenate(a + b)))), 0.0)
     ref_mean, mean = float(np.mean(np.concatenate(b))), float(np.mean(np.concatenate(a)))
     if kind == PATTERN:
-        _, p, floor = pvalues.permutation(a, b, lambda x, y: _pattern_stat(x, y, margin))
+        _, p, floor = pvalues.permutation(a, b, pattern_batch(margin), needed_p)
     else:
         ea, eb = _ecdfs(a, b, margin)
-        _, p, floor = pvalues.permutation(ea, eb, _ks_stat)
+        _, p, floor = pvalues.permutation(ea, eb, ks_batch, needed_p)
     return StatTest(dev, name, kind, unit, ref_mean, mean, p, floor=floor)
 
 
@@ -183,25 +194,48 @@ class StatResult:
     summary: str
     power: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    strength: str = ""                   # strong | weak (what an agreement is worth), "" when nothing was tested
+    too_weak: str = ""                   # set with --min-effect when the power does not reach it
+    seeds_needed: int | None = None      # seeds per device that would reach --min-effect
+
+    def power_table(self) -> list[dict]:
+        """Smallest detectable change per scalar statistic (80 % power, at the statistic's Holm level)."""
+        return [{"device": t.device, "statistic": t.statistic, "unit": t.unit, "reference_mean": t.ref_mean,
+                 "detectable": t.detectable, "relative": relative(t), "key": is_key(t.statistic)}
+                for t in self.tests if t.kind == SCALAR and t.detectable is not None]
 
 
 def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
-def compare(reference: str, runs: dict, t_end: float, alpha: float = 0.01) -> StatResult:
+def compare(reference: str, runs: dict, t_end: float, alpha: float = 0.01,
+            min_effect: float | None = None) -> StatResult:
     """`runs`: device -> list of observables dicts (one per seed); the reference's runs are under `reference`."""
     return compare_statistics(reference, {dev: [run_statistics(obs, t_end) for obs in lst]
-                                          for dev, lst in runs.items()}, alpha)
+                                          for dev, lst in runs.items()}, alpha, min_effect)
 
 
-def compare_statistics(reference: str, stats: dict, alpha: float = 0.01) -> StatResult:
-    """`stats`: device -> list of `run_statistics` results (one per seed)."""
-    runs = stats
+STRONG = 0.05        # an agreement is "strong" when every key statistic would show a 5 % change
+
+
+def is_key(statistic: str) -> bool:
+    """Statistics that matter to a model: population rates, means of recorded variables and of final values
+    (plastic weights, module-level results)."""
+    return statistic.endswith(": population rate") or statistic.endswith(": mean")
+
+
+def relative(t: StatTest) -> float | None:
+    if t.detectable is None or not t.ref_mean:
+        return None
+    return float(t.detectable / abs(t.ref_mean))
+
+
+def _candidates(reference: str, stats: dict, notes: list) -> tuple[list, int]:
+    """(dev, name, kind, unit, device values, reference values) of every statistic present in every run; the
+    number of statistics constant and equal everywhere is returned apart (not tested)."""
     ref_stats = stats[reference]
-    tests: list[StatTest] = []
-    notes: list[str] = []
-    constant = 0
+    out, constant = [], 0
     for dev, dev_stats in stats.items():
         if dev == reference:
             continue
@@ -212,11 +246,47 @@ def compare_statistics(reference: str, stats: dict, alpha: float = 0.01) -> Stat
                          + (f" and {len(dropped) - 4} more" if len(dropped) > 4 else ""))
         for name in names:
             kind, _, unit = ref_stats[0][name]
-            test = _test(dev, name, kind, unit, [x[name][1] for x in dev_stats], [x[name][1] for x in ref_stats])
-            if test == "constant":
+            a, b = [x[name][1] for x in dev_stats], [x[name][1] for x in ref_stats]
+            if kind == SCALAR and all(np.ndim(x) == 0 for x in a + b) and len({float(x) for x in a + b}) == 1:
                 constant += 1
-            elif test is not None:
-                tests.append(test)
+                continue
+            out.append((dev, name, kind, unit, a, b))
+    return out, constant
+
+
+def _reachable(cands: list, alpha: float, notes: list) -> list:
+    """Drop permutation tests whose smallest attainable p is above alpha/m (they could never reject): the others
+    are tested at a level they can reach. A dropped test is stated with the seeds it would need."""
+    keep = list(cands)
+    while True:
+        m = max(len(keep), 1)
+        blind = [c for c in keep if c[2] != SCALAR and pvalues.smallest_p(len(c[4]), len(c[5])) > alpha / m]
+        if not blind:
+            break
+        keep = [c for c in keep if c not in blind]
+        k = next(k for k in range(2, 40) if pvalues.smallest_p(k, k) <= alpha / max(len(keep) + len(blind), 1))
+        notes.append(f"{len(blind)} pattern/distribution statistic(s) not tested: with {len(blind[0][4])} seeds a "
+                     f"seed-permutation test cannot reach alpha/m = {alpha / m:.2g} (it would need {k} seeds per "
+                     f"device); e.g. {blind[0][1]}")
+    return keep
+
+
+def compare_statistics(reference: str, stats: dict, alpha: float = 0.01,
+                       min_effect: float | None = None) -> StatResult:
+    """`stats`: device -> list of `run_statistics` results (one per seed). `min_effect` (a fraction, e.g. 0.02):
+    the agreement is "too weak" when a key statistic's detectable change exceeds it."""
+    notes: list[str] = []
+    cands, constant = _candidates(reference, stats, notes)
+    cands = _reachable(cands, alpha, notes)
+    m = len(cands)
+    alpha_each = alpha / max(m, 1)
+    tests: list[StatTest] = []
+    for dev, name, kind, unit, a, b in cands:
+        test = _test(dev, name, kind, unit, a, b, alpha_each)
+        if test == "constant":
+            constant += 1
+        elif test is not None:
+            tests.append(test)
     m = len(tests)
     rejected, adjusted = pvalues.holm([t.p for t in tests], alpha) if m else ([], [])
     alpha_each = alpha / max(m, 1)
@@ -227,48 +297,69 @@ def compare_statistics(reference: str, stats: dict, alpha: float = 0.01) -> Stat
             t.detectable, t.floor = pvalues.detectable(se, df, alpha_each), None
     if constant:
         notes.append(f"{constant} statistic(s) constant and equal over all runs (not counted)")
-    seeds = {dev: len(lst) for dev, lst in runs.items()}
-    power = power_lines(tests, alpha_each)
+    seeds = {dev: len(lst) for dev, lst in stats.items()}
     k = min(seeds.values()) if seeds else 0
+    result = StatResult(True, seeds, alpha, m, tests, "", power_lines(tests, alpha_each), notes)
+    _strength(result, min_effect, k)
     bad = [t for t in tests if t.rejected]
     if bad:
         t = min(bad, key=lambda x: x.p)
         more = f"; {len(bad) - 1} more statistic(s) differ" if len(bad) > 1 else ""
-        summary = (f"statistically different: {t.statistic} on {t.device}: {_fmt(t.mean)} vs {_fmt(t.ref_mean)} "
-                   f"{t.unit} on {reference} (p = {t.p:.2g}, Holm-adjusted {t.p_adjusted:.2g} <= alpha = {alpha}; "
-                   f"{k} seeds per device){more}").replace("  ", " ")
+        result.equivalent = False
+        result.summary = (f"statistically different: {t.statistic} on {t.device}: {_fmt(t.mean)} vs "
+                          f"{_fmt(t.ref_mean)} {t.unit} on {reference} (p = {t.p:.2g}, Holm-adjusted "
+                          f"{t.p_adjusted:.2g} <= alpha = {alpha}; {k} seeds per device){more}").replace("  ", " ")
     elif m == 0:
-        summary = f"nothing varies between runs: every statistic is constant and equal ({k} seeds per device)"
+        result.summary = f"nothing varies between runs: every statistic is constant and equal ({k} seeds per device)"
+    elif result.too_weak:
+        result.equivalent = False
+        result.summary = f"too weak: {result.too_weak}"
     else:
-        summary = (f"statistically equivalent ({k} seeds per device, alpha = {alpha} family-wise over {m} "
-                   f"statistics, Holm)")
-    return StatResult(not bad, seeds, alpha, m, tests, summary, power, notes)
+        result.summary = (f"statistically equivalent, {result.strength} ({k} seeds per device, alpha = {alpha} "
+                          f"family-wise over {m} statistics, Holm; {_strength_reason(result)})")
+    return result
+
+
+def _key_power(tests: list[StatTest]) -> list[tuple[float, StatTest]]:
+    scal = [(relative(t), t) for t in tests if t.kind == SCALAR and t.detectable is not None]
+    keys = [(r, t) for r, t in scal if r is not None and is_key(t.statistic)]
+    return sorted(keys or [(r, t) for r, t in scal if r is not None], key=lambda x: x[0])
+
+
+def _strength(result: StatResult, min_effect: float | None, k: int) -> None:
+    keys = _key_power(result.tests)
+    if not keys:
+        return
+    worst, t = keys[-1]
+    result.strength = "strong" if worst <= (min_effect or STRONG) else "weak"
+    if min_effect is not None and worst > min_effect:
+        # detectable change ~ 1/sqrt(K): about K * (worst / min_effect)^2 seeds per device reach min_effect
+        result.seeds_needed = int(np.ceil(k * (worst / min_effect) ** 2 * 1.05))
+        result.too_weak = (f"the smallest change these {k} seeds per device detect is {100 * worst:.2g} % for "
+                           f"{t.statistic} ({t.device}), more than --min-effect {100 * min_effect:g} %; about "
+                           f"{result.seeds_needed} seeds per device would reach it")
+
+
+def _strength_reason(result: StatResult) -> str:
+    keys = _key_power(result.tests)
+    worst, t = keys[-1]
+    return (f"every key statistic would show a change of {100 * worst:.2g} % (largest: {t.statistic}, "
+            f"{t.device}) with 80 % power")
 
 
 def power_lines(tests: list[StatTest], alpha_each: float) -> list[str]:
-    """What the tests could have seen: smallest detectable change per scalar statistic (80 % power)."""
+    """What the tests could have seen: the smallest detectable change of each key statistic (80 % power)."""
     lines = []
-    scal = [t for t in tests if t.kind == SCALAR and t.detectable is not None]
-    rel = [(t.detectable / abs(t.ref_mean), t) for t in scal if t.ref_mean]
-    if rel:
-        rel.sort(key=lambda x: x[0])
-        best, worst = rel[0], rel[-1]
-        lines.append(f"smallest detectable change of a mean (80 % power, two-sided test at alpha/m = "
-                     f"{alpha_each:.2g}): {100 * best[0]:.2g} % ({best[1].statistic}) to "
-                     f"{100 * worst[0]:.2g} % ({worst[1].statistic}) "
-                     f"of the reference value")
-        rates = [(r, t) for r, t in rel if t.statistic.endswith("population rate")]
-        for r, t in rates[:3]:
-            lines.append(f"{t.statistic} ({t.device}): {100 * r:.2g} % = {t.detectable:.3g} {t.unit}".rstrip())
+    keys = _key_power(tests)
+    if keys:
+        lines.append(f"smallest change detected with 80 % power (two-sided test at alpha/m = {alpha_each:.2g}), "
+                     "per key statistic:")
+        for r, t in keys[:12]:
+            lines.append(f"  {t.statistic} ({t.device}): {100 * r:.2g} % = {t.detectable:.3g} {t.unit}".rstrip())
+        if len(keys) > 12:
+            lines.append(f"  ... and {len(keys) - 12} more (JSON: stat.power_per_statistic)")
     perm = [t for t in tests if t.kind != SCALAR and t.floor is not None]
     if perm:
-        blind = [t for t in perm if t.floor > alpha_each]
-        if blind:
-            floor = min(t.floor for t in blind)
-            lines.append(f"{len(blind)} of {len(perm)} pattern/distribution test(s) cannot reach alpha/m = "
-                         f"{alpha_each:.2g} with these seeds (smallest attainable p = {floor:.2g}): "
-                         f"they see no difference whatever its size; use more seeds")
-        else:
-            lines.append(f"{len(perm)} pattern/distribution test(s) can reach alpha/m (smallest attainable p = "
-                         f"{max(t.floor for t in perm):.2g})")
+        lines.append(f"{len(perm)} pattern/distribution test(s), each able to reach alpha/m (smallest attainable "
+                     f"p = {max(t.floor for t in perm):.2g})")
     return lines

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import processes
-from . import exact, stats
+from ..errors import UsageError
+from . import exact, pairs, stats
+from . import floor as noise
 from .script import BUILT, DEFAULT_DEVICES, ERROR, OK, SKIP, DeviceRun, run_device
 
 AGREE, AGREE_STAT, FAIL, REFERENCE = "agree", "agree_stat", "fail", "reference"
@@ -55,12 +57,16 @@ class CheckResult:
     random_sources: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     seconds: float = 0.0
+    pairs: dict = field(default_factory=dict)      # device -> pairs.Pair (how it was judged, and why)
     required_missing: list = field(default_factory=list)   # required devices that did not run (require.py)
 
     def _device_dict(self, d: str, v: DeviceVerdict) -> dict:
         run = self.runs.get(d)
         return dict(verdict=v.verdict, reason=v.reason, seconds=run.seconds if run else 0.0,
-                    seeds=len(run.runs) if run else 0,
+                    seeds=len(run.runs) if run else 0, script=run.runs[0].meta.get("script") if run and run.runs
+                    else None, logs=[r.meta.get("log") for r in run.runs] if run else [],
+                    written=sorted({f for r in run.runs for f in r.meta.get("written") or []}) if run else [],
+                    observables=_observable_units(run),
                     timers=[r.meta.get("timers", {}) for r in run.runs] if run else [])
 
     def to_dict(self) -> dict:
@@ -68,10 +74,22 @@ class CheckResult:
                     reason=self.reason, reference=self.reference, mode=self.mode, seconds=self.seconds,
                     random_sources=self.random_sources, notes=self.notes,
                     devices={d: self._device_dict(d, v) for d, v in self.devices.items()},
+                    pairs={d: p.to_dict() for d, p in self.pairs.items()},
                     stat=None if self.stat is None else dict(
                         equivalent=self.stat.equivalent, seeds=self.stat.seeds, alpha=self.stat.alpha, m=self.stat.m,
                         summary=self.stat.summary, power=self.stat.power, notes=self.stat.notes,
+                        strength=self.stat.strength, too_weak=self.stat.too_weak,
+                        seeds_needed=self.stat.seeds_needed, power_per_statistic=self.stat.power_table(),
                         tests=[vars(t) for t in self.stat.tests]))
+
+
+def _observable_units(run) -> dict:
+    """name -> unit of what a device's first run produced (the script's own names where it has them)."""
+    if not run or not run.runs:
+        return {}
+    first = run.runs[0]
+    return {n: o.get("unit", "") for n, o in first.observables.items()} or {
+        n: "" for n in first.meta.get("available") or []}
 
 
 def _parallel(fn, items, jobs):
@@ -96,7 +114,7 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
           alpha: float = 0.01, cap: float | None = None, observe=None, tolerance: exact.Tolerance | None = None,
           timeout: float = 600.0, jobs: int | None = None, cache_dir: Path | None = None,
           script_for: dict | None = None, args=None, reference: str | None = None, progress=None,
-          runner=run_device) -> CheckResult:
+          runner=run_device, min_effect: float | None = None) -> CheckResult:
     """Judge `script` on `devices` (the first that runs is the reference unless `reference` is given).
     `script_for` maps a device to another script (negative controls); `timeout` is per run (seed);
     `runner` replaces `run_device` (the pytest plugin passes a cached one)."""
@@ -108,10 +126,10 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
     say = progress or (lambda text: None)
     script_for = script_for or {}
 
-    def launch(device, seed_list, stat):
+    def launch(device, seed_list, stat, **extra):
         say(f"{device}: {len(seed_list)} run(s){' (statistical mode)' if stat else ''}")
         return runner(script_for.get(device, script), device, seed_list, stat=stat, cap=cap, observe=observe,
-                      timeout=timeout, cache_dir=cache_dir, args=args)
+                      timeout=timeout, cache_dir=cache_dir, args=args, **extra)
 
     first_stat = mode == "stat"
     if first_stat:
@@ -119,6 +137,7 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
         runs = dict(zip(devices, _parallel(lambda d: launch(d, _seeds(seed, order[d], seeds), True), devices, jobs)))
     else:
         runs = dict(zip(devices, _parallel(lambda d: launch(d, [seed], False), devices, jobs)))
+    _observe_names(runs.values(), observe)
     ok = [d for d in devices if runs[d].status == OK]
     ref = reference if reference in ok else (ok[0] if ok else None)
     verdicts = {d: DeviceVerdict(d, runs[d].status, runs[d].reason) for d in devices if runs[d].status != OK}
@@ -132,26 +151,39 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
         return _finish(result, t0)
     others = [d for d in ok if d != ref]
     if first_stat:
-        return _finish(_judge_stat(result, ref, others, alpha), t0)
+        return _finish(_judge_stat(result, ref, others, alpha, None, min_effect), t0)
 
     t_end = _t_end(runs[ref])
+    random = bool(random_sources)
+    exact_res, judged = {}, {}
     for d in others:
         try:
-            res = exact.compare_runs(runs[d].runs[0].observables, runs[ref].runs[0].observables, tolerance, t_end)
+            exact_res[d] = exact.compare_runs(runs[d].runs[0].observables, runs[ref].runs[0].observables, tolerance,
+                                              t_end)
         except Exception as exc:     # a comparison problem is a verdict, never a crash
             verdicts[d] = DeviceVerdict(d, ERROR, f"comparison failed: {type(exc).__name__}: {exc}")
             continue
-        if res.agree:
-            verdicts[d] = DeviceVerdict(d, AGREE, res.summary, res)
-        else:
-            verdicts[d] = DeviceVerdict(d, FAIL, res.summary, res)
-    if mode == "exact" or not random_sources:
+        judged[d] = pairs.first_pass(d, ref, exact_res[d], runs[ref].runs[0].meta, runs[d].runs[0].meta, random,
+                                     mode)
+    if any(p.mode == pairs.FLOOR for p in judged.values()):
+        floor = _noise_floor(launch, runs[ref], seed, tolerance, t_end, say)
+        for d, p in judged.items():
+            if p.mode == pairs.FLOOR:
+                pairs.with_floor(p, exact_res[d], floor, random)
+        if floor is not None:
+            note = (f"noise floor: the reference ({ref}) rerun at seed {seed} with {len(floor.perturbed)} state "
+                    f"variable(s) moved by one ulp (up or down at random) before the first run() and at every step")
+            result.notes = sorted(set(result.notes) | {note})
+    result.pairs = judged
+    for d, p in judged.items():
+        if p.mode != pairs.STAT:
+            verdicts[d] = DeviceVerdict(d, AGREE if p.outcome == "agree" else FAIL, p.detail, exact_res[d])
+    stat_devices = [d for d, p in judged.items() if p.mode == pairs.STAT]
+    if not stat_devices:
         return _finish(result, t0)
-    # auto: generated code draws random numbers -> every device is judged statistically (K seeds each)
-    exact_res = {d: verdicts[d].exact for d in others}
     reuse = not any(r.meta.get("script_seeded") for r in runs[ref].runs)
-    need = [ref] + others
-    position = {d: k for k, d in enumerate(need)}
+    need = [ref] + stat_devices
+    position = {d: k for k, d in enumerate(devices)}
 
     def more(d):
         wanted = _seeds(seed, position[d], seeds)
@@ -169,18 +201,42 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
             verdicts[d] = DeviceVerdict(d, stat_runs[d].status, "statistical mode: " + stat_runs[d].reason)
     if verdicts[ref].verdict != REFERENCE:
         return _finish(result, t0)
-    result.mode = "stat"
-    result = _judge_stat(result, ref, [d for d in others if verdicts[d].verdict in (AGREE, FAIL)], alpha, stat_runs)
-    for d, res in exact_res.items():
+    result.mode = "stat" if len(stat_devices) == len(others) else "mixed"
+    result = _judge_stat(result, ref, [d for d in stat_devices if d not in verdicts], alpha, stat_runs, min_effect)
+    for d in stat_devices:
         v = verdicts.get(d)
-        if v is None or res is None:
-            continue
-        v.exact = res
-        if v.verdict in (AGREE_STAT, FAIL):
-            v.reason += (f"; single run at seed {seed}: " + ("agrees exactly (same random stream as "
-                         f"{ref})" if res.agree else "differs, as random streams explain" if v.verdict == AGREE_STAT
-                         else f"differs: {res.summary}"))
+        if v is not None and v.verdict in (AGREE_STAT, FAIL):
+            v.exact = exact_res.get(d)
+            v.reason += f"; judged statistically because: {judged[d].why}"
     return _finish(result, t0)
+
+
+def _noise_floor(launch, ref_run: DeviceRun, seed: int, tolerance, t_end: float, say):
+    """The reference rerun at `seed` with its state moved by one ulp, compared with its unperturbed run."""
+    device = ref_run.device
+    if device not in ("numpy", "cython"):
+        say(f"no noise floor: {device} cannot be perturbed before its run")
+        return None
+    say(f"{device}: noise-floor run (state moved by one ulp at every step)")
+    perturbed = launch(device, [seed], False, perturb=True)
+    if perturbed.status != OK or not perturbed.runs:
+        return None
+    res = exact.compare_runs(perturbed.runs[0].observables, ref_run.runs[0].observables, tolerance, t_end)
+    return noise.measure(res, perturbed.runs[0].meta.get("perturbed", []))
+
+
+def _observe_names(device_runs, observe) -> None:
+    """--observe names that match nothing in the script are a usage error that lists what exists."""
+    if not observe:
+        return
+    for run in device_runs:
+        for r in run.runs:
+            unmatched = r.meta.get("observe_unmatched") or []
+            if unmatched and r.status == OK:
+                have = r.meta.get("available") or []
+                raise UsageError(f"--observe: {', '.join(unmatched)} match(es) nothing in the script; it has: "
+                                 + (", ".join(have[:40]) + (" ..." if len(have) > 40 else "") if have else
+                                    "no observable"))
 
 
 def _seeds(seed: int, position: int, k: int) -> list[int]:
@@ -189,36 +245,33 @@ def _seeds(seed: int, position: int, k: int) -> list[int]:
 
 
 def _judge_stat(result: CheckResult, ref: str, others: list, alpha: float,
-                stat_runs: dict | None = None) -> CheckResult:
+                stat_runs: dict | None = None, min_effect: float | None = None) -> CheckResult:
     runs = stat_runs or result.runs
     if not others:
         return result
     lists = {d: [r.statistics for r in runs[d].runs] for d in [ref] + others}
     result.devices[ref] = DeviceVerdict(ref, REFERENCE, f"{len(runs[ref].runs)} run(s)")
     try:
-        st = stats.compare_statistics(ref, lists, alpha)
+        st = stats.compare_statistics(ref, lists, alpha, min_effect)
     except Exception as exc:         # a comparison problem is a verdict, never a crash
         for d in others:
             result.devices[d] = DeviceVerdict(d, ERROR, f"statistical comparison failed: {type(exc).__name__}: {exc}")
         return result
     result.stat = st
-    why = ("generated code draws random numbers (" + "; ".join(result.random_sources[:4])
-           + (", ..." if len(result.random_sources) > 4 else "") + "): devices agree run by run only where they "
-           "happen to consume one random stream in the same order, so they are judged statistically "
-           "(independent seeds per device)") if result.random_sources else ""
     for d in others:
         bad = [t for t in st.tests if t.device == d and t.rejected]
         if bad:
             t = min(bad, key=lambda x: x.p)
-            reason = (f"statistically different: {t.statistic}: {t.mean:.4g} vs {t.ref_mean:.4g} {t.unit} "
-                      f"(p = {t.p:.2g}, Holm-adjusted {t.p_adjusted:.2g})").replace("  ", " ")
+            reason = (f"statistically different: {t.statistic}: {t.mean:.4g} on {d} vs {t.ref_mean:.4g} on {ref} "
+                      f"{t.unit} (p = {t.p:.2g}, Holm-adjusted {t.p_adjusted:.2g})").replace("  ", " ")
             result.devices[d] = DeviceVerdict(d, FAIL, reason)
+        elif st.too_weak:
+            result.devices[d] = DeviceVerdict(d, FAIL, f"too weak: {st.too_weak}")
         else:
             k = st.seeds.get(d, 0)
-            reason = f"statistically equivalent ({k} seeds, alpha = {alpha}, {st.m} statistics, Holm)"
+            reason = (f"statistically equivalent, {st.strength or 'nothing varies'} ({k} seeds, alpha = {alpha}, "
+                      f"{st.m} statistics, Holm)")
             result.devices[d] = DeviceVerdict(d, AGREE_STAT, reason)
-    if why:
-        result.notes = sorted(set(result.notes) | {why})
     return result
 
 
@@ -233,8 +286,6 @@ def _finish(result: CheckResult, t0: float) -> CheckResult:
         if hits:
             result.verdict = verdict
             result.reason = "; ".join(f"{x.device}: {x.reason}" for x in hits)
-            if verdict == FAIL and result.stat is not None:
-                result.reason = result.stat.summary
             return result
     built = [x for x in v.values() if x.verdict == BUILT]
     if not judged:

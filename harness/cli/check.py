@@ -23,6 +23,20 @@ from brian2_harness.errors import UsageError
 from brian2_harness.tools.environment import environment
 
 
+def parse_effect(text: str | None) -> float | None:
+    """'2%' or '0.02' -> 0.02."""
+    if text is None:
+        return None
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100.0 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise UsageError(f"--min-effect: expected a relative change such as 2% or 0.02, got {text!r}") from None
+    if not 0 < value < 10:
+        raise UsageError(f"--min-effect: expected a relative change between 0 and 1000 %, got {text!r}")
+    return value
+
+
 def parse_tolerances(items: list[str]) -> dict:
     out = {}
     for item in items:
@@ -52,6 +66,9 @@ def add_parser(subparsers):
     p.add_argument("--seeds", type=int, default=8, help="runs (seeds) per device in statistical mode (default 8)")
     p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     p.add_argument("--alpha", type=float, default=0.01, help="family-wise false-alarm rate of the statistical mode")
+    p.add_argument("--min-effect", metavar="CHANGE", help="statistical mode: a verdict whose power does not reach "
+                   "this relative change of every key statistic (rates per population, means, weights) fails as "
+                   "'too weak', with the seeds that would reach it; e.g. 2%%")
     p.add_argument("--rtol", type=float, help="relative tolerance for every observable (default: derived)")
     p.add_argument("--atol", type=float, help="absolute tolerance for every observable (default: derived)")
     p.add_argument("--tol", action="append", default=[], metavar="NAME=RTOL[,ATOL]",
@@ -115,9 +132,22 @@ def _validate(args):
 
 def print_result(r, out=None) -> None:
     out = out or sys.stdout     # looked up at call time: a default bound at import time misses redirections
-    print(f"{r.script}: {LABEL.get(r.verdict, r.verdict).upper()} ({r.mode} mode, {r.seconds:.1f} s)", file=out)
+    label = LABEL.get(r.verdict, r.verdict).upper()
+    if r.verdict == AGREE_STAT and r.stat is not None and r.stat.strength:
+        label += f" ({r.stat.strength.upper()})"
+    print(f"{r.script}: {label} ({r.mode} mode, {r.seconds:.1f} s)", file=out)
     for d, v in r.devices.items():
         print(f"  {d:<20} {LABEL.get(v.verdict, v.verdict):<20} {v.reason}", file=out)
+    for d, p in getattr(r, "pairs", {}).items():
+        print(f"  judged {p.mode:<12} {d}: {p.why}", file=out)
+    for d, run in r.runs.items():
+        ran = run.runs[0].meta.get("script") if run.runs else None
+        if ran and os.path.abspath(ran) != os.path.abspath(r.script):
+            print(f"  {d} ran {ran} (--script-for)", file=out)
+        logs = [x.meta.get("log") for x in run.runs if x.meta.get("log")]
+        if logs:
+            print(f"  output of the script on {d}: {logs[0]}" + (f" (+{len(logs) - 1} more)" if len(logs) > 1 else ""),
+                  file=out)
     if r.stat is not None:
         print(f"  statistics: {r.stat.summary}", file=out)
         for line in r.stat.power + r.stat.notes:
@@ -146,7 +176,10 @@ def run_checks(args, devices, script_for, runner=None, required=()) -> tuple[lis
                       observe=observe or None, tolerance=tol, timeout=args.timeout, jobs=args.jobs,
                       cache_dir=Path(args.cache_dir) if args.cache_dir else None,
                       args=args.script_args.split() if args.script_args else None, progress=say,
-                      script_for=script_for, **({"runner": runner} if runner else {}))
+                      script_for=script_for, min_effect=parse_effect(args.min_effect),
+                      **({"runner": runner} if runner else {}))
+        except UsageError:
+            raise
         except KeyboardInterrupt:     # every device process is ended by now (verdict._parallel)
             stopped = interrupted_entries(args.scripts[len(results):], KEPT[kept:])
             break
@@ -162,6 +195,7 @@ def _checks(args, required) -> tuple[list[CheckResult], list[dict] | None]:
     """run_checks here, or with each device's runs as Dask tasks (--scheduler)."""
     import contextlib
     devices, script_for = _validate(args)
+    parse_effect(args.min_effect)
     if not getattr(args, "scheduler", None):
         return run_checks(args, devices, script_for, None, required)
     from brian2_harness.check.cluster import DaskRunner
@@ -205,7 +239,7 @@ def _config(args, required) -> dict:
             "seed": args.seed, "alpha": args.alpha, "duration_cap": args.duration_cap,
             "observe": comma_list(args.observe), "rtol": args.rtol, "atol": args.atol, "tol": list(args.tol),
             "max_spike_mismatch": args.max_spike_mismatch, "script_for": list(args.script_for),
-            "scheduler": getattr(args, "scheduler", None)}
+            "scheduler": getattr(args, "scheduler", None), "min_effect": args.min_effect}
 
 
 def cmd_check(args) -> int:
