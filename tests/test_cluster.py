@@ -116,7 +116,7 @@ def _check_doc(path) -> list:
     for r in out:
         r.pop("seconds")
         for d in r["devices"].values():
-            d.pop("seconds"), d.pop("timers")
+            d.pop("seconds"), d.pop("timers"), d.pop("logs")     # logs: paths on the host that ran the device
     return out
 
 

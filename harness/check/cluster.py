@@ -101,4 +101,7 @@ class DaskRunner:
         except Exception as exc:        # a lost task is an error for this device, never a crash of check
             return DeviceRun(device, ERROR, task_failure(exc), seconds=time.perf_counter() - t0)
         folder = tempfile.mkdtemp(prefix=f"b2h-check-{device}-", dir=work_dir)
-        return device_run(result, stat, folder)
+        run = device_run(result, stat, folder)
+        for seed_run in run.runs:      # the script the user named, not the worker's copy (logs stay host paths)
+            seed_run.meta["script"] = script
+        return run
