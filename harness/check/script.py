@@ -94,6 +94,25 @@ def build_key(device: str, probe_reason: str) -> str:
     return buildcache.build_key(device=device, toolchain=probe_reason if device == "cuda_standalone" else "")
 
 
+RUNS_KEPT = 50            # run folders (the scripts' logs) kept under the cache; older ones go at the next run
+RUNS_MIN_AGE_S = 3600     # never one that may belong to a run still going on
+
+
+def runs_dir(cache_dir: Path) -> str:
+    """The folder of check's run folders, under the cache (not $TMPDIR): the logs results link to stay readable,
+    and the folder stays bounded (the newest RUNS_KEPT, plus any younger than an hour)."""
+    folder = Path(cache_dir) / "runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        entries = sorted(((e.stat(follow_symlinks=False).st_mtime, e.path) for e in os.scandir(folder)
+                          if e.name.startswith("b2h-check-")), reverse=True)
+        now = time.time()
+        for mtime, path in entries[RUNS_KEPT:]:
+            if now - mtime > RUNS_MIN_AGE_S:
+                shutil.rmtree(path, ignore_errors=True)
+    return str(folder)
+
+
 def _keep_logs_only(folder: str) -> None:
     """Remove what a finished run left except the script's output (log.txt) and meta.json, which results
     reference."""
@@ -124,7 +143,7 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     compiled = default_compiled_dir() or cache_dir
     own_tmp = work_dir is None
-    work_dir = work_dir or tempfile.mkdtemp(prefix="b2h-check-")
+    work_dir = work_dir or tempfile.mkdtemp(prefix="b2h-check-", dir=runs_dir(cache_dir))
     out_dir = tempfile.mkdtemp(prefix=f"{device}-", dir=work_dir)
     job = dict(script=os.path.abspath(script), device=device, seeds=list(seeds), stat=stat, cap=cap,
                observe=list(observe or []), build_cache=str(cache_dir), build_label=f"{Path(script).stem}-{device}",
