@@ -83,7 +83,7 @@ def check(folder: str, cache: str, sleep: float, marker: str, stop_after: float 
     row.update(rc=proc.returncode, wall_s=round(time.monotonic() - t0, 2), tail=text.strip().splitlines()[-1:])
     if os.path.exists(out):
         with open(out) as f:
-            row["status"] = [d.get("status") for d in json.load(f)]
+            row["status"] = [d.get("status") for d in json.load(f)["scripts"]]
     return row
 
 

@@ -44,7 +44,7 @@ def test_readme_model_agrees_exactly_via_the_cli(model, tmp_path, capsys):
     from brian2_harness.cli import main
     out = tmp_path / "r.json"
     rc = main(["check", str(model), "--devices", "numpy,cpp_standalone", "--json", str(out), "--quiet"])
-    doc = json.loads(out.read_text())[0]
+    doc = json.loads(out.read_text())["scripts"][0]
     assert rc == 0, capsys.readouterr().out
     assert doc["verdict"] == "agree" and doc["mode"] == "exact"
     assert doc["devices"]["cpp_standalone"]["verdict"] == "agree"

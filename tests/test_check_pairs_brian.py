@@ -41,7 +41,7 @@ def test_unmodified_stochastic_model_agrees_exactly_on_the_shared_stream(tmp_pat
     out = tmp_path / "r.json"
     rc = main(["check", MODEL, "--devices", "numpy,cpp_standalone", "--duration-cap", "50ms", "--json", str(out),
                "--quiet"])
-    doc = json.loads(out.read_text())[0]
+    doc = json.loads(out.read_text())["scripts"][0]
     printed = capsys.readouterr().out
     assert rc == 0, printed
     assert doc["verdict"] == "agree" and doc["pairs"]["cpp_standalone"]["mode"] == "exact"
@@ -82,7 +82,7 @@ def test_a_script_reading_a_file_next_to_it_runs_unmodified_and_observe_typos_ex
                       "run(params['duration_ms'] * ms)\nv_end = G.v[:]\nopen('out.txt', 'w').write(str(v_end))\n")
     out = tmp_path / "r.json"
     rc = main(["check", str(script), "--devices", "numpy,cpp_standalone", "--json", str(out), "--quiet"])
-    doc = json.loads(out.read_text())[0]
+    doc = json.loads(out.read_text())["scripts"][0]
     assert rc == 0, capsys.readouterr().out
     assert "trace.v" in str(doc) and not (tmp_path / "out.txt").exists()     # the script's names; writes stay apart
     assert any("out.txt" in n for n in doc["notes"])

@@ -238,6 +238,9 @@ def test_tox_history_label_records_every_version_and_tables_each():
         version = re.search(r"HIST_BRIAN2\s*=\s*(\S+)", cfg[f"testenv:{env}"]["setenv"]).group(1)
         assert env == f"hist-brian{version}" and f"/brian2-{version}.npz" in table
         assert "{[history]record}" in cfg[f"testenv:{env}"]["commands"]
+        # the check smoke test (an error fails the env) and the known-bugs scripts, tabled per version too
+        assert "\n{[history]smoke}" in cfg[f"testenv:{env}"]["commands"]
+        assert "{[history]scripts}" in cfg[f"testenv:{env}"]["commands"] and f"/scripts-brian2-{version} " in table
     tox_sh = (root / "ci" / "tox.sh").read_text()              # `bash ci/tox.sh history` runs the label
     assert 'upgrade|history) labels+=("$env")' in tox_sh and '-m "${labels[@]}"' in tox_sh
 

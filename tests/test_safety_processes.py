@@ -69,8 +69,9 @@ def test_sigint_ends_every_process_and_writes_the_partial_json(tmp_path):
     assert [p for p in pids if _alive(p)] == []          # runner, script run, `sleep 300` of both devices
     assert proc.returncode == 1 and "interrupted" in err
     doc = json.loads((tmp_path / "out.json").read_text())
-    assert [d["status"] for d in doc] == ["interrupted"]
-    assert len(doc[0]["kept"]) == 2 and all(os.path.isdir(k) and k in err for k in doc[0]["kept"])
+    assert doc["status"] == "interrupted" and [d["status"] for d in doc["scripts"]] == ["interrupted"]
+    kept = doc["scripts"][0]["kept"]
+    assert len(kept) == 2 and all(os.path.isdir(k) and k in err for k in kept)
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
@@ -81,7 +82,7 @@ def test_leftover_processes_end_with_the_run_and_brian_logs_leave_tmpdir_alone(t
     time.sleep(0.2)
     pids = _pids(tmp_path)
     assert len(pids) == 6 and [p for p in pids if _alive(p)] == []
-    assert json.loads((tmp_path / "out.json").read_text())[0]["status"] == "complete"
+    assert json.loads((tmp_path / "out.json").read_text())["scripts"][0]["status"] == "complete"
     assert sorted(os.listdir(tmp)) == []                 # no brian_stdout_*.log, brian_debug_*, run folders
 
 

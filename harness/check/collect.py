@@ -23,6 +23,7 @@ MAX_ELEMENTS = 1_000_000     # larger state recordings keep evenly spaced rows (
 
 
 def _unit(owner, var: str) -> str:
+    """The variable's unit ("" when dimensionless: Brian's get_unit would say "rad")."""
     try:
         return unit_text(owner.variables[var].dim)
     except Exception:

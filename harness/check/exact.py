@@ -103,6 +103,19 @@ def match_spikes(ia, ta, ib, tb, dt: float) -> tuple[int, int, int, tuple | None
     return matched, shifted, unmatched, first
 
 
+def _first_difference(over, fa, fb, t=None, indices=None, u: str = "") -> str:
+    """Where the first flagged element is: index and time of a recording, else its position."""
+    if t is not None and over.ndim == 2:
+        col = int(np.flatnonzero(over.any(axis=0))[0])
+        row = int(np.flatnonzero(over[:, col])[0])
+        idx = int(indices[row]) if indices is not None and row < len(indices) else row
+        return (f"; first at index {idx}, t = {t[col] * 1e3:.6g} ms (device {fa[row, col]:.10g}{u} vs reference "
+                f"{fb[row, col]:.10g}{u}); over the bound at {int(over.sum())} of {over.size} points")
+    k = int(np.flatnonzero(over.reshape(-1))[0])
+    return (f"; first at element {k} (device {fa.reshape(-1)[k]:.10g}{u} vs reference {fb.reshape(-1)[k]:.10g}{u}); "
+            f"{int(over.sum())} of {over.size} values over the bound")
+
+
 def _compare_values(name, kind, a, b, tol: Tolerance, n_steps, t=None, indices=None, unit: str = "") -> Comparison:
     u = f" {unit}" if unit else ""
     a, b = np.asarray(a), np.asarray(b)
@@ -112,7 +125,8 @@ def _compare_values(name, kind, a, b, tol: Tolerance, n_steps, t=None, indices=N
         return Comparison(name, kind, True, True, "identical")
     if a.dtype.kind != "f" and b.dtype.kind != "f":
         diff = np.flatnonzero(a.reshape(-1) != b.reshape(-1))
-        return Comparison(name, kind, False, False, f"{len(diff)} of {a.size} integer values differ",
+        where = _first_difference(a != b, a, b, t, indices, u)
+        return Comparison(name, kind, False, False, f"{len(diff)} of {a.size} integer values differ{where}",
                           float(np.max(np.abs(a.astype(float) - b.astype(float)))), 0.0)
     rtol, atol, how = tol.bounds(name, b.astype(float) if b.dtype.kind != "f" else b, n_steps)
     fa, fb = a.astype(float), b.astype(float)
@@ -125,19 +139,7 @@ def _compare_values(name, kind, a, b, tol: Tolerance, n_steps, t=None, indices=N
     if not over.any():
         return Comparison(name, kind, True, False, f"max |diff| {max_err:.3g}{u} within tol ({how}: rtol {rtol:.2g}, "
                           f"atol {atol:.2g}{u})", max_err, float(np.max(bound)))
-    where = ""
-    if t is not None and over.ndim == 2:
-        cols = np.flatnonzero(over.any(axis=0))
-        col = int(cols[0])
-        row = int(np.flatnonzero(over[:, col])[0])
-        idx = int(indices[row]) if indices is not None and row < len(indices) else row
-        where = (f"; first at index {idx}, t = {t[col] * 1e3:.6g} ms (device {fa[row, col]:.10g}{u} vs reference "
-                 f"{fb[row, col]:.10g}{u}); over the bound at {int(over.sum())} of {over.size} points")
-    else:
-        k = int(np.flatnonzero(over.reshape(-1))[0])
-        where = (f"; first at element {k} (device {fa.reshape(-1)[k]:.10g}{u} "
-                 f"vs reference {fb.reshape(-1)[k]:.10g}{u}); "
-                 f"{int(over.sum())} of {over.size} values over the bound")
+    where = _first_difference(over, fa, fb, t, indices, u)
     worst = int(np.nanargmax(np.where(over, err - bound, -np.inf).reshape(-1)))
     limit = float(bound.reshape(-1)[worst])
     return Comparison(name, kind, False, False, f"off by up to {max_err:.3g}{u} > tol {limit:.3g}{u} ({how}: rtol "

@@ -8,7 +8,6 @@ process recorded them (inputs.py). A changed, removed or unrecorded input reruns
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import hashlib
 import json
@@ -19,6 +18,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from brian2_harness.atomic import atomic_write_bytes
+from brian2_harness.run.locks import exclusive
 from brian2_harness.versions import installed_version
 
 from .script import OK, SKIP, run_device
@@ -102,18 +103,16 @@ def cached_runner(folder: Path, run=run_device):
         key = cache_key(script, device, seeds, kwargs)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{key}.pkl"
-        with open(folder / f"{key}.lock", "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with exclusive(str(folder / f"{key}.lock")):
             if path.exists():
                 hit = _load(path)
                 if hit is not None:
                     return hit
             result = run(script, device, seeds, **kwargs)
             inputs = _inputs(result)
+            # a build-only result is not kept: whether a GPU is there is not part of the key (the build folder
+            # stays warm, so asking again costs little)
             if result.status in (OK, SKIP) and inputs is not None:
-                tmp = path.with_suffix(".tmp")
-                with open(tmp, "wb") as f:
-                    pickle.dump(dict(format=FORMAT, result=result, inputs=inputs), f)
-                os.replace(tmp, path)
+                atomic_write_bytes(str(path), pickle.dumps(dict(format=FORMAT, result=result, inputs=inputs)))
             return result
     return runner

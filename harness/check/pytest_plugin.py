@@ -8,15 +8,21 @@
 
 gives ``test_my_model[numpy]`` (the reference: the script must run), ``test_my_model[cython]`` and
 ``test_my_model[cpp_standalone]`` (each compared with the reference: exactly, or statistically when generated
-code draws random numbers). A device where Brian refuses the script is a pytest skip with Brian's reason; a
-difference or an error fails the item with the reason. The call returns the `CheckResult`.
+code draws random numbers). A device where Brian refuses the script, or that cannot run on this machine, is a pytest
+skip with the reason; a device that can only be built here (cuda_standalone without a GPU) is a skip saying "built,
+not run" (never a pass); a difference or an error fails the item with the reason. A *required* device that did not
+run fails instead of skipping: ``--brian2-require cuda_standalone`` or
+``@pytest.mark.brian2_devices("numpy", "cuda_standalone", require=["cuda_standalone"])`` (``require=True``: every
+device of the marker). The call returns the `CheckResult`.
 
 The reference's runs are cached in pytest's cache folder (keyed by the script, every module it imported from its
 folder and every file it read there, the environment and the options: plugin_cache.py; locked;
 with ``-p no:cacheprovider`` in the check cache, ~/.cache/brian2-harness/check/pytest),
 so with pytest-xdist every item runs in its own worker and the reference is computed once. JUnit XML comes from
 pytest itself (``--junitxml``). Options: ``--brian2-devices`` (overrides the markers), ``--brian2-seeds``,
-``--brian2-duration-cap``. Scripts are found relative to the test file. Nothing here imports Brian.
+``--brian2-duration-cap``, ``--brian2-require``; ``--brian2-baseline DIR`` compares each device with its recorded
+baseline (as ``check --against``; a missing baseline is recorded and the item fails once), ``--brian2-regen``
+records them anew. Scripts are found relative to the test file. Nothing here imports Brian.
 """
 from __future__ import annotations
 
@@ -27,7 +33,7 @@ import pytest
 from brian2_harness.commalist import comma_list
 
 from .plugin_cache import cached_runner
-from .script import DEFAULT_DEVICES, OK, SKIP, default_cache_dir
+from .script import BUILT, DEFAULT_DEVICES, OK, SKIP, default_cache_dir
 
 MARKER = "brian2_devices"
 
@@ -38,11 +44,18 @@ def pytest_addoption(parser):
                     "(the first is the reference; overrides @pytest.mark.brian2_devices)")
     group.addoption("--brian2-seeds", type=int, default=None, help="seeds per device in statistical mode")
     group.addoption("--brian2-duration-cap", default=None, help="cut every run() of the scripts, e.g. 100ms")
+    group.addoption("--brian2-baseline", default=None, metavar="DIR", help="compare every device of brian2_check "
+                    "with its recorded baseline in DIR (a missing one is recorded and the item fails once)")
+    group.addoption("--brian2-regen", action="store_true", default=False,
+                    help="with --brian2-baseline: (re)record the baselines instead of comparing with them")
+    group.addoption("--brian2-require", default=None, help="devices that must run, comma-separated: one that did "
+                    "not (unavailable, skipped, only built because there is no GPU) fails instead of skipping")
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", f"{MARKER}(*devices, reference=None): devices on which the brian2_check "
-                            "fixture runs the script (one test item per device; the first is the reference)")
+    config.addinivalue_line("markers", f"{MARKER}(*devices, reference=None, require=()): devices on which the "
+                            "brian2_check fixture runs the script (one test item per device; the first is the "
+                            "reference); `require`: devices that must run (True: all), else they fail")
 
 
 def _devices(config, node) -> tuple[list[str], str]:
@@ -60,6 +73,28 @@ def _devices(config, node) -> tuple[list[str], str]:
     return devices, reference
 
 
+def _required(config, node, devices) -> set[str]:
+    """Devices that must run: --brian2-require plus the marker's `require` (True: every device of the marker)."""
+    option = config.getoption("--brian2-require", default=None) or ""
+    out = {d.strip() for d in option.split(",") if d.strip()}
+    marker = node.get_closest_marker(MARKER)
+    require = marker.kwargs.get("require", ()) if marker else ()
+    if require is True:
+        out |= set(devices)
+    elif isinstance(require, str):
+        out |= {d.strip() for d in require.split(",") if d.strip()}
+    elif require:
+        out |= set(require)
+    return out
+
+
+def _not_run(device: str, reason: str, required: bool):
+    """A device that did not run: a failure when it is required, else a skip (a built device never passes)."""
+    if required:
+        pytest.fail(f"{device} is required but did not run: {reason}", pytrace=False)
+    pytest.skip(f"{device}: {reason}")
+
+
 def pytest_generate_tests(metafunc):
     if "brian2_device" in metafunc.fixturenames:
         devices, _ = _devices(metafunc.config, metafunc.definition)
@@ -72,6 +107,7 @@ class Brian2Check:
     def __init__(self, request, device: str):
         self.request, self.device = request, device
         self.devices, self.reference = _devices(request.config, request.node)
+        self.required = _required(request.config, request.node, self.devices)
 
     def __call__(self, script, *, observe=None, mode: str = "auto", seeds: int | None = None, duration_cap=None,
                  alpha: float = 0.01, rtol: float | None = None, atol: float | None = None,
@@ -94,21 +130,32 @@ class Brian2Check:
                        tolerance=tol, timeout=timeout, reference=self.reference, runner=runner, jobs=1,
                        min_effect=min_effect)
         mine = result.devices.get(self.device)
+        baseline = config.getoption("--brian2-baseline", default=None)
+        if baseline:
+            from .script_baseline import plugin_step
+            options = {"devices": devices, "mode": mode, "seeds": seeds, "seed": 0, "alpha": alpha, "cap": cap,
+                       "observe": observe, "reference": self.reference}
+            problem = plugin_step(result, self.device, Path(baseline), options,
+                                  bool(config.getoption("--brian2-regen", default=False)), tol, alpha)
+            if problem:
+                pytest.fail(problem, pytrace=False)
+        required = self.device in self.required
         if self.device == self.reference:
             run = result.runs.get(self.device)
-            if run is not None and run.status == SKIP:
-                pytest.skip(f"{self.device}: {run.reason}")
+            if run is not None and run.status in (SKIP, BUILT):
+                _not_run(self.device, f"{run.reason}", required)
             if run is None or run.status != OK:
                 pytest.fail(f"{self.device} (reference): {run.reason if run else 'did not run'}", pytrace=False)
             return result
         ref_run = result.runs.get(self.reference)
         if ref_run is not None and ref_run.status != OK:
-            (pytest.skip if ref_run.status == SKIP else pytest.fail)(
-                f"reference {self.reference} did not run: {ref_run.reason}")
+            if ref_run.status in (SKIP, BUILT):
+                _not_run(self.device, f"reference {self.reference} did not run: {ref_run.reason}", required)
+            pytest.fail(f"reference {self.reference} did not run: {ref_run.reason}", pytrace=False)
         if mine is None:
             pytest.fail(f"{self.device}: no verdict", pytrace=False)
-        if mine.verdict == SKIP:
-            pytest.skip(f"{self.device}: {mine.reason}")
+        if mine.verdict in (SKIP, BUILT):
+            _not_run(self.device, mine.reason, required)
         if mine.verdict in (FAIL, ERROR):
             pytest.fail(f"{self.device} vs {self.reference}: {mine.verdict}: {mine.reason}", pytrace=False)
         assert mine.verdict in (AGREE, AGREE_STAT, REFERENCE), mine

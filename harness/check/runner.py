@@ -3,16 +3,17 @@
 Imports Brian2 once, then forks one child per seed: each child installs the sandbox (device, seeds, plotting,
 duration cap), runs the unmodified script with `runpy`, reads the monitors and writes
 ``OUT/seed-K/{meta.json, observables.npz, log.txt}``. A child that exceeds the per-seed timeout is killed with
-its process group (make, the standalone binary). Standalone build folders are locked for the whole job.
+its process group (make, the standalone binary). Standalone build folders come from run/buildcache.py (locked for
+the whole job, like the matrix's).
 
-Outcome of a seed: ``ok``; ``skip`` when Brian refuses the script on this device (a NotImplementedError anywhere in
-the exception chain, e.g. store/restore or network_operation in standalone) or a Python module the script imports
-is not installed; ``error`` for anything else (with the exception and the script line).
+Outcome of a seed: ``ok``; ``built`` when the device only builds here (compiled, not run); ``skip`` when Brian
+refuses the script on this device (a NotImplementedError anywhere in the exception chain, e.g. store/restore or
+network_operation in standalone) or a Python module the script imports is not installed; ``error`` for anything
+else (with the exception and the script line).
 """
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import signal
@@ -20,9 +21,11 @@ import sys
 import time
 import traceback
 
-from .. import nofollow
+from brian2_harness.devices import get_device
+from brian2_harness.run.buildcache import cached_build_dir
+
 from . import collect, inputs, workdir
-from .sandbox import RUNTIME, RunAfterBuild, Sandbox
+from .sandbox import BuiltNotRun, RunAfterBuild, Sandbox
 
 
 def _chain(exc):
@@ -104,12 +107,13 @@ def run_seed(job: dict, seed: int, out: str) -> None:
     work = os.path.join(out, "cwd")
     script, before = workdir.prepare(original, work)     # a scratch copy of the script's folder
     os.chdir(work)
-    opened = inputs.watch(os.path.dirname(original), (out, job["build_dir"], job["cython_dir"]))
-    opened_copy = inputs.watch(work, (job["build_dir"], job["cython_dir"]))     # read in the scratch copy
+    opened = inputs.watch(os.path.dirname(original), [x for x in (out, job["build_dir"], job["cython_dir"]) if x])
+    opened_copy = inputs.watch(work, [x for x in (job["build_dir"], job["cython_dir"]) if x])  # read in the copy
     sys.argv = [script] + list(job.get("args") or [])
     sys.path[:0] = [work, os.path.dirname(original)]
     sandbox = Sandbox(job["device"], seed, bool(job.get("stat")), job.get("cap"), job["build_dir"],
-                      job["cython_dir"])
+                      job["cython_dir"], build_only=bool(job.get("build_only")))
+    sandbox.build_note = job.get("build_note") or ""
     sandbox.counter_path = os.path.join(out, "run-calls")
     sandbox.perturb = bool(job.get("perturb"))
     observe = job.get("observe") or None
@@ -134,7 +138,9 @@ def run_seed(job: dict, seed: int, out: str) -> None:
                          f"the simulation results are compared")
             status, reason = "ok", ""
     script_s = time.perf_counter() - t0
-    if status == "error" and sandbox.script_standalone and sandbox.device in RUNTIME:
+    if sandbox.build_only and (sandbox.built or any(isinstance(e, BuiltNotRun) for e in _chain(failure))):
+        status, reason = "built", f"built, not run: {sandbox.build_note or 'build only'}"
+    if status == "error" and sandbox.script_standalone and not sandbox.standalone:
         status, reason = "skip", (f"the script is written for {sandbox.script_standalone} (its own set_device) and "
                                   f"fails on {sandbox.device}: {reason}")
     if status == "error" and failure is not None and sandbox.capped and sandbox.run_calls and not _in_brian(failure):
@@ -147,6 +153,9 @@ def run_seed(job: dict, seed: int, out: str) -> None:
         except BaseException as exc:   # noqa: BLE001
             status, reason = classify(exc, script, _flush_log())
             traceback.print_exc()
+        if status == "ok" and sandbox.build_only:
+            status, reason = ("built", f"built, not run: {sandbox.build_note or 'build only'}") if sandbox.built \
+                else ("skip", "the script runs no simulation (no run() call): nothing to build")
     observables: dict = {}
     unmatched: list[str] = []
     available: list[str] = []
@@ -219,6 +228,16 @@ def _wait(pid: int, timeout: float) -> tuple[int | None, float]:
         time.sleep(0.02)
 
 
+@contextlib.contextmanager
+def _build_folder(job: dict):
+    """The job's standalone build folder (run/buildcache.py: locked, warm across runs); None for runtime devices."""
+    if not get_device(job["device"]).standalone:
+        yield None
+        return
+    with cached_build_dir(job["build_cache"], job["build_label"], job["build_key"]) as (folder, _warm):
+        yield folder
+
+
 def main(argv: list[str]) -> int:
     with open(argv[0]) as f:
         job = json.load(f)
@@ -228,12 +247,8 @@ def main(argv: list[str]) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot  # noqa: F401
     import brian2  # noqa: F401  (imported once; every seed's child starts from here)
-    parent = os.path.dirname(job["build_dir"].rstrip("/"))
-    os.makedirs(os.path.dirname(parent), exist_ok=True)
-    nofollow.real_dir(parent)
-    with nofollow.open_lock(job["build_dir"].rstrip("/") + ".lock") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        nofollow.real_dir(job["build_dir"])      # a symlink planted at the build folder is removed, not followed
+    with _build_folder(job) as folder:     # run/buildcache.py: locked, a planted symlink removed (nofollow.py)
+        job["build_dir"] = folder
         for seed in job["seeds"]:
             out = os.path.join(job["out_dir"], f"seed-{seed}")
             sys.stdout.flush()

@@ -3,8 +3,10 @@
 Installed before the script runs (`install`), undone never: the process is thrown away afterwards.
 
 * plotting: MPLBACKEND=Agg, `plt.show`/`plt.pause`/`matplotlib.use` become no-ops;
-* device: chosen here; the script's own `set_device`, `prefs.codegen.target` and OpenMP thread count are ignored
-  (each is listed in the run's notes);
+* device: chosen here from the harness's catalog (devices/: numpy, cython, cpp_standalone[_omp], cuda_standalone);
+  the script's own `set_device`, `prefs.codegen.target` and OpenMP thread count are ignored (listed in the notes);
+  OpenMP binaries wait as devices/openmp.py says (OMP_WAIT_POLICY); cuda_standalone gets the toolchain workarounds of
+  devices/cuda_toolchain.py and, without a GPU, is only built (`build_only`);
 * standalone: built after the script's `run` calls, one binary for every seed (see standalone.py);
 * seeds: numpy (and Python's `random`) get the run's seed before the script; standalone binaries reseed Brian's
   generators from the environment variable SEED_VAR (one compiled binary serves every seed). In statistical mode
@@ -15,16 +17,16 @@ Installed before the script runs (`install`), undone never: the process is throw
 """
 from __future__ import annotations
 
-import inspect
 import os
 import re
 import sys
 import zlib
 
-from . import floor, standalone, streams
-from .standalone import SEED_VAR, STANDALONE, RunAfterBuild, network_time  # noqa: F401
+from brian2_harness.devices import get_device as catalog_device
+from brian2_harness.devices import makefile, openmp, pch
 
-RUNTIME = ("numpy", "cython")
+from . import compat, floor, standalone, streams
+from .standalone import SEED_VAR, BuiltNotRun, RunAfterBuild, network_time  # noqa: F401
 
 
 def derived_seed(script_seed, run_seed: int) -> int:
@@ -33,9 +35,14 @@ def derived_seed(script_seed, run_seed: int) -> int:
 
 
 class Sandbox:
-    def __init__(self, device: str, seed: int, stat: bool, cap: float | None, build_dir: str, cython_dir: str):
+    def __init__(self, device: str, seed: int, stat: bool, cap: float | None, build_dir: str, cython_dir: str,
+                 build_only: bool = False):
         self.device, self.seed, self.stat, self.cap = device, seed, stat, cap
         self.build_dir, self.cython_dir = build_dir, cython_dir
+        self.spec = catalog_device(device)      # devices/: standalone?, Brian's name, OpenMP threads
+        self.standalone = bool(self.spec.standalone)
+        self.build_only = build_only            # compile, never run (cuda_standalone without a GPU)
+        self.build_note = ""                    # the probe's reason for building only
         self.pid = os.getpid()
         self.counter_path = ""            # set by the runner
         self.notes: list[str] = []
@@ -111,7 +118,9 @@ class Sandbox:
         self._random_detection(brian2)
         self._run_cap(brian2)
         self._device(brian2)
-        self.recorder = streams.install(self, brian2, STANDALONE.get(self.device, 0))
+        # cuda_standalone draws from curand (its own code objects): nothing recorded, so never "the same stream"
+        self.recorder = streams.Recorder(0) if self.spec.brian_name == "cuda_standalone" else \
+            streams.install(self, brian2, self.spec.threads)
 
     def _plotting(self) -> None:
         try:
@@ -129,7 +138,7 @@ class Sandbox:
         real_seed, real_np_seed = devmod.seed, np.random.seed
         real_np_seed(self.seed)
         random.seed(self.seed)
-        if self.device in RUNTIME:
+        if not self.standalone:
             real_seed(self.seed)        # numpy state and Brian's buffers
         os.environ[SEED_VAR] = str(self.seed)
         sandbox = self
@@ -179,7 +188,10 @@ class Sandbox:
         from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
         from brian2.devices.device import Device
         sandbox = self
-        for cls in (Device, CPPStandaloneDevice):
+        classes = [Device, CPPStandaloneDevice]
+        if self.standalone and self.spec.brian_name != "cpp_standalone":    # its own code_object (brian2cuda)
+            classes.append(standalone.brian_device_class(self.spec.brian_name))
+        for cls in classes:
             original = cls.__dict__["code_object"]
 
             def code_object(self, owner, name, abstract_code, variables, template_name, *args,
@@ -196,7 +208,7 @@ class Sandbox:
     def _run_cap(self, brian2) -> None:
         from brian2.core.network import Network
         original = Network.run
-        signature = inspect.signature(original)
+        signature = compat.run_signature(original)
         sandbox = self
 
         def run(self, *args, **kwargs):
@@ -208,18 +220,18 @@ class Sandbox:
                 bound.arguments["duration"] = sandbox.cap * brian2.second
             from brian2 import get_device
             dev = get_device()
-            if sandbox.device in STANDALONE and getattr(dev, "_b2h_built", False):
+            if sandbox.standalone and getattr(dev, "_b2h_built", False):
                 raise RunAfterBuild("C++ standalone runs every run() of a project in one build; this script calls "
                                     "run() after reading results (or after device.build()), which Brian's "
                                     "standalone mode cannot do without device.reinit()")
             bound.arguments["level"] = bound.arguments.get("level", 0) + 1
-            if sandbox.device in STANDALONE:
+            if sandbox.standalone:
                 dev._b2h_runs = getattr(dev, "_b2h_runs", 0) + 1
             main = getattr(sys.modules.get("__main__"), "__dict__", None)
             if main is not None and main.get("__file__") and not sandbox.run_calls:
                 sandbox.namespace = main
                 sandbox.before_run = {k: id(v) for k, v in main.items()}
-            if sandbox.perturb and sandbox.device in RUNTIME:
+            if sandbox.perturb and not sandbox.standalone:
                 if sandbox.nudger is None:
                     sandbox.nudger = floor.Nudger(list(self.objects))
                     sandbox.perturbed = sandbox.nudger.names
@@ -246,12 +258,12 @@ class Sandbox:
                 sandbox.script_standalone = str(name)
             sandbox.note(f"the script's set_device({name!r}) was ignored: device {sandbox.device} was chosen "
                          f"before the script ran")
-            if sandbox.device in STANDALONE:    # re-activates the device (needed after a device.reinit())
-                real_set_device("cpp_standalone", build_on_run=False, directory=sandbox.project_dir())
+            if sandbox.standalone:    # re-activates the device (needed after a device.reinit())
+                real_set_device(sandbox.spec.brian_name, build_on_run=False, directory=sandbox.project_dir())
         for mod in (brian2, devmod, sys.modules["brian2.devices"]):
             mod.set_device = script_set_device
 
-        fixed = {"codegen.target"} | ({"devices.cpp_standalone.openmp_threads"} if self.device in STANDALONE else set())
+        fixed = {"codegen.target"} | ({"devices.cpp_standalone.openmp_threads"} if self.standalone else set())
         original_setitem = BrianGlobalPreferences.__setitem__
 
         def setitem(prefs, name, value):
@@ -262,7 +274,7 @@ class Sandbox:
         BrianGlobalPreferences.__setitem__ = setitem
 
         prefs = brian2.prefs
-        if self.device in RUNTIME:
+        if not self.standalone:
             from brian2.devices.device import RuntimeDevice
 
             def standalone_only(self, *args, **kwargs):
@@ -272,25 +284,34 @@ class Sandbox:
             prefs.codegen.target = self.device
             if self.device == "cython":
                 prefs.codegen.runtime.cython.cache_dir = self.cython_dir
-        elif self.device in STANDALONE:
-            prefs.devices.cpp_standalone.openmp_threads = STANDALONE[self.device]
-            if STANDALONE[self.device]:
-                env = dict(prefs.devices.cpp_standalone.run_environment_variables)
-                env.setdefault("OMP_WAIT_POLICY", os.environ.get("OMP_WAIT_POLICY", "passive"))
-                prefs.devices.cpp_standalone.run_environment_variables = env
-            standalone.install(self)
-            real_set_device("cpp_standalone", build_on_run=False, directory=self.build_dir)
-            from brian2 import get_device
-
-            from brian2_harness.devices import makefile, pch
-            makefile.attach(get_device(), pch.start(os.path.dirname(self.cython_dir), STANDALONE[self.device]))
+        elif self.standalone:
+            self._standalone_prefs(prefs)
+            standalone.install(self, standalone.brian_device_class(self.spec.brian_name))
+            real_set_device(self.spec.brian_name, build_on_run=False, directory=self.build_dir)
+            if self.spec.brian_name == "cpp_standalone":
+                from brian2 import get_device
+                makefile.attach(get_device(), pch.start(os.path.dirname(self.cython_dir), self.spec.threads))
         else:
             raise NotImplementedError(f"brian2-harness check has no device named {self.device!r}")
         self._installed = True
 
+    def _standalone_prefs(self, prefs) -> None:
+        """OpenMP threads and their wait policy (devices/openmp.py); cuda_standalone: the toolchain's workarounds."""
+        prefs.devices.cpp_standalone.openmp_threads = self.spec.threads
+        if self.spec.threads:
+            env = dict(prefs.devices.cpp_standalone.run_environment_variables)
+            env[openmp.WAIT_POLICY_VAR] = openmp.wait_policy()[0]
+            prefs.devices.cpp_standalone.run_environment_variables = env
+            self.note(openmp.wait_policy_note())
+        if self.spec.brian_name == "cuda_standalone":
+            from brian2_harness.devices import cuda_toolchain
+            for line in cuda_toolchain.apply_toolchain(cuda_toolchain.detect(), os.path.dirname(self.cython_dir),
+                                                       build_only=self.build_only):
+                self.note(f"cuda_standalone: {line}")
+
     def finish(self) -> None:
         """After the script: build a standalone project whose runs were never built."""
-        if self.device in STANDALONE:
+        if self.standalone:
             from brian2 import get_device
             dev = get_device()
             if hasattr(dev, "ensure_built"):

@@ -2,12 +2,13 @@
 
 `run_device` writes a job file, starts ``python -m brian2_harness.check.runner`` (the device is chosen there
 before the script runs; see sandbox.py) and reads back one `SeedRun` per seed. Nothing here imports Brian.
-A device that cannot run on this machine (no Cython, no C++ compiler or make) is a skip with the reason.
+Devices, their probes and the cache folders are the harness's own (devices/, run/config.py, run/buildcache.py):
+a device that cannot run on this machine is a skip with the probe's reason; a device that can only build here
+(cuda_standalone without a GPU) is built once, never run: status ``built``.
 """
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -19,22 +20,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from brian2_harness import processes
-from brian2_harness.versions import installed_version
+from brian2_harness.devices import BUILD, UNAVAILABLE, all_devices, get_device
+from brian2_harness.run import buildcache
+from brian2_harness.run.config import default_cache_dir as harness_cache_dir
+from brian2_harness.run.config import default_compiled_dir
 
 from . import collect
 from .stats import run_statistics
 
-DEVICES = ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp")
 DEFAULT_DEVICES = ("numpy", "cython", "cpp_standalone")
-OK, SKIP, ERROR = "ok", "skip", "error"
+OK, SKIP, ERROR, BUILT = "ok", "skip", "error", "built"
 KEPT: list[str] = []          # temporary run folders kept (something failed or was stopped), in order
 
 
+def known_devices() -> list[str]:
+    """Every device of the harness's catalog (devices/catalog.py), cuda_standalone included."""
+    return [d.name for d in all_devices()]
+
+
 def default_cache_dir() -> Path:
-    """Same root as the rest of the harness (BRIAN2_HARNESS_CACHE or ~/.cache/brian2-harness), subfolder check/."""
-    env = os.environ.get("BRIAN2_HARNESS_CACHE")
-    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "brian2-harness"
-    return base / "check"
+    """The harness's cache root (BRIAN2_HARNESS_CACHE or ~/.cache/brian2-harness), subfolder check/."""
+    return harness_cache_dir() / "check"
 
 
 @dataclass
@@ -73,31 +79,38 @@ class DeviceRun:
         return DeviceRun(self.device, status, reason, self.runs + other.runs, self.seconds + other.seconds)
 
 
-def probe(device: str) -> str | None:
-    """None when the device can run here, else the reason it cannot."""
-    if device not in DEVICES:
-        return f"unknown device '{device}' (check knows {', '.join(DEVICES)})"
-    if device == "numpy":
-        return None
-    cxx = shutil.which(os.environ.get("CXX", "g++")) or shutil.which("c++") or shutil.which("clang++")
-    if cxx is None:
-        return "no C++ compiler found (install g++)"
-    if device == "cython":
-        if installed_version("cython") is None:
-            return "Cython is not installed (pip install cython)"
-    elif shutil.which("make") is None:
-        return "make not found (install make)"
-    return None
+def probe(device: str) -> tuple[str, str]:
+    """(mode, reason) of the catalog's probe: run | build (compile only: nothing to compare) | unavailable."""
+    if device not in known_devices():
+        return UNAVAILABLE, f"unknown device '{device}' (known: {', '.join(known_devices())})"
+    p = get_device(device).probe()
+    return p.mode, p.reason
 
 
-def build_dir(cache_dir: Path, script: str, device: str) -> str:
-    """One standalone build folder per (script file name, device, Brian and Python version). A rerun, an edited
-    script or a copy of it elsewhere (pytest's tmp folders) is an incremental build: make recompiles what changed.
-    Correctness never depends on the key (Brian rewrites changed files, make rebuilds them); two different scripts
-    with the same name only cost each other recompilations. One process at a time uses a folder (locked)."""
-    brian2 = installed_version("brian2") or "none"
-    key = hashlib.sha256(f"{device}|{brian2}|{sys.version_info[:2]}".encode()).hexdigest()[:8]
-    return str(cache_dir / "standalone" / f"{Path(script).stem}-{device}-{key}")
+def build_key(device: str, probe_reason: str) -> str:
+    """One standalone build folder per (script file name, device, library versions, toolchain as probed). A rerun,
+    an edited script or a copy of it elsewhere (pytest's tmp folders) is an incremental build: make recompiles what
+    changed. Correctness never depends on the key (Brian rewrites changed files, make rebuilds them)."""
+    return buildcache.build_key(device=device, toolchain=probe_reason if device == "cuda_standalone" else "")
+
+
+RUNS_KEPT = 50            # run folders (the scripts' logs) kept under the cache; older ones go at the next run
+RUNS_MIN_AGE_S = 3600     # never one that may belong to a run still going on
+
+
+def runs_dir(cache_dir: Path) -> str:
+    """The folder of check's run folders, under the cache (not $TMPDIR): the logs results link to stay readable,
+    and the folder stays bounded (the newest RUNS_KEPT, plus any younger than an hour)."""
+    folder = Path(cache_dir) / "runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        entries = sorted(((e.stat(follow_symlinks=False).st_mtime, e.path) for e in os.scandir(folder)
+                          if e.name.startswith("b2h-check-")), reverse=True)
+        now = time.time()
+        for mtime, path in entries[RUNS_KEPT:]:
+            if now - mtime > RUNS_MIN_AGE_S:
+                shutil.rmtree(path, ignore_errors=True)
+    return str(folder)
 
 
 def _keep_logs_only(folder: str) -> None:
@@ -120,18 +133,21 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
                perturb: bool = False) -> DeviceRun:
     """Run `script` on `device` once per seed (one process, one fork per seed). `timeout` is per seed."""
     t0 = time.perf_counter()
-    why = probe(device)
-    if why:
+    mode, why = probe(device)
+    if mode == UNAVAILABLE:
         return DeviceRun(device, SKIP, f"{device} cannot run here: {why}", seconds=0.0)
     if not os.path.isfile(script):
         return DeviceRun(device, ERROR, f"script not found: {script}")
+    if mode == BUILD:            # one build serves every seed; a build is never run, so one is enough
+        seeds = list(seeds)[:1]
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    compiled = Path(os.environ.get("BRIAN2_HARNESS_COMPILED") or cache_dir)    # run/config.py: COMPILED_VAR
+    compiled = default_compiled_dir() or cache_dir
     own_tmp = work_dir is None
-    work_dir = work_dir or tempfile.mkdtemp(prefix="b2h-check-")
+    work_dir = work_dir or tempfile.mkdtemp(prefix="b2h-check-", dir=runs_dir(cache_dir))
     out_dir = tempfile.mkdtemp(prefix=f"{device}-", dir=work_dir)
     job = dict(script=os.path.abspath(script), device=device, seeds=list(seeds), stat=stat, cap=cap,
-               observe=list(observe or []), build_dir=build_dir(cache_dir, script, device),
+               observe=list(observe or []), build_cache=str(cache_dir), build_label=f"{Path(script).stem}-{device}",
+               build_key=build_key(device, why), build_only=mode == BUILD, build_note=why,
                cython_dir=str(compiled / "cython"), out_dir=out_dir, seed_timeout=timeout, args=list(args or []),
                perturb=perturb)
     job_file = os.path.join(out_dir, "job.json")
@@ -168,6 +184,8 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
     bad = [r for r in runs if r.status != OK]
     if not bad:
         status, reason = OK, ""
+    elif all(r.status == BUILT for r in bad):
+        status, reason = BUILT, bad[0].reason
     elif all(r.status == SKIP for r in bad):
         status, reason = SKIP, bad[0].reason
     else:
@@ -176,7 +194,7 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
         reason = first.reason + (f" (seed {first.seed}; log: {os.path.join(first.folder, 'log.txt')})"
                                  if len(seeds) > 1 else f" (log: {os.path.join(first.folder, 'log.txt')})")
     result = DeviceRun(device, status, reason, runs, time.perf_counter() - t0)
-    if own_tmp and not keep and status == OK:   # arrays are in memory now; folders stay where something failed
+    if own_tmp and not keep and status in (OK, BUILT):   # arrays are in memory now; folders stay where something failed
         _keep_logs_only(work_dir)
     elif own_tmp:
         KEPT.append(work_dir)

@@ -6,10 +6,13 @@
   `RunAfterBuild` (a NotImplementedError: a skip). The script's `device.build()` (also `run=False` followed by
   `device.run(run_args=...)`) builds there; `device.reinit()` keeps working: the monitors of the finished build
   are read first.
-* The binary reseeds Brian's generators from the environment variable SEED_VAR right after `brian_start()`, so
-  one compiled binary serves every seed; a script's own `seed(x)` adds its seed line after that, as usual.
-* Clocks are iterated in name order (Brian keeps them in sets hashed by id), so the generated code is the same in
-  every process and a rebuild compiles nothing.
+* The binary reseeds Brian's generators (cuda_standalone: its curand buffer) from the environment variable SEED_VAR
+  right after `brian_start()`, so one compiled binary serves every seed; a script's own `seed(x)` adds its seed
+  line after that, as usual.
+* Build only (cuda_standalone without a GPU): the project is compiled, never run; reading a value afterwards raises
+  `BuiltNotRun`, which ends the script with status ``built``.
+* Clocks are iterated in name order (devices/cpu.py `NameOrderedSet`: Brian keeps them in sets hashed by id), so
+  the generated code is the same in every process and a rebuild compiles nothing.
 * `network_operation` raises NotImplementedError: Brian 2.10's standalone device drops it silently.
 """
 from __future__ import annotations
@@ -18,19 +21,47 @@ import os
 
 import numpy as np
 
+from brian2_harness.devices.cpu import NameOrderedSet
+
+from . import compat
+
 SEED_VAR = "BRIAN2_HARNESS_SEED"
-SEED_CODE = ("{ const char* _b2h_s = std::getenv(\"%s\"); if (_b2h_s) { unsigned long _b2h_v = "
-             "std::strtoul(_b2h_s, NULL, 10); for (size_t _i = 0; _i < brian::_random_generators.size(); _i++) "
-             "brian::_random_generators[_i].seed(_b2h_v + _i); } }" % SEED_VAR)
-STANDALONE = {"cpp_standalone": 0, "cpp_standalone_omp": 2}
+SEED_CODE = {   # per Brian device: reseed from SEED_VAR after brian_start()
+    "cpp_standalone": ("{ const char* _b2h_s = std::getenv(\"%s\"); if (_b2h_s) { unsigned long _b2h_v = "
+                       "std::strtoul(_b2h_s, NULL, 10); for (size_t _i = 0; _i < brian::_random_generators.size(); "
+                       "_i++) brian::_random_generators[_i].seed(_b2h_v + _i); } }" % SEED_VAR),
+    "cuda_standalone": ("{ const char* _b2h_s = std::getenv(\"%s\"); if (_b2h_s) "
+                        "brian::random_number_buffer.set_seed(std::strtoull(_b2h_s, NULL, 10)); }" % SEED_VAR),
+}
+
+
+def reseed_code(brian_name: str) -> str:
+    """The reseeding code for a Brian device; cpp_standalone's follows the installed Brian2's generators
+    (compat: `_mersenne_twister_states` before 2.8)."""
+    if brian_name == "cpp_standalone":
+        return compat.reseed_code(SEED_VAR, compat.installed_generator_states())
+    return SEED_CODE[brian_name]
 
 
 class RunAfterBuild(NotImplementedError):
     """A `run` call after the standalone project was built (the script read values between runs)."""
 
 
-def install(sandbox) -> None:
-    """Patch Brian's C++ standalone device for `sandbox` (see the module docstring)."""
+class BuiltNotRun(RuntimeError):
+    """A value read from a project that was only compiled (no GPU): there is nothing to read."""
+
+
+def brian_device_class(brian_name: str):
+    """Brian's device class for a standalone device name (brian2cuda registers cuda_standalone on import)."""
+    if brian_name == "cuda_standalone":
+        from brian2cuda.device import CUDAStandaloneDevice
+        return CUDAStandaloneDevice
+    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+    return CPPStandaloneDevice
+
+
+def install(sandbox, cls) -> None:
+    """Patch Brian's standalone device class `cls` for `sandbox` (see the module docstring)."""
     from brian2.core.network import Network
     from brian2.core.operations import NetworkOperation
 
@@ -38,8 +69,7 @@ def install(sandbox) -> None:
         raise NotImplementedError("network_operation runs Python code during the run, which a C++ standalone "
                                   "binary cannot do (Brian 2.10 drops it without a warning)")
     NetworkOperation.__init__ = no_netop
-    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
-    cls = CPPStandaloneDevice
+    seed_code = reseed_code(sandbox.spec.brian_name)
     orig = {name: getattr(cls, name) for name in ("activate", "build", "reinit", "get_value",
                                                   "variableview_get_subexpression_with_index_array",
                                                   "network_get_profiling_info")}
@@ -48,15 +78,17 @@ def install(sandbox) -> None:
         if build_on_run is not False and getattr(sandbox, "_installed", False):
             sandbox.note("standalone: build_on_run=False (the harness builds after the script's run calls)")
         orig["activate"](self, build_on_run=False, directory=sandbox.project_dir())
-        self.clocks = NameOrdered(self.clocks)
-        if SEED_CODE not in self.code_lines["after_start"]:
-            self.insert_code("after_start", SEED_CODE)
+        self.clocks = NameOrderedSet(self.clocks)
+        if seed_code not in self.code_lines["after_start"]:
+            self.insert_code("after_start", seed_code)
         self._b2h_runs, self._b2h_built = 0, False
 
     def build(self, *args, **kwargs):
         kwargs.update(directory=sandbox.project_dir(), with_output=False, direct_call=False, clean=False)
         kwargs.setdefault("compile", True)
         kwargs.setdefault("run", True)
+        if sandbox.build_only:
+            kwargs["run"] = False
         binary = os.path.join(sandbox.project_dir(), "main")
         before = os.path.getmtime(binary) if os.path.exists(binary) else None
         self._b2h_built = True
@@ -81,6 +113,9 @@ def install(sandbox) -> None:
     def get_value(self, var, access_data=True):
         if self.array_cache.get(var, None) is None:
             ensure_built(self)
+            if sandbox.build_only and sandbox.built:
+                raise BuiltNotRun(f"{sandbox.device} was built, not run ({sandbox.build_note or 'build only'}): "
+                                  f"no values to read")
         return orig["get_value"](self, var, access_data)
 
     def subexpression(self, *args, **kwargs):
@@ -104,10 +139,10 @@ def install(sandbox) -> None:
 
     class OrderedClocks:   # Brian keeps a network's clocks in a set hashed by id: name order instead
         def __get__(self, net, owner=None):
-            return net.__dict__.get("_b2h_clocks", NameOrdered())
+            return net.__dict__.get("_b2h_clocks", NameOrderedSet())
 
         def __set__(self, net, value):
-            net.__dict__["_b2h_clocks"] = NameOrdered(value)
+            net.__dict__["_b2h_clocks"] = NameOrderedSet(value)
     Network._clocks = OrderedClocks()
 
 
@@ -123,9 +158,3 @@ def network_time(net, dev) -> float:
     times = [cache.get(clock.variables["t"]) for clock in net._clocks]
     return max((float(np.asarray(t).ravel()[0]) for t in times if t is not None), default=0.0)
 
-
-class NameOrdered(set):
-    """A set iterating in name order: generated code does not change between processes (warm builds)."""
-
-    def __iter__(self):
-        return iter(sorted(set.__iter__(self), key=lambda obj: getattr(obj, "name", "")))

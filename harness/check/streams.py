@@ -26,6 +26,8 @@ import json
 import os
 import re
 
+from . import compat
+
 FIRST = 64
 STREAM_VAR = "BRIAN2_HARNESS_STREAM_FILE"
 CYTHON_BUFFER = 20000
@@ -61,7 +63,7 @@ inline _B2hDrawn& _b2h_drawn() { static _B2hDrawn d; return d; }   // external l
 >>>
 inline double _%%RAND_FUNC%%(const int _vectorisation_idx) {
     static _B2hSeries& _b2h_s = _b2h_drawn().series["%%OWNER%%/%%RAND_FUNC%%"];   // one per code object file
-    const double _b2h_r = brian::_random_generators[%%THREAD_NUMBER%%].%%RAND_FUNC%%();
+    const double _b2h_r = %%DRAW%%;   // compat.draw_call: the generators of the installed Brian2
     if (%%RECORD%%) _b2h_s.add(_b2h_r);
     return _b2h_r;
 }
@@ -173,9 +175,11 @@ def _cpp_hooks(threads: int) -> None:
     from brian2.core.functions import DEFAULT_FUNCTIONS
     from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
     thread = "omp_get_thread_num()" if threads else "0"
+    states = compat.installed_generator_states()
     for name in FUNCTIONS:
         impl = DEFAULT_FUNCTIONS[name].implementations[CPPStandaloneCodeObject]
-        code = (CPP_CODE.replace("%RAND_FUNC%", name).replace("%THREAD_NUMBER%", thread)
+        code = (CPP_CODE.replace("%RAND_FUNC%", name).replace("%DRAW%", compat.draw_call(name, thread, states))
+                .replace("%THREAD_NUMBER%", thread)
                 .replace("%RECORD%", "(" + thread + " == 0)"))
         impl._code = lambda owner, __code=code: {"support_code": code_once(
             __code.replace("%OWNER%", re.sub(r"[^A-Za-z0-9_]", "_", getattr(owner, "name", "?"))))}

@@ -12,8 +12,10 @@ seed .. seed+K-1, the d-th other device seed + 1000·d + (0 .. K-1). The referen
 first sample when the script does not seed itself.
 
 Verdicts per device: ``agree`` (exact), ``agree_stat``, ``fail``, ``skip`` (Brian refuses the script there, or the
-device is unavailable; with the reason), ``error`` (anything else, with the reason), ``reference``.
-Overall: fail > error > agree_stat > agree; ``skip`` when fewer than two devices ran.
+device is unavailable; with the reason), ``built`` (the device can only build here, e.g. cuda_standalone without a
+GPU: compiled, nothing compared, never an agreement), ``error`` (anything else, with the reason), ``reference``.
+Overall: fail > error > agree_stat > agree; ``built`` when no device was compared but one was built; ``skip`` when
+fewer than two devices ran.
 """
 from __future__ import annotations
 
@@ -27,11 +29,11 @@ from .. import processes
 from ..errors import UsageError
 from . import exact, pairs, stats
 from . import floor as noise
-from .script import DEFAULT_DEVICES, ERROR, OK, SKIP, DeviceRun, run_device
+from .script import BUILT, DEFAULT_DEVICES, ERROR, OK, SKIP, DeviceRun, run_device
 
 AGREE, AGREE_STAT, FAIL, REFERENCE = "agree", "agree_stat", "fail", "reference"
 LABEL = {AGREE: "agree exactly", AGREE_STAT: "agree statistically", FAIL: "fail", SKIP: "skipped", ERROR: "error",
-         REFERENCE: "reference"}
+         REFERENCE: "reference", BUILT: "built, not run"}
 
 
 @dataclass
@@ -56,6 +58,7 @@ class CheckResult:
     notes: list = field(default_factory=list)
     seconds: float = 0.0
     pairs: dict = field(default_factory=dict)      # device -> pairs.Pair (how it was judged, and why)
+    required_missing: list = field(default_factory=list)   # required devices that did not run (require.py)
 
     def _device_dict(self, d: str, v: DeviceVerdict) -> dict:
         run = self.runs.get(d)
@@ -274,6 +277,8 @@ def _judge_stat(result: CheckResult, ref: str, others: list, alpha: float,
 
 def _finish(result: CheckResult, t0: float) -> CheckResult:
     result.seconds = time.perf_counter() - t0
+    order = list(result.runs) + [d for d in result.devices if d not in result.runs]     # as the user listed them
+    result.devices = {d: result.devices[d] for d in order if d in result.devices}
     v = result.devices
     judged = [x for x in v.values() if x.verdict in (AGREE, AGREE_STAT, FAIL)]
     for verdict in (FAIL, ERROR):
@@ -282,10 +287,11 @@ def _finish(result: CheckResult, t0: float) -> CheckResult:
             result.verdict = verdict
             result.reason = "; ".join(f"{x.device}: {x.reason}" for x in hits)
             return result
+    built = [x for x in v.values() if x.verdict == BUILT]
     if not judged:
         ran = [x.device for x in v.values() if x.verdict == REFERENCE]
-        skipped = [x for x in v.values() if x.verdict == SKIP]
-        result.verdict = SKIP
+        skipped = [x for x in v.values() if x.verdict in (SKIP, BUILT)]
+        result.verdict = BUILT if built and ran else SKIP
         result.reason = ((f"only {ran[0]} ran; " if ran else "no device ran; ")
                          + "; ".join(f"{x.device}: {x.reason}" for x in skipped))
         return result
@@ -299,5 +305,7 @@ def _finish(result: CheckResult, t0: float) -> CheckResult:
     skipped = [x for x in v.values() if x.verdict == SKIP]
     if skipped:
         parts.append("skipped: " + "; ".join(f"{x.device}: {x.reason}" for x in skipped))
+    if built:
+        parts.append("built only: " + "; ".join(f"{x.device}: {x.reason}" for x in built))
     result.reason = "; ".join(parts)
     return result

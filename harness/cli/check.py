@@ -1,21 +1,27 @@
 """`brian2-harness check SCRIPT.py [SCRIPT.py ...]`: an unmodified Brian2 script on several devices.
 
-Exit status: 0 when every script's devices agree (exactly or statistically); 1 when one fails, errors or
-nothing could be compared (fewer than two devices ran); 2 for usage errors.
+Exit status: 0 when every script's devices agree (exactly or statistically; a device that could only be built is
+listed, never counted as agreeing); 1 when one fails, errors, nothing could be compared (fewer than two devices
+ran, or the others were only built), a device named by `--require` did not run or the run was stopped; 2 for usage
+errors. Outputs (JSON, JUnit, HTML/Markdown) are written by cli/check_outputs.py.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 
-from brian2_harness.atomic import write_output
+from brian2_harness.check import script_baseline
+from brian2_harness.check.document import check_document
 from brian2_harness.check.duration import parse_duration
 from brian2_harness.check.exact import Tolerance
-from brian2_harness.check.script import DEFAULT_DEVICES, DEVICES, ERROR, KEPT
+from brian2_harness.check.require import apply_required
+from brian2_harness.check.script import DEFAULT_DEVICES, ERROR, KEPT, known_devices
 from brian2_harness.check.verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
+from brian2_harness.cli.check_outputs import write_outputs
+from brian2_harness.cli.common import EXIT_FAIL
 from brian2_harness.commalist import comma_list
 from brian2_harness.errors import UsageError
+from brian2_harness.tools.environment import environment
 
 
 def parse_effect(text: str | None) -> float | None:
@@ -49,11 +55,10 @@ def parse_tolerances(items: list[str]) -> dict:
 
 
 def add_parser(subparsers):
-    p = subparsers.add_parser(
-        "check", help="any Brian2 script, unmodified: run it on several devices and compare the results")
+    p = subparsers.add_parser("check", help="run an unmodified Brian2 script on several devices and compare them")
     p.add_argument("scripts", nargs="+", metavar="SCRIPT.py", help="Brian2 script(s), run as written")
     p.add_argument("--devices", default=",".join(DEFAULT_DEVICES),
-                   help=f"comma-separated, the first that runs is the reference (known: {', '.join(DEVICES)})")
+                   help=f"comma-separated, the first that runs is the reference (known: {', '.join(known_devices())})")
     p.add_argument("--observe", default="", help="comma-separated monitors or variables to compare, e.g. "
                    "spikemonitor,statemonitor.v,synapses.w (default: every monitor)")
     p.add_argument("--duration-cap", help="cut every run() to at most this much simulated time, e.g. 200ms")
@@ -74,22 +79,47 @@ def add_parser(subparsers):
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per run of the script (default 600)")
     p.add_argument("--jobs", type=int, help="device processes at a time (default: number of devices)")
     p.add_argument("--cache-dir", help="build cache (default ~/.cache/brian2-harness/check)")
-    p.add_argument("--json", dest="json_out", metavar="OUT", help="write the verdicts as JSON")
+    p.add_argument("--json", dest="json_out", metavar="OUT",
+                   help="write the results as a versioned JSON document "
+                        "(brian2-harness-check/1; docs/check-results.md)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--script-args", default="", help="arguments passed to the script (one string, split on spaces)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run each device's runs as a Dask task: a scheduler "
                    "address (tcp://HOST:8786) or local[:N]; needs brian2-harness[cluster]")
     p.add_argument("--script-for", action="append", default=[], metavar="DEVICE=SCRIPT.py",
                    help="run another script on one device (negative controls: a deliberately changed copy)")
+    p.add_argument("--require", default="", metavar="DEV,...",
+                   help="devices that must run: one that did not (unavailable, skipped, or only built because "
+                        "there is no GPU) fails the script instead of being skipped")
+    p.add_argument("--junit", metavar="FILE.xml", help="also write JUnit XML (one testcase per script and device)")
+    p.add_argument("--report", metavar="DIR", help="also write an HTML + Markdown report (index.html, summary.md)")
+    p.add_argument("--markdown", metavar="FILE.md", help="also write the Markdown summary to this file")
+    p.add_argument("--record", metavar="DIR", help="store every device's observables, environment, seeds and "
+                   "options as the script's baseline in DIR")
+    p.add_argument("--against", metavar="DIR", help="rerun with the recorded options and compare each device with "
+                   "its baseline in DIR (exit 1 when one changed)")
+    return p
+
+
+def expand_scripts(paths: list[str]) -> list[str]:
+    """A folder stands for every .py file in it (sorted); one without any stays, to be named as an error."""
+    from pathlib import Path
+    out = []
+    for p in paths:
+        found = sorted(str(x) for x in Path(p).glob("*.py")) if os.path.isdir(p) else []
+        out += found or [p]                  # a folder without scripts stays: _validate names it
+    return out
 
 
 def _validate(args):
+    if getattr(args, "record", None) and getattr(args, "against", None):
+        raise UsageError("--record and --against: give one of them")
     devices = comma_list(args.devices)
     if len(devices) < 2:
         raise UsageError("--devices: name at least two devices to compare")
     for d in devices:
-        if d not in DEVICES:
-            raise UsageError(f"--devices: unknown device '{d}' (check knows {', '.join(DEVICES)})")
+        if d not in known_devices():
+            raise UsageError(f"--devices: unknown device '{d}' (known: {', '.join(known_devices())})")
     for s in args.scripts:
         if os.path.isdir(s):
             raise UsageError(f"SCRIPT.py '{s}' is a folder; name the script file(s) in it (e.g. {s}/*.py)")
@@ -146,20 +176,10 @@ def print_result(r, out=None) -> None:
         print(f"  reason: {r.reason}", file=out)
 
 
-def run(args) -> int:
-    import contextlib
-    devices, script_for = _validate(args)
-    parse_effect(args.min_effect)
-    if not getattr(args, "scheduler", None):
-        return _run(args, devices, script_for, None)
-    from brian2_harness.check.cluster import DaskRunner
-    from brian2_harness.run.cluster import connect, workers_like_here
-    with contextlib.ExitStack() as stack:
-        client = stack.enter_context(connect(args.scheduler))
-        return _run(args, devices, script_for, DaskRunner(client, workers_like_here(client)))
-
-
-def _run(args, devices, script_for, runner) -> int:
+def run_checks(args, devices, script_for, runner=None, required=()) -> tuple[list[CheckResult], list[dict] | None]:
+    """Check every script of `args` (printing each verdict); `runner`: run_device's replacement (Dask), `required`:
+    devices that must run (check/require.py). Returns the results and, when a stop (SIGINT/SIGTERM) ended the
+    checks, the entries of the unchecked scripts."""
     from pathlib import Path
     cap = parse_duration(args.duration_cap) if args.duration_cap else None
     tol = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
@@ -168,14 +188,18 @@ def _run(args, devices, script_for, runner) -> int:
     say = None if args.quiet else (lambda text: print(f"  ... {text}", file=sys.stderr, flush=True))
     results, stopped = [], None
     for script in args.scripts:
+        options = {"devices": devices, "mode": args.mode, "seeds": args.seeds, "seed": args.seed, "alpha": args.alpha,
+                   "cap": cap, "observe": observe or None,
+                   "args": args.script_args.split() if args.script_args else None}
+        if getattr(args, "against", None):    # rerun the way the baseline was recorded
+            options.update(script_baseline.recorded_options(args.against, script))
         kept = len(KEPT)
         try:
-            r = check(script, devices, mode=args.mode, seeds=args.seeds, seed=args.seed, alpha=args.alpha, cap=cap,
-                      observe=observe or None, tolerance=tol, timeout=args.timeout, jobs=args.jobs,
-                      cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-                      args=args.script_args.split() if args.script_args else None, progress=say,
-                      script_for=script_for, min_effect=parse_effect(args.min_effect),
-                      **({"runner": runner} if runner else {}))
+            r = check(script, options["devices"], mode=options["mode"], seeds=options["seeds"], seed=options["seed"],
+                      alpha=options["alpha"], cap=options["cap"], observe=options["observe"], tolerance=tol,
+                      timeout=args.timeout, jobs=args.jobs, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+                      args=options["args"], progress=say, script_for=script_for,
+                      min_effect=parse_effect(args.min_effect), **({"runner": runner} if runner else {}))
         except UsageError:
             raise
         except KeyboardInterrupt:     # every device process is ended by now (verdict._parallel)
@@ -183,27 +207,98 @@ def _run(args, devices, script_for, runner) -> int:
             break
         except Exception as exc:      # the harness never crashes on a script: a problem is a verdict
             r = CheckResult(script, ERROR, f"harness problem: {type(exc).__name__}: {exc}", None, {}, {}, "exact")
+        apply_required(r, required)
         print_result(r)
         results.append(r)
-    if args.json_out:
-        docs = [dict(r.to_dict(), status="complete") for r in results] + (stopped or [])
-        # checked before the run (cli/outputs.py); this covers a disk that filled up meanwhile
-        write_output(args.json_out, json.dumps(docs, indent=1, default=str), "--json",
-                     after="; the verdicts above are the results")
+        _baseline_step(args, r, options, tol)
+    return results, stopped
+
+
+def _baseline_step(args, r, options: dict, tol) -> None:
+    """--record: store the script's runs; --against: compare them with the recording (printed; the result kept on
+    `r.against_passed` for the exit status)."""
+    if getattr(args, "record", None) and r.runs:
+        folders = script_baseline.record(r, args.record, options)
+        print(f"  recorded {len(folders)} device(s) -> {folders[0].parent if folders else args.record}")
+    elif getattr(args, "against", None):
+        res = script_baseline.compare(r, args.against, options, tol, options["alpha"])
+        script_baseline.print_against(res)
+        r.against_passed = script_baseline.passed(res)
+        r.notes.append(f"against {args.against}: {res.verdict}: {res.reason}")
+
+
+def _checks(args, required) -> tuple[list[CheckResult], list[dict] | None]:
+    """run_checks here, or with each device's runs as Dask tasks (--scheduler)."""
+    import contextlib
+    args.scripts = expand_scripts(args.scripts)
+    devices, script_for = _validate(args)
+    parse_effect(args.min_effect)
+    if not getattr(args, "scheduler", None):
+        return run_checks(args, devices, script_for, None, required)
+    from brian2_harness.check.cluster import DaskRunner
+    from brian2_harness.run.cluster import connect, workers_like_here
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(connect(args.scheduler))
+        return run_checks(args, devices, script_for, DaskRunner(client, workers_like_here(client)), required)
+
+
+def say_interrupted(results: list, stopped: list[dict], scripts: list[str], json_out: str | None) -> None:
+    kept = stopped[0]["kept"]
+    print(f"brian2-harness: interrupted: {len(results)} of {len(scripts)} script(s) checked"
+          + (f"; kept (logs of the stopped runs): {', '.join(kept)}" if kept else "")
+          + (f"; partial results in {json_out}" if json_out else ""), file=sys.stderr)
+
+
+def exit_code(results: list[CheckResult], stopped=None) -> int:
+    """0 when every script agrees, else 1 (also when nothing was compared: skipped or only built; or stopped)."""
     if stopped:
-        kept = stopped[0]["kept"]
-        print(f"brian2-harness: interrupted: {len(results)} of {len(args.scripts)} script(s) checked"
-              + (f"; kept (logs of the stopped runs): {', '.join(kept)}" if kept else "")
-              + (f"; partial results in {args.json_out}" if args.json_out else ""), file=sys.stderr)
         return 1
     return 0 if all(r.verdict in (AGREE, AGREE_STAT) for r in results) else 1
 
 
 def interrupted_entries(scripts: list[str], kept: list[str]) -> list[dict]:
-    """JSON entries of the scripts a stop left unchecked: the one that was running names the folders it kept."""
+    """Document entries of the scripts a stop left unchecked: the one that was running names the folders it kept."""
     return [dict(script=s, verdict="interrupted", status="interrupted", label="interrupted",
                  reason="stopped (SIGINT/SIGTERM) while its devices ran" if k == 0 else "not started: stopped before",
                  kept=list(kept) if k == 0 else [], devices={}) for k, s in enumerate(scripts)]
 
 
-COMMANDS = {"check": run}
+def _required(args) -> list[str]:
+    devices, required = comma_list(args.devices), comma_list(args.require)
+    for d in required:
+        if d not in devices:
+            raise UsageError(f"--require: device '{d}' is not among --devices ({', '.join(devices)})")
+    return required
+
+
+def _config(args, required) -> dict:
+    return {"devices": comma_list(args.devices), "require": required, "mode": args.mode, "seeds": args.seeds,
+            "seed": args.seed, "alpha": args.alpha, "duration_cap": args.duration_cap,
+            "observe": comma_list(args.observe), "rtol": args.rtol, "atol": args.atol, "tol": list(args.tol),
+            "max_spike_mismatch": args.max_spike_mismatch, "script_for": list(args.script_for),
+            "scheduler": getattr(args, "scheduler", None), "min_effect": args.min_effect}
+
+
+def cmd_check(args) -> int:
+    """Check the scripts, then write the check document (JSON) and what reports/ renders from it."""
+    required = _required(args)     # output paths: checked by cli/outputs.py before any command starts
+    results, stopped = _checks(args, required)
+    tolerance = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
+                          max_spike_mismatch=args.max_spike_mismatch)
+    env = environment()
+    env["compiler"] = env.get("gcc")
+    doc = check_document(results, environment=env, config=_config(args, required), tolerance=tolerance,
+                         interrupted=stopped)
+    write_outputs(doc, json_out=args.json_out, junit_out=args.junit, report_dir=args.report,
+                  markdown_out=args.markdown, after="; the verdicts above are the results")
+    if stopped:
+        say_interrupted(results, stopped, args.scripts, args.json_out)
+    if doc["required_missing"]:
+        print(f"required device(s) did not run: {', '.join(doc['required_missing'])}")
+        return EXIT_FAIL
+    if getattr(args, "against", None) and not stopped:   # the question is whether the results changed
+        return 0 if results and all(getattr(r, "against_passed", False) for r in results) else 1
+    return exit_code(results, stopped)
+
+
+COMMANDS = {"check": cmd_check}

@@ -7,9 +7,9 @@ from brian2_harness.outputs import FILE, FOLDER, Output, validate_outputs
 REPORT_FILES = ("index.html", "summary.md")
 
 # dest -> (kind, files written inside a folder); `out` depends on the command (OUT_FOLDER_COMMANDS)
-OUTPUT_DESTS = {"json_out": FILE, "junit": FILE, "markdown": FILE, "report": FOLDER, "out": FILE}
+OUTPUT_DESTS = {"json_out": FILE, "junit": FILE, "markdown": FILE, "report": FOLDER, "out": FILE, "record": FOLDER}
 OUT_FOLDER_COMMANDS = {"report"}
-INPUT_DESTS = ("plugin", "case_file", "scripts", "inputs", "results", "baseline", "baselines", "corpus")
+INPUT_DESTS = ("plugin", "case_file", "scripts", "inputs", "results", "baseline", "baselines", "corpus", "against")
 
 
 def _option(dest: str) -> str:
@@ -25,7 +25,7 @@ def outputs_of(args) -> list[Output]:
             continue
         if dest == "out" and args.command in OUT_FOLDER_COMMANDS:
             kind = FOLDER
-        out.append(Output(_option(dest), path, kind, REPORT_FILES if kind == FOLDER else ()))
+        out.append(Output(_option(dest), path, kind, REPORT_FILES if kind == FOLDER and dest != "record" else ()))
     return out
 
 

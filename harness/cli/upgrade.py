@@ -16,6 +16,7 @@ from brian2_harness.errors import UsageError
 from brian2_harness.reports.results import print_table
 from brian2_harness.run.progress import Progress
 from brian2_harness.upgrade import corpus as corpus_command
+from brian2_harness.upgrade import script_history
 from brian2_harness.upgrade.baseline import DEFAULT_DTYPES, load_baseline, write_baseline
 from brian2_harness.upgrade.changes import CellChange, compare, regressions
 from brian2_harness.upgrade.corpus import load_corpus
@@ -78,7 +79,8 @@ def add_parser(subparsers):
     h = subparsers.add_parser("history", help="compare baselines recorded under several Brian2 versions, each with "
                                               "the one before it (offline: no Brian run)")
     h.add_argument("baselines", nargs="*", metavar="BASELINE.npz",
-                   help="baselines of the same corpus (ordered by their Brian2, numpy, Python, Cython versions)")
+                   help="baselines of the same corpus, or folders written by `check SCRIPT --record DIR` (ordered "
+                        "by their Brian2, numpy, Python, Cython versions)")
     h.add_argument("--scheduler", metavar="ADDRESS", help="record --corpus first on a Dask cluster, once per worker "
                    "environment, in parallel (needs brian2-harness[cluster]); no baseline files then")
     h.add_argument("--corpus", metavar="CORPUS.json", help="with --scheduler: the corpus to record")
@@ -168,15 +170,20 @@ def run_history(args) -> int:
     paths, absent = args.baselines, []
     if getattr(args, "scheduler", None):
         paths, absent = _record_on_cluster(args)
-    baselines, missing = load_history(paths) if paths else ([], [])
+    if paths and any(script_history.is_script_record_dir(p) for p in paths):   # from `check SCRIPT --record DIR`
+        baselines, missing = script_history.load_folders(paths)
+        build, render = script_history.history_document, script_history.markdown
+    else:
+        baselines, missing = load_history(paths) if paths else ([], [])
+        build, render = history_document, markdown
     missing += absent
     if absent and len(baselines) < 2:      # a cluster that offers fewer than two of the versions asked for
         print(f"MISSING: {'; '.join(absent)}: no history with fewer than two versions", file=sys.stderr)
         return 1
     if len(baselines) + len(missing) < 2:
-        raise UsageError("history: give at least two baseline files")
-    doc = history_document(baselines, missing)
-    text = markdown(doc)
+        raise UsageError("history: give at least two baseline files (or folders of script records)")
+    doc = build(baselines, missing)
+    text = render(doc)
     if args.json_out:
         write_output(args.json_out, json.dumps(doc, indent=1), "cannot write the history")
     if args.markdown:

@@ -49,6 +49,8 @@ class Device:
     name: str = ""
     description: str = ""
     standalone = False
+    brian_name = "runtime"     # the device as Brian's set_device() knows it
+    threads = 0                # OpenMP threads of the generated code (0: none)
     # How generated code computes, which selects the bound (families/bounds.ARITHMETIC): "ieee" evaluates
     # expression by expression (numpy); "ieee_contract" is compiled with Brian's -ffast-math flags and may fuse
     # the Euler step into one fused multiply-add.

@@ -69,6 +69,7 @@ def reproducible_network(*objects):
 
 class CppStandaloneDevice(Device):
     standalone = True
+    brian_name = "cpp_standalone"
     arithmetic = "ieee_contract"
 
     def __init__(self, name: str, threads: int):

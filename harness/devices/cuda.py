@@ -24,6 +24,7 @@ class CudaStandaloneDevice(Device):
 
     name, description = NAME, "CUDA standalone (brian2cuda): generated CUDA project built with nvcc"
     standalone = True
+    brian_name = NAME
     reusable_process = False         # brian2cuda patches Brian at import and keeps GPU state: one process per job
     supports_build_only = True
     arithmetic = "cuda_fast_math"      # -use_fast_math, atomics: tolerance.cuda_weight_tolerance

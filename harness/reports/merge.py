@@ -7,8 +7,10 @@ from. Environments are not mixed: the merged document has no single `environment
 document keeps its sources. A cell that appears twice (same variant, device, dtype, case id) is an error.
 
 Shards of one run (`run --shard K/N`) merge into the unsharded run's document instead (reports/shards.py).
+Check documents (`check --json`, reports/check_document.py) merge with each other: scripts concatenated, each
+labelled with its source.
 
-Also home of `load_results(path)`, the validating reader every results consumer uses.
+Also home of `load_results(path)` and `load_any(path)` (either kind), the validating readers every consumer uses.
 """
 from __future__ import annotations
 
@@ -19,6 +21,12 @@ from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import Verdict
 from brian2_harness.documents import check_cells, check_format, check_results_fields, read_json
 from brian2_harness.errors import UsageError
+from brian2_harness.reports.check_document import (
+    CHECK_FORMAT,
+    is_check_document,
+    merge_checks,
+    validate_check,
+)
 from brian2_harness.reports.results import RESULTS_FORMAT, summarize
 
 
@@ -33,6 +41,18 @@ def validate_results(doc, where: str) -> dict:
         except TypeError as exc:
             raise UsageError(f"{where}: cell {k} has unexpected fields ({exc})") from None
     return doc
+
+
+def load_any(path) -> tuple[str, dict]:
+    """("check", document) or ("results", document) from a JSON file written by `check --json` or `run --json`."""
+    where = f"results file '{os.fspath(path)}'"
+    doc = read_json(path, where, "is not text (not a results document)")
+    if is_check_document(doc):
+        return "check", validate_check(doc, where)
+    if isinstance(doc, list) and doc and all(isinstance(x, dict) and "script" in x and "verdict" in x for x in doc):
+        raise UsageError(f"{where}: a list of check verdicts from an older brian2-harness; rerun `check --json` "
+                         f"(it now writes a {CHECK_FORMAT!r} document)")
+    return "results", validate_results(doc, where)
 
 
 def load_results(path) -> dict:
@@ -119,13 +139,21 @@ def merge_files(paths: list[str], out: str) -> dict:
     twice = sorted({p for p, r in zip(paths, real) if real.count(r) > 1})
     if twice:
         raise UsageError(f"merge: '{twice[0]}' is given more than once")
-    docs = [(p, load_results(p)) for p in paths]
-    from brian2_harness.reports.shards import is_shard, merge_shards
-    sharded = [p for p, d in docs if is_shard(d)]
-    if sharded and len(sharded) != len(docs):
-        raise UsageError(f"merge: {sharded[0]} is a shard (run --shard) but "
-                         f"{next(p for p, d in docs if not is_shard(d))} is not; merge the shards of one run alone")
-    merged = merge_shards(docs) if sharded else merge_documents(docs)
+    loaded = [(p, *load_any(p)) for p in paths]
+    kinds = {kind for _, kind, _ in loaded}
+    if len(kinds) > 1:
+        raise UsageError("merge: the inputs mix `run --json` results and `check --json` documents; merge each kind "
+                         "separately")
+    docs = [(p, doc) for p, _, doc in loaded]
+    if kinds == {"check"}:
+        merged = merge_checks(docs)
+    else:
+        from brian2_harness.reports.shards import is_shard, merge_shards
+        sharded = [p for p, d in docs if is_shard(d)]
+        if sharded and len(sharded) != len(docs):
+            raise UsageError(f"merge: {sharded[0]} is a shard (run --shard) but "
+                             f"{next(p for p, d in docs if not is_shard(d))} is not; merge the shards of one run alone")
+        merged = merge_shards(docs) if sharded else merge_documents(docs)
     write_output(out, json.dumps(merged, indent=1), "merge: cannot write")
     return merged
 
@@ -137,6 +165,9 @@ def run(args) -> int:
         raise UsageError(f"merge: --out '{args.out}' is also an input; choose another file")
     merged = merge_files(args.inputs, args.out)
     s = merged["summary"]
+    if "scripts" in merged:
+        print(f"merged {len(args.inputs)} check document(s): {s['scripts']} script(s) -> {args.out}")
+        return 0
     kind = f"{len(merged['shards'])} shard(s)" if "shards" in merged else f"{len(merged['sources'])} source(s)"
     print(f"merged {len(args.inputs)} document(s), {kind}: {s['cells']} cells "
           f"({s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['skip']} skip) -> {args.out}")

@@ -12,7 +12,8 @@ from brian2_harness.reports.merge import load_results
 ENV_KEYS = ("python", "numpy", "brian2", "brian2cuda", "gcc", "nvcc", "platform")
 
 
-def _environment(autoescape: bool):
+def environment(autoescape: bool):
+    """The Jinja2 environment of every report (run and check): HTML with autoescape, Markdown without."""
     import jinja2
     env = jinja2.Environment(loader=jinja2.PackageLoader("brian2_harness.reports", "templates"),
                              autoescape=autoescape, keep_trailing_newline=True, trim_blocks=False)
@@ -20,17 +21,29 @@ def _environment(autoescape: bool):
     env.filters["envline"] = lambda e: ", ".join(f"{k} {v}" for k, v in (e or {}).items()
                                                  if v is not None and k in ENV_KEYS)
     if autoescape:
-        env.finalize = lambda x: visible(x) if isinstance(x, str) else x
+        env.finalize = _visible_keeping_markup
     return env
 
 
+def _visible_keeping_markup(value):
+    """Control characters made visible; already-safe HTML (a macro's output, `|safe`) stays safe, or autoescape
+    would escape it a second time and the page would show the markup as text."""
+    from markupsafe import Markup
+    if isinstance(value, Markup):
+        return Markup(visible(value))
+    return visible(value) if isinstance(value, str) else value
+
+
+def css() -> str:
+    return resources.files("brian2_harness.reports").joinpath("templates/report.css").read_text(encoding="utf-8")
+
+
 def render_html(context: dict) -> str:
-    css = resources.files("brian2_harness.reports").joinpath("templates/report.css").read_text(encoding="utf-8")
-    return _environment(True).get_template("report.html.j2").render(css=css, **context)
+    return environment(True).get_template("report.html.j2").render(css=css(), **context)
 
 
 def render_markdown(context: dict) -> str:
-    return _environment(False).get_template("summary.md.j2").render(**context)
+    return environment(False).get_template("summary.md.j2").render(**context)
 
 
 def write_report(results: dict, out_dir, *, max_failures: int = MAX_FAILURES) -> dict:

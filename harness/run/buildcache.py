@@ -24,6 +24,7 @@ import platform
 import shutil
 
 from brian2_harness import nofollow
+from brian2_harness.run.locks import exclusive
 from brian2_harness.versions import installed_version
 
 MARKER = ".harness-complete"
@@ -80,26 +81,22 @@ def cached_build_dir(cache_dir: str, label: str, key: str, family: str | None = 
     os.makedirs(cache_dir, exist_ok=True)
     root = nofollow.real_dir(os.path.join(cache_dir, "standalone"))
     folder = os.path.join(root, f"{label}-{key}")
-    with nofollow.open_lock(folder + ".lock") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if nofollow.is_link(folder):                     # planted: removed, never followed (nofollow.py)
-                nofollow.real_dir(folder)
-            warm = os.path.exists(os.path.join(folder, MARKER))
-            if os.path.isdir(folder) and not warm:
-                shutil.rmtree(folder, ignore_errors=True)   # left by a run that died mid-way
-            if not warm and family:
-                _seed(root, family, folder)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.join(folder, MARKER))
-            yield folder, warm
-            if family:
-                with open(os.path.join(folder, FAMILY), "w") as f:
-                    f.write(family + "\n")
-            with open(os.path.join(folder, MARKER), "w") as f:
-                f.write("ok\n")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with exclusive(folder + ".lock"):
+        if nofollow.is_link(folder):                     # planted: removed, never followed (nofollow.py)
+            nofollow.real_dir(folder)
+        warm = os.path.exists(os.path.join(folder, MARKER))
+        if os.path.isdir(folder) and not warm:
+            shutil.rmtree(folder, ignore_errors=True)   # left by a run that died mid-way
+        if not warm and family:
+            _seed(root, family, folder)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(folder, MARKER))
+        yield folder, warm
+        if family:
+            with open(os.path.join(folder, FAMILY), "w") as f:
+                f.write(family + "\n")
+        with open(os.path.join(folder, MARKER), "w") as f:
+            f.write("ok\n")
 
 
 def binary_mtime(folder: str, name: str = "main") -> float | None:

@@ -1,0 +1,175 @@
+"""`check --record/--against` and the plugin's `--brian2-baseline/--brian2-regen`, with a stand-in for the device
+processes (no Brian run): the stand-in reads `GAIN = x` from the script, so an edited script is a changed result."""
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from brian2_harness.check import against, pytest_plugin, records, verdict
+from brian2_harness.check.script import OK, DeviceRun, SeedRun
+from brian2_harness.check.stats import run_statistics
+from brian2_harness.cli import check as check_command
+from brian2_harness.cli import main
+
+pytest_plugins = ["pytester"]
+SCRIPT = "GAIN = 1.0\nOFFSET = {'numpy': 0.0, 'cython': 0.0}\n"
+
+
+def fake_run_device(script, device, seeds, **kwargs):
+    """Observables computed from the script's text: v = GAIN * t (+ OFFSET[device]), spikes at fixed times."""
+    text = Path(script).read_text()
+    gain = float(re.search(r"GAIN = ([0-9.eE+-]+)", text).group(1))
+    offsets = eval(re.search(r"OFFSET = (\{.*\})", text).group(1))
+    t = np.arange(10) * 1e-4
+    v = np.vstack([gain * t + offsets.get(device, 0.0), 2 * gain * t])
+    obs = {"statemonitor.v": {"kind": "state", "dt": 1e-4, "unit": "V", "N": None,
+                              "arrays": {"t": t, "values": v, "indices": np.arange(2)}},
+           "spikemonitor": {"kind": "spikes", "dt": 1e-4, "unit": "s", "N": 2,
+                            "arrays": {"i": np.array([0, 1]), "t": np.array([2e-4, 5e-4])}}}
+    runs = [SeedRun(s, OK, "", obs, {"t_end": 1e-3, "notes": []}, statistics=run_statistics(obs, 1e-3))
+            for s in seeds]
+    return DeviceRun(device, OK, "", runs, 0.01)
+
+
+@pytest.fixture
+def fake_devices(monkeypatch):
+    real = verdict.check
+
+    def check(*args, **kwargs):
+        kwargs["runner"] = fake_run_device
+        return real(*args, **kwargs)
+    monkeypatch.setattr(check_command, "check", check)
+    real_cached = pytest_plugin.cached_runner
+    monkeypatch.setattr(pytest_plugin, "cached_runner", lambda folder, run=None: real_cached(folder, fake_run_device))
+
+
+def _script(tmp_path, text=SCRIPT) -> Path:
+    path = tmp_path / "model.py"
+    path.write_text(text)
+    return path
+
+
+def test_record_then_against_passes_and_stores_the_environment(tmp_path, fake_devices, capsys):
+    script, base = _script(tmp_path), tmp_path / "base"
+    assert main(["check", str(script), "--devices", "numpy,cython", "--record", str(base), "--quiet"]) == 0
+    head = json.loads((base / "model" / "cython" / "record.json").read_text())
+    assert {"brian2", "numpy", "python", "cython", "compiler"} <= set(head["environment"])
+    assert head["options"]["devices"] == ["numpy", "cython"] and head["seeds"] == [0] and head["verdict"] == "agree"
+    assert main(["check", str(script), "--against", str(base), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "against the baseline: AGREE" in out
+
+
+def test_a_tampered_baseline_fails_with_the_observable_index_and_time(tmp_path, fake_devices, capsys):
+    script, base = _script(tmp_path), tmp_path / "base"
+    assert main(["check", str(script), "--devices", "numpy,cython", "--record", str(base), "--quiet"]) == 0
+    npz = base / "model" / "cython" / "seed-0" / "observables.npz"
+    with np.load(npz) as data:
+        arrays = dict(data)
+    key = next(k for k in arrays if k.endswith("_values"))
+    arrays[key][1, 4] += 1e-3                                  # index 1 at t = 0.4 ms
+    np.savez(npz, **arrays)
+    assert main(["check", str(script), "--against", str(base), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "against the baseline: FAIL" in out
+    assert "statemonitor.v" in out and "first at index 1, t = 0.4 ms" in out
+    assert "which side moved: moved, still agreeing with numpy" in out  # both sides agree with numpy
+
+
+def test_a_device_that_moves_away_is_named_and_every_device_moving_is_told_apart(tmp_path, fake_devices, capsys):
+    script, base = _script(tmp_path), tmp_path / "base"
+    assert main(["check", str(script), "--devices", "numpy,cython", "--record", str(base), "--quiet"]) == 0
+    script.write_text(SCRIPT.replace("'cython': 0.0", "'cython': 0.5"))           # cython alone changes
+    assert main(["check", str(script), "--against", str(base), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "cython" in out and "now moved away from the other devices" in out
+    assert "the script's text differs from the recorded one" in out
+    script.write_text(SCRIPT.replace("GAIN = 1.0", "GAIN = 2.0"))                 # every device changes alike
+    assert main(["check", str(script), "--against", str(base), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "moved together with the other devices" in out
+    script.write_text(SCRIPT.replace("{'numpy': 0.0, 'cython': 0.0}", "{'numpy': 0.5, 'cython': 0.7}"))
+    assert main(["check", str(script), "--against", str(base), "--quiet"]) == 1   # both move, apart
+    out = capsys.readouterr().out
+    assert "moved, as did cython; the devices agreed with each other in the baseline and no longer do" in out
+
+
+def test_against_without_a_record_is_a_usage_error(tmp_path, fake_devices, capsys):
+    assert main(["check", str(_script(tmp_path)), "--against", str(tmp_path / "nothing")]) == 2
+    assert "--against" in capsys.readouterr().err
+    assert main(["check", str(_script(tmp_path)), "--record", "a", "--against", "b"]) == 2
+
+
+def test_statistical_records_compare_statistically(tmp_path):
+    """Stat mode: per-seed statistics survive the round trip and a shifted mean is flagged, a resample is not."""
+    rng = np.random.default_rng(1)
+
+    def record(shift):
+        runs = []
+        for s in range(8):
+            v = rng.normal(1.0 + shift, 0.1, size=(4, 50))
+            obs = {"m.v": {"kind": "state", "dt": 1e-4, "unit": "V", "N": None,
+                           "arrays": {"t": np.arange(50) * 1e-4, "values": v, "indices": np.arange(4)}}}
+            runs.append(records.SeedRecord(s, {}, run_statistics(obs, 5e-3)))
+        return records.DeviceRecord("m.py", "numpy", "ok", "", "reference", "", "numpy", "stat", 5e-3,
+                                    {"brian2": "x"}, {}, "", runs)
+    folder = records.save(record(0.0), tmp_path)
+    base = records.load(folder)
+    assert isinstance(base.runs[0].statistics["m.v: mean"][1], float)
+    assert against.compare_device(base, record(0.0)).verdict == against.AGREE_STAT
+    res = against.compare_device(base, record(0.5))
+    assert res.verdict == against.FAIL and "m.v" in res.reason
+
+
+def test_plugin_records_then_compares_and_names_the_observable(pytester, fake_devices):
+    pytester.makepyfile(model=SCRIPT, test_model="""
+        import pytest
+
+        @pytest.mark.brian2_devices("numpy", "cython")
+        def test_model(brian2_check):
+            brian2_check("model.py")
+    """)
+    base = pytester.path / "base"
+    first = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--brian2-baseline", str(base))
+    first.assert_outcomes(failed=2)                         # no baseline yet: recorded, the item fails once
+    assert "recorded it now" in first.stdout.str()
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "--brian2-baseline", str(base)).assert_outcomes(passed=2)
+    (pytester.path / "model.py").write_text(SCRIPT.replace("GAIN = 1.0", "GAIN = 1.5"))
+    changed = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--brian2-baseline", str(base))
+    changed.assert_outcomes(failed=2)
+    assert "against the baseline" in changed.stdout.str() and "statemonitor.v" in changed.stdout.str()
+    regen = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--brian2-baseline", str(base), "--brian2-regen")
+    regen.assert_outcomes(passed=2)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "--brian2-baseline", str(base)).assert_outcomes(passed=2)
+
+
+def test_history_of_script_records_names_the_step_and_the_change(tmp_path, fake_devices, monkeypatch, capsys):
+    """Three folders recorded under three (stand-in) Brian2 versions: the step where cython moved is named."""
+    script = _script(tmp_path)
+    versions = {"2.5.4": SCRIPT, "2.6.0": SCRIPT.replace("'cython': 0.0", "'cython': 0.5"), "2.7.1": SCRIPT}
+    for version, text in versions.items():
+        script.write_text(text)
+        monkeypatch.setattr(records, "environment", lambda v=version: {"brian2": v, "numpy": "1.26.4",
+                                                                       "python": "3.11", "cython": "0.29"})
+        assert main(["check", str(script), "--devices", "numpy,cython", "--record",
+                     str(tmp_path / f"scripts-{version}"), "--quiet"]) in (0, 1)
+    capsys.readouterr()
+    folders = [str(tmp_path / f"scripts-{v}") for v in ("2.7.1", "2.5.4", "2.6.0")]      # any order
+    assert main(["history", *folders, "--markdown", str(tmp_path / "h.md")]) == 0
+    text = (tmp_path / "h.md").read_text()
+    assert "2.5.4 (numpy 1.26.4) → 2.6.0 (numpy 1.26.4)" in text and "brian2 2.5.4 -> 2.6.0" in text
+    step1 = text.split("### 2.5.4")[1].split("###")[0]
+    assert "| model | cython | newly disagreeing |" in step1
+    step2 = text.split("### 2.6.0")[1]
+    assert "| model | cython |" in step2 and "numpy | identical" not in step2
+
+
+def test_observables_on_one_side_are_named_by_side(tmp_path):
+    obs = {"a": {"kind": "value", "dt": None, "unit": "", "N": None, "arrays": {"values": np.ones(3)}}}
+    def rec(o):
+        return records.DeviceRecord("m.py", "numpy", "ok", "", "reference", "", "numpy", "exact", 1e-3, {}, {}, "",
+                                    [records.SeedRecord(0, o, {})])
+    res = against.compare_device(rec({"a": obs["a"]}), rec({"b": obs["a"]}))
+    assert res.verdict == against.FAIL and "only in the baseline: a" in res.reason and "only now: b" in res.reason
