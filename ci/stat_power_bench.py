@@ -13,8 +13,8 @@ Models (per model the benchmark states how `check` judged the pair):
   and C++ draw differently: judged statistically; the input rate changed.
 * `CUBA.py` (with `--examples DIR`, the brian2 sdist's examples/): connect(p=0.02): judged statistically; taum.
 
-Trials are independent: trial k of a model (unchanged trials first, then each factor's) uses `--seed 10 k`, so its
-reference seeds 10k .. 10k+K-1 and its device seeds 1000+10k .. never recur. Every changed script has its own file
+Trials are independent: each uses its own `--seed 10 k` (`trial_seed`), so its reference seeds 10k .. 10k+K-1 and
+its device seeds 1000+10k .. never recur. Every changed script has its own file
 name, hence its own build folder: it compiles once, and the seeds reuse the binary (the standalone binary reseeds
 from the environment). Results go to OUT/checks.jsonl (one line per check; a rerun resumes after the last one),
 per-run statistics of statistically judged checks to OUT/stats/, the table to OUT/table.md.
@@ -53,6 +53,18 @@ MODELS = [
      (1.01, 1.05, 1.2, 1.5)),
 ]
 STRIDE = 10              # seeds per trial: --seed 10 k (K <= 10)
+
+
+def trial_seed(factors, factor: float, trial: int) -> int:
+    """`--seed` of a trial: 10 k with k = trial * (factors + 1) + (0 unchanged, j for the j-th factor), fixed
+    whatever the trial counts, so that a resumed or extended benchmark never reuses a seed (the device's seeds
+    start at 1000: k < 100)."""
+    j = 0 if factor == 1.0 else 1 + list(factors).index(factor)
+    k = trial * (len(factors) + 1) + j
+    if STRIDE * k + STRIDE > 1000:
+        most = 1000 // STRIDE // (len(factors) + 1)
+        raise SystemExit(f"trial {trial}: too many trials for disjoint seeds (at most {most} per factor)")
+    return STRIDE * k
 
 
 def slug(text: str) -> str:
@@ -148,12 +160,13 @@ def bench(args, out: Path) -> list[dict]:
         base, changed = found
         if args.factors:
             changed = {f: s for f, s in changed.items() if any(abs(f - x) < 1e-9 for x in args.factors)}
-        plan = [(1.0, t) for t in range(args.null_trials)] + [(f, t) for f in changed for t in range(args.trials)]
-        assert STRIDE * len(plan) < 1000, "too many trials for disjoint seeds"
-        for k, (factor, trial) in enumerate(plan):
+        factors = [1.0] + list(changed)         # round by round: a benchmark stopped early stays balanced
+        plan = [(f, t) for t in range(max(args.null_trials, args.trials)) for f in factors
+                if t < (args.null_trials if f == 1.0 else args.trials)]
+        for factor, trial in plan:
             if (model[0], factor, trial) in done:
                 continue
-            seed = STRIDE * k
+            seed = trial_seed(model[6], factor, trial)
             t0 = time.perf_counter()
             res = check(str(base), ("numpy", tally.DEV), seeds=args.seeds, seed=seed, alpha=args.alpha, cap=args.cap,
                         script_for={tally.DEV: str(changed[factor])} if factor != 1.0 else None, timeout=900)
