@@ -95,12 +95,16 @@ def summarize(records: list[dict]) -> list[dict]:
             at2 = [(r, b) for r, b in zip(these, ratios) if b and b[0] >= HONEST_RATIO]
             stated = [b for b in ratios if b]
             top = max(stated, key=lambda b: abs(b[3])) if stated else None
+            if top is None and changes:       # exact verdicts state no power: the key statistic most changed
+                keys = [n for n in changes if n.endswith((": population rate", ": mean"))] or list(changes)
+                name = max(keys, key=lambda n: abs(changes[n]))
+                top = (None, name, None, changes[name])
             modes = sorted({r["mode"] for r in these})
             p_values = [r["min_p_adjusted"] for r in these if r.get("min_p_adjusted") is not None]
             rows.append(dict(model=model, factor=factor, n=len(these), flagged=flagged, modes=modes,
                              why=these[0].get("why", ""), statistic=top[1] if top else "",
                              true_change=top[3] if top else None,
-                             stated=float(np.median([b[2] for b in stated if b[1] == top[1]])) if top else None,
+                             stated=float(np.median([b[2] for b in stated if b[1] == top[1]])) if stated else None,
                              at2=(sum(r["exit"] != 0 for r, _ in at2), len(at2)), min_p=p_values,
                              seconds=float(np.median([r.get("seconds", 0.0) for r in these]))))
     return rows
@@ -139,10 +143,11 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         change = "none (unchanged)" if r["factor"] == 1.0 else f"{100 * (r['factor'] - 1):+.0f} %"
         at2 = f"{r['at2'][0]}/{r['at2'][1]}" if r["at2"][1] else ("-" if r["factor"] == 1.0 else "none at 2x")
-        exact = all(m != "stat" for m in r["modes"])
+        stated = _pct(r["stated"]) if r["stated"] is not None else ("- (exact)" if all(
+            m != "stat" for m in r["modes"]) else "-")
         lines.append(f"| {r['model'] if r['model'] != last else ''} | {change} | {', '.join(r['modes'])} | "
-                     f"{r['flagged']}/{r['n']} | {r['statistic'] or ('- (exact)' if exact else '-')} | "
-                     f"{_pct(r['true_change'], True)} | {_pct(r['stated'])} | {at2} |")
+                     f"{r['flagged']}/{r['n']} | {r['statistic'] or '-'} | "
+                     f"{_pct(r['true_change'], True)} | {stated} | {at2} |")
         last = r["model"]
     return "\n".join(lines) + "\n"
 

@@ -145,6 +145,31 @@ def pair_nulls(records: list[dict], out: Path, alpha: float) -> list[bool]:
     return flagged
 
 
+def resampled_nulls(records: list[dict], out: Path, alpha: float, count: int, seeds: int) -> list[float]:
+    """Smallest Holm-adjusted p of `count` null verdicts resampled from every unchanged run of a statistically
+    judged model (numpy: all checks; cpp_standalone: the unchanged checks): K runs per side drawn without
+    replacement. They share runs, so they are not independent: the rate is unbiased, its interval is not binomial."""
+    rng = np.random.default_rng(7)
+    p_values = []
+    for model in dict.fromkeys(r["model"] for r in records if r["mode"] == "stat"):
+        ref, dev = [], []
+        for r in records:
+            path = out / "stats" / f"{slug(model)}-x{r['factor']:g}-{r['trial']}.json.gz"
+            if r["model"] != model or r["mode"] != "stat" or not path.exists():
+                continue
+            data = load_statistics(path)
+            ref += data[tally.REF]
+            dev += data[tally.DEV] if r["factor"] == 1.0 else []
+        if len(ref) < seeds or len(dev) < seeds:
+            continue
+        for _ in range(count):
+            a = [ref[i] for i in rng.choice(len(ref), seeds, replace=False)]
+            b = [dev[i] for i in rng.choice(len(dev), seeds, replace=False)]
+            res = stats.compare_statistics(tally.REF, {tally.REF: a, tally.DEV: b}, alpha)
+            p_values.append(min((t.p_adjusted for t in res.tests), default=1.0))
+    return p_values
+
+
 def bench(args, out: Path) -> list[dict]:
     log = out / "checks.jsonl"
     records = [json.loads(x) for x in log.read_text().splitlines() if x.strip()] if log.exists() else []
@@ -193,6 +218,7 @@ def main(argv=None) -> int:
     p.add_argument("--models", default="", help="comma-separated substrings of model names to run")
     p.add_argument("--factors", type=lambda t: [float(x) for x in t.split(",")], default=None,
                    help="only these factors of each model (default: all of MODELS)")
+    p.add_argument("--resampled", type=int, default=0, help="also this many resampled (dependent) null verdicts")
     p.add_argument("--tally-only", action="store_true", help="no new checks: table from OUT/checks.jsonl")
     args = p.parse_args(argv)
     out = Path(args.out)
@@ -208,6 +234,10 @@ def main(argv=None) -> int:
             f"devices numpy,cpp_standalone, --mode auto.\n\n" + tally.table(rows) + "\n"
             + "\n".join(f"* {x}" for x in tally.summary_lines(rows, extra, args.alpha))
             + f"\n* of which {sum(extra)}/{len(extra)} from paired numpy runs of changed-model checks\n")
+    if args.resampled:
+        p_values = resampled_nulls(records, out, args.alpha, args.resampled, args.seeds)
+        text += ("* resampled null verdicts (dependent, see resampled_nulls), false alarms at alpha: " + "; ".join(
+            f"{a:g}: {k}/{m}" for a, k, m in tally.calibration(p_values)) + "\n")
     (out / "table.md").write_text(text)
     (out / "rows.json").write_text(json.dumps(rows, indent=1))
     print(text)

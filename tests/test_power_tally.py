@@ -48,6 +48,7 @@ def test_honesty_counts_only_verdicts_at_twice_the_stated_change():
 def test_exact_verdicts_state_no_power():
     rows = tally.summarize([rec(1.0, 0, 0, mode="exact"), rec(1.01, 0, 1, mode="exact")])
     assert rows[1]["at2"] == (0, 0) and rows[1]["stated"] is None
+    assert rows[1]["statistic"] == RATE and rows[1]["true_change"] == pytest.approx(0.01)
     assert "- (exact)" in tally.table(rows)
     assert tally.summary_lines(rows)[1].startswith("False alarms on unchanged models: 0/1")
 
