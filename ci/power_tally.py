@@ -142,9 +142,10 @@ def table(rows: list[dict]) -> str:
     last = None
     for r in rows:
         change = "none (unchanged)" if r["factor"] == 1.0 else f"{100 * (r['factor'] - 1):+.0f} %"
-        at2 = f"{r['at2'][0]}/{r['at2'][1]}" if r["at2"][1] else ("-" if r["factor"] == 1.0 else "none at 2x")
-        stated = _pct(r["stated"]) if r["stated"] is not None else ("- (exact)" if all(
-            m != "stat" for m in r["modes"]) else "-")
+        exact = all(m != "stat" for m in r["modes"])
+        at2 = f"{r['at2'][0]}/{r['at2'][1]}" if r["at2"][1] else ("-" if r["factor"] == 1.0 or exact else
+                                                                  "none at 2x")
+        stated = _pct(r["stated"]) if r["stated"] is not None else ("- (exact)" if exact else "-")
         lines.append(f"| {r['model'] if r['model'] != last else ''} | {change} | {', '.join(r['modes'])} | "
                      f"{r['flagged']}/{r['n']} | {r['statistic'] or '-'} | "
                      f"{_pct(r['true_change'], True)} | {stated} | {at2} |")
