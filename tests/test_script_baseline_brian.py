@@ -37,7 +37,7 @@ def test_record_against_and_a_tampered_baseline(tmp_path, capsys):
     np.savez(npz, **arrays)
     assert main(["check", str(script), "--against", str(base), "--quiet"]) == 1
     out = capsys.readouterr().out
-    assert "against the baseline: FAIL" in out and "statemonitor.v" in out and "first at index" in out
+    assert "against the baseline: FAIL" in out and "trace.v" in out and "first at index" in out
 
 
 def test_plugin_baseline_with_brian(pytester):
@@ -54,4 +54,4 @@ def test_plugin_baseline_with_brian(pytester):
     (pytester.path / "model.py").write_text(MODEL.replace("1.5 - v", "1.6 - v"))
     changed = pytester.runpytest_subprocess(*opts)
     changed.assert_outcomes(failed=2)
-    assert "against the baseline" in changed.stdout.str() and "statemonitor.v" in changed.stdout.str()
+    assert "against the baseline" in changed.stdout.str() and "trace.v" in changed.stdout.str()
