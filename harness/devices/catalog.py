@@ -1,6 +1,8 @@
 """Devices by name (like Brian's own device registry): the CPU devices and cuda_standalone, created on first use."""
 from __future__ import annotations
 
+import threading
+
 from brian2_harness.devices.base import Device
 from brian2_harness.devices.cpu import CppStandaloneDevice, CythonDevice, NumpyDevice
 from brian2_harness.errors import UsageError
@@ -24,13 +26,15 @@ def _cuda_device() -> Device:
 
 
 _LAZY = {"cuda_standalone": _cuda_device}
+_LAZY_LOCK = threading.Lock()    # `check` probes its devices from several threads at once
 
 
 def _materialize() -> None:
-    while _LAZY:
-        name, factory = next(iter(_LAZY.items()))
-        register_device(factory())
-        del _LAZY[name]
+    with _LAZY_LOCK:
+        while _LAZY:
+            name, factory = next(iter(_LAZY.items()))
+            register_device(factory())
+            del _LAZY[name]
 
 
 def get_device(name: str) -> Device:
