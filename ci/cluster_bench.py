@@ -4,7 +4,9 @@
 
 Matrix: `brian2-harness run` with the tox matrix arguments, once cold (warms the cache, not compared), then warm
 with the local pool (--jobs 2, --jobs 1) and with `--scheduler local:2` / `local:1`. Examples: ci/examples_table.py
-on the chosen examples, once to warm the build folders, then local (--jobs 2) and `--scheduler local:2`.
+on the chosen examples, once to warm the build folders, then `--rounds` alternating rounds of the local pool
+(--jobs 2) and `--scheduler local:2 --parallel 1` (the same concurrency: the ratio is Dask's overhead), then
+`--scheduler local:2` with several examples in flight.
 Prints wall seconds of each and the ratios; per-task overhead = (local:1 - jobs 1) / tasks. Timings on a
 shared machine are noisy: run it more than once.
 """
@@ -36,6 +38,7 @@ def main() -> int:
     p.add_argument("--only", default="CUBA.py,IF_curve_LIF.py,adaptive_threshold.py,non_reliability.py")
     p.add_argument("--seeds", default="4")
     p.add_argument("--skip-matrix", action="store_true")
+    p.add_argument("--rounds", type=int, default=2, help="alternating pool/Dask rounds of the examples part")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     cache = os.path.join(os.path.abspath(args.out), "cache")
@@ -56,9 +59,20 @@ def main() -> int:
         table = [sys.executable, os.path.join(os.path.dirname(__file__), "examples_table.py"), "--examples",
                  args.examples, "--only", args.only, "--seeds", args.seeds]
         timed(table + ["--out", os.path.join(args.out, "ex-warm")], env)
-        res["examples pool --jobs 2"] = timed(table + ["--jobs", "2", "--out", os.path.join(args.out, "ex-pool")], env)
-        res["examples local:2"] = timed(table + ["--scheduler", "local:2", "--out",
-                                                 os.path.join(args.out, "ex-local2")], env)
+        # Same concurrency first (one example at a time, its device runs two at a time): the ratio of these two is
+        # Dask's overhead. Then the cluster's default, several examples in flight: what a user gets from it.
+        # Each pair runs `--rounds` times, alternating, so that a load change hits both sides alike.
+        for k in range(args.rounds):
+            for name, extra in (("pool --jobs 2", ["--jobs", "2"]),
+                                ("local:2 --parallel 1", ["--scheduler", "local:2", "--parallel", "1"])):
+                key = f"examples {name}"
+                folder = os.path.join(args.out, f"ex-{len(res)}")
+                res.setdefault(key, []).append(timed(table + extra + ["--out", folder], env))
+        res["examples local:2 (examples in flight: 2 x workers)"] = timed(
+            table + ["--scheduler", "local:2", "--out", os.path.join(args.out, "ex-inflight")], env)
+        pool, dask = res["examples pool --jobs 2"], res["examples local:2 --parallel 1"]
+        res["examples overhead ratio per round (local:2 --parallel 1 / pool)"] = [
+            round(d / p, 3) for p, d in zip(pool, dask)]
     print(json.dumps(res, indent=1))
     with open(os.path.join(args.out, "bench.json"), "w") as f:
         json.dump(res, f, indent=1)

@@ -1,30 +1,31 @@
-"""Mutation benchmark of `check`'s statistical mode: is the stated power honest?
+"""Mutation benchmark of `check`: are bugs on one device found, is the stated power honest, are false alarms rare?
 
-For each stochastic model, one parameter is changed by +1 %, +5 % and +20 % on the "device" side only; the
-statistical comparison (the one `check` runs for a device pair on different random streams: K seeds per side,
-Holm over every statistic) must find the change as often as it says it would, and must not flag unchanged models
-more often than alpha.
+Each trial is one `check` as a user runs it: the default `--mode auto`, devices numpy,cpp_standalone, K seeds, and
+`--script-for cpp_standalone=CHANGED.py` where one parameter is changed by a factor on cpp_standalone only (no
+`--script-for` for the unchanged trials). What counts is what `check` concludes: its exit status (1 = flagged).
 
-    python ci/stat_power_bench.py --out ci-power [--examples DIR] [--seeds 8] [--pool 24] [--per-variant 12]
+    nice -n 10 python ci/stat_power_bench.py --out ci-power [--trials 6] [--null-trials 24] [--models ...]
 
-Per model: `--pool` runs of the unchanged script (seeds 0..) and `--per-variant` runs of each changed copy (seeds
-1000..) on numpy, each with its own seed (independent streams, as a device on another stream draws). Verdicts are
-formed from these runs: a null verdict compares two disjoint groups of K unchanged runs (`--null-trials` random
-splits); a mutation verdict compares K unchanged runs with K changed ones (`--trials` random draws per variant).
-Trials share runs, so they are not independent: the rates are unbiased, their spread is larger than binomial.
-For every mutation verdict the stated smallest detectable change of each key statistic (80 % power) is set against
-the true change of that statistic (pooled means of all runs): "honest" means that verdicts whose true change is at
-least twice the stated one detect it in >= 80 % of the trials.
+Models (per model the benchmark states how `check` judged the pair):
+* `lif_poisson_stdp`: models/scripts/lif_poisson_stdp.py (wiring drawn outside generated code): numpy and
+  cpp_standalone draw the same random numbers, so the pair is judged exactly; taum changed.
+* `lif_poisson_stdp, connect(p=0.2)`: the same network wired with `connect(p=0.2)` in generated code, which numpy
+  and C++ draw differently: judged statistically; the input rate changed.
+* `CUBA.py` (with `--examples DIR`, the brian2 sdist's examples/): connect(p=0.02): judged statistically; taum.
 
-`--examples DIR`: the examples/ folder of the brian2 sdist (e.g. from `ci/examples_table.py --fetch`); without it
-only the harness's own models run. Writes OUT/runs-*.json (statistics per run, so `--resume` skips finished
-runs) and OUT/table.md.
+Trials are independent: each uses its own `--seed 10 k` (`trial_seed`), so its reference seeds 10k .. 10k+K-1 and
+its device seeds 1000+10k .. never recur. Every changed script has its own file
+name, hence its own build folder: it compiles once, and the seeds reuse the binary (the standalone binary reseeds
+from the environment). Results go to OUT/checks.jsonl (one line per check; a rerun resumes after the last one),
+per-run statistics of statistically judged checks to OUT/stats/, the table to OUT/table.md.
+Further null verdicts: the numpy runs of two different changed-model checks of a model are unchanged runs on
+disjoint seeds, so comparing them (the statistics `check` uses) is one more independent null verdict (`--pair-nulls`).
 """
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
-import random
 import sys
 import time
 from pathlib import Path
@@ -32,170 +33,214 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "ci")]
 
-from brian2_harness.check import stats  # noqa: E402  (after the sys.path entry above)
-from brian2_harness.check.script import run_device  # noqa: E402
+import power_tally as tally  # noqa: E402
 
-# name, script (relative to the repo or to --examples), the parameter line, its value, and how to write a new one
+from brian2_harness.check import stats  # noqa: E402
+from brian2_harness.check.verdict import AGREE, AGREE_STAT, check  # noqa: E402
+
+REWIRE = ("pre, post = np.nonzero(np.random.RandomState(2024).rand(N_in, N_out) < 0.2)   "
+          "# fixed wiring, 20 % of the pairs\nsyn.connect(i=pre, j=post)", "syn.connect(p=0.2)")
+# name, script (repo path or examples:PATH), (old, new) rewrite of the unchanged script or None,
+# the parameter's line, its value, how to write a new value, factors
 MODELS = [
-    ("lif_poisson_stdp (own)", "models/scripts/lif_poisson_stdp.py", "taum = 10 * ms", 10.0,
-     lambda v: f"taum = {v!r} * ms"),
-    ("lif_poisson_stdp, input rate (own)", "models/scripts/lif_poisson_stdp.py", "rate = 40 * Hz", 40.0,
-     lambda v: f"rate = {v!r} * Hz"),
-    ("normalization_poisson (own)", "models/scripts/normalization_poisson.py", "rate = 20 * Hz", 20.0,
-     lambda v: f"rate = {v!r} * Hz"),
-    ("synapses/STDP.py (brian2 example)", "examples:synapses/STDP.py", "taupre = 20*ms", 20.0,
-     lambda v: f"taupre = {v!r}*ms"),
-    ("CUBA.py (brian2 example)", "examples:CUBA.py", "taum = 20*ms", 20.0, lambda v: f"taum = {v!r}*ms"),
+    ("lif_poisson_stdp", "models/scripts/lif_poisson_stdp.py", None, "taum = 10 * ms", 10.0,
+     lambda v: f"taum = {v!r} * ms", (1.01, 1.05, 1.2)),
+    ("lif_poisson_stdp, connect(p=0.2)", "models/scripts/lif_poisson_stdp.py", REWIRE, "rate = 40 * Hz", 40.0,
+     lambda v: f"rate = {v!r} * Hz", (1.01, 1.05, 1.2, 1.5)),
+    ("CUBA.py (brian2 example)", "examples:CUBA.py", None, "taum = 20*ms", 20.0, lambda v: f"taum = {v!r}*ms",
+     (1.01, 1.05, 1.2, 1.5)),
 ]
-FACTORS = (1.01, 1.05, 1.20)
+STRIDE = 10              # seeds per trial: --seed 10 k (K <= 10)
 
 
-def script_path(spec: str, examples: Path | None) -> Path | None:
-    if spec.startswith("examples:"):
-        return examples / spec.split(":", 1)[1] if examples else None
-    return ROOT / spec
+def trial_seed(factors, factor: float, trial: int) -> int:
+    """`--seed` of a trial: 10 k with k = trial * (factors + 1) + (0 unchanged, j for the j-th factor), fixed
+    whatever the trial counts, so that a resumed or extended benchmark never reuses a seed (the device's seeds
+    start at 1000: k < 100)."""
+    j = 0 if factor == 1.0 else 1 + list(factors).index(factor)
+    k = trial * (len(factors) + 1) + j
+    if STRIDE * k + STRIDE > 1000:
+        most = 1000 // STRIDE // (len(factors) + 1)
+        raise SystemExit(f"trial {trial}: too many trials for disjoint seeds (at most {most} per factor)")
+    return STRIDE * k
 
 
-def variant(src: Path, line: str, new: str, folder: Path) -> Path:
-    text = src.read_text()
-    assert text.count(line) == 1, f"{src}: {line!r} must occur once"
+def slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text).strip("_")[:40]
+
+
+def write_script(text: str, folder: Path, name: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    out = folder / src.name
-    out.write_text(text.replace(line, new))
-    return out
+    path = folder / f"{name}.py"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path
 
 
-def runs(script: Path, seeds: list[int], cap: float, cache: Path) -> list[dict]:
-    """Statistics per seed (cached in `cache`, a JSON file)."""
-    have = json.loads(cache.read_text()) if cache.exists() else {}
-    todo = [s for s in seeds if str(s) not in have]
-    for start in range(0, len(todo), 6):         # saved every 6 runs: an interrupted benchmark resumes
-        r = run_device(str(script), "numpy", todo[start:start + 6], stat=True, cap=cap, timeout=900)
-        for run in r.runs:
-            if run.status == "ok":
-                have[str(run.seed)] = {k: [kind, np.asarray(v).tolist(), unit]
-                                       for k, (kind, v, unit) in run.statistics.items()}
-        cache.write_text(json.dumps(have))
-        print(f"  {script.name}: {len(have)} runs", flush=True)
-    return [{k: (kind, np.asarray(v) if kind != stats.SCALAR else v, unit) for k, (kind, v, unit) in
-             have[str(s)].items()} for s in seeds if str(s) in have]
-
-
-def pooled_change(base: list[dict], changed: list[dict], name: str) -> float | None:
-    a = [r[name][1] for r in base if name in r]
-    b = [r[name][1] for r in changed if name in r]
-    if not a or not b or not np.mean(a):
+def scripts_of(model, examples: Path | None, out: Path) -> tuple[Path, dict] | None:
+    """(unchanged script, factor -> changed script), or None when the script is not here."""
+    name, spec, rewrite, line, value, fmt, factors = model
+    src = (examples / spec.split(":", 1)[1] if examples else None) if spec.startswith("examples:") else ROOT / spec
+    if src is None or not src.exists():
         return None
-    return float((np.mean(b) - np.mean(a)) / abs(np.mean(a)))
+    text = src.read_text()
+    if rewrite:
+        assert text.count(rewrite[0]) == 1, f"{src}: the wiring to rewrite must occur once"
+        text = text.replace(rewrite[0], rewrite[1])
+    assert text.count(line) == 1, f"{src}: {line!r} must occur once"
+    folder = out / "scripts" / slug(name)
+    base = write_script(text, folder, f"{src.stem}_{slug(name)}_base")
+    changed = {f: write_script(text.replace(line, fmt(value * f)), folder, f"{src.stem}_{slug(name)}_x{f:g}")
+               for f in factors}
+    return base, changed
 
 
-def verdict(ref: list[dict], dev: list[dict], alpha: float):
-    return stats.compare_statistics("numpy", {"numpy": ref, "other": dev}, alpha)
+def scalar_means(runs) -> dict:
+    return {name: [float(r.statistics[name][1]) for r in runs if name in r.statistics]
+            for name, (kind, _, _) in (runs[0].statistics.items() if runs else []) if kind == stats.SCALAR}
 
 
-def bench_model(name, script, line, value, write, args, out: Path) -> dict:
-    key = "".join(c if c.isalnum() else "_" for c in name)[:40]
-    base_key = "".join(c if c.isalnum() else "_" for c in script.stem)     # one pool of unchanged runs per script
-    rng = random.Random(1)
-    t0 = time.perf_counter()
-    base = runs(script, list(range(args.pool)), args.cap, out / f"runs-{base_key}-base.json")
-    K, row = args.seeds, {"model": name, "parameter": line, "runs": len(base)}
-    nulls = 0
-    for _ in range(args.null_trials):
-        picked = rng.sample(range(len(base)), 2 * K)
-        res = verdict([base[i] for i in picked[:K]], [base[i] for i in picked[K:]], args.alpha)
-        nulls += not res.equivalent
-    row["false_alarms"] = (nulls, args.null_trials)
-    row["variants"] = []
-    for f in args.factors:
-        changed_script = variant(script, line, write(value * f), out / f"{key}-x{f:g}")
-        changed = runs(changed_script, list(range(1000, 1000 + args.per_variant)), args.cap,
-                       out / f"runs-{key}-x{f:g}.json")
-        row["runs"] += len(changed)
-        hits, honest_hits, honest_n, stated = 0, 0, 0, []
-        for _ in range(args.trials):
-            ref = [base[i] for i in rng.sample(range(len(base)), K)]
-            dev = [changed[i] for i in rng.sample(range(len(changed)), K)]
-            res = verdict(ref, dev, args.alpha)
-            hits += not res.equivalent
-            # the key statistic with the largest true change relative to its stated detectable change
-            best = None
-            for t in res.tests:
-                rel = stats.relative(t)
-                true = pooled_change(base, changed, t.statistic)
-                if rel and true is not None and stats.is_key(t.statistic):
-                    ratio = abs(true) / rel
-                    if best is None or ratio > best[0]:
-                        best = (ratio, rel, true, t.statistic)
-            if best:
-                stated.append(best)
-                if best[0] >= 2:
-                    honest_n += 1
-                    honest_hits += not res.equivalent
-        top = max(stated, key=lambda x: x[0]) if stated else None
-        row["variants"].append(dict(factor=f, detected=(hits, args.trials), honest=(honest_hits, honest_n),
-                                    statistic=top[3] if top else "", true_change=top[2] if top else None,
-                                    stated_mde=float(np.median([s[1] for s in stated if s[3] == top[3]]))
-                                    if top else None))
-    row["seconds"] = time.perf_counter() - t0
-    return row
+def record_of(model: str, factor: float, trial: int, seed: int, res, seconds: float) -> dict:
+    pair = res.pairs.get(tally.DEV)
+    st = res.stat
+    rec = dict(model=model, factor=factor, trial=trial, seed=seed, verdict=res.verdict,
+               exit=0 if res.verdict in (AGREE, AGREE_STAT) else 1, reason=res.reason[:400],
+               mode=pair.mode if pair else res.mode, why=(pair.why if pair else "")[:200], seconds=seconds,
+               min_p_adjusted=min((t.p_adjusted for t in st.tests), default=1.0) if st else None,
+               power=[dict(statistic=r["statistic"], relative=r["relative"], key=r["key"])
+                      for r in st.power_table()] if st else [],
+               means={d: scalar_means(run.runs) for d, run in res.runs.items()})
+    return rec
 
 
-def table(rows: list[dict], args) -> str:
-    lines = [f"K = {args.seeds} seeds per side, alpha = {args.alpha} (Holm), run() capped at {args.cap * 1e3:g} ms; "
-             f"{args.null_trials} null verdicts and {args.trials} verdicts per change and model.", "",
-             "| model (changed parameter) | change | detected | key statistic most changed | true change | "
-             "stated smallest detectable (median) | detected where true >= 2 x stated | false alarms (unchanged) |",
-             "|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        fa = r["false_alarms"]
-        for k, v in enumerate(r["variants"]):
-            d, h = v["detected"], v["honest"]
-            lines.append(
-                f"| {r['model'] + ' (' + r['parameter'] + ')' if k == 0 else ''} | +{100 * (v['factor'] - 1):.0f} % | "
-                f"{d[0]}/{d[1]} | {v['statistic']} | "
-                + (f"{100 * v['true_change']:+.2g} %" if v['true_change'] is not None else "-") + " | "
-                + (f"{100 * v['stated_mde']:.2g} %" if v['stated_mde'] is not None else "-") + " | "
-                + (f"{h[0]}/{h[1]}" if h[1] else "none at 2x") + " | "
-                + (f"{fa[0]}/{fa[1]}" if k == 0 else "") + " |")
-    return "\n".join(lines) + "\n"
+def save_statistics(path: Path, res) -> None:
+    """Every statistic of every run of a statistically judged check (for the paired null verdicts)."""
+    data = {d: [{k: [kind, np.asarray(v).tolist(), unit] for k, (kind, v, unit) in r.statistics.items()}
+                for r in run.runs] for d, run in res.runs.items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt") as f:
+        json.dump(data, f)
+
+
+def load_statistics(path: Path) -> dict:
+    with gzip.open(path, "rt") as f:
+        data = json.load(f)
+    return {d: [{k: (kind, np.asarray(v) if kind != stats.SCALAR else v, unit) for k, (kind, v, unit) in r.items()}
+                for r in lst] for d, lst in data.items()}
+
+
+def pair_nulls(records: list[dict], out: Path, alpha: float) -> list[bool]:
+    """Independent null verdicts: numpy runs of two different changed-model checks (disjoint seeds, each check
+    used once) compared with the statistics `check` uses. True = flagged."""
+    flagged = []
+    for model in dict.fromkeys(r["model"] for r in records):
+        files = [out / "stats" / f"{slug(model)}-x{r['factor']:g}-{r['trial']}.json.gz" for r in records
+                 if r["model"] == model and r["factor"] != 1.0 and r["mode"] == "stat"]
+        files = [f for f in files if f.exists()]
+        for a, b in zip(files[0::2], files[1::2]):
+            ra, rb = load_statistics(a)[tally.REF], load_statistics(b)[tally.REF]
+            flagged.append(not stats.compare_statistics("a", {"a": ra, "b": rb}, alpha).equivalent)
+    return flagged
+
+
+def resampled_nulls(records: list[dict], out: Path, alpha: float, count: int, seeds: int) -> list[float]:
+    """Smallest Holm-adjusted p of `count` null verdicts resampled from every unchanged run of a statistically
+    judged model (numpy: all checks; cpp_standalone: the unchanged checks): K runs per side drawn without
+    replacement. They share runs, so they are not independent: the rate is unbiased, its interval is not binomial."""
+    rng = np.random.default_rng(7)
+    p_values = []
+    for model in dict.fromkeys(r["model"] for r in records if r["mode"] == "stat"):
+        ref, dev = [], []
+        for r in records:
+            path = out / "stats" / f"{slug(model)}-x{r['factor']:g}-{r['trial']}.json.gz"
+            if r["model"] != model or r["mode"] != "stat" or not path.exists():
+                continue
+            data = load_statistics(path)
+            ref += data[tally.REF]
+            dev += data[tally.DEV] if r["factor"] == 1.0 else []
+        if len(ref) < seeds or len(dev) < seeds:
+            continue
+        for _ in range(count):
+            a = [ref[i] for i in rng.choice(len(ref), seeds, replace=False)]
+            b = [dev[i] for i in rng.choice(len(dev), seeds, replace=False)]
+            res = stats.compare_statistics(tally.REF, {tally.REF: a, tally.DEV: b}, alpha)
+            p_values.append(min((t.p_adjusted for t in res.tests), default=1.0))
+    return p_values
+
+
+def bench(args, out: Path) -> list[dict]:
+    log = out / "checks.jsonl"
+    records = [json.loads(x) for x in log.read_text().splitlines() if x.strip()] if log.exists() else []
+    done = {(r["model"], r["factor"], r["trial"]) for r in records}
+    examples = Path(args.examples) if args.examples else None
+    for model in MODELS:
+        if args.models and not any(s in model[0] for s in args.models.split(",")):
+            continue
+        found = scripts_of(model, examples, out)
+        if found is None:
+            print(f"skip {model[0]}: {model[1]} not found (--examples)", flush=True)
+            continue
+        base, changed = found
+        if args.factors:
+            changed = {f: s for f, s in changed.items() if any(abs(f - x) < 1e-9 for x in args.factors)}
+        factors = [1.0] + list(changed)         # round by round: a benchmark stopped early stays balanced
+        plan = [(f, t) for t in range(max(args.null_trials, args.trials)) for f in factors
+                if t < (args.null_trials if f == 1.0 else args.trials)]
+        for factor, trial in plan:
+            if (model[0], factor, trial) in done:
+                continue
+            seed = trial_seed(model[6], factor, trial)
+            t0 = time.perf_counter()
+            res = check(str(base), ("numpy", tally.DEV), seeds=args.seeds, seed=seed, alpha=args.alpha, cap=args.cap,
+                        script_for={tally.DEV: str(changed[factor])} if factor != 1.0 else None, timeout=900)
+            rec = record_of(model[0], factor, trial, seed, res, time.perf_counter() - t0)
+            if rec["mode"] == "stat":
+                save_statistics(out / "stats" / f"{slug(model[0])}-x{factor:g}-{trial}.json.gz", res)
+            records.append(rec)
+            with log.open("a") as f:
+                f.write(json.dumps(rec) + "\n")
+            print(f"{time.strftime('%H:%M:%S')} {model[0]} x{factor:g} trial {trial} seed {seed}: {rec['verdict']} "
+                  f"(exit {rec['exit']}, {rec['mode']}, {rec['seconds']:.0f} s)", flush=True)
+    return records
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="ci-power")
-    p.add_argument("--examples", help="the examples/ folder of the brian2 sdist")
-    p.add_argument("--seeds", type=int, default=8)
-    p.add_argument("--pool", type=int, default=24)
-    p.add_argument("--per-variant", type=int, default=12)
-    p.add_argument("--null-trials", type=int, default=60)
-    p.add_argument("--trials", type=int, default=20)
+    p.add_argument("--examples", help="the examples/ folder of the brian2 sdist (adds CUBA.py)")
+    p.add_argument("--seeds", type=int, default=8, help="check --seeds (default 8)")
+    p.add_argument("--trials", type=int, default=6, help="checks per changed script (default 6)")
+    p.add_argument("--null-trials", type=int, default=24, help="checks of the unchanged model (default 24)")
     p.add_argument("--alpha", type=float, default=0.01)
-    p.add_argument("--cap", type=float, default=0.1, help="seconds of simulated time per run() (default 0.1)")
+    p.add_argument("--cap", type=float, default=0.1, help="check --duration-cap in seconds (default 0.1)")
     p.add_argument("--models", default="", help="comma-separated substrings of model names to run")
-    p.add_argument("--factors", default=",".join(f"{f:g}" for f in FACTORS),
-                   help="parameter factors of the changed copies (default 1.01,1.05,1.2)")
+    p.add_argument("--factors", type=lambda t: [float(x) for x in t.split(",")], default=None,
+                   help="only these factors of each model (default: all of MODELS)")
+    p.add_argument("--resampled", type=int, default=0, help="also this many resampled (dependent) null verdicts")
+    p.add_argument("--tally-only", action="store_true", help="no new checks: table from OUT/checks.jsonl")
     args = p.parse_args(argv)
-    args.factors = [float(x) for x in args.factors.split(",") if x.strip()]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    examples = Path(args.examples) if args.examples else None
-    rows = []
-    for name, spec, line, value, write in MODELS:
-        if args.models and not any(s in name for s in args.models.split(",")):
-            continue
-        script = script_path(spec, examples)
-        if script is None or not script.exists():
-            print(f"skip {name}: {spec} not found (--examples)", flush=True)
-            continue
-        row = bench_model(name, script, line, value, write, args, out)
-        rows.append(row)
-        (out / "rows.json").write_text(json.dumps(rows, indent=1))
-        (out / "table.md").write_text(table(rows, args))
-        print(json.dumps(row), flush=True)
-    print(table(rows, args))
+    if args.tally_only:
+        log = out / "checks.jsonl"
+        records = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
+    else:
+        records = bench(args, out)
+    rows = tally.summarize(records)
+    extra = pair_nulls(records, out, args.alpha)
+    text = (f"K = {args.seeds} seeds per device, alpha = {args.alpha}, every run() capped at {args.cap * 1e3:g} ms; "
+            f"devices numpy,cpp_standalone, --mode auto.\n\n" + tally.table(rows) + "\n"
+            + "\n".join(f"* {x}" for x in tally.summary_lines(rows, extra, args.alpha))
+            + f"\n* of which {sum(extra)}/{len(extra)} from paired numpy runs of changed-model checks\n")
+    if args.resampled:
+        p_values = resampled_nulls(records, out, args.alpha, args.resampled, args.seeds)
+        text += ("* resampled null verdicts (dependent, see resampled_nulls), false alarms at alpha: " + "; ".join(
+            f"{a:g}: {k}/{m}" for a, k, m in tally.calibration(p_values)) + "\n")
+    (out / "table.md").write_text(text)
+    (out / "rows.json").write_text(json.dumps(rows, indent=1))
+    print(text)
     return 0
 
 

@@ -37,6 +37,22 @@ def test_welch_by_hand_and_degenerate_cases():
     assert pvalues.welch([1, 1, 1], [2, 2, 2])[1] == 0.0          # constant and different: a sure difference
 
 
+def test_scalar_p_by_relabeling_the_seeds_and_student_where_seeds_are_too_few():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(0, 1, 8), rng.normal(0.8, 1, 8)
+    t, p, df, se = pvalues.welch_permutation(a, b, 0.001)
+    assert (t, df, se) == pvalues.welch(a, b)[:1] + pvalues.welch(a, b)[2:]
+    assert p == pytest.approx(pvalues.welch(a, b)[1], abs=0.03)     # normal data: close to Student's t
+    separated = pvalues.welch_permutation(list(range(8)), list(range(10, 18)), 0.001)[1]
+    assert separated == pvalues.smallest_p(8, 8) == 2 / math.comb(16, 8)      # the most extreme relabeling
+    assert pvalues.scalar_p_kind(4, 4, 0.001) == "t distribution"             # C(8, 4) = 70 relabelings
+    assert pvalues.welch_permutation([1.0, 2, 3, 4], [5.0, 6, 7, 9], 0.001)[1] == \
+        pvalues.welch([1.0, 2, 3, 4], [5.0, 6, 7, 9])[1]
+    few = stats.compare_statistics("r", {"r": [{"x: mean": (stats.SCALAR, v, "")} for v in (1.0, 2, 3, 4)],
+                                         "d": [{"x: mean": (stats.SCALAR, v, "")} for v in (1.5, 2, 3, 5)]})
+    assert any("Student's t distribution" in n for n in few.notes)
+
+
 def test_holm_rejects_stepwise_and_adjusts():
     rejected, adjusted = pvalues.holm([0.01, 0.04, 0.03, 0.005], 0.05)
     assert rejected == [True, False, False, True]

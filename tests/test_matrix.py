@@ -14,14 +14,23 @@ from brian2_harness.families.growth.case import Case, default_case
 pytestmark = pytest.mark.brian
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_builtin_variants_pass_on_every_cpu_device(dtype):
+# float32 on cython and cpp_standalone_omp: the `deep` tests (tox -e deep), and the main job (tox -e matrix, every
+# built-in on every CPU device in both dtypes) verifies them too; the default suite keeps numpy and cpp_standalone.
+DTYPE_DEVICES = [
+    pytest.param("float64", ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp"), id="float64"),
+    pytest.param("float32", ("numpy", "cpp_standalone"), id="float32"),
+    pytest.param("float32", ("cython", "cpp_standalone_omp"), id="float32-cython-omp", marks=pytest.mark.deep),
+]
+
+
+@pytest.mark.parametrize("dtype,devices", DTYPE_DEVICES)
+def test_builtin_variants_pass_on_every_cpu_device(dtype, devices):
     """The generated set (tests/sets.py: in-degree >= 30, multapses, weights 1e-6..1e6 in one case, negative
     growth, 60,000 steps, dyadic boundary cases) on every built-in variant and CPU device."""
     cases = [c.replace(dtype=dtype) for c in growth_set()]
-    result = run_matrix(cases, dtypes=(dtype,))
+    result = run_matrix(cases, dtypes=(dtype,), devices=list(devices))
     assert not problems(result)
-    for device in ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp"):
+    for device in devices:
         assert len(cells(result, "pass", device=device, variant="summed_aligned")) == len(cases)
     ran = [v for v in result.verdicts if v.verdict == "pass"]
     nonempty = {c.name for c in cases if c.i}

@@ -1,5 +1,7 @@
-"""An OpenMP cell next to a busy process: it passes, runs with OMP_WAIT_POLICY=passive, and the timing
-ratio loaded/unloaded is printed (never asserted: machine load is not ours to control)."""
+"""An OpenMP cell next to a busy process: it passes and runs with OMP_WAIT_POLICY=passive; the user's own policy
+is kept. Short schedules: the test checks what the worker applies, not speed (the loaded/unloaded timing ratio is
+printed, never asserted: machine load is not ours to control; a long OpenMP run with an active policy next to a
+busy process is exactly the slowdown the passive default avoids, and it would slow the rest of the suite)."""
 import pytest
 
 from brian2_harness.cells.verdict import PASS
@@ -11,6 +13,7 @@ from brian2_harness.tools import bench
 pytestmark = pytest.mark.brian
 
 DEVICE = "cpp_standalone_omp"
+SHORT = (1e-4, 0.01, 0.03)     # 300 steps (tests/sets.py's fast schedule: its builds are shared)
 
 
 def _run(cases, cache_dir):
@@ -26,7 +29,7 @@ def _run(cases, cache_dir):
 
 def test_openmp_cell_next_to_a_busy_process(cache_dir, monkeypatch, capsys):
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    cases = generate_cases(200, 1, schedule=(1e-4, 1.0, 3.0))
+    cases = generate_cases(50, 1, schedule=SHORT)
     _run(cases, cache_dir)                                 # build (or reuse) the binary: not timed
     unloaded = _run(cases, cache_dir)
     with bench.busy_load(1) as pids:
@@ -45,5 +48,5 @@ def test_openmp_cell_next_to_a_busy_process(cache_dir, monkeypatch, capsys):
 
 def test_the_users_wait_policy_is_kept(cache_dir, monkeypatch):
     monkeypatch.setenv("OMP_WAIT_POLICY", "active")
-    job = _run(generate_cases(3, 2, schedule=(1e-4, 1.0, 3.0)), cache_dir)
+    job = _run(generate_cases(3, 2, schedule=SHORT), cache_dir)
     assert job.workarounds == ["OMP_WAIT_POLICY=active (user environment)"]

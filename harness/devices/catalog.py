@@ -29,6 +29,9 @@ _LAZY = {"cuda_standalone": _cuda_device}
 _LAZY_LOCK = threading.Lock()    # `check` probes its devices from several threads at once
 
 
+_LAZY_LOCK = threading.Lock()     # `check` probes its devices from one thread each: the first use may be concurrent
+
+
 def _materialize() -> None:
     with _LAZY_LOCK:
         while _LAZY:
