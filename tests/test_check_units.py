@@ -244,3 +244,23 @@ def test_floating_point_differences_are_not_statistical_ones():
     far = [run(1e-3, 1e-15) for _ in range(6)]
     r = stats.compare("numpy", {"numpy": ref, "cython": far}, t_end=3e-4)
     assert not r.equivalent and "m.I" in r.summary
+
+
+def test_many_pattern_statistics_with_few_seeds_are_dropped_with_a_note_not_an_exception():
+    """Graupner-Brunel 2012 in the examples table: ~300 statistics, 6 seeds; the note's "seeds it would need" once
+    searched 2..39 seeds with the wrong smallest p and raised StopIteration (an `error` verdict from the harness)."""
+    rng = np.random.default_rng(0)
+    per_seed = lambda: {f"x{i}: pattern": (stats.PATTERN, rng.normal(size=4), "") for i in range(400)}  # noqa: E731
+    result = stats.compare_statistics("r", {"r": [per_seed() for _ in range(6)], "d": [per_seed() for _ in range(6)]})
+    assert any("not tested" in n and "seeds per device" in n for n in result.notes), result.notes
+    assert stats.seeds_needed(1e-7) >= 7
+    assert pvalues.smallest_p(stats.seeds_needed(1e-7), stats.seeds_needed(1e-7), 1e-7) <= 1e-7
+
+
+def test_a_python_report_function_on_standalone_is_brians_refusal_not_an_error():
+    from brian2_harness.check.runner import classify
+    refused = TypeError("report argument has to be either 'text', 'stdout', 'stderr', or the code for a report "
+                        "function")
+    status, reason = classify(refused, "model.py")
+    assert status == "skip" and "report" in reason
+    assert classify(TypeError("unsupported operand type(s)"), "model.py")[0] == "error"     # negative control

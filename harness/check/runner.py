@@ -60,6 +60,13 @@ def _in_plotting(exc) -> bool:
     return any(f"{os.sep}matplotlib{os.sep}" in f.filename for f in traceback.extract_tb(exc.__traceback__))
 
 
+# Brian's refusals that are not NotImplementedError: (exception type, text in its message, what it means)
+REFUSALS = [
+    ("TypeError", "report argument has to be either",
+     "standalone devices take no Python function as run(report=...), only 'text', 'stdout', 'stderr' or C++ code"),
+]
+
+
 def classify(exc, script: str, log: str | None = None) -> tuple[str, str]:
     """(status, reason) for an exception that ended the script (`log`: the run's output so far)."""
     chain = _chain(exc)
@@ -69,6 +76,9 @@ def classify(exc, script: str, log: str | None = None) -> tuple[str, str]:
         if isinstance(e, NotImplementedError):
             return "skip", f"Brian: {_first_line(e)}"
     for e in chain:
+        refusal = next((why for kind, text, why in REFUSALS if type(e).__name__ == kind and text in str(e)), None)
+        if refusal:
+            return "skip", f"Brian: {refusal} ({_first_line(e)})"
         if isinstance(e, ModuleNotFoundError) and not (e.name or "").startswith("brian2"):
             return "skip", f"needs the Python module '{e.name}', which is not installed here"
         if type(e).__name__ == "GSLCompileError" or (log and "Project compilation failed" in str(e)

@@ -262,15 +262,21 @@ def _reachable(cands: list, alpha: float, notes: list) -> list:
     keep = list(cands)
     while True:
         m = max(len(keep), 1)
-        blind = [c for c in keep if c[2] != SCALAR and pvalues.smallest_p(len(c[4]), len(c[5])) > alpha / m]
+        level = alpha / m      # permutation() samples enough relabelings for this level where it cannot enumerate
+        blind = [c for c in keep if c[2] != SCALAR and pvalues.smallest_p(len(c[4]), len(c[5]), level) > level]
         if not blind:
             break
         keep = [c for c in keep if c not in blind]
-        k = next(k for k in range(2, 40) if pvalues.smallest_p(k, k) <= alpha / max(len(keep) + len(blind), 1))
+        k = seeds_needed(level)
         notes.append(f"{len(blind)} pattern/distribution statistic(s) not tested: with {len(blind[0][4])} seeds a "
-                     f"seed-permutation test cannot reach alpha/m = {alpha / m:.2g} (it would need {k} seeds per "
+                     f"seed-permutation test cannot reach alpha/m = {level:.2g} (it would need {k} seeds per "
                      f"device); e.g. {blind[0][1]}")
     return keep
+
+
+def seeds_needed(level: float) -> int:
+    """Seeds per device with which a seed-permutation test can reach `level` (enumerated or sampled)."""
+    return next(k for k in range(2, 10_000) if pvalues.smallest_p(k, k, level) <= level)
 
 
 def compare_statistics(reference: str, stats: dict, alpha: float = 0.01,

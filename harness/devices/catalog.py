@@ -26,9 +26,6 @@ def _cuda_device() -> Device:
 
 
 _LAZY = {"cuda_standalone": _cuda_device}
-_LAZY_LOCK = threading.Lock()    # `check` probes its devices from several threads at once
-
-
 _LAZY_LOCK = threading.Lock()     # `check` probes its devices from one thread each: the first use may be concurrent
 
 
