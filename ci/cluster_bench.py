@@ -66,7 +66,7 @@ def main() -> int:
             for name, extra in (("pool --jobs 2", ["--jobs", "2"]),
                                 ("local:2 --parallel 1", ["--scheduler", "local:2", "--parallel", "1"])):
                 key = f"examples {name}"
-                folder = os.path.join(args.out, f"ex-{len(res)}")
+                folder = os.path.join(args.out, f"ex-{k}-{name.split()[0].replace(':', '')}")
                 res.setdefault(key, []).append(timed(table + extra + ["--out", folder], env))
         res["examples local:2 (examples in flight: 2 x workers)"] = timed(
             table + ["--scheduler", "local:2", "--out", os.path.join(args.out, "ex-inflight")], env)
