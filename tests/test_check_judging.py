@@ -65,6 +65,20 @@ def test_floor_separates_amplified_rounding_from_a_model_difference():
     assert outcome == "fail" and "more than 10 x the noise floor" in reason
 
 
+def test_a_floor_just_under_the_tolerance_still_explains_a_difference_within_ten_times_it():
+    # spike_initiation: floor 2.67e-8 V (tolerance 3.81e-8 V), cpp_standalone 2.62e-7 V away: rounding
+    near = floor.measure(_result("M.v", 2.67e-8, 3.81e-8), ["G.v"])
+    assert floor.judge(_result("M.v", 2.62e-7, 3.81e-8), near)[0] == "amplified"
+    outcome, reason = floor.judge(_result("M.v", 2.7e-7, 3.81e-8), near)[:2]
+    assert outcome == "fail" and "more than rounding" in reason
+
+
+def test_the_floor_is_the_largest_move_among_its_realizations():
+    runs = [_result("M.v", 2e-8, 4e-8), _result("M.v", 5.8e-7, 4e-8), _result("M.v", 1.6e-7, 4e-8)]
+    f = floor.measure(runs, ["G.v"])
+    assert f.moved["M.v"][0] == 5.8e-7 and f.amplified("M.v") and "largest of 3 runs" in f.describe("M.v")
+
+
 def test_pairs_on_one_stream_are_exact_and_amplified_stochastic_pairs_go_statistical():
     s = {"stream": _stream({"p/rand": [0.1]})}
     p = pairs.first_pass("cpp_standalone", "numpy", _result("M.v", 0.0, 1e-12), s, s, True, "auto")

@@ -125,7 +125,7 @@ def run_seed(job: dict, seed: int, out: str) -> None:
                       job["cython_dir"], build_only=bool(job.get("build_only")))
     sandbox.build_note = job.get("build_note") or ""
     sandbox.counter_path = os.path.join(out, "run-calls")
-    sandbox.perturb = bool(job.get("perturb"))
+    sandbox.perturb = int(job.get("perturb") or 0)
     observe = job.get("observe") or None
     notes = sandbox.notes
     status, reason, namespace, failure = "ok", "", None, None

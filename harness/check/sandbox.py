@@ -58,7 +58,7 @@ class Sandbox:
         self.snapshot_fn = None           # set by the runner: reads monitors into a dict
         self.script_seeded = False        # the script called seed() / numpy.random.seed() itself
         self.script_standalone = ""       # the standalone device the script asked for with set_device()
-        self.perturb = False              # noise-floor run: state moved by one ulp before the first run()
+        self.perturb = 0                  # noise-floor run k > 0: state moved by one ulp (realization k)
         self.perturbed: list[str] = []
         self.nudger = None                # floor.Nudger of the noise-floor run
         self.recorder = None              # streams.Recorder: the random numbers generated code drew
@@ -233,7 +233,7 @@ class Sandbox:
                 sandbox.before_run = {k: id(v) for k, v in main.items()}
             if sandbox.perturb and not sandbox.standalone:
                 if sandbox.nudger is None:
-                    sandbox.nudger = floor.Nudger(list(self.objects))
+                    sandbox.nudger = floor.Nudger(list(self.objects), sandbox.perturb)
                     sandbox.perturbed = sandbox.nudger.names
                 self.objects.add(sandbox.nudger.operation())
             sandbox.in_run += 1      # Brian reads values during a run and expects NotImplementedError

@@ -130,7 +130,7 @@ def _keep_logs_only(folder: str) -> None:
 def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False, cap: float | None = None,
                observe: list[str] | None = None, timeout: float = 600.0, cache_dir: Path | None = None,
                work_dir: str | None = None, args: list[str] | None = None, keep: bool = False,
-               perturb: bool = False) -> DeviceRun:
+               perturb: int = 0) -> DeviceRun:
     """Run `script` on `device` once per seed (one process, one fork per seed). `timeout` is per seed."""
     t0 = time.perf_counter()
     mode, why = probe(device)

@@ -166,13 +166,16 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
         judged[d] = pairs.first_pass(d, ref, exact_res[d], runs[ref].runs[0].meta, runs[d].runs[0].meta, random,
                                      mode)
     if any(p.mode == pairs.FLOOR for p in judged.values()):
-        floor = _noise_floor(launch, runs[ref], seed, tolerance, t_end, say)
+        floor = _noise_floor(launch, runs[ref], seed, tolerance, t_end, say, jobs)
         for d, p in judged.items():
             if p.mode == pairs.FLOOR:
                 pairs.with_floor(p, exact_res[d], floor, random)
         if floor is not None:
-            note = (f"noise floor: the reference ({ref}) rerun at seed {seed} with {len(floor.perturbed)} state "
-                    f"variable(s) moved by one ulp (up or down at random) before the first run() and at every step")
+            once = sum(1 for n in floor.perturbed if n.endswith("(once per run)"))
+            note = (f"noise floor: the reference ({ref}) rerun {noise.RUNS} times at seed {seed} (the largest move "
+                    f"counts) with {len(floor.perturbed) - once} state "
+                    f"variable(s) moved by one ulp (up or down at random) before the first run() and at every step"
+                    + (f", and {once} precomputed array(s) moved by one ulp once per run" if once else ""))
             result.notes = sorted(set(result.notes) | {note})
     result.pairs = judged
     for d, p in judged.items():
@@ -211,18 +214,18 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
     return _finish(result, t0)
 
 
-def _noise_floor(launch, ref_run: DeviceRun, seed: int, tolerance, t_end: float, say):
-    """The reference rerun at `seed` with its state moved by one ulp, compared with its unperturbed run."""
+def _noise_floor(launch, ref_run: DeviceRun, seed: int, tolerance, t_end: float, say, jobs: int):
+    """The reference rerun at `seed` in `noise.RUNS` perturbed realizations, compared with its unperturbed run."""
     device = ref_run.device
     if device not in ("numpy", "cython"):
         say(f"no noise floor: {device} cannot be perturbed before its run")
         return None
-    say(f"{device}: noise-floor run (state moved by one ulp at every step)")
-    perturbed = launch(device, [seed], False, perturb=True)
-    if perturbed.status != OK or not perturbed.runs:
+    say(f"{device}: {noise.RUNS} noise-floor runs (state moved by one ulp at every step)")
+    done = _parallel(lambda k: launch(device, [seed], False, perturb=k), range(1, noise.RUNS + 1), jobs)
+    if any(p.status != OK or not p.runs for p in done):
         return None
-    res = exact.compare_runs(perturbed.runs[0].observables, ref_run.runs[0].observables, tolerance, t_end)
-    return noise.measure(res, perturbed.runs[0].meta.get("perturbed", []))
+    results = [exact.compare_runs(p.runs[0].observables, ref_run.runs[0].observables, tolerance, t_end) for p in done]
+    return noise.measure(results, done[0].runs[0].meta.get("perturbed", []))
 
 
 def _observe_names(device_runs, observe) -> None:
