@@ -20,9 +20,9 @@ ill-conditioned operations (exp near overflow, the cable solver); see docs/stati
 floors. A device difference within `FACTOR` x the floor is rounding; a larger one is more than rounding.
 
 `RUNS` = 3 realizations (other up/down choices), and the floor is the largest move of each observable among them:
-one realization is a single draw of a wide distribution (spike_initiation's soma voltage moved by 2.0e-8 V in two of
-five realizations and by 1.6e-7 to 5.8e-7 V in the other three), and a floor that happens to be low turns rounding
-into a false alarm.
+one realization is a single draw of a wide distribution (spike_initiation's soma voltage moved by 2.0e-8 and 2.7e-8 V
+in two of five realizations and by 1.6e-7 to 5.8e-7 V in the other three), and a floor that happens to be low turns
+rounding into a false alarm.
 """
 from __future__ import annotations
 
