@@ -38,7 +38,7 @@ def _float_arrays(obj, private: bool):
     import numpy as np
     from brian2.core.variables import ArrayVariable
     for name, var in getattr(obj, "variables", {}).items():
-        if (not isinstance(var, ArrayVariable) or name in SKIPPED or name.endswith("dt")
+        if (not isinstance(var, ArrayVariable) or name in SKIPPED or (private and name.endswith("dt"))
                 or np.dtype(var.dtype).kind != "f" or name.startswith("_") != private):
             continue
         if not private and (var.read_only or getattr(var, "constant", False)):
