@@ -42,10 +42,11 @@ OVERRIDES = {
                                             "simulated 27 ms of its 103 ms in 291 s on 2 busy cores"),
     "frompapers/Destexhe_et_al_1998.py": dict(cap="2ms", why="about 90 run() calls of 180 or 320 ms at dt = 10 us "
                                               "(store/restore between them)"),
-    "frompapers/Maass_Natschlaeger_Markram_2002.py": dict(cap="1ms", timeout=1800.0, why="1,600 runs of the network "
-                                                          "(4 distances x 200 stimulus pairs x 2) in a multiprocessing "
-                                                          "pool: about 2.5 min per distance on numpy even at 1 ms per "
-                                                          "run, on 2 busy cores"),
+    "frompapers/Maass_Natschlaeger_Markram_2002.py": dict(cap="1ms", timeout=1800.0, seeds=2, why="1,600 runs of the "
+                                                          "network (4 distances x 200 stimulus pairs x 2) in a "
+                                                          "multiprocessing pool: 12 min per run of the script on numpy "
+                                                          "even at 1 ms per run(), on 2 busy cores; its generated "
+                                                          "code draws random numbers, so 2 seeds per device, not 6"),
     "frompapers/Spreizer_et_al_2019/Spreizer_et_al_2019.py": dict(timeout=900.0, why="three networks of 12 run() "
                                                                   "calls built into one C++ project per seed: "
                                                                   "cpp_standalone took more than 300 s per seed on 2 "
@@ -104,6 +105,7 @@ def cell(dev: dict | None) -> str:
 def overridden(own: dict, cap: str, timeout: float) -> str:
     """The note of an example that runs with its own cap or timeout."""
     what = [f"run() capped at {own['cap']} (not {cap})"] if "cap" in own else []
+    what += [f"{own['seeds']} seeds per device"] if "seeds" in own else []
     what += [f"{own['timeout']:.0f} s per run (not {timeout:.0f})"] if "timeout" in own else []
     return f"{', '.join(what)}: {own['why']}"
 
@@ -202,8 +204,8 @@ def main(argv=None) -> int:
         own = OVERRIDES.get(rel, {})
         cap_here, timeout_here = parse_duration(own["cap"]) if "cap" in own else cap, own.get("timeout", args.timeout)
         try:
-            r = check(str(path), devices, seeds=args.seeds, cap=cap_here, timeout=timeout_here, jobs=args.jobs,
-                      **({"runner": runner} if runner else {}))
+            r = check(str(path), devices, seeds=own.get("seeds", args.seeds), cap=cap_here, timeout=timeout_here,
+                      jobs=args.jobs, **({"runner": runner} if runner else {}))
             row = r.to_dict()
         except Exception as exc:     # the harness must not crash: a problem is a cell verdict
             row = dict(verdict="error", reason=f"harness exception: {type(exc).__name__}: {exc}", devices={},
