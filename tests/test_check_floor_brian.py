@@ -2,6 +2,8 @@
 once per run, and the soma's voltage then moves by the amplified amount a device that rounds them differently shows
 (ci/brian2_cable_soma_repro.py); moving the state alone at every step leaves it almost untouched, which made
 compartmental/spike_initiation.py a false alarm. Numpy runtime in this process; a few seconds."""
+import os
+
 import numpy as np
 import pytest
 
@@ -80,3 +82,25 @@ def test_precomputed_arrays_move_at_the_first_step_of_each_run_only():
     nudger.operation()                           # what the sandbox calls before every run()
     net.run(0.5 * ms)
     assert len(calls) == 2                       # a new run() moves them again, once
+
+
+BALL_AND_STICK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models", "scripts",
+                              "ball_and_stick.py")
+
+
+def test_check_lets_amplified_cable_rounding_agree_and_still_fails_a_changed_axial_resistance(tmp_path):
+    """End to end on numpy and cpp_standalone: the unmodified model differs by more than the exact tolerance and
+    agrees within the floor (a state-only floor made this a false alarm); Ri + 1 % on cpp_standalone only fails."""
+    pytest.importorskip("scipy")
+    from brian2_harness.check.verdict import check
+    r = check(BALL_AND_STICK, ["numpy", "cpp_standalone"], cache_dir=tmp_path)
+    pair = r.pairs["cpp_standalone"]
+    assert r.verdict == "agree", r.reason
+    assert pair.mode == "exact+floor" and "within 10 x the noise floor" in pair.detail, pair.detail
+    changed = tmp_path / "ball_and_stick_ri.py"
+    source = open(BALL_AND_STICK).read()
+    assert "Ri = 100 * ohm * cm" in source
+    changed.write_text(source.replace("Ri = 100 * ohm * cm", "Ri = 101 * ohm * cm"))
+    r = check(BALL_AND_STICK, ["numpy", "cpp_standalone"], cache_dir=tmp_path,
+              script_for={"cpp_standalone": str(changed)})
+    assert r.verdict == "fail" and "more than 10 x the noise floor" in r.reason, r.reason
