@@ -33,6 +33,6 @@ run_args_uppercase            numpy,cpp_standalone   2.10.1    2.6.0            
 run_args_subgroup_reference   numpy,cpp_standalone   2.10.1    2.9.0            2.10.0
 store_restore_delays          numpy,cython           2.10.1    2.9.0            2.10.0
 run_regularly_clock_names     numpy,cpp_standalone   2.10.1    2.10.0           2.11.0,2.9.0
-view_lifetime_regression      numpy,cython           2.9.0     2.10.1           2.8.0.4
+view_lifetime_regression      numpy,cython           2.9.0     2.10.1,2.11.0    2.8.0.4
 TABLE
 grep -H "against the baseline" "$OUT"/ag-*.txt
