@@ -26,7 +26,7 @@ ROOTS = {"brian2_harness": REPO / "harness", "brian2_harness.models": REPO / "mo
 TOP = "brian2_harness"
 # Units (the package's top-level modules and subpackages; "" is the package's own __init__) by layer, bottom first.
 LAYERS = (
-    ("", "errors", "atomic", "versions", "commalist", "outputs", "processes", "nofollow", "cells", "documents",
+    ("", "errors", "atomic", "versions", "commalist", "outputs", "nofollow", "plumbing", "cells", "documents",
      "families", "devices", "registry", "models", "variant_sources"),
     ("run",),
     ("check",),

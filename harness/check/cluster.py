@@ -16,6 +16,7 @@ import tempfile
 import time
 import uuid
 
+from ..plumbing.tasks import task_failure
 from . import collect
 from .script import ERROR, DeviceRun, SeedRun, run_device
 from .stats import run_statistics
@@ -83,7 +84,6 @@ class DaskRunner:
 
     def __call__(self, script, device, seeds, *, stat=False, cap=None, observe=None, timeout=600.0,
                  cache_dir=None, work_dir=None, args=None, keep=False) -> DeviceRun:
-        from brian2_harness.run.cluster import task_failure
         t0 = time.perf_counter()
         if not os.path.isfile(script):
             return DeviceRun(device, ERROR, f"script not found: {script}")

@@ -19,7 +19,7 @@ import subprocess
 from pathlib import Path
 
 from brian2_harness.atomic import atomic_write_bytes
-from brian2_harness.run.locks import exclusive
+from brian2_harness.plumbing.locks import exclusive
 from brian2_harness.versions import installed_version
 
 from .script import OK, SKIP, run_device

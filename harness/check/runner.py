@@ -3,7 +3,7 @@
 Imports Brian2 once, then forks one child per seed: each child installs the sandbox (device, seeds, plotting,
 duration cap), runs the unmodified script with `runpy`, reads the monitors and writes
 ``OUT/seed-K/{meta.json, observables.npz, log.txt}``. A child that exceeds the per-seed timeout is killed with
-its process group (make, the standalone binary). Standalone build folders come from run/buildcache.py (locked for
+its process group (make, the standalone binary). Standalone build folders come from plumbing/buildcache.py (locked for
 the whole job, like the matrix's).
 
 Outcome of a seed: ``ok``; ``built`` when the device only builds here (compiled, not run); ``skip`` when Brian
@@ -22,7 +22,7 @@ import time
 import traceback
 
 from brian2_harness.devices import get_device
-from brian2_harness.run.buildcache import cached_build_dir
+from brian2_harness.plumbing.buildcache import cached_build_dir
 
 from . import collect, inputs, workdir
 from .sandbox import BuiltNotRun, RunAfterBuild, Sandbox
@@ -240,7 +240,7 @@ def _wait(pid: int, timeout: float) -> tuple[int | None, float]:
 
 @contextlib.contextmanager
 def _build_folder(job: dict):
-    """The job's standalone build folder (run/buildcache.py: locked, warm across runs); None for runtime devices."""
+    """The job's standalone build folder (plumbing/buildcache.py: locked, warm across runs); None for runtime devices."""
     if not get_device(job["device"]).standalone:
         yield None
         return
@@ -257,7 +257,7 @@ def main(argv: list[str]) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot  # noqa: F401
     import brian2  # noqa: F401  (imported once; every seed's child starts from here)
-    with _build_folder(job) as folder:     # run/buildcache.py: locked, a planted symlink removed (nofollow.py)
+    with _build_folder(job) as folder:     # plumbing/buildcache.py: locked, a planted symlink removed (nofollow.py)
         job["build_dir"] = folder
         for seed in job["seeds"]:
             out = os.path.join(job["out_dir"], f"seed-{seed}")

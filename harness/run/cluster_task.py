@@ -16,8 +16,9 @@ import socket
 import numpy as np
 
 from brian2_harness.families import get_family
+from brian2_harness.plumbing.cachedirs import default_cache_dir
 from brian2_harness.registry import get
-from brian2_harness.run.config import RunConfig, default_cache_dir
+from brian2_harness.run.config import RunConfig
 from brian2_harness.run.planner import Job
 from brian2_harness.variant_sources import load_all
 

@@ -58,7 +58,8 @@ def record_everywhere(client, corpus_path: str, out_dir: str, *, variants: list[
     """Record in every worker environment (all of them at once); (baseline paths written, missing versions)."""
     from distributed import as_completed
 
-    from brian2_harness.run.cluster import task_failure, worker_environments
+    from brian2_harness.plumbing.tasks import task_failure
+    from brian2_harness.run.cluster import worker_environments
 
     with open(corpus_path) as f:
         corpus = f.read()
