@@ -240,7 +240,8 @@ def _wait(pid: int, timeout: float) -> tuple[int | None, float]:
 
 @contextlib.contextmanager
 def _build_folder(job: dict):
-    """The job's standalone build folder (plumbing/buildcache.py: locked, warm across runs); None for runtime devices."""
+    """The job's standalone build folder (plumbing/buildcache.py: locked, warm across runs); None for runtime
+    devices."""
     if not get_device(job["device"]).standalone:
         yield None
         return

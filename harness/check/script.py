@@ -2,7 +2,8 @@
 
 `run_device` writes a job file, starts ``python -m brian2_harness.check.runner`` (the device is chosen there
 before the script runs; see sandbox.py) and reads back one `SeedRun` per seed. Nothing here imports Brian.
-Devices, their probes and the cache folders are the harness's own (devices/, plumbing/cachedirs.py, plumbing/buildcache.py):
+Devices, their probes and the cache folders are the harness's own (devices/, plumbing/cachedirs.py,
+plumbing/buildcache.py):
 a device that cannot run on this machine is a skip with the probe's reason; a device that can only build here
 (cuda_standalone without a GPU) is built once, never run: status ``built``.
 """
