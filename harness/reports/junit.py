@@ -160,7 +160,7 @@ def write_junit(results: dict, path) -> None:
     write_output(path, buf.getvalue(), "JUnit file")
 
 
-def run(args) -> int:
+def cmd_junit(args) -> int:
     """The `junit` command (its options: cli/reports.py)."""
     write_junit(load_results(args.results), args.out)
     print(f"junit: {args.out}")
