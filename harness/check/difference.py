@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .exact import Tolerance, match_spikes
+from .exact import Tolerance, match_spikes, over_bound
 
 WINDOW = 40            # samples each side of the first difference kept for the plot
 RASTER_STEPS = 200     # spike raster: time steps each side of the first unmatched spike
@@ -20,15 +20,10 @@ def _floats(x) -> list:
     return [float(v) if np.isfinite(v) else None for v in np.asarray(x, dtype=float).ravel()]
 
 
-def _bound(name: str, ref: np.ndarray, tol: Tolerance, n_steps: int) -> np.ndarray:
-    rtol, atol, _ = tol.bounds(name, ref.astype(float) if ref.dtype.kind != "f" else ref, n_steps)
-    return atol + rtol * np.abs(ref.astype(float))
-
-
-def _errors(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    fa, fb = a.astype(float), b.astype(float)
-    err = np.where(np.isnan(fa) & np.isnan(fb), 0.0, np.abs(fa - fb))
-    return np.where(np.isnan(fa) != np.isnan(fb), np.inf, err)
+def _over(name: str, a: np.ndarray, b: np.ndarray, tol: Tolerance, n_steps: int) -> np.ndarray:
+    """Where device values `a` are beyond the exact mode's bound around reference values `b` (exact.over_bound:
+    the same rule, NaN and inf included)."""
+    return over_bound(name, a, b, tol, n_steps)[0]
 
 
 def _n_steps(o: dict, t_end: float) -> int:
@@ -41,7 +36,7 @@ def _state_difference(name, a, b, tol, t_end) -> dict | None:
     va, vb = np.asarray(A["values"]), np.asarray(B["values"])
     if va.shape != vb.shape or va.ndim != 2:
         return None
-    over = _errors(va, vb) > _bound(name, vb, tol, _n_steps(b, t_end))
+    over = _over(name, va, vb, tol, _n_steps(b, t_end))
     if not over.any():
         return None
     col = int(np.flatnonzero(over.any(axis=0))[0])
@@ -86,7 +81,7 @@ def _value_difference(name, a, b, tol, t_end) -> dict | None:
     if va.dtype.kind != "f" and vb.dtype.kind != "f":
         over = va != vb
     else:
-        over = _errors(va, vb) > _bound(name, vb, tol, _n_steps(b, t_end))
+        over = _over(name, va, vb, tol, _n_steps(b, t_end))
     if not over.any():
         return None
     k = int(np.flatnonzero(over)[0])

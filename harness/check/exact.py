@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from brian2_harness.nonfinite import differences, finite_scale, nonfinite_mismatch
+from brian2_harness.nonfinite import over_bound as over_bound_of
+
 
 @dataclass
 class Tolerance:
@@ -46,8 +49,7 @@ class Tolerance:
         eps = float(np.finfo(ref.dtype).eps) if ref.dtype.kind == "f" else 0.0
         derived = self.ulps_per_step * eps * (max(int(n_steps), 0) + 1)
         rtol = self.rtol if self.rtol is not None else derived
-        finite = np.abs(ref[np.isfinite(ref)]) if ref.size else np.zeros(0)
-        scale = float(finite.max()) if finite.size else 0.0
+        scale = finite_scale(ref)
         cancellation = eps ** self.kept_fraction if eps else 0.0
         atol = self.atol if self.atol is not None else (rtol + cancellation) * scale
         how = "derived" if self.rtol is None and self.atol is None else "given"
@@ -128,28 +130,39 @@ def _compare_values(name, kind, a, b, tol: Tolerance, n_steps, t=None, indices=N
         where = _first_difference(a != b, a, b, t, indices, u)
         return Comparison(name, kind, False, False, f"{len(diff)} of {a.size} integer values differ{where}",
                           float(np.max(np.abs(a.astype(float) - b.astype(float)))), 0.0)
-    rtol, atol, how = tol.bounds(name, b.astype(float) if b.dtype.kind != "f" else b, n_steps)
+    over, err, bound, (rtol, atol, how) = over_bound(name, a, b, tol, n_steps)
     fa, fb = a.astype(float), b.astype(float)
-    nan_mismatch = np.isnan(fa) != np.isnan(fb)
-    err = np.where(np.isnan(fa) & np.isnan(fb), 0.0, np.abs(fa - fb))
-    err = np.where(nan_mismatch, np.inf, err)
-    bound = atol + rtol * np.abs(fb)
-    over = err > bound
-    max_err = float(np.nanmax(err))
+    max_err = float(np.max(err))
     if not over.any():
-        return Comparison(name, kind, True, False, f"max |diff| {max_err:.3g}{u} within tol ({how}: rtol {rtol:.2g}, "
-                          f"atol {atol:.2g}{u})", max_err, float(np.max(bound)))
+        return Comparison(name, kind, True, False, f"max |diff| {max_err:.3g}{u} within tol ({how}: rtol "
+                          f"{rtol:.2g}, atol {atol:.2g}{u})", max_err, float(np.max(bound)))
     where = _first_difference(over, fa, fb, t, indices, u)
-    worst = int(np.nanargmax(np.where(over, err - bound, -np.inf).reshape(-1)))
+    worst = int(np.argmax(np.where(over, err - bound, -np.inf).reshape(-1)))
     limit = float(bound.reshape(-1)[worst])
-    return Comparison(name, kind, False, False, f"off by up to {max_err:.3g}{u} > tol {limit:.3g}{u} ({how}: rtol "
-                      f"{rtol:.2g}, atol {atol:.2g}{u}){where}", max_err, limit)
+    lone = int(nonfinite_mismatch(fa, fb).sum())
+    odd = f"; {lone} value(s) NaN or infinite on one side only" if lone else ""
+    return Comparison(name, kind, False, False, f"off by up to {max_err:.3g}{u} > tol {limit:.3g}{u} ({how}: "
+                      f"rtol {rtol:.2g}, atol {atol:.2g}{u}){odd}{where}", max_err, limit)
+
+
+def over_bound(name: str, a, b, tol: Tolerance, n_steps: int):
+    """(over, err, bound, (rtol, atol, how)) of device values `a` against reference values `b`, element by element
+    (nonfinite.py: a NaN or inf is a difference unless both sides hold it). The bound is atol + rtol·|b| where b is
+    finite; at a non-finite reference value it is atol (the values there must be the same non-finite one)."""
+    a, b = np.asarray(a), np.asarray(b)
+    fb = b.astype(float)
+    rtol, atol, how = tol.bounds(name, b if b.dtype.kind == "f" else fb, n_steps)   # eps of the reference's dtype
+    bound = atol + rtol * np.abs(np.where(np.isfinite(fb), fb, 0.0))
+    err = differences(a, fb)
+    return over_bound_of(a, fb, bound), err, bound, (rtol, atol, how)
 
 
 def _compare_rate(name, a, b, tol: Tolerance, n_steps) -> Comparison:
     ta, ra, tb, rb = a["arrays"]["t"], a["arrays"]["values"], b["arrays"]["t"], b["arrays"]["values"]
     if len(ta) != len(tb):
         return Comparison(name, "rate", False, False, f"{len(ta)} vs {len(tb)} time points")
+    if nonfinite_mismatch(ra, rb).any():
+        return _compare_values(name, "rate", ra, rb, tol, n_steps)
     scale = (a.get("N") or 1) * (a.get("dt") or 1.0)
     ca, cb = np.rint(np.cumsum(ra) * scale), np.rint(np.cumsum(rb) * scale)
     if np.array_equal(ca, cb):

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from brian2_harness import nonfinite
+
 FACTOR = 10.0
 RUNS = 3
 SKIPPED = {"t", "dt", "lastspike", "t_in_timesteps", "timestep", "N", "i", "j", "_spikespace"}
@@ -166,9 +168,10 @@ def judge(device_result, floor: Floor) -> tuple[str, str, dict]:
     beyond, within = [], []
     for c in bad:
         size = floor.moved.get(c.name, (0.0, 0.0, ""))[0]
-        if c.max_error > FACTOR * size and not floor.amplified(c.name):
+        outside = nonfinite.beyond(c.max_error, FACTOR * size)     # a NaN or inf difference is never rounding
+        if outside and not floor.amplified(c.name):
             beyond.append(f"{c.name}: {c.detail}; more than rounding: {floor.describe(c.name)}")
-        elif c.max_error > FACTOR * size:
+        elif outside:
             beyond.append(f"{c.name}: off by {c.max_error:.3g}, more than {FACTOR:g} x the noise floor "
                           f"({floor.describe(c.name)})")
         else:

@@ -20,6 +20,8 @@ import math
 
 import numpy as np
 
+from brian2_harness import nonfinite
+
 EXACT_MAX = 60000          # C(18, 9) = 48,620: up to 9 seeds per device every relabeling is enumerated
 N_RANDOM = 2000
 
@@ -200,7 +202,9 @@ def scalar_p_kind(n_a: int, n_b: int, needed_p: float) -> str:
 
 
 def holm(pvalues: list[float], alpha: float) -> tuple[list[bool], list[float]]:
-    """(rejected, Holm-adjusted p) in the input order."""
+    """(rejected, Holm-adjusted p) in the input order. A p that could not be computed (NaN) counts as 0: a test
+    that cannot say whether two samples differ never passes them."""
+    pvalues = [nonfinite.p_value(p) for p in pvalues]
     m = len(pvalues)
     order = sorted(range(m), key=lambda k: pvalues[k])
     rejected, adjusted = [False] * m, [1.0] * m

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import pvalues
+from . import pvalues, stat_nonfinite
 
 SCALAR, PATTERN, DISTRIBUTION = "scalar", "pattern", "distribution"
 GRID = 101
@@ -145,7 +145,8 @@ def _test(dev: str, name: str, kind: str, unit: str, a: list, b: list, needed_p:
     """One StatTest, "constant" (equal in every run: not counted) or None (not testable: NaN, sizes differ)."""
     if kind == SCALAR:
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        a, b = a[np.isfinite(a)], b[np.isfinite(b)]     # how often it is not finite: stat_nonfinite.py
+        if len(a) < 2 or len(b) < 2:
             return None
         if np.all(a == b[0]) and np.all(b == b[0]):
             return "constant"
@@ -169,6 +170,17 @@ def _test(dev: str, name: str, kind: str, unit: str, a: list, b: list, needed_p:
         ea, eb = _ecdfs(a, b, margin)
         _, p, floor = pvalues.permutation(ea, eb, ks_batch, needed_p)
     return StatTest(dev, name, kind, unit, ref_mean, mean, p, floor=floor)
+
+
+def _tests(dev: str, name: str, kind: str, unit: str, a: list, b: list, needed_p: float):
+    """The tests of one statistic: its finite values (_test) and where or how often it is NaN or ±inf
+    (stat_nonfinite.py); "constant" when it is the same on every run; [] when nothing is testable."""
+    odd = [StatTest(dev, name + x.pop("suffix"), **x)
+           for x in stat_nonfinite.nonfinite_tests(kind, a, b, needed_p, pattern_batch(0.0))]
+    main = _test(dev, name, kind, unit, a, b, needed_p)
+    if main == "constant" or (main is None and not odd and stat_nonfinite.all_nonfinite(a, b)):
+        return odd or "constant"
+    return odd + ([main] if main is not None else [])
 
 
 @dataclass
@@ -290,11 +302,11 @@ def compare_statistics(reference: str, stats: dict, alpha: float = 0.01,
     alpha_each = alpha / max(m, 1)
     tests: list[StatTest] = []
     for dev, name, kind, unit, a, b in cands:
-        test = _test(dev, name, kind, unit, a, b, alpha_each)
-        if test == "constant":
+        found = _tests(dev, name, kind, unit, a, b, alpha_each)
+        if found == "constant":
             constant += 1
-        elif test is not None:
-            tests.append(test)
+        else:
+            tests += found
     m = len(tests)
     rejected, adjusted = pvalues.holm([t.p for t in tests], alpha) if m else ([], [])
     alpha_each = alpha / max(m, 1)
@@ -360,6 +372,8 @@ def _strength(result: StatResult, min_effect: float | None, k: int) -> None:
 
 def _strength_reason(result: StatResult) -> str:
     keys = _key_power(result.tests)
+    if not keys:              # only pattern / distribution tests: no detectable change of a mean to state
+        return "no scalar statistic to state a detectable change for"
     worst, t = keys[-1]
     return (f"every key statistic would show a change of {100 * worst:.2g} % (largest: {t.statistic}, "
             f"{t.device}) with 80 % power")

@@ -7,6 +7,7 @@ errors. Outputs (JSON, JUnit, HTML/Markdown) are written by cli/check_outputs.py
 """
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -48,8 +49,8 @@ def parse_tolerances(items: list[str]) -> dict:
             atol = float(parts[1]) if len(parts) > 1 else 0.0
         except ValueError:
             raise UsageError(f"--tol: expected NAME=RTOL[,ATOL], got {item!r}") from None
-        if not name or rtol < 0 or atol < 0:
-            raise UsageError(f"--tol: expected NAME=RTOL[,ATOL] with non-negative numbers, got {item!r}")
+        if not name or not (0 <= rtol < math.inf and 0 <= atol < math.inf):     # NaN fails the comparison too
+            raise UsageError(f"--tol: expected NAME=RTOL[,ATOL] with finite non-negative numbers, got {item!r}")
         out[name] = (rtol, atol)
     return out
 
@@ -136,8 +137,8 @@ def _validate(args):
     if args.max_spike_mismatch < 0:
         raise UsageError("--max-spike-mismatch must be >= 0")
     for name, value in (("--rtol", args.rtol), ("--atol", args.atol)):
-        if value is not None and value < 0:
-            raise UsageError(f"{name} must be >= 0")
+        if value is not None and not 0 <= value < math.inf:          # a NaN or inf bound would pass anything
+            raise UsageError(f"{name} must be a finite number >= 0, got {value}")
     script_for = {}
     for item in args.script_for:
         device, _, path = item.partition("=")

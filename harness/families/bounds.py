@@ -66,6 +66,7 @@ def neuron_scale(w_arrays, j: np.ndarray, n_post: int, extra=()) -> np.ndarray:
             np.maximum.at(out, j, col)
     for x in extra:
         x = np.abs(np.asarray(x, dtype=np.float64))
+        x = np.where(np.isfinite(x), x, 0.0)      # a NaN or inf never becomes a bound (nonfinite.py)
         if x.size:
             out = np.maximum(out, np.max(x.reshape(-1, n_post), axis=0))
     return out

@@ -13,6 +13,7 @@ from brian2_harness.devices import get_device
 from brian2_harness.errors import UsageError
 from brian2_harness.families import get_family
 from brian2_harness.families.comparison import Comparison
+from brian2_harness.nonfinite import differences
 from brian2_harness.run import RunResult, execute
 from brian2_harness.tools.environment import environment
 from brian2_harness.upgrade.baseline import COMPARISON_FORMAT, Baseline, cells_from_result
@@ -82,9 +83,7 @@ def _max_diff(a: dict, b: dict) -> float:
         if x.shape != y.shape:
             return float("inf")
         if x.size:
-            d = np.abs(x - y)
-            d = np.where(np.isnan(x) & np.isnan(y), 0.0, d)
-            out = max(out, float(np.max(np.where(np.isfinite(d), d, np.inf))))
+            out = max(out, float(np.max(differences(x, y))))     # nonfinite.py: NaN/inf on one side only is inf
     return out if set(a) == set(b) else float("inf")
 
 

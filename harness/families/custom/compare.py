@@ -5,6 +5,7 @@ import numpy as np
 
 from brian2_harness.families.bounds import stepwise_bounds
 from brian2_harness.families.comparison import Comparison
+from brian2_harness.nonfinite import differences, finite_scale, over_bound
 
 
 def compare_arrays(got: dict, ref: dict, *, dtype: str, n_steps: int) -> Comparison:
@@ -23,8 +24,7 @@ def compare_arrays(got: dict, ref: dict, *, dtype: str, n_steps: int) -> Compari
             continue
         tol = stepwise_bounds(b, dtype, n_steps)
         limits.append(np.ravel(tol))
-        d = np.abs(a - b)
-        d = np.where(np.isfinite(a) & np.isfinite(b), d, np.inf) if d.size else d
+        d = differences(a, b)      # nonfinite.py: NaN/inf on one side only is inf; the same on both sides, 0
         err = float(np.max(d, initial=0.0))
         r = np.where(d == 0, 0.0, d / np.maximum(np.broadcast_to(tol, d.shape), 1e-300)) if d.size else d
         if err > max_abs:
@@ -32,12 +32,11 @@ def compare_arrays(got: dict, ref: dict, *, dtype: str, n_steps: int) -> Compari
         if d.size and float(np.max(r)) >= ratio:
             ratio = float(np.max(r))
             worst_tol = float(np.broadcast_to(tol, d.shape).ravel()[int(np.argmax(r))])
-        if d.size and np.any(d > np.broadcast_to(tol, d.shape)):
+        if d.size and np.any(over_bound(a, b, np.broadcast_to(tol, d.shape))):
             k = np.unravel_index(int(np.argmax(r)), d.shape)
             reasons.append(f"{name}{list(map(int, k))}: off by {float(d[k]):.3g} > tol "
                            f"{float(np.broadcast_to(tol, d.shape)[k]):.3g} (largest error {err:.3g})")
-    scale = max((float(np.max(np.abs(np.asarray(v, dtype=np.float64)), initial=0.0)) for v in ref.values()),
-                default=0.0)
+    scale = max((finite_scale(v) for v in ref.values()), default=0.0)
     max_rel = max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("inf"))
     lim = np.concatenate(limits) if limits else np.zeros(0)
     detection = {"min": float(lim.min()), "max": float(lim.max())} if lim.size else None

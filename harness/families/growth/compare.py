@@ -7,6 +7,7 @@ from brian2_harness.families.bounds import NeuronBounds, stepwise_bounds
 from brian2_harness.families.comparison import Comparison
 from brian2_harness.families.growth.observables import GrowthObservables
 from brian2_harness.families.growth.tolerance import growth_bounds
+from brian2_harness.nonfinite import differences, nonfinite_mismatch, over_bound
 
 
 def _explain(diff: float, increment: float | None) -> str:
@@ -40,11 +41,14 @@ def compare_growth(got: GrowthObservables, ref: GrowthObservables, *, dtype: str
                 np.maximum.at(per_post, ref.j, tol)
             bounds = NeuronBounds(per_post, per_post * (n_in + 1), n_in > 0)
     tol_syn = bounds.weight[ref.j]                        # per synapse: its neuron's bound
-    d_before = got.w_before.astype(np.float64) - ref.w_before.astype(np.float64)
-    d_after = got.w_after.astype(np.float64) - ref.w_after.astype(np.float64)
-    nonfinite = not (np.all(np.isfinite(got.w_before)) and np.all(np.isfinite(got.w_after)))
-    abs_err = np.maximum(np.abs(d_before), np.abs(d_after)) if d_after.size else np.zeros((0, ref.j.size))
-    abs_err = np.where(np.isfinite(abs_err), abs_err, np.inf)
+    with np.errstate(invalid="ignore"):
+        d_before = got.w_before.astype(np.float64) - ref.w_before.astype(np.float64)
+        d_after = got.w_after.astype(np.float64) - ref.w_after.astype(np.float64)
+    # nonfinite.py: a NaN or inf on one side only is a difference (on either side: the reference's too)
+    nonfinite = bool(nonfinite_mismatch(got.w_before, ref.w_before).any()
+                     or nonfinite_mismatch(got.w_after, ref.w_after).any())
+    abs_err = (np.maximum(differences(got.w_before, ref.w_before), differences(got.w_after, ref.w_after))
+               if d_after.size else np.zeros((0, ref.j.size)))
     max_abs = float(np.max(abs_err, initial=0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(abs_err == 0, 0.0, abs_err / np.maximum(tol_syn[None, :], 1e-300))
@@ -53,8 +57,7 @@ def compare_growth(got: GrowthObservables, ref: GrowthObservables, *, dtype: str
     worst_post = int(ref.j[worst_syn]) if worst_syn is not None else None
     scale = float(np.max(np.abs(ref.w_after), initial=0.0)) if ref.w_after.size else 0.0
     max_rel = max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("inf"))
-    d_total = np.abs(got.totals() - ref.totals())
-    d_total = np.where(np.isfinite(d_total), d_total, np.inf)
+    d_total = differences(got.totals(), ref.totals())
     total_err = float(np.max(d_total, initial=0.0))
     if nonfinite:
         max_abs = total_err = ratio = float("inf")
@@ -73,11 +76,11 @@ def compare_growth(got: GrowthObservables, ref: GrowthObservables, *, dtype: str
     mismatches = differs & ~band & has_syn
 
     reasons, first = [], None
-    bad = abs_err > tol_syn[None, :]
-    if bad.any() or nonfinite:
-        bad_after = ~np.isfinite(d_after) | (np.abs(d_after) > tol_syn[None, :])
+    bad_after = over_bound(got.w_after, ref.w_after, tol_syn[None, :])
+    bad_before = over_bound(got.w_before, ref.w_before, tol_syn[None, :])
+    if bad_after.any() or bad_before.any():
         which, d = ("after", d_after) if bad_after.any() else ("before", d_before)
-        bad_w = bad_after if bad_after.any() else (~np.isfinite(d_before) | (np.abs(d_before) > tol_syn[None, :]))
+        bad_w = bad_after if bad_after.any() else bad_before
         e, s = map(int, np.argwhere(bad_w)[0])
         src = got.w_after if which == "after" else got.w_before
         want = ref.w_after if which == "after" else ref.w_before
@@ -90,7 +93,7 @@ def compare_growth(got: GrowthObservables, ref: GrowthObservables, *, dtype: str
         first = {"observable": f"w_{which}", "event": e, "index": s, "post": int(ref.j[s]),
                  "device": float(src[e, s]), "reference": float(want[e, s]), "diff": float(d[e, s]),
                  "tolerance": float(tol_syn[s]), "explanation": why.strip(" ()")}
-    bad_total = d_total > bounds.total[None, :]
+    bad_total = over_bound(got.totals(), ref.totals(), bounds.total[None, :])
     if bad_total.any():
         e, p = map(int, np.argwhere(bad_total)[0])
         if first is None:

@@ -7,6 +7,7 @@ import numpy as np
 
 from brian2_harness.families.bounds import eps
 from brian2_harness.families.metaplastic.observables import MetaObservables
+from brian2_harness.nonfinite import differences, finite_abs, over_bound
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,13 @@ def meta_tolerance(ref: MetaObservables, n_steps: int, dtype: str) -> MetaTolera
     n_events = ref.w.shape[0]
     W = np.full(n_post, tiny)
     if ref.w.size:
-        np.maximum.at(W, ref.j, np.max(np.abs(ref.w.astype(np.float64)), axis=0))
+        np.maximum.at(W, ref.j, np.max(finite_abs(ref.w), axis=0))
     M = np.asarray(ref.stdp_step, dtype=np.float64)
     rho = 2 * (n_steps + q + 2) * e
     tol_w = 2 * e * (W * (n_events * (n_in + 2) + 4) + k * (W + M * (3 * k + 2 * n_steps + 2 * q + 6)))
 
     def per_neuron_max(a):
-        a = np.abs(np.asarray(a, dtype=np.float64))
+        a = finite_abs(a)
         return np.maximum(np.max(a, axis=0), tiny) if a.size else np.full(n_post, tiny)
     return MetaTolerance(w=tol_w, total=tol_w * (n_in + 1), A_minus=rho * per_neuron_max(ref.A_minus),
                          r=rho * per_neuron_max(ref.r))
@@ -87,8 +88,7 @@ def compare_meta(got: MetaObservables, ref: MetaObservables, tol: MetaTolerance)
             reasons.append(f"{name}: shape {a.shape} vs reference {b.shape}")
             ratio = float("inf")
             continue
-        d = np.abs(a - b)
-        d = np.where(np.isfinite(a), d, np.inf)
+        d = differences(a, b)          # nonfinite.py: NaN/inf on one side only (the reference's too) is inf
         errors[name] = float(np.max(d, initial=0.0))
         t = np.broadcast_to(np.asarray(t, dtype=np.float64), d.shape)
         if name in ("w", "total", "A_minus", "r") and d.size:
@@ -98,7 +98,7 @@ def compare_meta(got: MetaObservables, ref: MetaObservables, tol: MetaTolerance)
                 ratio = float(r.ravel()[k])
                 col = int(np.unravel_index(k, d.shape)[-1])
                 worst_post = int(ref.j[col]) if name == "w" else col
-        over = d > t
+        over = over_bound(a, b, t)
         if over.any():
             where = tuple(int(x) for x in np.argwhere(over)[0])
             if first is None:
