@@ -103,6 +103,8 @@ def print_against(res: AgainstResult, out=None) -> None:
         print(f"  {d:<20} {v.verdict:<12} {v.reason}", file=out)
         if v.moved:
             print(f"  {'':<20} {'':<12} which side moved: {v.moved}", file=out)
+    if res.verdict not in (AGREE, AGREE_STAT, FAIL, ERROR):     # no verdict: say why (devices not compared)
+        print(f"  reason: {res.reason}", file=out)
     for note in res.notes:
         print(f"  note: {note}", file=out)
 
