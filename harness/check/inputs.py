@@ -64,6 +64,8 @@ def _listed(event, args) -> None:
     if not _READS["active"] or event not in ("os.listdir", "os.scandir") or isinstance(args[0], int):
         return
     try:
+        if sys._getframe(1).f_code.co_filename.startswith("<frozen importlib"):
+            return                 # the import system caching a sys.path folder: imports are recorded as files
         folder, copy = _READS["folder"], _READS["copy"]
         real = os.path.realpath(os.fsdecode(args[0]) if args[0] is not None else ".")
         if real == copy or real.startswith(copy + os.sep):
@@ -87,7 +89,8 @@ def watch_reads(folder: str, copy: str) -> None:
     """Record, from now on until `stop_reads`, the folders under `folder` (or under `copy`, its scratch copy: named
     as the original) that the script lists (os.listdir, os.scandir: also glob, pathlib's glob, os.walk), and the
     names of the environment variables it reads through `os.environ` / `os.getenv` (item access, get, `in`,
-    iteration). Not seen: variables read by C code (getenv in an extension or the compiled standalone binary) or
+    iteration). Not seen: listings by the import system (the modules imported are recorded as files instead),
+    variables read by C code (getenv in an extension or the compiled standalone binary) or
     through `os.environ.copy()`/`os.environ._data`, and listings by C code."""
     if "original" not in _READS:
         _READS["original"] = os.environ.__class__.__getitem__
