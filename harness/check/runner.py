@@ -119,6 +119,7 @@ def run_seed(job: dict, seed: int, out: str) -> None:
     os.chdir(work)
     opened = inputs.watch(os.path.dirname(original), [x for x in (out, job["build_dir"], job["cython_dir"]) if x])
     opened_copy = inputs.watch(work, [x for x in (job["build_dir"], job["cython_dir"]) if x])  # read in the copy
+    inputs.watch_reads(os.path.dirname(original), work)          # folders listed, environment variables read
     sys.argv = [script] + list(job.get("args") or [])
     sys.path[:0] = [work, os.path.dirname(original)]
     sandbox = Sandbox(job["device"], seed, bool(job.get("stat")), job.get("cap"), job["build_dir"],
@@ -180,6 +181,7 @@ def run_seed(job: dict, seed: int, out: str) -> None:
             traceback.print_exc()
         if status == "ok" and not sandbox.runs_everywhere():
             status, reason = "skip", "the script runs no simulation (no run() call): nothing to compare"
+    reads = inputs.stop_reads()
     files = workdir.written(work, before)
     if files:
         notes.append(f"the script wrote {len(files)} file(s) into a scratch copy of its folder: "
@@ -199,6 +201,7 @@ def run_seed(job: dict, seed: int, out: str) -> None:
                 stream=sandbox.recorder.result(job["device"]) if sandbox.recorder else None,
                 perturbed=sandbox.perturbed, log=_LOG[-1], script=original, script_copy=script, written=files,
                 observe_unmatched=unmatched, available=available,
+                reads=reads,
                 inputs=sorted(opened | inputs.imported_from(os.path.dirname(original)) | {os.path.realpath(original)}
                               | workdir.originals(opened_copy | inputs.imported_from(work), work, original)))
     collect.save(out, observables, meta)
