@@ -74,8 +74,8 @@ def _check_one(out: Output) -> None:
         _check_writable(out.option, path, _existing_ancestor(path))
         return
     if os.path.lexists(path) and not os.path.isdir(path):
-        raise UsageError(f"{out.option} '{path}' is an existing file; name a folder (its {', '.join(out.names)} "
-                         f"are written into it)")
+        what = f"its {', '.join(out.names)}" if out.names else "what it writes"
+        raise UsageError(f"{out.option} '{path}' is an existing file; name a folder ({what} goes into it)")
     for name in out.files():
         if os.path.isdir(name):
             raise UsageError(f"{out.option} '{path}': '{name}' is a folder where a file is written")

@@ -1,7 +1,12 @@
-"""Installed versions of Python distributions, for environment records, cache keys and corpus provenance."""
+"""Provenance: installed versions of Python distributions and of the toolchain, for environment records, cache keys
+and corpus provenance. One place, so a cache key and an environment record can never read a version differently."""
 from __future__ import annotations
 
+import functools
 import importlib.metadata
+import os
+import shutil
+import subprocess
 
 
 def installed_version(dist: str) -> str | None:
@@ -10,3 +15,28 @@ def installed_version(dist: str) -> str | None:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def tool_version(cmd: list[str], timeout: float = 30) -> str | None:
+    """The first line `cmd` (e.g. ["g++", "--version"]) prints, or None when the tool is missing or fails."""
+    if not cmd or shutil.which(cmd[0]) is None:
+        return None
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.splitlines()[0] if out else None
+
+
+def cxx_path() -> str | None:
+    """The C++ compiler Brian's builds call ($CXX, else g++, c++, clang++), as a path; None when there is none."""
+    return shutil.which(os.environ.get("CXX", "g++")) or shutil.which("c++") or shutil.which("clang++")
+
+
+@functools.cache
+def cxx_version() -> str | None:
+    """'PATH: first line of --version' for the C++ compiler; None when there is none."""
+    cxx = cxx_path()
+    if cxx is None:
+        return None
+    return f"{cxx}: {tool_version([cxx, '--version']) or '(version unknown)'}"

@@ -33,8 +33,8 @@ def pytest_configure(config):
         os.environ[TALLY_ENV] = tempfile.mkdtemp(prefix="brian2-harness-tally-")
         # Tests build in temporary cache dirs for isolation; the content-addressed compiled code (Cython extensions)
         # is shared by the whole session, so an extension compiles once.
+        from brian2_harness.plumbing.cachedirs import COMPILED_VAR
         from brian2_harness.run import default_cache_dir
-        from brian2_harness.run.config import COMPILED_VAR
         os.environ.setdefault(COMPILED_VAR, str(default_cache_dir()))
 
 

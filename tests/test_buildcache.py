@@ -2,7 +2,7 @@
 import fcntl
 import os
 
-from brian2_harness.run.buildcache import MARKER, cached_build_dir
+from brian2_harness.plumbing.buildcache import MARKER, cached_build_dir
 
 
 def _build(root, label, key, family, files):

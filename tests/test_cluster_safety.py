@@ -12,13 +12,13 @@ import tempfile
 
 import pytest
 
-from brian2_harness import processes
 from brian2_harness.check import cluster as check_cluster
 from brian2_harness.check import collect
 from brian2_harness.check.script import DeviceRunner, run_device
 from brian2_harness.cli import main
 from brian2_harness.devices.openmp import cores
 from brian2_harness.errors import UsageError
+from brian2_harness.plumbing import processes
 from brian2_harness.run import cluster as run_cluster
 
 

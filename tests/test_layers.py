@@ -26,7 +26,7 @@ ROOTS = {"brian2_harness": REPO / "harness", "brian2_harness.models": REPO / "mo
 TOP = "brian2_harness"
 # Units (the package's top-level modules and subpackages; "" is the package's own __init__) by layer, bottom first.
 LAYERS = (
-    ("", "errors", "atomic", "versions", "commalist", "nonfinite", "outputs", "processes", "nofollow", "cells",
+    ("", "errors", "atomic", "versions", "commalist", "nonfinite", "outputs", "nofollow", "plumbing", "cells",
      "documents", "families", "devices", "registry", "models", "variant_sources"),
     ("run",),
     ("check",),
@@ -34,6 +34,9 @@ LAYERS = (
     ("cli", "__main__"),
 )
 MAX_LINES = 400
+# Units that must not import each other although the layers would allow it: check runs on the plumbing below both
+# commands (plumbing/), never on run's machinery.
+FORBIDDEN = (("check", "run"),)
 PARSER_UNIT = "cli"      # the only unit that builds argument parsers
 PARSER_CALLS = ("ArgumentParser", "add_parser", "add_subparsers", "add_argument", "add_argument_group",
                 "add_mutually_exclusive_group")
@@ -197,7 +200,7 @@ def parser_lines(path: Path) -> list[int]:
 
 
 def problems(roots: dict[str, Path] = ROOTS, layers=LAYERS, max_lines: int = MAX_LINES,
-             parser_unit: str = PARSER_UNIT) -> list[str]:
+             parser_unit: str = PARSER_UNIT, forbidden=FORBIDDEN) -> list[str]:
     modules = module_files(roots)
     layer_of = {unit: k for k, units in enumerate(layers) for unit in units}
     out, imports = [], []
@@ -224,6 +227,8 @@ def problems(roots: dict[str, Path] = ROOTS, layers=LAYERS, max_lines: int = MAX
         if src in layer_of and dst in layer_of and layer_of[dst] > layer_of[src]:
             out.append(f"{imp.source}:{imp.line}: imports {imp.target} from a higher layer "
                        f"('{dst}' is above '{src}')")
+        if (src, dst) in forbidden:
+            out.append(f"{imp.source}:{imp.line}: imports {imp.target}: '{src}' must not import '{dst}'")
         private = [n for n in imp.names if n.startswith("_") and not n.startswith("__")]
         if imp.target.rpartition(".")[2].startswith("_") and not imp.target.endswith("__"):
             private.append(imp.target)
@@ -326,6 +331,11 @@ def make_tree(tmp_path: Path, extra: tuple[str, str, str] | None = None) -> dict
 
 def test_a_clean_tree_has_no_problems(tmp_path):
     assert problems(make_tree(tmp_path), TREE_LAYERS, parser_unit="high") == []
+
+
+def test_a_forbidden_pair_is_flagged(tmp_path):
+    found = problems(make_tree(tmp_path), TREE_LAYERS, parser_unit="high", forbidden=(("high", "low"),))
+    assert any("'high' must not import 'low'" in p for p in found), found
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))

@@ -168,11 +168,11 @@ def test_report_without_observables_still_explains_from_the_reason(tmp_path):
 def test_report_command(tmp_path, capsys):
     path = write(tmp_path, "r.json", make_results())
     args = argparse.Namespace(results=path, out=str(tmp_path / "out"), max_failures=0)
-    assert html_report.run(args) == 0
+    assert html_report.cmd_report(args) == 0
     assert (tmp_path / "out" / "index.html").exists() and (tmp_path / "out" / "summary.md").exists()
     args.results = str(tmp_path / "missing.json")
     with pytest.raises(UsageError, match="does not exist"):
-        html_report.run(args)
+        html_report.cmd_report(args)
 
 
 # --- JUnit ---------------------------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def test_binary_file_is_a_usage_error(tmp_path):
 # --- doctor --------------------------------------------------------------------------------------------
 
 def test_doctor_json_keys(capsys):
-    assert doctor.run(argparse.Namespace(json=True)) == 0
+    assert doctor.cmd_doctor(argparse.Namespace(json=True)) == 0
     doc = json.loads(capsys.readouterr().out)
     assert {"python", "checks", "devices", "missing", "fixes"} <= set(doc)
     names = [c["name"] for c in doc["checks"]]
@@ -294,7 +294,7 @@ def test_doctor_lists_fix_commands_when_nothing_is_found(monkeypatch, capsys):
     assert {"gcc", "g++", "make", "gpu"} <= fixes
     devices = {d["name"]: d for d in report["devices"]}
     assert devices["cpp_standalone"]["mode"] == "unavailable"
-    assert doctor.run(argparse.Namespace(json=False)) == 0
+    assert doctor.cmd_doctor(argparse.Namespace(json=False)) == 0
     out = capsys.readouterr().out
     assert "to fix:" in out and "apt-get install -y make" in out
 

@@ -3,7 +3,7 @@ target keeps its files."""
 import os
 
 from brian2_harness import nofollow
-from brian2_harness.run.buildcache import cached_build_dir
+from brian2_harness.plumbing.buildcache import cached_build_dir
 
 
 def _victim(tmp_path):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from brian2_harness import processes
+from brian2_harness.plumbing import processes
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
 

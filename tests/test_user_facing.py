@@ -99,7 +99,7 @@ def test_doctor_accepts_brian2_2_9_on_python_3_11(monkeypatch, capsys):
     assert "verified with 2.10.1" in by["brian2"]["detail"]
     assert "Python >= 3.12" in by["brian2cuda"]["fix"]            # no pip command that cannot work here
     assert report["verified_with"] == {"python": "3.12", "brian2": "2.10.1", "brian2cuda": "1.0b1"}
-    assert doctor.run(argparse.Namespace(json=False)) == 0
+    assert doctor.cmd_doctor(argparse.Namespace(json=False)) == 0
     out = capsys.readouterr().out
     checks_table = out[:out.index(" devices ")]
     rows = {line.split("│")[1].strip(): line for line in checks_table.splitlines() if line.count("│") > 3}

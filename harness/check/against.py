@@ -4,7 +4,8 @@ Each device is compared with its own recording, the way devices are compared wit
 (exact.compare_runs: the same derived tolerances, the observable, index and time of the first difference) when both
 runs were exact, else statistically (stats.compare_statistics over the seeds of each side, Holm at alpha). Verdict
 words are those of device comparison: agree, agree_stat, fail, error (the device ran in the baseline and errors
-now), skip (nothing to compare: the device ran in neither, or only now).
+now), skip (nothing to compare: the device ran in neither, or only now, or has a record on one side only: each is
+named). Fewer than two devices compared is no agreement (skip, exit 1), as in `check`.
 
 Which side moved: a device that changed is set against the device comparison of each side. It moved away from the
 other devices (agreed with the reference in the baseline, disagrees now), moved with them (agrees in both: a change
@@ -140,9 +141,12 @@ def against(script: str, base: dict, now: dict, tolerance: exact.Tolerance | Non
     digests = {r.script_sha256 for r in list(base.values()) + list(now.values()) if r.script_sha256}
     if len(digests) > 1:
         out.notes.append("the script's text differs from the recorded one (sha256): a difference may be the edit")
-    for d in sorted(base, key=lambda x: list(base).index(x)):
+    for d in [*base, *(x for x in now if x not in base)]:
         if d not in now:
-            out.devices[d] = DeviceAgainst(d, SKIP, "in the baseline, not run now")
+            out.devices[d] = DeviceAgainst(d, SKIP, "in the baseline, not run now: not compared")
+            continue
+        if d not in base:
+            out.devices[d] = DeviceAgainst(d, SKIP, "ran now, but the baseline has no record of it: not compared")
             continue
         try:
             out.devices[d] = compare_device(base[d], now[d], tolerance, alpha)
@@ -163,8 +167,10 @@ def against(script: str, base: dict, now: dict, tolerance: exact.Tolerance | Non
             out.verdict = verdict
             out.reason = "; ".join(f"{v.device}: {v.reason}" for v in hits)
             return out
-    if not judged:
-        out.reason = "; ".join(f"{v.device}: {v.reason}" for v in out.devices.values()) or "no device"
+    if len(judged) < 2:         # as `check`: fewer than two devices compared is no verdict (never an agreement)
+        out.reason = (f"{len(judged)} device(s) compared with the baseline, at least 2 needed; not compared: "
+                      + "; ".join(f"{v.device}: {v.reason}" for v in out.devices.values() if v not in judged)
+                      or "no device")
         return out
     out.verdict = AGREE_STAT if any(v.verdict == AGREE_STAT for v in judged) else AGREE
     out.reason = f"{', '.join(v.device for v in judged)} agree with the baseline ({out.baseline})"

@@ -21,8 +21,8 @@ import time
 import uuid
 from pathlib import Path
 
-from brian2_harness import processes
-
+from ..plumbing import processes
+from ..plumbing.tasks import task_failure
 from . import collect
 from .script import ERROR, DeviceRun, SeedRun, new_work_dir, run_device, settle
 from .stats import run_statistics
@@ -138,7 +138,6 @@ class DaskRunner:
                  work_dir: str | None = None, args: list[str] | None = None, keep: bool = False,
                  perturb: int = 0) -> DeviceRun:
         """`cache_dir` is this machine's (run folders); the workers build in their own cache."""
-        from brian2_harness.run.cluster import task_failure
         t0 = time.perf_counter()
         if not os.path.isfile(script):
             return DeviceRun(device, ERROR, f"script not found: {script}")

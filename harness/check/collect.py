@@ -19,6 +19,8 @@ import os
 
 import numpy as np
 
+from . import probe
+
 MAX_ELEMENTS = 1_000_000     # larger state recordings keep evenly spaced rows (noted)
 
 
@@ -103,7 +105,7 @@ def read_monitors(monitors, observe, notes: list[str]) -> dict:
         try:
             obs = read_monitor(mon, observe, notes)
         except Exception as exc:   # a monitor of an earlier standalone build, a broken script state, ...
-            notes.append(f"monitor {getattr(mon, 'name', '?')} could not be read: {type(exc).__name__}: {exc}")
+            notes.append(f"monitor {probe.attr(mon, 'name', '?')} could not be read: {type(exc).__name__}: {exc}")
             continue
         for name, o in obs.items():
             key, k = name, 2
@@ -125,15 +127,14 @@ def read_named(observe: list[str], have: dict, notes: list[str], owner=None) -> 
         return {}
     owners = {}
     for obj in gc.get_objects():
-        try:
-            if isinstance(obj, VariableOwner):
-                owners.setdefault(obj.name, obj)
-        except ReferenceError:
-            continue
+        if probe.instance(obj, VariableOwner):
+            name = probe.attr(obj, "name")
+            if isinstance(name, str):
+                owners.setdefault(name, obj)
     out = {}
     for sel in wanted:
         objname, _, var = sel.partition(".")
-        obj = owner if owner is not None and hasattr(owner, "variables") else owners.get(objname)
+        obj = owner if owner is not None and probe.has(owner, "variables") else owners.get(objname)
         if obj is None or not var:
             notes.append(f"--observe {sel}: no monitor or object variable with that name")
             continue
@@ -146,37 +147,50 @@ def read_named(observe: list[str], have: dict, notes: list[str], owner=None) -> 
     return out
 
 
+def _number(x) -> bool:
+    return probe.instance(x, (int, float, np.integer, np.floating)) and not probe.instance(x, (bool, np.bool_))
+
+
 def _leaves(value, prefix: str, out: dict, depth: int = 0) -> None:
-    """Numeric arrays/numbers in nested lists and tuples, named prefix.0.1 ... (at most 200)."""
+    """Numeric arrays/numbers in nested lists, tuples and dicts (str keys), named prefix.0.1 / prefix.key ...
+    (at most 200). Only plain containers and arrays are looked into: any other object of the script is left
+    alone (probing it may raise anything, see probe.py)."""
     if len(out) >= 200 or depth > 3:
         return
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if _number(value):
         value = np.asarray([value], dtype=float)
-    if isinstance(value, np.ndarray):
+    if probe.instance(value, np.ndarray):
         if value.dtype.kind in "fiub" and value.size:
-            out[prefix] = np.asarray(value)
+            out[prefix] = (np.asarray(value), _quantity_unit(value))
         return
-    if isinstance(value, (list, tuple)) and value:
-        if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value):
-            out[prefix] = np.asarray(value, dtype=float)
+    if probe.instance(value, (list, tuple)) and value:
+        if all(_number(x) for x in value):
+            out[prefix] = (np.asarray(value, dtype=float), "")
             return
         for k, x in enumerate(value):
             _leaves(x, f"{prefix}.{k}", out, depth + 1)
+    elif probe.instance(value, dict) and value:
+        for k in sorted(key for key in value if isinstance(key, str)):
+            _leaves(value[k], f"{prefix}.{k}", out, depth + 1)
 
 
 def read_globals(namespace: dict, notes: list[str], only=None, prefix: str = "globals.") -> dict:
-    """Module-level numeric arrays (also inside lists and tuples: ``NAME.3.1``). `only`: the names to take (all when
-    None; plain numbers are then not taken, as they are mostly parameters)."""
+    """Module-level numeric arrays (also inside lists, tuples and dicts: ``NAME.3.1``, ``NAME.key``). `only`: the
+    names to take (all when None; plain numbers are then not taken, as they are mostly parameters)."""
     out = {}
-    for key, value in sorted((namespace or {}).items()):
-        if key.startswith("_") or (only is None and isinstance(value, (int, float))) or isinstance(value, bool):
+    for key, value in sorted((k, v) for k, v in (namespace or {}).items() if isinstance(k, str)):
+        if key.startswith("_") or (only is None and _number(value)) or probe.instance(value, bool):
             continue
         if only is not None and key not in only:
             continue
         found: dict = {}
-        _leaves(value, f"{prefix}{key}", found)
-        for name, arr in found.items():
-            out[name] = dict(kind="value", dt=None, unit=_quantity_unit(value), N=None, arrays={"values": arr})
+        try:
+            _leaves(value, f"{prefix}{key}", found)
+        except Exception as exc:    # noqa: BLE001  (a container of the script's whose iteration raises)
+            notes.append(f"module-level {key!r} could not be read: {type(exc).__name__}: {exc}")
+            continue
+        for name, (arr, unit) in found.items():
+            out[name] = dict(kind="value", dt=None, unit=unit, N=None, arrays={"values": arr})
     if out and only is None:
         notes.append("no monitor could be read: compared the script's module-level numeric arrays instead")
     return out
@@ -184,7 +198,7 @@ def read_globals(namespace: dict, notes: list[str], only=None, prefix: str = "gl
 
 def _quantity_unit(value) -> str:
     try:
-        return unit_text(getattr(value, "dim", None))
+        return unit_text(probe.attr(value, "dim"))
     except Exception:       # noqa: BLE001
         return ""
 
@@ -192,18 +206,18 @@ def _quantity_unit(value) -> str:
 def results_after_run(sandbox) -> list[str]:
     """Names the script bound (or rebound) at module level after its first run(): its results (`w = S.w[:]`)."""
     ns, before = sandbox.namespace or {}, sandbox.before_run
-    return [k for k, v in ns.items() if not k.startswith("_") and before.get(k) != id(v) and not callable(v)
-            and not hasattr(v, "variables")]
+    return [k for k, v in ns.items() if isinstance(k, str) and not k.startswith("_") and before.get(k) != id(v)
+            and not callable(v) and not probe.has(v, "variables")]
 
 
 def aliases(namespace: dict | None) -> dict:
     """Brian name -> the script's variable name, for monitors and groups bound at module level."""
     out: dict = {}
     for key, value in (namespace or {}).items():
-        brian_name = getattr(value, "name", None)
-        if key.startswith("_") or not isinstance(brian_name, str) or not hasattr(value, "variables"):
+        if not isinstance(key, str) or key.startswith("_") or not probe.module_of(value).startswith("brian2"):
             continue
-        if type(value).__module__.startswith("brian2"):
+        brian_name = probe.attr(value, "name")
+        if isinstance(brian_name, str) and probe.has(value, "variables"):
             out.setdefault(brian_name, key)
     return out
 
@@ -241,12 +255,16 @@ def available(observables: dict, namespace: dict | None) -> list[str]:
     """What --observe can name: the observables, and `group.var` of the script's groups."""
     extra = []
     for key, value in (namespace or {}).items():
-        if type(value).__module__.startswith("brian2.groups") or type(value).__module__.startswith("brian2.synapses"):
-            variables = getattr(value, "variables", {})
+        if not probe.module_of(value).startswith(("brian2.groups", "brian2.synapses")):
+            continue
+        try:
+            variables = probe.attr(value, "variables") or {}
             extra += [f"{key}.{v}" for v in variables
                       if not v.startswith("_") and v not in ("t", "dt", "N", "i", "j", "lastspike")
                       and "timestep" not in v
-                      and getattr(variables[v], "dim", None) is not None and hasattr(variables[v], "size")][:6]
+                      and probe.attr(variables[v], "dim") is not None and probe.has(variables[v], "size")][:6]
+        except Exception:       # noqa: BLE001  (a hint for --observe only; a broken object offers none)
+            continue
     return sorted(observables) + sorted(extra)
 
 

@@ -54,3 +54,57 @@ def imported_from(folder: str) -> set:
         if real:
             out.add(real)
     return out
+
+
+_READS: dict = {"active": False}
+
+
+def _listed(event, args) -> None:
+    """Audit hook (installed once per process): a folder listed under the watched folder or its copy."""
+    if not _READS["active"] or event not in ("os.listdir", "os.scandir") or isinstance(args[0], int):
+        return
+    try:
+        if sys._getframe(1).f_code.co_filename.startswith("<frozen importlib"):
+            return                 # the import system caching a sys.path folder: imports are recorded as files
+        folder, copy = _READS["folder"], _READS["copy"]
+        real = os.path.realpath(os.fsdecode(args[0]) if args[0] is not None else ".")
+        if real == copy or real.startswith(copy + os.sep):
+            real = os.path.normpath(os.path.join(folder, os.path.relpath(real, copy)))
+        if (real == folder or real.startswith(folder + os.sep)) and os.path.isdir(real):
+            _READS["listed"].add(real)
+    except Exception:              # an audit hook must never break the script
+        return
+
+
+def _getitem(self, key):
+    if _READS["active"]:
+        try:
+            _READS["environ"].add(os.fsdecode(key))
+        except Exception:          # never break the script
+            pass
+    return _READS["original"](self, key)
+
+
+def watch_reads(folder: str, copy: str) -> None:
+    """Record, from now on until `stop_reads`, the folders under `folder` (or under `copy`, its scratch copy: named
+    as the original) that the script lists (os.listdir, os.scandir: also glob, pathlib's glob, os.walk), and the
+    names of the environment variables it reads through `os.environ` / `os.getenv` (item access, get, `in`,
+    iteration). Not seen: listings by the import system (the modules imported are recorded as files instead),
+    variables read by C code (getenv in an extension or the compiled standalone binary) or
+    through `os.environ.copy()`/`os.environ._data`, and listings by C code."""
+    if "original" not in _READS:
+        _READS["original"] = os.environ.__class__.__getitem__
+        sys.addaudithook(_listed)
+    _READS.update(folder=os.path.realpath(folder), copy=os.path.realpath(copy), listed=set(), environ=set(),
+                  active=True)
+    os.environ.__class__.__getitem__ = _getitem
+
+
+def stop_reads() -> dict:
+    """What `watch_reads` recorded ({"listed": [...], "environ": [...]}); recording stops (the harness's own
+    listings and reads after the script are not the script's)."""
+    if not _READS["active"]:
+        return {}
+    _READS["active"] = False
+    os.environ.__class__.__getitem__ = _READS["original"]
+    return {"listed": sorted(_READS["listed"]), "environ": sorted(_READS["environ"])}

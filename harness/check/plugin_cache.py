@@ -2,8 +2,12 @@
 
 Key: the script's path and content, the device, seeds and options, and the environment (Brian2, numpy, Python,
 Cython, the C++ compiler, brian2-harness and its own source). Stored with the result: the content digest of every
-module the script imported from its folder (any depth) and every file it opened for reading there, as the device
-process recorded them (inputs.py). A changed, removed or unrecorded input reruns the script: when in doubt, rerun.
+module the script imported from its folder (any depth) and every file it opened for reading there, the names in
+every folder there that it listed (glob, os.listdir: a new matching file reruns), the value of every environment
+variable it read through os.environ/os.getenv, as the device process recorded them (inputs.py), and Brian's
+preference files (next to the script, in the working directory, ~/.brian/user_preferences; present or absent).
+A changed, removed or unrecorded input reruns the script: when in doubt, rerun. Not covered: what C code reads
+(getenv in an extension or a standalone binary), files read outside the script's folder, the network.
 """
 from __future__ import annotations
 
@@ -19,12 +23,12 @@ import subprocess
 from pathlib import Path
 
 from brian2_harness.atomic import atomic_write_bytes
-from brian2_harness.run.locks import exclusive
+from brian2_harness.plumbing.locks import exclusive
 from brian2_harness.versions import installed_version
 
 from .script import OK, SKIP, run_device
 
-FORMAT = "brian2-harness-plugin-cache/2"
+FORMAT = "brian2-harness-plugin-cache/3"
 
 
 def _key_version(dist: str) -> str:
@@ -68,18 +72,49 @@ def file_digest(path: str) -> str | None:
         return None
 
 
-def _inputs(result) -> dict | None:
-    """path -> digest of every recorded input of `result`'s runs; None when a run recorded none (cannot reuse)."""
-    paths = set()
-    for run in result.runs:
-        if "inputs" not in run.meta:
+def preference_files(script) -> list[str]:
+    """Brian's preference files that can change a run of `script`: `brian_preferences` next to it (its working
+    directory in the device process), in this process's working directory, and ~/.brian/user_preferences."""
+    return sorted({os.path.join(os.path.dirname(os.path.abspath(script)), "brian_preferences"),
+                   os.path.abspath("brian_preferences"),
+                   os.path.join(os.path.expanduser("~"), ".brian", "user_preferences")})
+
+
+def state(entry: str) -> str | None:
+    """The current digest of one input: `file:` (None when unreadable: rerun), `optional:` (a file that may be
+    absent), `listing:` (the names in a folder), `env:` (an environment variable's value)."""
+    kind, _, name = entry.partition(":")
+    if kind == "file":
+        return file_digest(name)
+    if kind == "optional":
+        return file_digest(name) if os.path.lexists(name) else "absent"
+    if kind == "listing":
+        try:
+            names = sorted(os.listdir(name))
+        except OSError:
             return None
-        paths |= set(run.meta["inputs"])
-    return {p: file_digest(p) for p in sorted(paths)}
+        return hashlib.sha256("\0".join(names).encode()).hexdigest()
+    if kind == "env":
+        value = os.environ.get(name)
+        return "unset" if value is None else hashlib.sha256(value.encode()).hexdigest()
+    return None
+
+
+def _inputs(result, script) -> dict | None:
+    """entry -> digest of every recorded input of `result`'s runs (files read, folders listed, environment variables
+    read) and of Brian's preference files; None when a run recorded none (cannot reuse)."""
+    entries = {f"optional:{p}" for p in preference_files(script)}
+    for run in result.runs:
+        if "inputs" not in run.meta or "reads" not in run.meta:
+            return None
+        reads = run.meta["reads"] or {}
+        entries |= {f"file:{p}" for p in run.meta["inputs"]} | {f"listing:{p}" for p in reads.get("listed", ())} \
+            | {f"env:{n}" for n in reads.get("environ", ())}
+    return {e: state(e) for e in sorted(entries)}
 
 
 def _unchanged(inputs: dict) -> bool:
-    return all(digest is not None and file_digest(path) == digest for path, digest in inputs.items())
+    return all(digest is not None and state(entry) == digest for entry, digest in inputs.items())
 
 
 def cache_key(script, device, seeds, options: dict) -> str:
@@ -109,7 +144,7 @@ def cached_runner(folder: Path, run=run_device):
                 if hit is not None:
                     return hit
             result = run(script, device, seeds, **kwargs)
-            inputs = _inputs(result)
+            inputs = _inputs(result, script)
             # a build-only result is not kept: whether a GPU is there is not part of the key (the build folder
             # stays warm, so asking again costs little)
             if result.status in (OK, SKIP) and inputs is not None:

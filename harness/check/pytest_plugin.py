@@ -31,9 +31,10 @@ from pathlib import Path
 import pytest
 
 from brian2_harness.commalist import comma_list
+from brian2_harness.errors import UsageError
 
 from .plugin_cache import cached_runner
-from .script import BUILT, DEFAULT_DEVICES, OK, SKIP, default_cache_dir
+from .script import BUILT, DEFAULT_DEVICES, OK, SKIP, default_cache_dir, known_devices
 
 MARKER = "brian2_devices"
 
@@ -52,7 +53,19 @@ def pytest_addoption(parser):
                     "not (unavailable, skipped, only built because there is no GPU) fails instead of skipping")
 
 
+def _check_options(config) -> None:
+    """Usage errors of the plugin's options, before any test runs (pytest prints them and exits 4)."""
+    for option in ("--brian2-devices", "--brian2-require"):
+        for d in comma_list(config.getoption(option, default=None) or ""):
+            if d not in known_devices():
+                raise pytest.UsageError(f"{option}: unknown device '{d}' (known: {', '.join(known_devices())})")
+    if config.getoption("--brian2-regen", default=False) and not config.getoption("--brian2-baseline", default=None):
+        raise pytest.UsageError("--brian2-regen: only with --brian2-baseline DIR (the folder whose baselines are "
+                                "recorded anew)")
+
+
 def pytest_configure(config):
+    _check_options(config)
     config.addinivalue_line("markers", f"{MARKER}(*devices, reference=None, require=()): devices on which the "
                             "brian2_check fixture runs the script (one test item per device; the first is the "
                             "reference); `require`: devices that must run (True: all), else they fail")
@@ -116,6 +129,10 @@ class Brian2Check:
         from .exact import Tolerance
         from .verdict import AGREE, AGREE_STAT, ERROR, FAIL, REFERENCE, check
         config = self.request.config
+        absent = sorted(self.required - set(self.devices))
+        if absent:             # a required device this test never runs did not run: a failure, never a green test
+            pytest.fail(f"required device(s) {', '.join(absent)} did not run: not among this test's devices "
+                        f"({', '.join(self.devices)})", pytrace=False)
         path = Path(script)
         if not path.is_absolute():
             path = Path(str(self.request.node.fspath)).parent / path
@@ -135,8 +152,11 @@ class Brian2Check:
             from .script_baseline import plugin_step
             options = {"devices": devices, "mode": mode, "seeds": seeds, "seed": 0, "alpha": alpha, "cap": cap,
                        "observe": observe, "reference": self.reference}
-            problem = plugin_step(result, self.device, Path(baseline), options,
-                                  bool(config.getoption("--brian2-regen", default=False)), tol, alpha)
+            try:
+                problem = plugin_step(result, self.device, Path(baseline), options,
+                                      bool(config.getoption("--brian2-regen", default=False)), tol, alpha)
+            except UsageError as exc:          # an unreadable or foreign baseline: one line, no traceback
+                problem = f"--brian2-baseline: {exc}"
             if problem:
                 pytest.fail(problem, pytrace=False)
         required = self.device in self.required

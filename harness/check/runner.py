@@ -3,7 +3,7 @@
 Imports Brian2 once, then forks one child per seed: each child installs the sandbox (device, seeds, plotting,
 duration cap), runs the unmodified script with `runpy`, reads the monitors and writes
 ``OUT/seed-K/{meta.json, observables.npz, log.txt}``. A child that exceeds the per-seed timeout is killed with
-its process group (make, the standalone binary). Standalone build folders come from run/buildcache.py (locked for
+its process group (make, the standalone binary). Standalone build folders come from plumbing/buildcache.py (locked for
 the whole job, like the matrix's).
 
 Outcome of a seed: ``ok``; ``built`` when the device only builds here (compiled, not run); ``skip`` when Brian
@@ -22,7 +22,7 @@ import time
 import traceback
 
 from brian2_harness.devices import get_device
-from brian2_harness.run.buildcache import cached_build_dir
+from brian2_harness.plumbing.buildcache import cached_build_dir
 
 from . import collect, inputs, workdir
 from .sandbox import BuiltNotRun, RunAfterBuild, Sandbox
@@ -119,6 +119,7 @@ def run_seed(job: dict, seed: int, out: str) -> None:
     os.chdir(work)
     opened = inputs.watch(os.path.dirname(original), [x for x in (out, job["build_dir"], job["cython_dir"]) if x])
     opened_copy = inputs.watch(work, [x for x in (job["build_dir"], job["cython_dir"]) if x])  # read in the copy
+    inputs.watch_reads(os.path.dirname(original), work)          # folders listed, environment variables read
     sys.argv = [script] + list(job.get("args") or [])
     sys.path[:0] = [work, os.path.dirname(original)]
     sandbox = Sandbox(job["device"], seed, bool(job.get("stat")), job.get("cap"), job["build_dir"],
@@ -180,6 +181,7 @@ def run_seed(job: dict, seed: int, out: str) -> None:
             traceback.print_exc()
         if status == "ok" and not sandbox.runs_everywhere():
             status, reason = "skip", "the script runs no simulation (no run() call): nothing to compare"
+    reads = inputs.stop_reads()
     files = workdir.written(work, before)
     if files:
         notes.append(f"the script wrote {len(files)} file(s) into a scratch copy of its folder: "
@@ -199,6 +201,7 @@ def run_seed(job: dict, seed: int, out: str) -> None:
                 stream=sandbox.recorder.result(job["device"]) if sandbox.recorder else None,
                 perturbed=sandbox.perturbed, log=_LOG[-1], script=original, script_copy=script, written=files,
                 observe_unmatched=unmatched, available=available,
+                reads=reads,
                 inputs=sorted(opened | inputs.imported_from(os.path.dirname(original)) | {os.path.realpath(original)}
                               | workdir.originals(opened_copy | inputs.imported_from(work), work, original)))
     collect.save(out, observables, meta)
@@ -240,7 +243,8 @@ def _wait(pid: int, timeout: float) -> tuple[int | None, float]:
 
 @contextlib.contextmanager
 def _build_folder(job: dict):
-    """The job's standalone build folder (run/buildcache.py: locked, warm across runs); None for runtime devices."""
+    """The job's standalone build folder (plumbing/buildcache.py: locked, warm across runs); None for runtime
+    devices."""
     if not get_device(job["device"]).standalone:
         yield None
         return
@@ -257,7 +261,7 @@ def main(argv: list[str]) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot  # noqa: F401
     import brian2  # noqa: F401  (imported once; every seed's child starts from here)
-    with _build_folder(job) as folder:     # run/buildcache.py: locked, a planted symlink removed (nofollow.py)
+    with _build_folder(job) as folder:     # plumbing/buildcache.py: locked, a planted symlink removed (nofollow.py)
         job["build_dir"] = folder
         for seed in job["seeds"]:
             out = os.path.join(job["out_dir"], f"seed-{seed}")

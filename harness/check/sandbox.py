@@ -25,7 +25,7 @@ import zlib
 from brian2_harness.devices import get_device as catalog_device
 from brian2_harness.devices import makefile, openmp, pch
 
-from . import compat, floor, standalone, streams
+from . import compat, floor, probe, standalone, streams
 from .standalone import SEED_VAR, BuiltNotRun, RunAfterBuild, network_time  # noqa: F401
 
 
@@ -253,7 +253,7 @@ class Sandbox:
         real_set_device = devmod.set_device
 
         def script_set_device(device, build_on_run=True, **kwargs):
-            name = getattr(device, "name", device)
+            name = probe.attr(device, "name", device)      # whatever the script passed (probe.py)
             if "standalone" in str(name):
                 sandbox.script_standalone = str(name)
             sandbox.note(f"the script's set_device({name!r}) was ignored: device {sandbox.device} was chosen "

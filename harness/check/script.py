@@ -2,7 +2,8 @@
 
 `run_device` writes a job file, starts ``python -m brian2_harness.check.runner`` (the device is chosen there
 before the script runs; see sandbox.py) and reads back one `SeedRun` per seed. Nothing here imports Brian.
-Devices, their probes and the cache folders are the harness's own (devices/, run/config.py, run/buildcache.py):
+Devices, their probes and the cache folders are the harness's own (devices/, plumbing/cachedirs.py,
+plumbing/buildcache.py):
 a device that cannot run on this machine is a skip with the probe's reason; a device that can only build here
 (cuda_standalone without a GPU) is built once, never run: status ``built``.
 """
@@ -20,11 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from brian2_harness import processes
 from brian2_harness.devices import BUILD, UNAVAILABLE, all_devices, get_device
-from brian2_harness.run import buildcache
-from brian2_harness.run.config import default_cache_dir as harness_cache_dir
-from brian2_harness.run.config import default_compiled_dir
+from brian2_harness.plumbing import buildcache, processes
+from brian2_harness.plumbing.cachedirs import default_cache_dir as harness_cache_dir
+from brian2_harness.plumbing.cachedirs import default_compiled_dir
 
 from . import collect
 from .stats import run_statistics

@@ -25,8 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import processes
 from ..errors import UsageError
+from ..plumbing import processes
 from . import exact, pairs, stats
 from . import floor as noise
 from .script import BUILT, DEFAULT_DEVICES, ERROR, OK, SKIP, DeviceRun, run_device

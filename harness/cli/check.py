@@ -11,7 +11,7 @@ import math
 import os
 import sys
 
-from brian2_harness.check import script_baseline
+from brian2_harness.check import check_options, script_baseline
 from brian2_harness.check.document import check_document
 from brian2_harness.check.duration import parse_duration
 from brian2_harness.check.exact import Tolerance
@@ -97,6 +97,8 @@ def add_parser(subparsers):
     p.add_argument("--markdown", metavar="FILE.md", help="also write the Markdown summary to this file")
     p.add_argument("--record", metavar="DIR", help="store every device's observables, environment, seeds and "
                    "options as the script's baseline in DIR")
+    p.add_argument("--record-errors", action="store_true", help="with --record: replace a device's good baseline "
+                   "even when the device did not run now (error, skip); without it such a record is refused, exit 1")
     p.add_argument("--against", metavar="DIR", help="rerun with the recorded options and compare each device with "
                    "its baseline in DIR (exit 1 when one changed)")
     return p
@@ -115,21 +117,19 @@ def expand_scripts(paths: list[str]) -> list[str]:
 def _validate(args):
     if getattr(args, "record", None) and getattr(args, "against", None):
         raise UsageError("--record and --against: give one of them")
-    devices = comma_list(args.devices)
-    if len(devices) < 2:
-        raise UsageError("--devices: name at least two devices to compare")
-    for d in devices:
-        if d not in known_devices():
-            raise UsageError(f"--devices: unknown device '{d}' (known: {', '.join(known_devices())})")
+    if getattr(args, "record_errors", False) and not getattr(args, "record", None):
+        raise UsageError("--record-errors: only with --record DIR")
+    devices = check_options.devices(comma_list(args.devices))
     for s in args.scripts:
         if os.path.isdir(s):
             raise UsageError(f"SCRIPT.py '{s}' is a folder; name the script file(s) in it (e.g. {s}/*.py)")
         if not os.path.isfile(s):
             raise UsageError(f"script not found: {s}")
-    if args.seeds < 2:
-        raise UsageError(f"--seeds must be >= 2, got {args.seeds}")
-    if not 0 < args.alpha < 1:
-        raise UsageError(f"--alpha must be in (0, 1), got {args.alpha}")
+    check_options.seeds(args.seeds)
+    check_options.seed(args.seed)
+    check_options.alpha(args.alpha)
+    if getattr(args, "record", None):          # before the run: a symlink or a user's file there is refused now
+        script_baseline.check_record_targets(args.record, args.scripts)
     if args.timeout <= 0:
         raise UsageError(f"--timeout must be > 0, got {args.timeout}")
     if args.jobs is not None and args.jobs < 1:
@@ -222,7 +222,13 @@ def _baseline_step(args, r, options: dict, tol) -> None:
     """--record: store the script's runs; --against: compare them with the recording (printed; the result kept on
     `r.against_passed` for the exit status)."""
     if getattr(args, "record", None) and r.runs:
-        folders = script_baseline.record(r, args.record, options)
+        try:
+            folders = script_baseline.record(r, args.record, options, args.scripts, args.record_errors)
+        except script_baseline.RecordRefused as exc:
+            print(f"  not recorded: {exc}")
+            r.notes.append(f"not recorded: {exc}")
+            r.record_refused = True
+            return
         print(f"  recorded {len(folders)} device(s) -> {folders[0].parent if folders else args.record}")
     elif getattr(args, "against", None):
         res = script_baseline.compare(r, args.against, options, tol, options["alpha"])
@@ -299,6 +305,8 @@ def cmd_check(args) -> int:
         say_interrupted(results, stopped, args.scripts, args.json_out)
     if doc["required_missing"]:
         print(f"required device(s) did not run: {', '.join(doc['required_missing'])}")
+        return EXIT_FAIL
+    if any(getattr(r, "record_refused", False) for r in results):
         return EXIT_FAIL
     if getattr(args, "against", None) and not stopped:   # the question is whether the results changed
         return 0 if results and all(getattr(r, "against_passed", False) for r in results) else 1

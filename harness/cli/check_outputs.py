@@ -31,7 +31,7 @@ def cmd_report(args) -> int:
     """`report FILE.json --out DIR`: the HTML + Markdown report of a run results or a check document."""
     kind, doc = load_any(args.results)
     if kind == "results":
-        return html_report.run(args)
+        return html_report.cmd_report(args)
     paths = write_check_report(doc, args.out)
     print(f"report: {paths['html']} and {paths['markdown']}")
     return 0
@@ -41,7 +41,7 @@ def cmd_junit(args) -> int:
     """`junit FILE.json --out FILE.xml`: JUnit XML of a run results or a check document."""
     kind, doc = load_any(args.results)
     if kind == "results":
-        return junit.run(args)
+        return junit.cmd_junit(args)
     write_check_junit(doc, args.out)
     print(f"junit: {args.out}")
     return 0

@@ -30,4 +30,4 @@ def add_parser(subparsers) -> None:
                    help="skip the statistical mode's line (check --mode stat: seeds per build, seconds per verdict)")
 
 
-COMMANDS = {"doctor": doctor.run, "bench": bench.run}
+COMMANDS = {"doctor": doctor.cmd_doctor, "bench": bench.cmd_bench}

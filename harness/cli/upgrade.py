@@ -102,7 +102,7 @@ def _progress(args):
     return Progress()
 
 
-def run_record(args) -> int:
+def cmd_record(args) -> int:
     from rich.console import Console
     from rich.markup import escape
 
@@ -137,7 +137,7 @@ def run_record(args) -> int:
     return 0
 
 
-def run_compare(args) -> int:
+def cmd_compare(args) -> int:
     from rich.console import Console
 
     variant_sources.load_all(args.plugin)        # plugin files may register families whose cases the baseline holds
@@ -163,7 +163,7 @@ def run_compare(args) -> int:
     return 0
 
 
-def run_history(args) -> int:
+def cmd_history(args) -> int:
     for out in (args.json_out, args.markdown):
         if out and os.path.isdir(out):
             raise UsageError(f"output '{out}' is a directory")
@@ -209,4 +209,4 @@ def _record_on_cluster(args) -> tuple[list[str], list[str]]:
                                  say=lambda text: print(text, file=sys.stderr, flush=True))
 
 
-COMMANDS = {"corpus": corpus_command.run, "record": run_record, "compare": run_compare, "history": run_history}
+COMMANDS = {"corpus": corpus_command.cmd_corpus, "record": cmd_record, "compare": cmd_compare, "history": cmd_history}

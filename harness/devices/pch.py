@@ -16,7 +16,6 @@ otherwise it reads the header text. Off with BRIAN2_HARNESS_PCH=0.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import hashlib
 import os
@@ -28,6 +27,7 @@ import threading
 from typing import Callable
 
 from brian2_harness import nofollow
+from brian2_harness.plumbing.locks import exclusive
 
 OFF_VAR = "BRIAN2_HARNESS_PCH"
 
@@ -86,26 +86,22 @@ def ensure(folder: str, cxx: str, flags: list[str]) -> str | None:
     nofollow.real_dir(where)              # a planted symlink is removed, never read or written through
     if os.path.exists(gch) and os.path.exists(header):
         return header
-    with nofollow.open_lock(os.path.join(where, ".lock")) as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive(os.path.join(where, ".lock")):
+        if os.path.exists(gch) and os.path.exists(header):
+            return header
+        if not os.path.exists(header):
+            _write(header, text.encode())
+        fd, tmp = tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".gch")
+        os.close(fd)
         try:
-            if os.path.exists(gch) and os.path.exists(header):
-                return header
-            if not os.path.exists(header):
-                _write(header, text.encode())
-            fd, tmp = tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".gch")
-            os.close(fd)
-            try:
-                r = subprocess.run(shlex.split(cxx) + flags + ["-x", "c++-header", header, "-o", tmp],
-                                   capture_output=True, text=True, timeout=600)
-                if r.returncode != 0:
-                    return None
-                os.replace(tmp, gch)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
+            r = subprocess.run(shlex.split(cxx) + flags + ["-x", "c++-header", header, "-o", tmp],
+                               capture_output=True, text=True, timeout=600)
+            if r.returncode != 0:
+                return None
+            os.replace(tmp, gch)
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
     return header
 
 

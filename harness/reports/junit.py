@@ -16,17 +16,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from brian2_harness.atomic import write_output
-from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, SKIP
+from brian2_harness.cells.verdict import PASS
+from brian2_harness.reports.junit_xml import clean, close_suite, finish, new_counts, outcome, write_tree
 from brian2_harness.reports.merge import load_results
-
-MESSAGE_CHARS = 500
-# characters XML 1.0 cannot carry, even escaped
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _clean(text) -> str:
-    return _ILLEGAL.sub("\ufffd", "" if text is None else str(text))
 
 
 def classname(cell: dict) -> str:
@@ -106,61 +98,34 @@ def junit_tree(results: dict, name: str = "brian2-harness") -> ET.ElementTree:
         cls = classname(cell)
         if cls not in suites:
             suites[cls] = ET.SubElement(root, "testsuite", name=cls)
-            stats[cls] = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        st = stats[cls]
+            stats[cls] = new_counts()
         key = (cell["variant"], cell["device"], cell["dtype"], cell["case_id"])
         t = cell_seconds.get(key)
         if t is None:   # no per-job case list: spread the suite's seconds over its cells
             t = seconds.get(cls, 0.0) / per_suite[cls]
         tc = ET.SubElement(suites[cls], "testcase", classname=cls,
-                           name=_clean(testcase_name(cell, cell_sizes.get(key))), time=f"{t:.6f}")
-        verdict, reason = cell["verdict"], _clean(cell.get("reason") or cell["verdict"])
-        message = reason if len(reason) <= MESSAGE_CHARS else reason[:MESSAGE_CHARS - 3] + "..."
-        st["tests"] += 1
-        if verdict == FAIL:
-            el = ET.SubElement(tc, "failure", message=message, type="mismatch")
-            el.text = _clean(_details(cell))
-            st["failures"] += 1
-        elif verdict == ERROR:
-            el = ET.SubElement(tc, "error", message=message, type="error")
-            el.text = _clean(_details(cell))
-            st["errors"] += 1
-        elif verdict == SKIP:
-            ET.SubElement(tc, "skipped", message=message)
-            st["skipped"] += 1
-        elif verdict == BUILT:
-            ET.SubElement(tc, "skipped", message=_clean(f"built only, not run: {message}"))
-            st["skipped"] += 1
-        else:
+                           name=clean(testcase_name(cell, cell_sizes.get(key))), time=f"{t:.6f}")
+        outcome(tc, cell["verdict"], cell.get("reason"), _details(cell), stats[cls])
+        if cell["verdict"] == PASS:
             extra = cell.get("extra") or {}
             props = [(k, cell.get(k)) for k in ("reference", "max_abs_err", "tolerance")] + \
                 [("source", extra.get("source"))]
             props = [(k, v) for k, v in props if v not in (None, "")]
             if props:
                 out = ET.SubElement(tc, "system-out")
-                out.text = _clean("\n".join(f"{k}: {v}" for k, v in props))
-    total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+                out.text = clean("\n".join(f"{k}: {v}" for k, v in props))
+    total = new_counts()
     for cls, suite in suites.items():
-        for k, v in stats[cls].items():
-            suite.set(k, str(v))
-            total[k] += v
-        suite.set("time", f"{seconds.get(cls, 0.0):.3f}")
-    for k, v in total.items():
-        root.set(k, str(v))
-    root.set("time", f"{sum(seconds.values()):.3f}")
-    ET.indent(root, space=" ")
-    return ET.ElementTree(root)
+        close_suite(suite, stats[cls], seconds.get(cls, 0.0), total)
+    return finish(root, total, sum(seconds.values()))
 
 
 def write_junit(results: dict, path) -> None:
     """Write JUnit XML for `results` to `path`, atomically."""
-    import io
-    buf = io.BytesIO()
-    junit_tree(results).write(buf, encoding="utf-8", xml_declaration=True)
-    write_output(path, buf.getvalue(), "JUnit file")
+    write_tree(junit_tree(results), path)
 
 
-def run(args) -> int:
+def cmd_junit(args) -> int:
     """The `junit` command (its options: cli/reports.py)."""
     write_junit(load_results(args.results), args.out)
     print(f"junit: {args.out}")

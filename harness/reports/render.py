@@ -66,7 +66,7 @@ def write_report(results: dict, out_dir, *, max_failures: int = MAX_FAILURES) ->
     return paths
 
 
-def run(args) -> int:
+def cmd_report(args) -> int:
     """The `report` command (its options: cli/reports.py)."""
     if args.max_failures < 0:
         raise UsageError(f"--max-failures must be >= 0, got {args.max_failures}")

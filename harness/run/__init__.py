@@ -1,5 +1,6 @@
 """Running the matrix: config -> plan -> execute (worker processes) -> judge -> isolate failures -> verdicts."""
-from brian2_harness.run.config import REFERENCE_DEVICE, RunConfig, default_cache_dir
+from brian2_harness.plumbing.cachedirs import default_cache_dir
+from brian2_harness.run.config import REFERENCE_DEVICE, RunConfig
 from brian2_harness.run.planner import Job, plan
 
 __all__ = ["REFERENCE_DEVICE", "Job", "RunConfig", "RunResult", "default_cache_dir", "execute", "plan"]

@@ -21,12 +21,13 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from brian2_harness import processes
 from brian2_harness.devices import get_device
 from brian2_harness.devices.openmp import cores
 from brian2_harness.errors import UsageError
+from brian2_harness.plumbing import processes
+from brian2_harness.plumbing.cachedirs import default_cache_dir
+from brian2_harness.plumbing.tasks import task_failure
 from brian2_harness.run import cluster_task
-from brian2_harness.run.config import default_cache_dir
 from brian2_harness.run.dispatch import family
 
 EXTRA = "pip install 'brian2-harness[cluster]'"
@@ -174,14 +175,6 @@ def apply_outcome(job, result: dict) -> None:
     job.timing = {**out["timing"], "worker": out["host"]}
     job.built, job.workarounds, job.cache = out["built"], out["workarounds"], out["cache"]
     job.arrays = cluster_task.load_arrays(result["arrays"]) if out["has_arrays"] else None
-
-
-def task_failure(exc: BaseException) -> str:
-    """The error cell's reason for a task that did not return."""
-    name = type(exc).__name__
-    if name == "KilledWorker":
-        return f"the workers running this job died repeatedly (Dask KilledWorker): {exc}"
-    return f"cluster task failed: {name}: {str(exc)[:500]}"
 
 
 class DaskBackend:

@@ -7,7 +7,6 @@ own build cache ($BRIAN2_HARNESS_CACHE of the worker, else ~/.cache/brian2-harne
 """
 from __future__ import annotations
 
-import importlib.metadata
 import io
 import json
 import platform
@@ -16,26 +15,21 @@ import socket
 import numpy as np
 
 from brian2_harness.families import get_family
+from brian2_harness.plumbing.cachedirs import default_cache_dir
 from brian2_harness.registry import get
-from brian2_harness.run.config import RunConfig, default_cache_dir
+from brian2_harness.run.config import RunConfig
 from brian2_harness.run.planner import Job
 from brian2_harness.variant_sources import load_all
+from brian2_harness.versions import installed_version
 
 ENV_KEYS = ("brian2", "numpy", "python", "cython")
 
 
 def worker_environment() -> dict:
     """The versions this worker runs (the client routes work by them), its host and its cache folder."""
-    env = {k: _version(k) for k in ("brian2", "numpy", "cython", "brian2-harness")}
+    env = {k: installed_version(k) for k in ("brian2", "numpy", "cython", "brian2-harness")}
     return {**env, "python": platform.python_version(), "host": socket.gethostname(),
             "platform": platform.platform(), "cache_dir": str(default_cache_dir())}
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def env_label(env: dict) -> str:

@@ -6,26 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from brian2_harness.cells.replay import REFERENCE_DEVICE  # noqa: F401  (the run's reference: the replay's)
+from brian2_harness.plumbing.cachedirs import default_cache_dir, default_compiled_dir
 
 BUILT_REASON = "built, not run: no GPU"
 
 
-def default_cache_dir() -> Path:
-    env = os.environ.get("BRIAN2_HARNESS_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "brian2-harness"
-
-
-COMPILED_VAR = "BRIAN2_HARNESS_COMPILED"
-
-
-def default_compiled_dir() -> Path | None:
-    """Where compiled code goes when it should not follow --cache-dir (e.g. a test session sharing it between
-    temporary cache dirs): $BRIAN2_HARNESS_COMPILED, else None (inside the cache dir)."""
-    env = os.environ.get(COMPILED_VAR)
-    return Path(env) if env else None
 
 
 @dataclass

@@ -23,8 +23,8 @@ import numpy as np
 from brian2_harness.atomic import atomic_write_bytes, atomic_write_text
 from brian2_harness.devices import get_device
 from brian2_harness.families import get_family
+from brian2_harness.plumbing.buildcache import binary_mtime, build_key, cached_build_dir, source_digest
 from brian2_harness.registry import get
-from brian2_harness.run.buildcache import binary_mtime, build_key, cached_build_dir, source_digest
 from brian2_harness.variant_sources import load_all
 
 

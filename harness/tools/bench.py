@@ -293,7 +293,7 @@ def print_summary(r: dict) -> None:
         c.print(escape(openmp_line(r["openmp_under_load"])), soft_wrap=True)
 
 
-def run(args) -> int:
+def cmd_bench(args) -> int:
     """The `bench` command (its options: cli/tools.py)."""
     counts = comma_ints(args.cases, "--cases")
     sizes = comma_ints(args.sizes, "--sizes")

@@ -302,7 +302,7 @@ def diagnose() -> dict:
     }
 
 
-def run(args) -> int:
+def cmd_doctor(args) -> int:
     """The `doctor` command (its options: cli/tools.py)."""
     import json
     report = diagnose()

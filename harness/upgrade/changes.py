@@ -157,7 +157,8 @@ def compare_cells(baseline: Baseline, result=None, *, unknown_variants=(), unkno
             if old_arrays is None:          # nothing to compare with
                 if new_arrays is not None:
                     change.status = NOW_RUNS
-                    change.detail = f"baseline had no result ({old['verdict']}: {old.get('reason', '')[:100]}); now {v.verdict}"
+                    change.detail = (f"baseline had no result ({old['verdict']}: {old.get('reason', '')[:100]}); "
+                                     f"now {v.verdict}")
                 elif v.verdict == ERROR and old["verdict"] != ERROR:
                     change.status, change.detail = NEW_ERROR, v.reason
                 elif v.verdict == SKIP and old["verdict"] != SKIP:

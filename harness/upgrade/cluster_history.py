@@ -56,8 +56,10 @@ def file_name(key: tuple) -> str:
 def record_everywhere(client, corpus_path: str, out_dir: str, *, variants: list[str], devices: list[str],
                       dtypes: list[str], timeout: float, wanted: list[str], say=print) -> tuple[list[str], list[str]]:
     """Record in every worker environment (all of them at once); (baseline paths written, missing versions)."""
-    from brian2_harness.run.cluster import task_failure, worker_environments
     from distributed import as_completed
+
+    from brian2_harness.plumbing.tasks import task_failure
+    from brian2_harness.run.cluster import worker_environments
 
     with open(corpus_path) as f:
         corpus = f.read()

@@ -173,7 +173,7 @@ def write_corpus(corpus: Corpus, path) -> None:
     write_output(path, corpus_text(corpus), "cannot write corpus")
 
 
-def run(args) -> int:
+def cmd_corpus(args) -> int:
     """The `corpus` command (its options: cli/upgrade.py)."""
     variant_sources.load_all(args.plugin)
     corpus = make_corpus(args.seed, args.cases, per_family=dict(args.family_cases), meta_cases=args.meta_cases,

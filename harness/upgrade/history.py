@@ -64,7 +64,8 @@ def env_changes(old: dict, new: dict) -> list[str]:
 
 def label(b: Baseline) -> str:
     env = b.environment
-    return f"brian2 {env.get('brian2')} (numpy {env.get('numpy')}, Python {env.get('python')}, Cython {env.get('cython')})"
+    return (f"brian2 {env.get('brian2')} (numpy {env.get('numpy')}, Python {env.get('python')}, "
+            f"Cython {env.get('cython')})")
 
 
 def load_history(paths) -> tuple[list[Baseline], list[str]]:

@@ -2,8 +2,17 @@
 identical (variant x device x dtype), with the largest difference and its cause."""
 from __future__ import annotations
 
-from brian2_harness.upgrade.changes import (CHANGED, GONE, IDENTICAL, NEW_ERROR, NEW_FAIL, NO_RESULT, NOW_RUNS,
-                                            WITHIN, CellChange)
+from brian2_harness.upgrade.changes import (
+    CHANGED,
+    GONE,
+    IDENTICAL,
+    NEW_ERROR,
+    NEW_FAIL,
+    NO_RESULT,
+    NOW_RUNS,
+    WITHIN,
+    CellChange,
+)
 from brian2_harness.upgrade.render import _fmt, _private_cell, group_changes, shared_cause_lines
 
 
@@ -66,7 +75,8 @@ def markdown(history: dict) -> str:
         if not diff:
             lines.append(f"All {len(rows)} rows (variant × device × dtype) identical or without result in both.")
             continue
-        lines += ["| variant | device | dtype | status | cells | max \\|Δ\\| | max \\|Δ\\|/limit | private API | cause | note |",
+        lines += ["| variant | device | dtype | status | cells | max \\|Δ\\| | max \\|Δ\\|/limit | private API | cause "
+                  "| note |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
         for r in diff:
             note = r["note"].replace("|", "\\|")[:240]

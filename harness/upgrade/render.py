@@ -127,8 +127,8 @@ def print_comparison(doc: dict, rows: list[dict], console=None) -> None:
             t.add_row(k, escape(str(a)), f"[bold]{escape(str(b))}[/]" if a != b else escape(str(b)))
     console.print(t)
     table = Table(title=f"baseline {os.path.basename(doc['baseline']['file'] or '')} vs now", show_lines=False)
-    for col in ("variant", "device", "dtype", "status", "cells", "max |now-base|", "max |now-base|/limit", "private API",
-                "note"):
+    for col in ("variant", "device", "dtype", "status", "cells", "max |now-base|", "max |now-base|/limit",
+                "private API", "note"):
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(escape(r["variant"]), escape(r["device"]), escape(r["dtype"]),
@@ -148,12 +148,14 @@ def print_comparison(doc: dict, rows: list[dict], console=None) -> None:
 def markdown_table(doc: dict, rows: list[dict]) -> str:
     env_old, env_new = doc["baseline"]["environment"], doc["environment"]
     lines = [f"baseline: {env_line(env_old)} → now: {env_line(env_new)}", "",
-             "| variant | device | dtype | status | cells | max \\|now−base\\| | max \\|now−base\\|/limit | private API | note |",
+             "| variant | device | dtype | status | cells | max \\|now−base\\| | max \\|now−base\\|/limit | "
+             "private API | note |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         note = r["note"].replace("|", "\\|")[:160]
         lines.append(f"| {r['variant']} | {r['device']} | {r['dtype']} | {r['status']} | {r['cells']} | "
-                     f"{_fmt(r['max_abs_err'])} | {_fmt(r['ratio'])} | {_private_cell(r, doc['private_api'])} | {note} |")
+                     f"{_fmt(r['max_abs_err'])} | {_fmt(r['ratio'])} | {_private_cell(r, doc['private_api'])} "
+                     f"| {note} |")
     lines += [""] + [f"* {ln}" for ln in shared_cause_lines(doc)]
     lines += ["", summary_line(doc), ""]
     return "\n".join(lines)

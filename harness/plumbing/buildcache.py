@@ -24,7 +24,7 @@ import platform
 import shutil
 
 from brian2_harness import nofollow
-from brian2_harness.run.locks import exclusive
+from brian2_harness.plumbing.locks import exclusive
 from brian2_harness.versions import installed_version
 
 MARKER = ".harness-complete"
