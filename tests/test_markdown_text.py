@@ -63,8 +63,10 @@ def test_history_markdown_shows_script_names_and_details_as_text():
     env = {"brian2": "2.5.4", "numpy": "1.26", "python": "3.11", "cython": "0.29"}
     row = {"script": NAME, "device": "cython", "status": script_history.CHANGED, "detail": ERROR_TEXT}
     doc = {"versions": [{"environment": env, "scripts": [NAME], "path": "<b>dir</b>"}], "missing": [],
-           "steps": [{"from_environment": env, "environment": {**env, "brian2": "2.6.0"}, "env_changes": [],
+           "steps": [{"from_environment": env, "environment": {**env, "brian2": "2.6.0"},
+                      "env_changes": ["brian2 <i>2.5.4</i> -> 2.6.0"],
                       "summary": {s: 0 for s in script_history.STATUSES}, "rows": [row]}]}
     text = script_history.markdown(doc)
-    assert "<img" not in text and "<script" not in text and "<b>" not in text
+    assert "<img" not in text and "<script" not in text and "<b>" not in text and "<i>" not in text
+    assert "brian2 &lt;i&gt;2.5.4&lt;/i&gt; -> 2.6.0" in text                # the harness's own arrow as written
     assert "| &lt;img src=x onerror=alert(1)&gt; | cython | changed |" in text and "\\| badly" in text
