@@ -201,3 +201,22 @@ def test_an_address_that_cannot_be_reached_is_one_usage_line(address):
         with run_cluster.connect(address, timeout=2):
             pass
     assert "--scheduler" in str(e.value) and address in str(e.value) and "\n" not in str(e.value)
+
+
+def test_connect_starts_at_most_the_cores_and_warns(monkeypatch, capsys):
+    import contextlib
+    started = []
+
+    @contextlib.contextmanager
+    def local(distributed, n, cache_dir):
+        started.append(n)
+        yield "client"
+    monkeypatch.setattr(run_cluster, "_local", local)
+    monkeypatch.setattr(run_cluster, "require_dask", lambda option="--scheduler": None)
+    with run_cluster.connect("local:999") as client:
+        assert client == "client"
+    assert started == [cores()]
+    assert f"warning: --scheduler local:999: this machine has {cores()} core(s)" in capsys.readouterr().err
+    with run_cluster.connect("local:1"):
+        pass
+    assert started[-1] == 1 and capsys.readouterr().err == ""                 # control: no cap, no warning
