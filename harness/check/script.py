@@ -19,6 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from brian2_harness.devices import BUILD, UNAVAILABLE, all_devices, get_device
 from brian2_harness.plumbing import buildcache, processes
@@ -127,6 +128,31 @@ def _keep_logs_only(folder: str) -> None:
                     os.remove(os.path.join(root, name))
 
 
+class DeviceRunner(Protocol):
+    """What `check` calls to run a script on a device: `run_device` here, `cluster.DaskRunner` on a Dask cluster,
+    the pytest plugin's cached runner. Every runner takes every keyword (tests/test_cluster_safety.py compares the
+    signatures), so an option added to `run_device` cannot be dropped by another runner."""
+
+    def __call__(self, script: str, device: str, seeds: list[int], *, stat: bool = False, cap: float | None = None,
+                 observe: list[str] | None = None, timeout: float = 600.0, cache_dir: Path | None = None,
+                 work_dir: str | None = None, args: list[str] | None = None, keep: bool = False,
+                 perturb: int = 0) -> DeviceRun: ...
+
+
+def new_work_dir(cache_dir: Path | None) -> str:
+    """A run's own folder under check's run folders (runs_dir: the cache, not $TMPDIR)."""
+    return tempfile.mkdtemp(prefix="b2h-check-", dir=runs_dir(Path(cache_dir) if cache_dir else default_cache_dir()))
+
+
+def settle(work_dir: str, own: bool, keep: bool, status: str) -> None:
+    """What a run's own folder keeps: the logs of a run that passed or built (arrays are in memory), everything of
+    one that failed or was stopped (listed in KEPT)."""
+    if own and not keep and status in (OK, BUILT):
+        _keep_logs_only(work_dir)
+    elif own:
+        KEPT.append(work_dir)
+
+
 def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False, cap: float | None = None,
                observe: list[str] | None = None, timeout: float = 600.0, cache_dir: Path | None = None,
                work_dir: str | None = None, args: list[str] | None = None, keep: bool = False,
@@ -143,7 +169,7 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     compiled = default_compiled_dir() or cache_dir
     own_tmp = work_dir is None
-    work_dir = work_dir or tempfile.mkdtemp(prefix="b2h-check-", dir=runs_dir(cache_dir))
+    work_dir = work_dir or new_work_dir(cache_dir)
     out_dir = tempfile.mkdtemp(prefix=f"{device}-", dir=work_dir)
     job = dict(script=os.path.abspath(script), device=device, seeds=list(seeds), stat=stat, cap=cap,
                observe=list(observe or []), build_cache=str(cache_dir), build_label=f"{Path(script).stem}-{device}",
@@ -194,8 +220,5 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
         reason = first.reason + (f" (seed {first.seed}; log: {os.path.join(first.folder, 'log.txt')})"
                                  if len(seeds) > 1 else f" (log: {os.path.join(first.folder, 'log.txt')})")
     result = DeviceRun(device, status, reason, runs, time.perf_counter() - t0)
-    if own_tmp and not keep and status in (OK, BUILT):   # arrays are in memory now; folders stay where something failed
-        _keep_logs_only(work_dir)
-    elif own_tmp:
-        KEPT.append(work_dir)
+    settle(work_dir, own_tmp, keep, status)
     return result

@@ -139,6 +139,9 @@ def _validate(args):
     for name, value in (("--rtol", args.rtol), ("--atol", args.atol)):
         if value is not None and not 0 <= value < math.inf:          # a NaN or inf bound would pass anything
             raise UsageError(f"{name} must be a finite number >= 0, got {value}")
+    if getattr(args, "scheduler", None) is not None:      # before any run: "" or a malformed address is refused
+        from brian2_harness.run.cluster import parse_scheduler
+        parse_scheduler(args.scheduler)
     script_for = {}
     for item in args.script_for:
         device, _, path = item.partition("=")
@@ -240,7 +243,7 @@ def _checks(args, required) -> tuple[list[CheckResult], list[dict] | None]:
     args.scripts = expand_scripts(args.scripts)
     devices, script_for = _validate(args)
     parse_effect(args.min_effect)
-    if not getattr(args, "scheduler", None):
+    if getattr(args, "scheduler", None) is None:
         return run_checks(args, devices, script_for, None, required)
     from brian2_harness.check.cluster import DaskRunner
     from brian2_harness.run.cluster import connect, workers_like_here

@@ -168,7 +168,7 @@ def cmd_history(args) -> int:
         if out and os.path.isdir(out):
             raise UsageError(f"output '{out}' is a directory")
     paths, absent = args.baselines, []
-    if getattr(args, "scheduler", None):
+    if getattr(args, "scheduler", None) is not None:      # "" is a usage error (parse_scheduler), not local
         paths, absent = _record_on_cluster(args)
     if paths and any(script_history.is_script_record_dir(p) for p in paths):   # from `check SCRIPT --record DIR`
         baselines, missing = script_history.load_folders(paths)
@@ -196,8 +196,9 @@ def cmd_history(args) -> int:
 
 
 def _record_on_cluster(args) -> tuple[list[str], list[str]]:
-    from brian2_harness.run.cluster import connect
+    from brian2_harness.run.cluster import connect, parse_scheduler
     from brian2_harness.upgrade.cluster_history import check_args, record_everywhere
+    parse_scheduler(args.scheduler)                # "" or a malformed address: the forms it takes
     check_args(args)
     load_corpus(args.corpus)                       # a bad corpus is a usage error before anything is submitted
     variants, devices = resolve_variants(args.variants), resolve_devices(args.devices)

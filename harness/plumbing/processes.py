@@ -127,6 +127,12 @@ def stop_all() -> None:
         t.join()
 
 
+def stopping() -> bool:
+    """Whether a stop (stop_all) is under way: work that waits elsewhere (a Dask task) gives up."""
+    with _LOCK:
+        return _stopping
+
+
 def resume() -> None:
     global _stopping
     with _LOCK:

@@ -7,6 +7,7 @@ from importlib import resources
 from brian2_harness.atomic import write_output
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.context import MAX_FAILURES, build_context, visible
+from brian2_harness.reports.mdtext import md_cell, md_fenced, md_inline_code, md_text
 from brian2_harness.reports.merge import load_results
 
 ENV_KEYS = ("python", "numpy", "brian2", "brian2cuda", "gcc", "nvcc", "platform")
@@ -17,11 +18,16 @@ def environment(autoescape: bool):
     import jinja2
     env = jinja2.Environment(loader=jinja2.PackageLoader("brian2_harness.reports", "templates"),
                              autoescape=autoescape, keep_trailing_newline=True, trim_blocks=False)
-    env.filters["md"] = lambda text: visible(text).replace("|", "\\|").replace("\n", " ")
     env.filters["envline"] = lambda e: ", ".join(f"{k} {v}" for k, v in (e or {}).items()
                                                  if v is not None and k in ENV_KEYS)
     if autoescape:
         env.finalize = _visible_keeping_markup
+    else:             # Markdown: every value is text (mdtext.py), never HTML; `md` also fits it in a table cell
+        from markupsafe import Markup
+        env.filters["md"] = lambda text: Markup(md_cell(text))
+        env.filters["fenced"] = lambda text: Markup(md_fenced(text))
+        env.filters["inline_code"] = lambda text: Markup(md_inline_code(text))
+        env.finalize = lambda value: value if isinstance(value, Markup) else md_text(value)
     return env
 
 

@@ -15,16 +15,26 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shutil
+import sys
+import tempfile
 import uuid
+from pathlib import Path
 
 from brian2_harness.devices import get_device
+from brian2_harness.devices.openmp import cores
 from brian2_harness.errors import UsageError
+from brian2_harness.plumbing import processes
 from brian2_harness.plumbing.tasks import task_failure
 from brian2_harness.run import cluster_task
+from brian2_harness.run.config import default_cache_dir
 from brian2_harness.run.dispatch import family
 
 EXTRA = "pip install 'brian2-harness[cluster]'"
 LOCAL = re.compile(r"local(?::(\d+))?")
+_HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"      # name, IPv4, [IPv6]
+ADDRESS = re.compile(rf"(?:(?:tcp|tls|ucx)://)?{_HOST}:(\d{{1,5}})|inproc://\S+")
+ALLOWED = "local, local:N (N workers on this machine, at most its cores) or a scheduler address tcp://HOST:PORT"
 
 
 def require_dask(option: str = "--scheduler"):
@@ -37,17 +47,56 @@ def require_dask(option: str = "--scheduler"):
 
 
 def parse_scheduler(text: str) -> tuple[str | None, int | None]:
-    """'local' / 'local:N' -> (None, N); 'tcp://host:port' or 'host:port' -> (address, None)."""
+    """'local' / 'local:N' -> (None, N), N at most the cores here (local_note says so); 'tcp://host:port' or
+    'host:port' -> (address, None). Anything else (the empty string included) is a usage error naming the forms."""
     m = LOCAL.fullmatch(text or "")
     if m:
         n = int(m.group(1) or 2)
         if n < 1:
-            raise UsageError(f"--scheduler local:N needs N >= 1, got {text!r}")
-        return None, n
-    if not re.fullmatch(r"(tcp|tls|inproc|ucx)://\S+|[\w.\-\[\]:]+:\d+", text or ""):
-        raise UsageError(f"--scheduler: expected local, local:N or a scheduler address such as "
-                         f"tcp://HOST:8786, got {text!r}")
+            raise UsageError(f"--scheduler: local:N needs N >= 1, got {text!r} (expected {ALLOWED})")
+        return None, min(n, cores())
+    m = ADDRESS.fullmatch(text or "")
+    if not m or (m.group(1) is not None and not 1 <= int(m.group(1)) <= 65535):
+        raise UsageError(f"--scheduler: expected {ALLOWED}, got {text!r}")
     return text, None
+
+
+def local_note(text: str) -> str:
+    """The warning for a `local:N` above the cores here ('' otherwise)."""
+    m = LOCAL.fullmatch(text or "")
+    if m and m.group(1) and int(m.group(1)) > cores():
+        return (f"--scheduler {text}: this machine has {cores()} core(s); starting {cores()} worker(s), "
+                f"not {int(m.group(1))}")
+    return ""
+
+
+def _stop_worker_sessions() -> None:
+    """On a worker of our own LocalCluster: end the device processes of its running tasks (they are sessions of
+    their own, which closing the worker would leave running)."""
+    processes.stop_all()
+
+
+@contextlib.contextmanager
+def _local(distributed, n: int, cache_dir):
+    """A LocalCluster of `n` single-thread workers whose scratch space is a folder of the harness's cache (removed
+    at the end: nothing in $TMPDIR), closed after ending its workers' device processes (a stop is prompt)."""
+    env = {"BRIAN2_HARNESS_CACHE": str(cache_dir)} if cache_dir else {}
+    root = Path(cache_dir) if cache_dir else default_cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    scratch = tempfile.mkdtemp(prefix="dask-scratch-", dir=root)
+    import dask
+    try:
+        with dask.config.set({"temporary-directory": scratch}), \
+                distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                         env=env, local_directory=scratch) as cluster, \
+                distributed.Client(cluster) as client:
+            try:
+                yield client
+            finally:
+                with contextlib.suppress(Exception):
+                    client.run(_stop_worker_sessions)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -57,16 +106,17 @@ def connect(text: str, timeout: float = 30.0, cache_dir=None):
     address, n_local = parse_scheduler(text)
     distributed = require_dask()
     if address is None:
-        env = {"BRIAN2_HARNESS_CACHE": str(cache_dir)} if cache_dir else {}
-        with distributed.LocalCluster(n_workers=n_local, threads_per_worker=1, processes=True,
-                                      dashboard_address=":0", env=env) as cluster, \
-                distributed.Client(cluster) as client:
+        note = local_note(text)
+        if note:
+            print(f"brian2-harness: warning: {note}", file=sys.stderr)
+        with _local(distributed, n_local, cache_dir) as client:
             yield client
         return
     try:
         client = distributed.Client(address, timeout=timeout)
-    except OSError as exc:
-        raise UsageError(f"--scheduler: cannot reach the Dask scheduler at {address}: {exc}") from None
+    except (OSError, ValueError, TypeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(f"--scheduler: cannot reach the Dask scheduler at {address}: {first}") from None
     with client:
         yield client
 
@@ -178,8 +228,9 @@ class DaskBackend:
 
 @contextlib.contextmanager
 def backend(text: str | None, cache_dir=None):
-    """None without a scheduler (the local pool), else a DaskBackend on the workers of this environment."""
-    if not text:
+    """None without a scheduler (the local pool), else a DaskBackend on the workers of this environment. An empty
+    `text` is a usage error (parse_scheduler), never the local pool."""
+    if text is None:
         yield None
         return
     with connect(text, cache_dir=cache_dir) as client:

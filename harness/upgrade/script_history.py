@@ -15,6 +15,7 @@ from pathlib import Path
 
 from brian2_harness.check import against, records
 from brian2_harness.errors import UsageError
+from brian2_harness.reports.mdtext import md_cell
 from brian2_harness.upgrade.history import COMPONENTS, _version_tuple
 
 SCRIPT_HISTORY_FORMAT = "brian2-harness-script-history/1"
@@ -86,22 +87,23 @@ def history_document(folders: list[dict], missing: list[str]) -> dict:
 
 
 def _short(env: dict) -> str:
-    return f"{env.get('brian2')} (numpy {env.get('numpy')})"
+    return md_cell(f"{env.get('brian2')} (numpy {env.get('numpy')})")
 
 
 def markdown(doc: dict) -> str:
     lines = ["# What changed when (scripts)", "", "| version | environment | scripts | records |", "|---|---|---|---|"]
     for v in doc["versions"]:
         env = v["environment"]
-        lines.append(f"| {env.get('brian2')} | Python {env.get('python')}, numpy {env.get('numpy')}, Cython "
-                     f"{env.get('cython')} | {len(v['scripts'])} | {v['path']} |")
+        lines.append(f"| {md_cell(env.get('brian2'))} | Python {md_cell(env.get('python'))}, numpy "
+                     f"{md_cell(env.get('numpy'))}, Cython {md_cell(env.get('cython'))} | {len(v['scripts'])} | "
+                     f"{md_cell(v['path'])} |")
     for m in doc["missing"]:
-        lines.append(f"| (missing) | no folder {m} | - | - |")
+        lines.append(f"| (missing) | no folder {md_cell(m)} | - | - |")
     lines += ["", "## Steps", "", "| step | what changed | " + " | ".join(STATUSES) + " |",
               "|---|---|" + "---|" * len(STATUSES)]
     for s in doc["steps"]:
         lines.append(f"| {_short(s['from_environment'])} → {_short(s['environment'])} | "
-                     f"{', '.join(s['env_changes']) or 'nothing'} | "
+                     f"{md_cell(', '.join(s['env_changes'])) or 'nothing'} | "
                      + " | ".join(str(s["summary"][k]) for k in STATUSES) + " |")
     for s in doc["steps"]:
         diff = [r for r in s["rows"] if r["status"] not in (IDENTICAL, WITHIN, NEITHER)]
@@ -111,7 +113,7 @@ def markdown(doc: dict) -> str:
             continue
         lines += ["| script | device | status | detail |", "|---|---|---|---|"]
         for r in diff:
-            lines.append(f"| {r['script']} | {r['device']} | {r['status']} | "
-                         f"{r['detail'].replace('|', chr(92) + '|')[:400]} |")
+            lines.append(f"| {md_cell(r['script'])} | {md_cell(r['device'])} | {r['status']} | "
+                         f"{md_cell(r['detail'][:400])} |")
     lines.append("")
     return "\n".join(lines)
