@@ -1,8 +1,9 @@
 """`run --resume PREVIOUS.json`: finish an interrupted run from the document it wrote.
 
 Jobs that finished before the interruption keep their cells (an error cell is a result too); the jobs that were
-interrupted, and every job with a cell missing from the document (whatever its job list says), run now, with the numpy jobs they are compared with (run/subset.py). The cells come out in the order
-the uninterrupted run would have written, so the resumed document is that run's, apart from host and timing fields.
+interrupted, and every job with a cell missing from the document (whatever its job list says), run now, with the
+numpy jobs they are compared with (run/subset.py). The cells come out in the order the uninterrupted run would
+have written, so the resumed document is that run's, apart from host and timing fields.
 The previous document must come from the same command (same config), else a usage error names the field.
 """
 from __future__ import annotations
