@@ -94,3 +94,31 @@ def test_a_check_document_with_wrong_field_types_is_one_line(tmp_path, capsys, w
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_a_corpus_baseline_whose_array_header_claims_2_gib_is_one_line(tmp_path):
+    import io
+    import zipfile
+
+    import numpy as np
+
+    from brian2_harness.errors import UsageError
+    from brian2_harness.upgrade.baseline import load_baseline
+    path = tmp_path / "b.npz"
+    np.savez(path, x=np.zeros(3))
+    with pytest.raises(UsageError, match="without a manifest"):      # control: a sound archive gets further
+        load_baseline(path)
+    head = io.BytesIO()
+    np.lib.format.write_array_header_1_0(head, {"descr": "<f8", "fortran_order": False, "shape": (2**28,)})
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("manifest.npy", head.getvalue() + b"\0" * 80)
+    with pytest.raises(UsageError, match="claims 2147483648 bytes"):
+        load_baseline(path)
+
+
+def test_a_case_file_nested_200000_deep_is_one_line(tmp_path, capsys):
+    path = tmp_path / "cases.json"
+    path.write_text("[" * 200_000 + "]" * 200_000)
+    assert main(["run", "--case-file", str(path), "--devices", "numpy", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nested too deeply" in err
