@@ -16,6 +16,7 @@ import json
 import os
 import stat
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -82,14 +83,16 @@ def _header(member: zipfile.ZipInfo, archive: zipfile.ZipFile, where: str) -> No
                              f"{member.file_size - f.tell()} (truncated or corrupt)")
 
 
-def check_headers(source, where: str) -> None:
-    """Every .npy header of the archive `source` (a path or a file object) matches the bytes stored for it."""
+def check_headers(source, where: str, unreadable: bool = True) -> None:
+    """Every .npy header of the archive `source` (a path or a file object) matches the bytes stored for it. An
+    archive that cannot be read at all is a UsageError too, or (`unreadable=False`) left to the caller's loader."""
     try:
         with zipfile.ZipFile(source) as archive:
             for member in archive.infolist():
                 _header(member, archive, where)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise UsageError(f"{where} is not a readable array archive (truncated or corrupt?): {exc}") from None
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        if unreadable:
+            raise UsageError(f"{where} is not a readable array archive (truncated or corrupt?): {exc}") from None
 
 
 def read_npz(path) -> dict:

@@ -174,7 +174,7 @@ def load_baseline(path) -> Baseline:
         looks = " (it looks like JSON text: a corpus or results file?)" if head.lstrip()[:1] in (b"{", b"[") else ""
         raise UsageError(f"{where} is not a readable baseline archive (not an .npz/zip file){looks}; "
                          f"write one with `brian2-harness record`")
-    check_headers(path, where)          # an array header claiming more than the file holds: one line, no allocation
+    check_headers(path, where, False)   # an array header claiming more than the file holds: one line, no allocation
     try:
         z = np.load(path, allow_pickle=False)
     except (zipfile.BadZipFile, ValueError, EOFError, OSError, zlib.error) as exc:
