@@ -179,3 +179,12 @@ def test_record_onto_a_file_names_what_goes_into_the_folder(tmp_path, fake_devic
     assert _record(_script(tmp_path), tmp_path / "file") == 2
     err = capsys.readouterr().err
     assert "'--record'" not in err and "(what it writes goes into it)" in err and "(its  are" not in err
+
+
+def test_a_corrupt_baseline_can_be_recorded_again(tmp_path, fake_devices, capsys):
+    script, base = _script(tmp_path), tmp_path / "base"
+    assert _record(script, base) == 0
+    (base / "model" / "numpy" / "record.json").write_text("{")
+    assert main(["check", str(script), "--against", str(base), "--quiet"]) == 2     # control: it is corrupt
+    assert _record(script, base) == 0
+    assert main(["check", str(script), "--against", str(base), "--quiet"]) == 0

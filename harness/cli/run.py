@@ -192,6 +192,8 @@ def load_case_file(path: str) -> list:
         raise UsageError(f"case file '{path}': {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"case file '{path}' is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"case file '{path}' is nested too deeply to be a case file") from None
     items = data.get("cases") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise UsageError(f"case file '{path}': expected a list of cases or an object with 'cases'")
