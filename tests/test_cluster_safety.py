@@ -192,3 +192,12 @@ def test_the_commands_refuse_a_bad_scheduler_in_one_line(tmp_path, capsys, comma
     assert rc == 2, err
     assert len(err.strip().splitlines()) == 1 and "--scheduler" in err and "local:N" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:1", "no-such-host.invalid:8786"])
+def test_an_address_that_cannot_be_reached_is_one_usage_line(address):
+    pytest.importorskip("distributed")
+    with pytest.raises(UsageError) as e:
+        with run_cluster.connect(address, timeout=2):
+            pass
+    assert "--scheduler" in str(e.value) and address in str(e.value) and "\n" not in str(e.value)

@@ -21,8 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
-from brian2_harness.plumbing import processes
-
+from ..plumbing import processes
 from ..plumbing.tasks import task_failure
 from . import collect
 from .script import ERROR, DeviceRun, SeedRun, new_work_dir, run_device, settle

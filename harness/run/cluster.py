@@ -25,9 +25,9 @@ from brian2_harness.devices import get_device
 from brian2_harness.devices.openmp import cores
 from brian2_harness.errors import UsageError
 from brian2_harness.plumbing import processes
+from brian2_harness.plumbing.cachedirs import default_cache_dir
 from brian2_harness.plumbing.tasks import task_failure
 from brian2_harness.run import cluster_task
-from brian2_harness.run.config import default_cache_dir
 from brian2_harness.run.dispatch import family
 
 EXTRA = "pip install 'brian2-harness[cluster]'"
