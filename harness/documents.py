@@ -27,6 +27,20 @@ SOURCE_FIELDS = {
     "label": "string", "file": "string", "status": "string|null", "environment": "object|null",
     "config": "object|null", "summary": "object|null", "seconds": "number|null", "required_missing": "array|null",
 }
+CHECK_FIELDS = {
+    "status": "string", "environment": "object|null", "config": "object|null", "summary": "object",
+    "required_missing": "array", "scripts": "array", "sources": "array",
+}
+CHECK_SCRIPT_FIELDS = {
+    "script": "string", "verdict": "string", "label": "string", "reason": "string", "reference": "string|null",
+    "mode": "string|null", "seconds": "number|null", "random_sources": "array", "notes": "array", "devices": "object",
+    "pairs": "object", "stat": "object|null", "status": "string", "required_missing": "array", "source": "string",
+    "kept": "array",
+}
+CHECK_DEVICE_FIELDS = {
+    "verdict": "string", "label": "string", "reason": "string", "seconds": "number|null", "seeds": "array",
+    "timers": "array", "first_difference": "object|null", "headroom": "array", "power": "array",
+}
 _JSON_TYPES = {"string": str, "object": dict, "array": list, "boolean": bool, "null": type(None)}
 
 
@@ -68,6 +82,24 @@ def check_results_fields(doc: dict, where: str) -> None:
             raise UsageError(f"{where}: 'jobs[{k}]' is {json_type(job)}, expected object")
 
 
+def check_check_fields(doc: dict, where: str) -> None:
+    """The field types of a check document (`check --json`), its summary counts, sources, scripts and devices."""
+    check_fields(doc, where, CHECK_FIELDS)
+    for name, count in (doc.get("summary") or {}).items():
+        if not _fits(count, "integer"):
+            raise UsageError(f"{where}: 'summary.{name}' is {json_type(count)} {count!r:.40}, expected integer")
+    for k, src in enumerate(doc.get("sources") or []):
+        if not isinstance(src, dict):
+            raise UsageError(f"{where}: 'sources[{k}]' is {json_type(src)}, expected object")
+        check_fields(src, f"{where}: sources[{k}]", SOURCE_FIELDS)
+    for k, script in enumerate(doc.get("scripts") or []):
+        if isinstance(script, dict):
+            check_fields(script, f"{where}: script {k}", CHECK_SCRIPT_FIELDS)
+            for name, dev in (script.get("devices") or {}).items():
+                if isinstance(dev, dict):
+                    check_fields(dev, f"{where}: script {k}: device '{name}'", CHECK_DEVICE_FIELDS)
+
+
 def read_json(path, where: str, not_text: str = "is not text") -> object:
     path = os.fspath(path)
     try:
@@ -87,6 +119,8 @@ def read_json(path, where: str, not_text: str = "is not text") -> object:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{where} is not valid JSON (truncated or corrupt?): {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{where} is nested too deeply to be a brian2-harness document") from None
 
 
 def check_format(doc, where: str, kind: str, expected: str, writer: str) -> None:

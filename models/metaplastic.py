@@ -59,8 +59,6 @@ def build_metaplastic(net, mutation: str | None = None, own_clocks: bool = False
         Hz,
         NeuronGroup,
         SpikeGeneratorGroup,
-        SpikeMonitor,
-        StateMonitor,
         Synapses,
         TimedArray,
         defaultclock,
@@ -104,6 +102,13 @@ def build_metaplastic(net, mutation: str | None = None, own_clocks: bool = False
     law_when = "before_resets" if mutation == "post_trace_early" else "end"
     post.run_regularly(LAW, dt=law_dt, when=law_when, order=ORDER_META, name="metaplasticity")
 
+    return _monitored(net, pre, post, syn)
+
+
+def _monitored(net, pre, post, syn) -> Model:
+    """The model with its monitors: weights every normalization, rate and LTD amplitude every T_meta, spike
+    counts; `observe()` reads them in (index, time) layout."""
+    from brian2 import SpikeMonitor, StateMonitor, second
     record = bool(net.n_synapses)
     w_mon = StateMonitor(syn, "w", record=record, dt=net.period * second, when="end", order=ORDER_MONITOR,
                          name="w_mon")
@@ -113,7 +118,7 @@ def build_metaplastic(net, mutation: str | None = None, own_clocks: bool = False
                                                                                       name="post_spk")
 
     def observe() -> dict:
-        """Monitor layout (index, time); copies, since the monitors' buffers go with the network."""
+        """Copies, since the monitors' buffers go with the network."""
         return {"w": np.array(w_mon.w_[:], copy=True) if record else np.zeros((0, 0)),
                 "A_minus": np.array(post_mon.A_minus_[:], copy=True), "r": np.array(post_mon.r_[:], copy=True),
                 "pre_count": np.array(pre_spk.count[:], copy=True),

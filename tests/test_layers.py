@@ -34,6 +34,8 @@ LAYERS = (
     ("cli", "__main__"),
 )
 MAX_LINES = 400
+MAX_FUNCTION_LINES = 60     # longer only with the reason in its docstring: "Long because ..."
+LONG_REASON = "Long because"
 # Units that must not import each other although the layers would allow it: check runs on the plumbing below both
 # commands (plumbing/), never on run's machinery.
 FORBIDDEN = (("check", "run"),)
@@ -199,6 +201,17 @@ def parser_lines(path: Path) -> list[int]:
     return sorted(set(out))
 
 
+def long_functions(path: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
+    """Functions of more than `limit` lines whose docstring does not say why ("Long because ...")."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            n = node.end_lineno - node.lineno + 1
+            if n > limit and LONG_REASON not in (ast.get_docstring(node) or ""):
+                out.append(f"{node.name} ({n} lines, at most {limit} without '{LONG_REASON} ...' in its docstring)")
+    return out
+
+
 def problems(roots: dict[str, Path] = ROOTS, layers=LAYERS, max_lines: int = MAX_LINES,
              parser_unit: str = PARSER_UNIT, forbidden=FORBIDDEN) -> list[str]:
     modules = module_files(roots)
@@ -208,6 +221,7 @@ def problems(roots: dict[str, Path] = ROOTS, layers=LAYERS, max_lines: int = MAX
         n = len(path.read_text(encoding="utf-8").splitlines())
         if n > max_lines:
             out.append(f"{module}: {n} lines (at most {max_lines})")
+        out += [f"{module}: function {f}" for f in long_functions(path)]
         if unit_of(module) not in layer_of:
             out.append(f"{module}: unit '{unit_of(module)}' is in no layer (add it to LAYERS)")
         if unit_of(module) != parser_unit:
@@ -312,6 +326,7 @@ FAULTS = {
                                         "\n\ndef h():\n    from brian2_harness.low import a\n    return a\n",
                                         "defers nothing"),
     "unit in no layer": ("stray.py", "", "in no layer"),
+    "61-line function": ("low/b.py", "\n\ndef long():\n" + "    x = 1\n" * 60, "function long (61 lines"),
     "argument parser outside cli": ("low/a.py", "\n\ndef options(sub):\n    sub.add_parser('x').add_argument('--y')\n",
                                     "argument parser outside high/"),
     "argparse imported outside cli": ("low/b.py", "import argparse\n", "argument parser outside high/"),
@@ -331,6 +346,12 @@ def make_tree(tmp_path: Path, extra: tuple[str, str, str] | None = None) -> dict
 
 def test_a_clean_tree_has_no_problems(tmp_path):
     assert problems(make_tree(tmp_path), TREE_LAYERS, parser_unit="high") == []
+
+
+def test_a_long_function_with_its_reason_passes(tmp_path):
+    files = make_tree(tmp_path, ("low/b.py", '\n\ndef long():\n    """Long because: a table."""\n' + "    x = 1\n" * 60,
+                                 ""))
+    assert problems(files, TREE_LAYERS, parser_unit="high") == []
 
 
 def test_a_forbidden_pair_is_flagged(tmp_path):

@@ -139,3 +139,25 @@ def test_a_build_seeded_from_another_model_is_byte_identical_to_a_fresh_build(tm
     os.unlink(os.path.join(reference, obj))
     subprocess.run(["make", "-s"], cwd=reference, check=True, capture_output=True)
     assert obj in differing(stale, reference)
+
+
+class _Prefs:
+    """Brian's prefs object, as far as bounded_make_args reads it."""
+    def __init__(self, make_args):
+        self.devices = type("D", (), {})()
+        self.devices.cpp_standalone = type("C", (), {})()
+        self.devices.cpp_standalone.extra_make_args_unix = make_args
+
+
+def test_brians_unbounded_make_is_bounded_to_the_cores():
+    from brian2_harness.devices.makefile import bounded_make_args
+    prefs = _Prefs(["-j"])
+    assert bounded_make_args(prefs, 2) == ["-j", "2"]
+    assert prefs.devices.cpp_standalone.extra_make_args_unix == ["-j", "2"]
+
+
+def test_the_users_make_arguments_are_kept():
+    from brian2_harness.devices.makefile import bounded_make_args
+    prefs = _Prefs(["-j", "8", "-k"])
+    assert bounded_make_args(prefs, 2) is None
+    assert prefs.devices.cpp_standalone.extra_make_args_unix == ["-j", "8", "-k"]

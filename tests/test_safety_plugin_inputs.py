@@ -160,7 +160,7 @@ run(1*ms)
 
 @pytest.mark.brian
 def test_a_real_script_reruns_on_a_new_globbed_file_an_env_change_and_a_preference_file(pytester, monkeypatch):
-    runs = pytester.path.parent / "runs.txt"
+    runs = pytester.path.with_name(pytester.path.name + "-runs.txt")   # its own: sessions share the parent
     monkeypatch.setenv("RUNS_FILE", str(runs))
     monkeypatch.delenv("B2H_EXTRA", raising=False)
     pytester.makepyfile(model=MODEL, test_model=TEST.replace('"numpy", "cython"', '"numpy"'))

@@ -179,3 +179,27 @@ def test_record_onto_a_file_names_what_goes_into_the_folder(tmp_path, fake_devic
     assert _record(_script(tmp_path), tmp_path / "file") == 2
     err = capsys.readouterr().err
     assert "'--record'" not in err and "(what it writes goes into it)" in err and "(its  are" not in err
+
+
+def test_a_corrupt_baseline_can_be_recorded_again(tmp_path, fake_devices, capsys):
+    script, base = _script(tmp_path), tmp_path / "base"
+    assert _record(script, base) == 0
+    (base / "model" / "numpy" / "record.json").write_text("{")
+    assert main(["check", str(script), "--against", str(base), "--quiet"]) == 2     # control: it is corrupt
+    assert _record(script, base) == 0
+    assert main(["check", str(script), "--against", str(base), "--quiet"]) == 0
+
+
+def test_a_baseline_is_swapped_in_one_step_where_the_system_can(tmp_path, monkeypatch):
+    from brian2_harness.check import record_store
+
+    def write(text):
+        return lambda stage: (stage / "numpy").mkdir() or (stage / "numpy" / "record.json").write_text(text)
+    record_store.replace(tmp_path, "model", write("old"))
+    assert (tmp_path / "model" / "numpy" / "record.json").read_text() == "old"
+    if not record_store.exchange(tmp_path / "model", tmp_path / "model"):
+        pytest.skip("no renameat2 RENAME_EXCHANGE here: two renames (tested by the stop tests above)")
+    monkeypatch.setattr(os, "rename", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))  # no two-step swap
+    record_store.replace(tmp_path, "model", write("new"))
+    assert (tmp_path / "model" / "numpy" / "record.json").read_text() == "new"
+    assert os.listdir(tmp_path) == ["model"]

@@ -13,7 +13,9 @@ skip with the reason; a device that can only be built here (cuda_standalone with
 not run" (never a pass); a difference or an error fails the item with the reason. A *required* device that did not
 run fails instead of skipping: ``--brian2-require cuda_standalone`` or
 ``@pytest.mark.brian2_devices("numpy", "cuda_standalone", require=["cuda_standalone"])`` (``require=True``: every
-device of the marker). The call returns the `CheckResult`.
+device of the marker); a required device the test's devices do not include fails every item of the test (it did
+not run). An unknown device in ``--brian2-require``/``--brian2-devices`` and ``--brian2-regen`` without
+``--brian2-baseline`` are usage errors. The call returns the `CheckResult`.
 
 The reference's runs are cached in pytest's cache folder (keyed by the script, every module it imported from its
 folder and every file it read there, the environment and the options: plugin_cache.py; locked;

@@ -16,6 +16,7 @@ import json
 import os
 import stat
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -82,15 +83,25 @@ def _header(member: zipfile.ZipInfo, archive: zipfile.ZipFile, where: str) -> No
                              f"{member.file_size - f.tell()} (truncated or corrupt)")
 
 
+def check_headers(source, where: str, unreadable: bool = True) -> None:
+    """Every .npy header of the archive `source` (a path or a file object) matches the bytes stored for it. An
+    archive that cannot be read at all is a UsageError too, or (`unreadable=False`) left to the caller's loader."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            for member in archive.infolist():
+                _header(member, archive, where)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        if unreadable:
+            raise UsageError(f"{where} is not a readable array archive (truncated or corrupt?): {exc}") from None
+
+
 def read_npz(path) -> dict:
     """name -> array of an observables.npz, every header checked first."""
     where = f"baseline file {path}"
     with _open(path, MAX_NPZ) as f:
         data = f.read()
+    check_headers(io.BytesIO(data), where)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for member in archive.infolist():
-                _header(member, archive, where)
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             return {name: npz[name] for name in npz.files}
     except UsageError:

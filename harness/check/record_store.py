@@ -7,14 +7,16 @@ script (`source`), so `--against` finds the right one; a recording made from ano
 found when only one baseline of that stem exists.
 
 Replacing: a script's devices are written into a new hidden folder `DIR/.new-<key>-*` next to the baseline, then
-swapped in with two renames (the old one away, the new one in), then the old one is removed: a stop before the swap
-leaves the previous baseline, between the renames nothing (never half a baseline), and the hidden folder is
-removed on any exception. A baseline folder holding a file the harness did not write, or reached through a symlink,
-is refused before anything is written (one line, the path); nothing else is ever deleted.
+swapped in: in one step where the system can (Linux renameat2 RENAME_EXCHANGE), else with two renames (the old one
+away, the new one in; a stop between them puts the old one back); then the old one is removed. A stop before the
+swap leaves the previous baseline, never half a baseline, and the hidden folder is removed on any exception.
+A baseline folder holding a file the harness did not write, or reached through a symlink, is refused before
+anything is written (one line, the path); nothing else is ever deleted.
 """
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import os
 import re
@@ -94,6 +96,16 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
 
 
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where the system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
 def replace(root, key: str, write, option: str = "--record", sub: str | None = None) -> Path:
     """Write a baseline with `write(folder)` into a new folder and swap it in as `DIR/<key>` (or, with `sub`, as the
     one device folder `DIR/<key>/<sub>`, the others untouched). Returns the folder."""
@@ -108,6 +120,8 @@ def replace(root, key: str, write, option: str = "--record", sub: str | None = N
     old = None
     try:
         write(stage)
+        if target.exists() and exchange(stage, target):
+            return target                  # swapped in one step; the previous baseline is in `stage`, removed below
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".old-{key}-", dir=root)) / "x"
             os.rename(target, old)

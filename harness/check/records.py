@@ -220,10 +220,15 @@ def find(root) -> dict:
 
 
 def _source_of(root, key: str) -> str | None:
+    """The script a baseline names (None: none named, or unreadable: loading it says what is wrong)."""
     for (k, _), folder in find(root).items():
         if k == key:
-            head = read_json(folder / RECORD_FILE)
-            return head.get("source") if isinstance(head, dict) else None
+            try:
+                head = read_json(folder / RECORD_FILE)
+            except UsageError:
+                continue
+            if isinstance(head, dict) and isinstance(head.get("source"), str):
+                return head["source"]
     return None
 
 

@@ -102,14 +102,8 @@ def _resolve_variants(text: str) -> list[str]:
     return names
 
 
-def _resolve_run(args):
-    from pathlib import Path
-
-
-    variant_sources.load_all(args.plugin)
-    variants = _resolve_variants(args.variants)
-    if not variants:
-        raise UsageError("--variants: no variant selected")
+def _checked_options(args) -> tuple[list[str], list[str], set[str]]:
+    """(devices, dtypes, required devices) of `args`, each validated: one UsageError naming the option."""
     devices = comma_list(args.devices)
     if not devices:
         raise UsageError("--devices: no device selected")
@@ -131,6 +125,13 @@ def _resolve_run(args):
                          f"{', '.join(all_semantics())})")
     if args.timeout <= 0:
         raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
+    return devices, dtypes, require
+
+
+def _cases(args, variants: list[str]) -> tuple[list[str], list]:
+    """(variants that have cases, the cases of their families): generated, from --case-file, + --default-case."""
     schedule = _parse_schedule(args.schedule)
     selected = {registry.get(v).family for v in variants}
     by_family: dict[str, list] = {}
@@ -151,7 +152,17 @@ def _resolve_run(args):
         selected = {registry.get(v).family for v in variants}
     if not all(has[f] for f in selected):
         raise UsageError("no cases: use --cases N (N >= 1), --case-file or --default-case")
-    cases = [c for f in by_family.values() for c in f]
+    return variants, [c for f in by_family.values() for c in f]
+
+
+def _resolve_run(args):
+    from pathlib import Path
+    variant_sources.load_all(args.plugin)
+    variants = _resolve_variants(args.variants)
+    if not variants:
+        raise UsageError("--variants: no variant selected")
+    devices, dtypes, require = _checked_options(args)
+    variants, cases = _cases(args, variants)
     check_limits(cases, args.max_synapses, args.max_memory_mb)
     cfg = RunConfig(variants=variants, devices=devices, dtypes=dtypes, cases=cases, require=require,
                     plugins=list(args.plugin), against=args.against, timeout=args.timeout,
@@ -160,8 +171,6 @@ def _resolve_run(args):
                     require_lag_visible=args.require_lag_visible,
                     reuse_workers=not getattr(args, "fresh_workers", False))
     if args.jobs is not None:
-        if args.jobs < 1:
-            raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
         cfg.jobs = args.jobs
     return cfg
 
@@ -183,6 +192,8 @@ def load_case_file(path: str) -> list:
         raise UsageError(f"case file '{path}': {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"case file '{path}' is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"case file '{path}' is nested too deeply to be a case file") from None
     items = data.get("cases") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise UsageError(f"case file '{path}': expected a list of cases or an object with 'cases'")
@@ -247,7 +258,23 @@ def cmd_run(args) -> int:
     skipped = sorted({(v.variant, v.device, v.dtype, v.reason) for v in result.verdicts if v.verdict == SKIP})
     for variant, device, dtype, reason in skipped:
         console.print(f"[yellow]skipped[/] {escape(f'{variant} x {device} x {dtype}: {reason}')}")
-    status = "interrupted" if result.interrupted else "complete"
+    problems = _problems(result, summary, missing)
+    repro = write_repro(result.verdicts, cfg.cache_dir)
+    if repro:
+        console.print(f"minimal failing cases (one JSON file each, re-run alone): {escape(repro)}")
+    cache = result.cache_summary()
+    if args.json_out or args.report or args.junit:
+        extra = {"required_missing": missing, "seconds": result.seconds, "phases": result.phases,
+                 "build_cache": cache, "scheduling": slots.scheduling(cfg.jobs), "slow_jobs": slow,
+                 "jobs": job_records, **distributed}
+        _write_documents(args, cfg, result, config_record, extra, console)
+    _print_outcome(console, cache, cfg, summary, result.seconds, problems)
+    return EXIT_FAIL if problems else EXIT_OK
+
+
+def _problems(result, summary: dict, missing: list[str]) -> list[str]:
+    """Why the run fails (empty: it passes): interrupted, failed or errored cells, a required device that did not
+    run, or nothing that ran at all."""
     problems = []
     if result.interrupted:
         problems.append("interrupted: results of finished cells only")
@@ -258,36 +285,39 @@ def cmd_run(args) -> int:
         problems.append(f"required device {d} did not run: {reason}")
     if summary[PASS] + summary[FAIL] + summary[BUILT] == 0:
         problems.append("nothing ran: no cell produced a result")
-    repro = write_repro(result.verdicts, cfg.cache_dir)
-    if repro:
-        console.print(f"minimal failing cases (one JSON file each, re-run alone): {escape(repro)}")
-    cache = result.cache_summary()
-    if args.json_out or args.report or args.junit:
-        env = environment()
-        if any(j.device == "cuda_standalone" for j in result.jobs):
-            env["cuda"] = environment_report(cache_dir=str(cfg.cache_dir))
-        doc = results_document(result.verdicts, environment=env, status=status, config=config_record,
-                               extra={"required_missing": missing, "seconds": result.seconds, "phases": result.phases,
-                                      "build_cache": cache, "scheduling": slots.scheduling(cfg.jobs),
-                                      "slow_jobs": slow, "jobs": job_records, **distributed})
-        if args.json_out:
-            write_json(args.json_out, doc)
-        if args.junit:
-            junit.write_junit(doc, args.junit)
-        if args.report:
-            paths = html_report.write_report(doc, args.report)
-            console.print(f"report: {escape(paths['html'])}")
+    return problems
+
+
+def _write_documents(args, cfg, result, config_record: dict, extra: dict, console) -> None:
+    """--json, --junit, --report: the results document and what is rendered from it."""
+    from rich.markup import escape
+    env = environment()
+    if any(j.device == "cuda_standalone" for j in result.jobs):
+        env["cuda"] = environment_report(cache_dir=str(cfg.cache_dir))
+    doc = results_document(result.verdicts, environment=env,
+                           status="interrupted" if result.interrupted else "complete", config=config_record,
+                           extra=extra)
+    if args.json_out:
+        write_json(args.json_out, doc)
+    if args.junit:
+        junit.write_junit(doc, args.junit)
+    if args.report:
+        paths = html_report.write_report(doc, args.report)
+        console.print(f"report: {escape(paths['html'])}")
+
+
+def _print_outcome(console, cache: dict, cfg, summary: dict, seconds: float, problems: list[str]) -> None:
+    from rich.markup import escape
     if cache["standalone_jobs"]:
         console.print(f"standalone builds: {cache['compiles']} compiled, {cache['hits']} reused from the build cache "
                       f"({escape(str(cfg.cache_dir / 'standalone'))})")
     line = (f"{summary['cells']} cells: {summary[PASS]} pass, {summary[FAIL]} fail, {summary[ERROR]} error, "
             f"{summary[SKIP]} skip" + (f", {summary[BUILT]} built (not run)" if summary[BUILT] else "")
-            + f" in {result.seconds:.1f} s")
+            + f" in {seconds:.1f} s")
     if problems:
         console.print(f"[bold red]FAILED[/]: {line}; " + escape("; ".join(problems)))
-        return EXIT_FAIL
-    console.print(f"[bold green]OK[/]: {line}")
-    return EXIT_OK
+    else:
+        console.print(f"[bold green]OK[/]: {line}")
 
 
 def _resume(args, config_record: dict):

@@ -96,6 +96,7 @@ class CppStandaloneDevice(Device):
         from brian2 import prefs, set_device
         prefs.devices.cpp_standalone.openmp_threads = self.threads
         self.applied, self.timing = [], {}
+        makefile.bounded_make_args(prefs, openmp.cores())
         if self.threads:
             # OpenMP threads spin at barriers; on a machine with more runnable threads than cores every
             # barrier then waits for a scheduler slice (20-50x slower). Passive waiting unless the user chose.

@@ -11,6 +11,9 @@
    every source to list header dependencies (`make.deps`, ~0.4 s before the first compile can start); a folder
    without objects compiles every file anyway, so the list would decide nothing. Any later build in which a source
    or header changed finds `make.deps` older than it and lists the dependencies then, before deciding anything.
+4. `make -j N` with N = the cores, instead of Brian's default `make -j` (no limit): a project of a few hundred code
+   objects (a packed generated model) otherwise starts a compiler per file at once, hundreds on a 2-core machine,
+   with their memory. A user's own `extra_make_args_unix` (anything but Brian's default) is kept.
 """
 from __future__ import annotations
 
@@ -20,6 +23,18 @@ from typing import Callable
 from brian2_harness.devices import pch
 
 SOURCE_LISTS = ("SRCS =", "H_SRCS =")
+BRIAN_DEFAULT_MAKE_ARGS = ["-j"]
+
+
+def bounded_make_args(prefs, jobs: int) -> list[str] | None:
+    """Set `make -j JOBS` in Brian's prefs unless the user chose other make arguments; the arguments set, or None
+    when the user's were kept."""
+    current = list(prefs.devices.cpp_standalone.extra_make_args_unix)
+    if current != BRIAN_DEFAULT_MAKE_ARGS:
+        return None
+    args = ["-j", str(max(1, int(jobs)))]
+    prefs.devices.cpp_standalone.extra_make_args_unix = args
+    return args
 
 
 def only_sources_differ(old: str, new: str) -> bool:

@@ -13,7 +13,7 @@ from brian2_harness.check.document import (
     VERDICTS,
     summarize,
 )
-from brian2_harness.documents import check_format
+from brian2_harness.documents import check_check_fields, check_format
 from brian2_harness.errors import UsageError
 
 DEVICE_VERDICTS = VERDICTS
@@ -54,6 +54,7 @@ def validate_check(doc, where: str) -> dict:
             raise UsageError(f"{w}: 'devices' must be an object")
         for name, d in s["devices"].items():
             _check_device(w, name, d)
+    check_check_fields(doc, where)
     return doc
 
 

@@ -2,22 +2,22 @@
 
 Markdown passes raw HTML through: a script named `<img src=x onerror=alert(1)>.py` or an error message quoting
 markup would become an element of the summary a CI page or a browser renders. Everything such a value holds is
-written with HTML's special characters as entities (`<` as `&lt;`, which Markdown shows as `<`), control characters
+written with the characters that start HTML as entities (`<` as `&lt;`, shown as `<`; `&`), control characters
 made visible, and table syntax (`|`, newlines) neutralized; code blocks and spans are kept verbatim but cannot be
 closed from inside. Used by every Markdown output: the Jinja2 Markdown environment (render.py: check and run
 summaries) and the script history (upgrade/script_history.py).
 """
 from __future__ import annotations
 
-import html
 import re
 
 from brian2_harness.reports.context import visible
 
 
 def md_text(text) -> str:
-    """`text` as Markdown text: no HTML, control characters visible (any newline kept)."""
-    return html.escape(visible(text), quote=False)
+    """`text` as Markdown text: no HTML, control characters visible (any newline kept). Only `&` and `<` become
+    entities: no tag or entity can start without them, and `->` in a raw file stays readable."""
+    return visible(text).replace("&", "&amp;").replace("<", "&lt;")
 
 
 def md_cell(text) -> str:

@@ -1,5 +1,6 @@
 """Shards back into one run: `merge` of the documents of `run --shard 1/N ... N/N` is the document the unsharded
-run writes (cells in its order, one environment, no `sources`), apart from host and timing fields.
+run writes (cells in its order, one environment, no `sources`), apart from host and timing fields. Shards that ran
+different Brian2, numpy or Python versions are refused (they are not one run).
 
 `comparable(doc)` drops exactly those fields (where and how long things ran: environment, seconds, phases, build
 cache counts, per-job timing, log paths); two documents of the same work, run sharded, on a cluster or locally,
@@ -17,6 +18,7 @@ from brian2_harness.run.subset import cell_order
 TOP_HOST_TIMING = ("environment", "seconds", "phases", "build_cache", "scheduling", "slow_jobs", "cluster", "shards")
 JOB_HOST_TIMING = ("seconds", "timing", "cache", "label")
 CELL_HOST_TIMING = ("log",)
+SAME_ENVIRONMENT = ("brian2", "numpy", "python")     # shards that differ here are not one run
 EXTRA_HOST_TIMING = ("replay", "case_file", "build_s", "compile_s", "compile_cpu_s")
 
 
@@ -57,7 +59,18 @@ def _check_complete(docs: list[tuple[str, dict]]) -> int:
         if d.get("config") != first.get("config") or d["shard"]["plan"] != first["shard"]["plan"]:
             raise UsageError(f"merge: {path} is a shard of another run (its config or plan differs from "
                              f"{docs[0][0]}'s)")
+        _same_environment(docs[0], (path, d))
     return n
+
+
+def _same_environment(a: tuple[str, dict], b: tuple[str, dict]) -> None:
+    """Shards merge into one run only when they ran the same Brian2, numpy and Python (one `environment`)."""
+    env_a, env_b = (a[1].get("environment") or {}), (b[1].get("environment") or {})
+    differ = [k for k in SAME_ENVIRONMENT if env_a.get(k) != env_b.get(k)]
+    if differ:
+        raise UsageError("merge: the shards ran in different environments (" + "; ".join(
+            f"{k} {env_a.get(k)} in {a[0]}, {env_b.get(k)} in {b[0]}" for k in differ) + "): they are not one run; "
+            "rerun them under one environment")
 
 
 def merge_shards(docs: list[tuple[str, dict]]) -> dict:

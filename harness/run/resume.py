@@ -1,8 +1,9 @@
 """`run --resume PREVIOUS.json`: finish an interrupted run from the document it wrote.
 
 Jobs that finished before the interruption keep their cells (an error cell is a result too); the jobs that were
-interrupted run now, with the numpy jobs they are compared with (run/subset.py). The cells come out in the order
-the uninterrupted run would have written, so the resumed document is that run's, apart from host and timing fields.
+interrupted, and every job with a cell missing from the document (whatever its job list says), run now, with the
+numpy jobs they are compared with (run/subset.py). The cells come out in the order the uninterrupted run would
+have written, so the resumed document is that run's, apart from host and timing fields.
 The previous document must come from the same command (same config), else a usage error names the field.
 """
 from __future__ import annotations
@@ -45,6 +46,12 @@ class Resume:
         self.states: dict = {}
 
     def select(self, jobs: list, skipped: list) -> tuple[list, list]:
+        present = {(c.get("variant"), c.get("device"), c.get("dtype"), c.get("case_id"))
+                   for c in self.previous.get("cells") or []}
+        # a job is kept only with every cell of it in the document: its job list alone is not trusted
+        self.kept = {job_key(j) for j in jobs if job_key(j) in self.kept and all(k in present for k in cell_keys(j))}
+        self.kept_records = [j for j in self.kept_records
+                             if (j["variant"], j["device"], j["dtype"], j["batch"]) in self.kept]
         mine = [j for j in jobs if job_key(j) not in self.kept]
         self.mine = {id(j) for j in mine}
         by_key = {job_key(j): j for j in jobs}

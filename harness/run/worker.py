@@ -28,8 +28,21 @@ from brian2_harness.registry import get
 from brian2_harness.variant_sources import load_all
 
 
-def run_job(job: dict) -> dict:
+def _build_folder(job: dict, variant, device, family, net, build_only: bool):
+    """The job's build folder, as a context giving (folder, warm): from the build cache (keyed by everything that
+    changes the generated code), or the job's own folder when the cache is off or the device is not standalone."""
+    if not (device.standalone and job.get("cache", True)):
+        return contextlib.nullcontext((job["build_dir"], False))
+    key = build_key(variant=variant.name, source=source_digest(variant.build), device=device.name,
+                    dtype=job["dtype"], dt=net.dt, period=net.period, duration=net.duration,
+                    shape=(net.n_pre, net.n_post, net.n_synapses), build_only=build_only,
+                    harness="-".join(source_digest(f) for f in family.recording_code()))
+    family_key = build_key(device=device.name, dtype=job["dtype"], dt=net.dt, build_only=build_only)
+    return cached_build_dir(job["cache_dir"], f"{variant.name}-{device.name}-{job['dtype']}", key, family_key)
 
+
+def run_job(job: dict) -> dict:
+    """Build and run one job's packed cases on its device; the arrays its family records, timing and cache use."""
     t0 = time.perf_counter()
     load_all(job.get("plugins", ()))
     variant = get(job["variant"])
@@ -49,15 +62,7 @@ def run_job(job: dict) -> dict:
     prefs.logging.file_log = False
     prefs.logging.delete_log_on_exit = True
     build_only = job.get("mode", "run") == "build"   # BUILD-mode device: compile the project, do not run it
-    if use_cache:
-        key = build_key(variant=variant.name, source=source_digest(variant.build), device=device.name,
-                        dtype=job["dtype"], dt=net.dt, period=net.period, duration=net.duration,
-                        shape=(net.n_pre, net.n_post, net.n_synapses), build_only=build_only,
-                        harness="-".join(source_digest(f) for f in family.recording_code()))
-        family_key = build_key(device=device.name, dtype=job["dtype"], dt=net.dt, build_only=build_only)
-        folder = cached_build_dir(job["cache_dir"], f"{variant.name}-{device.name}-{job['dtype']}", key, family_key)
-    else:
-        folder = contextlib.nullcontext((job["build_dir"], False))
+    folder = _build_folder(job, variant, device, family, net, build_only)
     compiled_dir = job.get("compiled_dir") or job["cache_dir"]     # Cython extensions (content-addressed)
     with folder as (build_dir, warm):
         binary_before = binary_mtime(build_dir)

@@ -38,6 +38,7 @@ import numpy as np
 from brian2_harness import registry
 from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import FAIL, PASS
+from brian2_harness.check.record_read import check_headers
 from brian2_harness.documents import check_cells, check_format
 from brian2_harness.errors import UsageError
 from brian2_harness.families import get_family
@@ -173,6 +174,7 @@ def load_baseline(path) -> Baseline:
         looks = " (it looks like JSON text: a corpus or results file?)" if head.lstrip()[:1] in (b"{", b"[") else ""
         raise UsageError(f"{where} is not a readable baseline archive (not an .npz/zip file){looks}; "
                          f"write one with `brian2-harness record`")
+    check_headers(path, where, False)   # an array header claiming more than the file holds: one line, no allocation
     try:
         z = np.load(path, allow_pickle=False)
     except (zipfile.BadZipFile, ValueError, EOFError, OSError, zlib.error) as exc:
@@ -193,7 +195,7 @@ def load_baseline(path) -> Baseline:
     raw = members.pop(MANIFEST)
     try:
         manifest = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError, RecursionError) as exc:
         raise UsageError(f"{where}: the manifest is not valid JSON (corrupt): {exc}") from None
     manifest = _validate_manifest(manifest, where)
     corpus = corpus_from_document(manifest.get("corpus"), f"{where}: embedded corpus")

@@ -172,36 +172,40 @@ def compare_cells(baseline: Baseline, result=None, *, unknown_variants=(), unkno
             elif v.verdict == BUILT:
                 change.status, change.detail = GONE, f"only built now, not run: {v.reason}"
             else:
-                try:
-                    variant = registry.get(old["variant"])
-                    family, semantics = variant.family, variant.semantics
-                except UsageError:
-                    family, semantics = old.get("family", ""), None
-                case = _case_of(baseline, family, old["case_id"])
-                same = _identical(new_arrays, old_arrays)
-                change.max_abs_err = 0.0 if same else _max_diff(new_arrays, old_arrays)
-                cmp = compare_values(family, semantics, case, old["dtype"], new_arrays, old_arrays, old["device"],
-                                     oracles)
-                change.tolerance = cmp.tolerance
-                change.ratio = 0.0 if same else float(cmp.ratio)
-                if not same and cmp.ok:
-                    change.oracle = oracle_drift(family, semantics, case, old["dtype"], old_arrays, new_arrays,
-                                                 old["device"], oracles, compare_values, change.ratio)
-                if old["verdict"] == PASS and v.verdict == FAIL:
-                    change.status, change.detail = NEW_FAIL, v.reason
-                elif same:
-                    change.status = IDENTICAL
-                    if old["verdict"] != v.verdict:
-                        change.detail = f"same values, verdict {old['verdict']} -> {v.verdict}: {v.reason}"
-                elif cmp.ok:
-                    change.status = WITHIN
-                    change.detail = (f"max |now - baseline| {change.max_abs_err:.3g}, {cmp.ratio:.2g} of the "
-                                     f"cell's limit" + (f"; {describe(change.oracle)}" if change.oracle else ""))
-                else:
-                    change.status, change.detail = CHANGED, cmp.reason
+                _judge_values(change, baseline, old, v, new_arrays, old_arrays, oracles)
         out.append(change)
     attribute(out, probe)
     return out
+
+
+def _judge_values(change: CellChange, baseline: Baseline, old: dict, v, new_arrays, old_arrays, oracles) -> None:
+    """Both sides have values: identical, within the cell's limit (with the oracle's view of the drift), or changed."""
+    try:
+        variant = registry.get(old["variant"])
+        family, semantics = variant.family, variant.semantics
+    except UsageError:
+        family, semantics = old.get("family", ""), None
+    case = _case_of(baseline, family, old["case_id"])
+    same = _identical(new_arrays, old_arrays)
+    change.max_abs_err = 0.0 if same else _max_diff(new_arrays, old_arrays)
+    cmp = compare_values(family, semantics, case, old["dtype"], new_arrays, old_arrays, old["device"], oracles)
+    change.tolerance = cmp.tolerance
+    change.ratio = 0.0 if same else float(cmp.ratio)
+    if not same and cmp.ok:
+        change.oracle = oracle_drift(family, semantics, case, old["dtype"], old_arrays, new_arrays,
+                                     old["device"], oracles, compare_values, change.ratio)
+    if old["verdict"] == PASS and v.verdict == FAIL:
+        change.status, change.detail = NEW_FAIL, v.reason
+    elif same:
+        change.status = IDENTICAL
+        if old["verdict"] != v.verdict:
+            change.detail = f"same values, verdict {old['verdict']} -> {v.verdict}: {v.reason}"
+    elif cmp.ok:
+        change.status = WITHIN
+        change.detail = (f"max |now - baseline| {change.max_abs_err:.3g}, {cmp.ratio:.2g} of the "
+                         f"cell's limit" + (f"; {describe(change.oracle)}" if change.oracle else ""))
+    else:
+        change.status, change.detail = CHANGED, cmp.reason
 
 
 def summarize_changes(changes: list[CellChange]) -> dict:

@@ -86,11 +86,6 @@ def history_document(folders: list[dict], missing: list[str]) -> dict:
     return {"format": SCRIPT_HISTORY_FORMAT, "versions": versions, "missing": missing, "steps": steps}
 
 
-def _arrow(change: str) -> str:
-    """'brian2 2.5.4 -> 2.6.0' as Markdown text, the harness's own arrow kept as written."""
-    return " -> ".join(md_cell(part) for part in change.split(" -> "))
-
-
 def _short(env: dict) -> str:
     return md_cell(f"{env.get('brian2')} (numpy {env.get('numpy')})")
 
@@ -108,7 +103,7 @@ def markdown(doc: dict) -> str:
               "|---|---|" + "---|" * len(STATUSES)]
     for s in doc["steps"]:
         lines.append(f"| {_short(s['from_environment'])} → {_short(s['environment'])} | "
-                     f"{', '.join(_arrow(c) for c in s['env_changes']) or 'nothing'} | "
+                     f"{md_cell(', '.join(s['env_changes'])) or 'nothing'} | "
                      + " | ".join(str(s["summary"][k]) for k in STATUSES) + " |")
     for s in doc["steps"]:
         diff = [r for r in s["rows"] if r["status"] not in (IDENTICAL, WITHIN, NEITHER)]
