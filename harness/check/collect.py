@@ -200,7 +200,10 @@ def aliases(namespace: dict | None) -> dict:
     """Brian name -> the script's variable name, for monitors and groups bound at module level."""
     out: dict = {}
     for key, value in (namespace or {}).items():
-        brian_name = getattr(value, "name", None)
+        try:
+            brian_name = getattr(value, "name", None)
+        except Exception:      # noqa: BLE001  (brian2 <= 2.7.1: getattr(prefs, "name") raises KeyError)
+            continue
         if key.startswith("_") or not isinstance(brian_name, str) or not hasattr(value, "variables"):
             continue
         if type(value).__module__.startswith("brian2"):
