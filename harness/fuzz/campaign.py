@@ -105,7 +105,7 @@ class Campaign:
                  f"disagreeing, {len(invalid)} invalid ({self.stats['models']} models, {self.elapsed():.0f} s)")
         for k, ds in sorted(by_model.items()):
             self.stats["disagreements"] += 1
-            self.disagreement(p, drawn[k], runs, ds)
+            self.disagreement(p, drawn[k], runs, ds, generate.examples_for(count))
 
     def _known(self, devices, outcome, model_features) -> findings.Finding | None:
         """A finding already made whose devices and outcome match and whose minimal script's features this model
@@ -115,7 +115,7 @@ class Campaign:
                 return f
         return None
 
-    def disagreement(self, p: int, drawn, runs, ds) -> None:
+    def disagreement(self, p: int, drawn, runs, ds, max_examples: int) -> None:
         cfg, (position, model) = self.cfg, drawn
         devices = sorted({d.device for d in ds})
         outcome = differential.ERROR if any(d.outcome == differential.ERROR for d in ds) else "fail"
@@ -138,7 +138,8 @@ class Campaign:
                 v.verdict == outcome
         self.say(f"  model {k_label(p, ds)}: {outcome} on {', '.join(devices)}; shrinking "
                  f"(up to {cfg.shrink_s:.0f} s)")
-        shrunk = shrink.shrink(model, gen_seed(cfg.seed, p), position, cfg.shares, runs, reproduces, cfg.shrink_s)
+        shrunk = shrink.shrink(model, gen_seed(cfg.seed, p), max_examples, cfg.shares, runs, reproduces,
+                               cfg.shrink_s)
         final = self.check_script(shrunk.script, [ref] + devices, f"finding-p{p}-{ds[0].model}")
         failing = [n for d in devices for n in differential.failing_observables(final, d)]
         kinds = sorted({observable_kind(final, n) for n in failing}) or [outcome]

@@ -16,21 +16,31 @@ GENERATE = dict(phases=[Phase.generate], database=None, deadline=None, suppress_
                 derandomize=False, print_blob=False)
 
 
+def examples_for(count: int) -> int:
+    """How many examples Hypothesis is allowed for `count` models (shrinking replays with the same number)."""
+    return 5 * count
+
+
 def draw(gen_seed: int, count: int, shares: dict, max_examples: int | None = None) -> list[tuple[int, Model]]:
-    """Up to `count` distinct models as (position in the generation sequence, model), first come first."""
+    """Up to `count` distinct models as (position in the generation sequence, model), first come first; a model
+    without a monitor (nothing to compare: Hypothesis's first, simplest examples) is skipped."""
     out: list[tuple[int, Model]] = []
     seen: set = set()
     position = [0]
 
     @hseed(gen_seed)
-    @settings(max_examples=max_examples or 3 * count, **GENERATE)
+    @settings(max_examples=max_examples or examples_for(count), **GENERATE)
     @given(model(shares))
     def collect(m):
         k = position[0]
         position[0] += 1
-        if m not in seen and len(out) < count and m.lines:
+        if m not in seen and len(out) < count and observable(m):
             seen.add(m)
             out.append((k, m))
 
     collect()
     return out
+
+
+def observable(m: Model) -> bool:
+    return any("Monitor(" in line for line in m.lines)

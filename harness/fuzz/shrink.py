@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hseed
 
 from . import emit
+from .generate import observable
 from .strategies import Model, model
 
 
@@ -38,36 +39,36 @@ def size(text: str) -> tuple[int, int]:
     return len(emit.model_lines(text)), len(text)
 
 
-def shrink(target: Model, gen_seed: int, position: int, shares: dict, runs: tuple[int, ...], reproduces,
+def shrink(target: Model, gen_seed: int, max_examples: int, shares: dict, runs: tuple[int, ...], reproduces,
            seconds: float = 300.0) -> Shrunk:
     """Hypothesis's smallest model for which `reproduces(script_text) -> bool` holds, starting from `target`
-    (the model at `position` of the generation sequence of `gen_seed`)."""
+    (a model of the generation sequence of `gen_seed`, drawn with the same `max_examples`: Hypothesis's
+    generation may depend on it)."""
     t0 = time.perf_counter()
     state = {"hit": False, "seen": 0, "runs": 0}
     cache: dict[str, bool] = {}
     best = [(emit.script(target, runs), target)]
 
     @hseed(gen_seed)
-    @settings(max_examples=position + 2, phases=[Phase.generate, Phase.shrink], database=None, deadline=None,
+    @settings(max_examples=max_examples, phases=[Phase.generate, Phase.shrink], database=None, deadline=None,
               suppress_health_check=list(HealthCheck), report_multiple_bugs=False, print_blob=False)
     @given(model(shares))
     def prop(m):
         text = emit.script(m, runs)
         if not state["hit"]:
             state["seen"] += 1
-            if m == target:
-                state["hit"] = True
-                cache[text] = True
-                raise _Reproduced
-            return
-        if text not in cache:
-            if time.perf_counter() - t0 > seconds or not m.lines:
+            if m != target:
+                return
+            state["hit"] = True
+            cache[text] = True
+        elif text not in cache:
+            if time.perf_counter() - t0 > seconds or not observable(m):
                 return
             state["runs"] += 1
             cache[text] = bool(reproduces(text))
-        if cache[text]:
-            if size(text) < size(best[-1][0]):
-                best.append((text, m))
+        if cache[text] and size(text) < size(best[-1][0]):
+            best.append((text, m))
+        if cache[text]:          # one place raises: Hypothesis tells failures apart by where they were raised
             raise _Reproduced
 
     try:
