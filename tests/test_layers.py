@@ -30,7 +30,7 @@ LAYERS = (
      "documents", "families", "devices", "registry", "models", "variant_sources"),
     ("run",),
     ("check",),
-    ("reports", "upgrade", "tools"),
+    ("reports", "upgrade", "tools", "fuzz"),
     ("cli", "__main__"),
 )
 MAX_LINES = 400

@@ -8,12 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from brian2_harness.cli import check, listing, outputs, reports, tools, upgrade
+from brian2_harness.cli import check, fuzz, listing, outputs, reports, tools, upgrade
 from brian2_harness.cli import run as run_command
 from brian2_harness.cli.common import EXIT_FAIL, EXIT_USAGE, _Parser
 from brian2_harness.errors import UsageError
 
-GROUPS = (listing, run_command, reports, tools, upgrade, check)   # each: add_parser(subparsers), COMMANDS
+GROUPS = (listing, run_command, reports, tools, upgrade, check, fuzz)   # each: add_parser(subparsers), COMMANDS
 COMMANDS = {name: command for group in GROUPS for name, command in group.COMMANDS.items()}
 
 

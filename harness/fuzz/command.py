@@ -1,0 +1,41 @@
+"""`brian2-harness fuzz`: a campaign, `--replay DIR` (re-check saved findings) or `--bench N` (packed vs one
+script per model). Options are defined in cli/fuzz.py; exit 1 when a new Brian2-bug finding reproduces, 2 for
+usage errors (one line naming the option and its allowed values)."""
+from __future__ import annotations
+
+import os
+import sys
+
+from ..check.script import known_devices
+from ..commalist import comma_list
+from ..errors import UsageError
+from ..versions import installed_version
+from . import bench, campaign, features, replay
+
+
+def run(args) -> int:
+    devices = comma_list(args.devices)
+    campaign.validate(devices, known_devices(), args.budget, args.pack)
+    shares = features.shares(args.features)
+    say = (lambda text: None) if args.quiet else (lambda text: print(text, flush=True))
+    release = installed_version("brian2") or "?"
+    if args.replay:
+        if not os.path.isdir(os.path.join(args.replay, "findings")):
+            raise UsageError(f"--replay: {args.replay!r} holds no findings/ folder (give a campaign's --out DIR)")
+        return replay.replay(args.replay, release, timeout=args.timeout, cache_dir=args.cache_dir, say=say)
+    if not args.out:
+        raise UsageError("--out: a folder for the findings and the report is required (or --replay DIR)")
+    if args.bench:
+        bench.run(args.bench, devices, shares, args.seed, args.out, sample=args.bench_sample,
+                  timeout=args.timeout, cache_dir=args.cache_dir, say=print)
+        return 0
+    cfg = campaign.Config(devices=devices, budget_s=args.budget * 60, seed=args.seed, out=args.out, pack=args.pack,
+                          max_models=args.max_models, shares=shares, shrink_s=args.shrink_minutes * 60,
+                          timeout=args.timeout, cache_dir=args.cache_dir, release=release)
+    os.makedirs(args.out, exist_ok=True)
+    summary = campaign.Campaign(cfg, say).run()
+    s = summary["stats"]
+    print(f"fuzz: {s['models']} models ({summary['models_per_minute']:g}/min), {s['invalid']} invalid, "
+          f"{len(summary['findings'])} finding(s), {len(summary['new'])} new; report: "
+          f"{os.path.join(args.out, 'report.md')}", file=sys.stdout)
+    return campaign.exit_code(summary)

@@ -1,0 +1,125 @@
+"""Run a (packed) script through `check` and attribute every disagreement to the model it belongs to.
+
+Nothing is re-implemented: `check.verdict.check` runs each device in its own process and judges each device
+against the reference (exact comparison within the derived tolerance, with the reference's noise floor where
+rounding is amplified). Here its per-observable comparisons are read back: an observable that failed (beyond
+`floor.FACTOR` x its noise floor, exactly as `floor.judge` decides) or exists on one device only belongs to the
+model its prefix names (`m3_mon.k0` -> model 3). A device that errors on the whole pack (a compile error) is
+bisected: halves of the pack are rerun until the model(s) that break it are alone.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from ..check import floor as noise
+from ..check.exact import Tolerance
+from ..check.script import ERROR
+from ..check.verdict import FAIL, REFERENCE, CheckResult, check
+from . import emit
+
+INVALID = "invalid"          # the reference itself refused or failed the model: the generator's fault
+
+
+@dataclass
+class Disagreement:
+    model: int                 # index in the pack
+    device: str
+    outcome: str               # fail | error | invalid
+    observables: list = field(default_factory=list)     # failing observables, the model's prefix removed
+    detail: str = ""
+
+    def to_dict(self) -> dict:
+        return dict(model=self.model, device=self.device, outcome=self.outcome, observables=self.observables,
+                    detail=self.detail)
+
+
+def failing_observables(result: CheckResult, device: str) -> list[str]:
+    """The observables on which `device` fails against the reference (floor-aware, as check judged them)."""
+    v = result.devices.get(device)
+    if v is None or v.exact is None:
+        return []
+    pair = result.pairs.get(device)
+    floors = (pair.floor if pair is not None else {}) or {}
+    out = []
+    for c in v.exact.comparisons:
+        size = float((floors.get(c.name) or {}).get("floor", 0.0))
+        if c.agree is False and c.max_error > noise.FACTOR * size:
+            out.append(c.name)
+    return out + list(v.exact.missing)
+
+
+def run_check(path: str, devices: list[str], *, timeout: float, cache_dir=None, script_for=None) -> CheckResult:
+    return check(path, devices, mode="auto", seed=0, timeout=timeout, cache_dir=cache_dir, script_for=script_for,
+                 reference=devices[0], tolerance=Tolerance())
+
+
+def attribute(result: CheckResult, devices: list[str], n_models: int) -> tuple[list[Disagreement], list[str]]:
+    """(disagreements attributed to models, devices that errored on the whole script: to bisect).
+    A reference that did not run makes every model suspect: returned as errors of the reference."""
+    ref = devices[0]
+    ref_verdict = result.devices.get(ref)
+    if ref_verdict is None or ref_verdict.verdict != REFERENCE:
+        return [], [ref]
+    found, whole = [], []
+    for d in devices[1:]:
+        v = result.devices.get(d)
+        if v is None:
+            continue
+        if v.verdict == FAIL:
+            names = failing_observables(result, d)
+            by_model: dict[int, list[str]] = {}
+            for name in names:
+                k = emit.model_of(name)
+                by_model.setdefault(-1 if k is None else k, []).append(emit.MODEL_OF.sub("", name))
+            if not names or -1 in by_model:          # a failure that names no model: bisect like an error
+                whole.append(d)
+            for k, obs in sorted(by_model.items()):
+                if k >= 0:
+                    found.append(Disagreement(k, d, FAIL, obs, v.reason[:500]))
+        elif v.verdict == ERROR:
+            whole.append(d)
+    return found, whole
+
+
+def check_models(models, runs, devices, work: str, *, timeout: float, cache_dir=None,
+                 label: str = "pack") -> tuple[CheckResult, list[Disagreement], list[int]]:
+    """Check a pack; returns (result, disagreements by model, indices of invalid models). Whole-pack errors are
+    bisected down to the models that cause them (their indices keep the pack's numbering)."""
+    path = os.path.join(work, f"{label}.py")
+    with open(path, "w") as f:
+        f.write(emit.pack(models, runs))
+    result = run_check(path, devices, timeout=timeout, cache_dir=cache_dir)
+    found, whole = attribute(result, devices, len(models))
+    invalid: list[int] = []
+    if whole:
+        _split(list(range(len(models))), models, runs, devices, set(whole), work, timeout, cache_dir, label, found,
+               invalid, result)
+    return result, found, invalid
+
+
+def _split(indices, models, runs, devices, whole, work, timeout, cache_dir, label, found, invalid, result) -> None:
+    """What to do with a part of the pack that errored as a whole (its check `result` already ran)."""
+    if len(indices) == 1:
+        if devices[0] in whole:
+            invalid.append(indices[0])
+            return
+        found.extend(Disagreement(indices[0], d, ERROR, [], result.devices[d].reason[:500]) for d in whole)
+        return
+    blamed = whole - {devices[0]} or set(devices[1:])
+    for half in (indices[: len(indices) // 2], indices[len(indices) // 2:]):
+        _bisect(half, models, runs, devices, blamed, work, timeout, cache_dir, label, found, invalid)
+
+
+def _bisect(indices, models, runs, devices, blamed, work, timeout, cache_dir, label, found, invalid) -> None:
+    """Rerun halves of `indices` (on the reference and the blamed devices) until each culprit is alone: a model
+    the reference fails on is invalid (the generator's fault), one another device errors on is a disagreement."""
+    devs = [devices[0]] + [d for d in devices[1:] if d in blamed]
+    path = os.path.join(work, f"{label}-{indices[0]}-{indices[-1]}.py")
+    with open(path, "w") as f:
+        f.write(emit.pack([models[k] for k in indices], runs, indices))
+    result = run_check(path, devs, timeout=timeout, cache_dir=cache_dir)
+    more, whole = attribute(result, devs, len(indices))
+    found.extend(more)
+    if whole:
+        _split(indices, models, runs, devices, set(whole), work, timeout, cache_dir, label, found, invalid, result)

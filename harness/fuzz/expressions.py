@@ -1,0 +1,182 @@
+"""Hypothesis strategies for Brian2 expressions that are valid on every device by construction.
+
+Three kinds, each with a bound on its magnitude that every operator keeps below `LIMIT` (no integer overflow on
+int32, no float overflow):
+
+* ``int``: integers (`i`, integer variables, literals); `+ - *`, `//` and `%` by a literal drawn nonzero or by
+  `(abs(e) % 7 + 1)` (never zero, whatever the sign rules), `int(exact)`, `e ** p` (p in 0..3, small bases).
+* ``exact``: floats that are exactly representable (dyadic literals k/4, integers, exact variables), closed under
+  `+ - *`, abs, floor, ceil, sign, clip, and `//`/`%` by a dyadic literal: every device computes the same bits,
+  so discontinuous functions (floor, int, `//`, `%`, sign) are applied to exact values only: a rounding difference
+  of one ulp can never be turned into a jump (that would be a false alarm, not a device difference).
+* ``float``: anything continuous: ODE variables, decimals, exp/log/sqrt/sin/cos/exprel with their domains kept
+  valid (`log(abs(e) + 1)`, `sqrt(abs(e))`, `exp(clip(e, -5, 5))`), division by `(abs(e) + 1)`.
+
+An expression is drawn as (text, bound). Strategies shrink towards literals and the first operator listed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hypothesis import strategies as st
+
+INT, EXACT, FLOAT = "int", "exact", "float"
+LIMIT = 10**6
+IBOUND = 1000          # every integer variable stays within ±IBOUND (assignments wrap with % otherwise)
+XBOUND = 1000.0        # every exact float variable too (assignments clip otherwise)
+
+
+@dataclass
+class Scope:
+    """What an expression may read: the group's size and variables, and the features switched on for the model."""
+    n: int
+    on: dict
+    ints: list = field(default_factory=list)
+    exacts: list = field(default_factory=list)
+    floats: list = field(default_factory=list)
+    suffix: str = ""            # "_pre" / "_post" inside synapses
+
+    def var(self, name: str) -> str:
+        return name + self.suffix
+
+
+def lit_int(k: int) -> str:
+    return f"({k})" if k < 0 else str(k)
+
+
+def lit_float(x: float) -> str:
+    text = repr(float(x))
+    return f"({text})" if x < 0 else text
+
+
+def flag(share: float):
+    """True with probability ~share; shrinks to False (feature off)."""
+    cut = 100 - round(100 * share)
+    return st.integers(0, 99).map(lambda x: x >= cut) if share > 0 else st.just(False)
+
+
+def divisor_int():
+    return st.tuples(st.integers(1, 100), st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
+
+
+DYADIC_DIVISORS = (1.0, 0.5, 2.0, 0.25, 4.0, 1.5, 0.75, 2.5, 3.0)
+
+
+@st.composite
+def leaf(draw, sc: Scope, kind: str):
+    if kind == INT:
+        options = ["const", "i"] + [f"v:{v}" for v in sc.ints]
+    elif kind == EXACT:
+        options = ["const"] + [f"v:{v}" for v in sc.exacts] + (["int"] if sc.on.get("mixing") else [])
+    else:
+        options = ["const", "exact"] + [f"v:{v}" for v in sc.floats]
+    pick = draw(st.sampled_from(options))
+    if pick == "const":
+        if kind == INT:
+            k = draw(st.integers(-100, 100))
+            return lit_int(k), abs(k)
+        if kind == EXACT:
+            x = draw(st.integers(-40, 40)) / 4
+            return lit_float(x), abs(x)
+        x = draw(st.integers(-300, 300)) / 100
+        return lit_float(x), abs(x)
+    if pick == "i":
+        return "i", max(sc.n - 1, 0)
+    if pick == "int":
+        return draw(expr(sc, INT, 0))
+    if pick == "exact":
+        return draw(expr(sc, EXACT, 0))
+    name = pick[2:]
+    return sc.var(name), IBOUND if kind == INT else XBOUND if name in sc.exacts else 100.0
+
+
+def _ops(sc: Scope, kind: str) -> list[str]:
+    on = sc.on
+    if kind == INT:
+        ops = ["+", "-", "*"]
+        ops += ["//"] if on.get("floordiv") else []
+        ops += ["%"] if on.get("mod") else []
+        ops += ["//v", "%v"] if on.get("var_divisor") and (on.get("floordiv") or on.get("mod")) else []
+        ops += ["int"] if on.get("mixing") else []
+        ops += ["**"] if on.get("power") else []
+        ops += ["abs"] if on.get("functions") else []
+        return ops
+    if kind == EXACT:
+        ops = ["+", "-", "*"]
+        ops += ["floor", "ceil", "abs", "sign", "clip"] if on.get("functions") else []
+        ops += ["//", "%"] if on.get("float_floordiv") else []
+        ops += ["**"] if on.get("power") else []
+        return ops
+    ops = ["+", "-", "*", "/"]
+    ops += ["exp", "log", "sqrt", "sin", "cos", "exprel", "abs", "clip"] if on.get("functions") else []
+    ops += ["**"] if on.get("power") else []
+    return ops
+
+
+FAVOURED = ("//", "%", "//v", "%v", "int", "**")      # the operators where devices have differed before
+
+
+@st.composite
+def expr(draw, sc: Scope, kind: str, depth: int = 2, top: bool = False):
+    """(text, bound) of an expression of `kind`. `top`: the outermost operator of an assignment, which prefers
+    the integer and division operators that are switched on (half of the time), so their share in scripts follows
+    the feature's share instead of being diluted by the other operators."""
+    ops = _ops(sc, kind)
+    favoured = [op for op in ops if op in FAVOURED] if kind != FLOAT else []
+    if top and favoured and draw(st.booleans()):
+        op = draw(st.sampled_from(favoured))
+    elif depth <= 0 or not draw(st.booleans()):
+        return draw(leaf(sc, kind))
+    else:
+        op = draw(st.sampled_from(ops))
+    a, ba = draw(expr(sc, kind, depth - 1))
+    if op in ("+", "-", "*"):
+        b, bb = draw(expr(sc, kind, depth - 1))
+        bound = ba * bb if op == "*" else ba + bb
+        return (f"({a} {op} {b})", bound) if bound <= LIMIT else (a, ba)
+    if op in ("//", "%"):
+        if kind == INT:
+            c = draw(divisor_int())
+            return f"({a} {op} {lit_int(c)})", ba if op == "//" else abs(c)
+        c = draw(st.sampled_from(DYADIC_DIVISORS))
+        return f"({a} {op} {lit_float(c)})", ba / c + 1 if op == "//" else c
+    if op in ("//v", "%v"):
+        b, _ = draw(expr(sc, INT, depth - 1))
+        return f"({a} {op[0:-1]} (abs({b}) % 7 + 1))", ba if op == "//v" else 7
+    if op == "int":
+        e, be = draw(expr(sc, EXACT, depth - 1))
+        return f"int({e})", int(be) + 1
+    if op == "**":
+        p = draw(st.integers(0, 3))
+        if kind == INT:
+            return (f"({a} ** {p})", ba ** p) if ba ** p <= LIMIT else (a, ba)
+        if kind == EXACT:
+            return (f"({a} ** {p})", ba ** p) if ba <= 64 else (a, ba)
+        return f"(clip({a}, -3, 3) ** {p})", 3.0 ** p
+    if op == "/":
+        b, _ = draw(expr(sc, kind, depth - 1))
+        return f"({a} / (abs({b}) + 1))", ba
+    if op in ("floor", "ceil", "abs", "sign", "sin", "cos"):
+        return f"{op}({a})", 1.0 if op in ("sign", "sin", "cos") else ba + 1
+    if op == "clip":
+        lo = draw(st.integers(-40, 0)) / 4
+        hi = lo + draw(st.integers(0, 40)) / 4
+        return f"clip({a}, {lit_float(lo)}, {lit_float(hi)})", max(abs(lo), abs(hi))
+    if op == "exp":
+        return f"exp(clip({a}, -5, 5))", 150.0
+    if op == "exprel":
+        return f"exprel(clip({a}, -5, 5))", 30.0
+    if op == "log":
+        return f"log(abs({a}) + 1)", 15.0
+    return f"sqrt(abs({a}))", ba ** 0.5 + 1     # sqrt
+
+
+def assignment(target: str, kind: str, text: str, bound: float, sc: Scope, modulus: int) -> str:
+    """`target = text`, kept within the variable's bound: integers wrap with % modulus, exact floats clip."""
+    if kind == INT and bound > IBOUND:
+        text = f"({text}) % {modulus}"
+    elif kind == EXACT and bound > XBOUND:
+        text = f"clip({text}, -1000.0, 1000.0)"
+    elif kind == FLOAT:
+        text = f"clip({text}, -10.0, 10.0)" if bound > 10 else text
+    return f"{sc.var(target)} = {text}"

@@ -1,0 +1,80 @@
+"""The generator's features: each a switch with a share (how often a model that may use it does), and how a
+script shows it (so coverage and signatures are read from the script text itself, shrunk or not).
+
+Shares are the probability the strategy draws to switch a feature on in one model (Hypothesis biases its integer
+draws, so the measured share differs a little: the report states the measured coverage next to the configured one).
+`--features NAME=SHARE,...` overrides them (0 switches a feature off).
+"""
+from __future__ import annotations
+
+import re
+
+from ..errors import UsageError
+
+# name -> (default share, what it covers)
+FEATURES: dict[str, tuple[float, str]] = {
+    "int_vars": (0.8, "integer state variables (`k : integer`), set by string expressions"),
+    "floordiv": (0.6, "`//` (integer operands; divisors drawn nonzero)"),
+    "mod": (0.5, "`%` (divisors drawn nonzero)"),
+    "var_divisor": (0.3, "a divisor that is an expression (`abs(k) % 7 + 1`, never zero)"),
+    "power": (0.3, "`**` with small exponents on bounded bases"),
+    "mixing": (0.5, "int/float mixing (`int(x)`, `k * 0.5`)"),
+    "exact_float": (0.6, "float variables that only take exactly representable values (dyadic)"),
+    "float_floordiv": (0.3, "`//` and `%` on exact float operands (divisors drawn nonzero, dyadic)"),
+    "functions": (0.6, "exp, log, sqrt, abs, sign, floor, ceil, clip, exprel, sin, cos (domains kept valid)"),
+    "ode": (0.8, "differential equations (euler, rk2, rk4, exponential_euler, exact where valid)"),
+    "threshold": (0.6, "threshold and reset"),
+    "refractory": (0.4, "a refractory period (with threshold)"),
+    "short_refractory": (0.25, "a refractory period shorter than dt (of those with refractoriness)"),
+    "run_regularly": (0.7, "run_regularly with its own dt"),
+    "synapses": (0.4, "Synapses with on_pre (on a group with a threshold), connect by condition or j"),
+    "on_post": (0.4, "an on_post pathway (of the synapses)"),
+    "delays": (0.5, "synaptic delays, homogeneous or heterogeneous (of the synapses)"),
+    "summed": (0.3, "a summed variable (of the synapses)"),
+    "several_runs": (0.5, "several run() calls (drawn per pack: every model of a pack shares them)"),
+}
+
+# how a script shows a feature (the model's text, not its generator's draw: shrunk scripts are read the same way)
+PATTERNS: dict[str, str] = {
+    "int_vars": r": integer",
+    "floordiv": r"// (\(-?\d+\)|\d+(?![\d.])|\(abs\()",
+    "mod": r"% ((\(-?)?\d+(?![\d.])\)?(?! \+ 1\))(?!\) \* 0\.25)|\(abs\()",
+    "var_divisor": r"% 7 \+ 1\)",
+    "power": r"\*\*",
+    "mixing": r"\bint\(|\bk\d+(_post)? [-+*] \(?-?\d+\.\d+|\d+\.\d+\)? [-+*] k\d",
+    "exact_float": r"x\d+ : 1",
+    "float_floordiv": r"// \d+\.\d+|% \d+\.\d+",
+    "functions": r"\b(exp|log|sqrt|abs|sign|floor|ceil|clip|exprel|sin|cos)\(",
+    "ode": r"d\w+/dt",
+    "threshold": r"threshold=",
+    "refractory": r"refractory=",
+    "short_refractory": r"refractory=0\.0\d*\*ms",
+    "run_regularly": r"run_regularly\(",
+    "synapses": r"Synapses\(",
+    "on_post": r"on_post=",
+    "delays": r"delay",
+    "summed": r"\(summed\)",
+    "several_runs": r"(?s)\brun\(.*\brun\(",
+}
+
+
+def shares(overrides: str | None = None) -> dict[str, float]:
+    """The default shares with `NAME=SHARE,...` applied; a bad item is a usage error naming the allowed values."""
+    out = {name: share for name, (share, _) in FEATURES.items()}
+    for item in filter(None, (x.strip() for x in (overrides or "").split(","))):
+        name, _, value = item.partition("=")
+        if name not in out:
+            raise UsageError(f"--features: unknown feature {name!r} (allowed: {', '.join(FEATURES)})")
+        try:
+            share = float(value)
+        except ValueError:
+            share = -1.0
+        if not 0.0 <= share <= 1.0:
+            raise UsageError(f"--features: {name} needs a share between 0 and 1 (NAME=SHARE), got {value!r}")
+        out[name] = share
+    return out
+
+
+def used(script: str) -> list[str]:
+    """The features a script's text shows, in FEATURES order."""
+    return [name for name in FEATURES if re.search(PATTERNS[name], script)]

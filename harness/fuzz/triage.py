@@ -1,0 +1,57 @@
+"""Every finding in one of three classes, by rules written from a triaged finding (each rule names its source):
+
+* ``brian2 bug``: Brian2 computes something wrong on one device (a known issue with its number, or a new one:
+  ``new`` until someone has triaged it; a new one makes `fuzz` exit 1);
+* ``documented difference``: the devices are allowed to differ, and Brian2's documentation says so (source named);
+* ``harness false alarm``: the harness or the generator is wrong (a model outside Brian's defined behaviour, a
+  comparison that cannot apply). Must stay 0: a rule here is a bug to fix in the generator or check, never a way
+  to silence a feature.
+
+A finding that no longer reproduces at the end of a campaign is ``flaky`` (findings.py) and never a bug.
+"""
+from __future__ import annotations
+
+import re
+
+
+def parse_version(text: str) -> tuple:
+    return tuple(int(x) for x in re.findall(r"\d+", text)[:3])
+
+BUG, DOCUMENTED, FALSE_ALARM = "brian2 bug", "documented difference", "harness false alarm"
+CLASSES = (BUG, DOCUMENTED, FALSE_ALARM)
+
+
+def _before(release: str, version: str) -> bool:
+    try:
+        return parse_version(release) < parse_version(version)
+    except Exception:      # noqa: BLE001  (an unparsable release matches no version rule)
+        return False
+
+
+RULES = [
+    dict(name="brian2-1495", cls=BUG, known=True,
+         when=lambda f, s: ("cpp_standalone" in f.devices and f.outcome == "fail" and _before(f.release, "2.6.0")
+                            and "int" in _kinds(f) and re.search(r"//|%", s) is not None),
+         reason="Brian2 #1495 (fixed in 2.6.0 by PR #1496): C++ integer `//` is floor(1.0*x/y), which -ffast-math "
+                "computes with a reciprocal (98 // 98 = 0), and `%` truncates",
+         source="models/known_bugs/floor_division_cpp.py; Brian2 2.6.0 release notes"),
+]
+
+
+def _kinds(finding) -> list[str]:
+    return [k.split(":", 1)[0] for k in getattr(finding, "observable_kinds", [])] or \
+        finding.signature.split("|")[2].split(",")
+
+
+def classify(finding, script: str) -> dict:
+    """{class, rule, reason, source, known} of a finding (the first rule that matches; else a new Brian2 bug)."""
+    for rule in RULES:
+        try:
+            hit = rule["when"](finding, script)
+        except Exception:      # noqa: BLE001  (a rule that cannot read a finding does not match it)
+            hit = False
+        if hit:
+            return {"class": rule["cls"], "rule": rule["name"], "reason": rule["reason"], "source": rule["source"],
+                    "known": rule["known"]}
+    return {"class": BUG, "rule": "new", "known": False, "source": "",
+            "reason": "not matched by any triage rule: a new device disagreement to triage (docs/fuzzing.md)"}

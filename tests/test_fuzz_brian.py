@@ -1,0 +1,61 @@
+"""fuzz with Brian: the negative control (a constant tweaked in one model on one device, through check's
+--script-for mechanism, must be flagged and attributed to that model only) and the CI smoke campaign (a fixed
+seed, a handful of models, checked against a stored expectation)."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from brian2_harness.fuzz import differential, emit
+from brian2_harness.fuzz.strategies import Model
+
+pytestmark = pytest.mark.brian
+HERE = os.path.dirname(__file__)
+EXPECTATION = os.path.join(HERE, "data", "fuzz_smoke.json")
+DEVICES = ["numpy", "cpp_standalone"]
+
+MODELS = [
+    Model(("@G = NeuronGroup(4, 'k0 : integer', name='@G')", "@G.k0 = '(i * 3) // 2'",
+           "@mon = StateMonitor(@G, ['k0'], record=True, name='@mon')")),
+    Model(("@G = NeuronGroup(4, 'x0 : 1', name='@G')", "@G.run_regularly('x0 = x0 + i * 0.25', name='@rr')",
+           "@mon = StateMonitor(@G, ['x0'], record=True, name='@mon')")),
+    Model(("@G = NeuronGroup(3, 'dv0/dt = (1.5 - v0) / (5*ms) : 1', threshold='v0 > 1.0', reset='v0 = 0.0', "
+           "method='exact', name='@G')", "@spk = SpikeMonitor(@G, name='@spk')")),
+]
+
+
+def test_a_constant_tweaked_on_one_device_is_flagged_and_attributed_to_its_model(tmp_path):
+    """Negative control: model 1's constant 0.25 becomes 0.26 in the copy cpp_standalone runs; the other
+    models are unchanged there, so only model 1 may be attributed (and the pack must not agree)."""
+    text = emit.pack(MODELS, (10, 5))
+    path, mutated = tmp_path / "pack.py", tmp_path / "pack_mutated.py"
+    path.write_text(text)
+    assert text.count("i * 0.25") == 1
+    mutated.write_text(text.replace("i * 0.25", "i * 0.26"))
+    result = differential.run_check(str(path), DEVICES, timeout=600, cache_dir=tmp_path / "cache",
+                                    script_for={"cpp_standalone": str(mutated)})
+    found, whole = differential.attribute(result, DEVICES, len(MODELS))
+    assert whole == [], result.reason
+    assert [(d.model, d.device, d.outcome, d.observables) for d in found] == \
+        [(1, "cpp_standalone", "fail", ["mon.x0"])], result.reason
+
+
+def test_smoke_campaign_matches_its_stored_expectation(tmp_path):
+    """A fixed-seed campaign of a few models on numpy and cpp_standalone (one script): models checked, invalid
+    models and findings as stored. A change of the generator or of Brian that adds a finding or an invalid model
+    shows here."""
+    from brian2_harness.cli import main
+    with open(EXPECTATION) as f:
+        expected = json.load(f)
+    out = tmp_path / "out"
+    rc = main(["fuzz", "--devices", ",".join(DEVICES), "--seed", str(expected["seed"]), "--budget", "30",
+               "--max-models", str(expected["models"]), "--pack", str(expected["models"]), "--shrink-minutes",
+               "2", "--out", str(out), "--quiet"])
+    summary = json.loads((out / "summary.json").read_text())
+    got = dict(models=summary["stats"]["models"], invalid=summary["stats"]["invalid"],
+               findings=sorted(f["signature"] for f in summary["findings"]))
+    assert got == {k: expected[k] for k in got}, (out / "report.md").read_text()
+    assert rc == expected["exit"]
+    assert (out / "report.md").read_text().startswith("# fuzz campaign")

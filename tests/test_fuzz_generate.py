@@ -1,0 +1,85 @@
+"""The fuzz generator (no Brian): reproducible, valid by construction, packs name every object after its model."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+
+from brian2_harness.errors import UsageError
+from brian2_harness.fuzz import emit, features, generate
+from brian2_harness.fuzz.strategies import model
+
+SHARES = features.shares()
+ALL_ON = {name: 1.0 for name in SHARES}
+
+
+def test_same_seed_same_models_other_seed_other_models():
+    a = generate.draw(7, 6, SHARES)
+    b = generate.draw(7, 6, SHARES)
+    c = generate.draw(8, 6, SHARES)
+    assert a == b
+    assert len(a) == 6
+    assert [m for _, m in a] != [m for _, m in c]
+
+
+@settings(max_examples=60, deadline=None)
+@given(model(ALL_ON))
+def test_every_division_has_a_divisor_that_cannot_be_zero(m):
+    """`//` and `%` only by a nonzero literal or by `(abs(e) % 7 + 1)`: no division by zero by construction."""
+    text = emit.script(m, (5,))
+    compile(text, "model.py", "exec")
+    for op, rest in re.findall(r"(//|%) (\S+)", text):
+        assert re.match(r"\(?-?[1-9]\d*(\.\d+)?\)*|-?\d*\.\d+\)*|\(abs\(", rest) or rest.startswith("N_post"), rest
+    assert "% 0)" not in text and "// 0)" not in text and "// 0.0" not in text
+
+
+@settings(max_examples=60, deadline=None)
+@given(model(ALL_ON))
+def test_discontinuous_functions_never_see_an_ode_variable(m):
+    """floor/ceil/int/sign/`//`/`%` get exact values only: a one-ulp rounding difference of an ODE variable must
+    never become a jump (that would be a false alarm)."""
+    for line in m.lines:
+        for call in re.findall(r"\b(?:floor|ceil|int|sign)\(([^()]*(?:\([^()]*\)[^()]*)*)\)", line):
+            assert not re.search(r"\bv\d|\bs0\b", call), line
+
+
+def test_a_pack_names_every_object_after_its_model():
+    models = [m for _, m in generate.draw(3, 5, ALL_ON)]
+    text = emit.pack(models, (10, 5))
+    compile(text, "pack.py", "exec")
+    names = re.findall(r"name='([^']+)'", text)
+    assert names and len(names) == len(set(names))
+    assert all(emit.model_of(n) is not None for n in names)
+    assert {emit.model_of(n) for n in names} <= set(range(len(models)))
+    assert text.count("run(") == 2
+
+
+def test_model_of_reads_the_prefix():
+    assert emit.model_of("m12_mon.k0") == 12
+    assert emit.model_of("mon.k0") is None
+    assert emit.MODEL_OF.sub("", "m3_spk") == "spk"
+
+
+def test_features_are_read_from_the_script_text():
+    text = ("from brian2 import *\nG = NeuronGroup(3, 'k0 : integer', threshold='k0 >= 1', refractory=0.05*ms)\n"
+            "G.run_regularly('k0 = (i // 98)', dt=1*defaultclock.dt, name='rr')\nrun(1*ms)\nrun(2*ms)\n")
+    used = features.used(text)
+    assert {"int_vars", "floordiv", "threshold", "refractory", "short_refractory", "run_regularly",
+            "several_runs"} <= set(used)
+    assert "synapses" not in used and "mod" not in used
+
+
+def test_switching_a_feature_off_removes_it():
+    off = dict(SHARES, floordiv=0.0, mod=0.0, synapses=0.0)
+    for _, m in generate.draw(11, 15, off):
+        used = features.used(emit.script(m, (5,)))
+        assert "floordiv" not in used and "synapses" not in used
+
+
+@pytest.mark.parametrize("text,needle", [("bogus=1", "unknown feature 'bogus'"), ("floordiv=2", "floordiv"),
+                                         ("mod=x", "between 0 and 1")])
+def test_bad_feature_overrides_name_the_field(text, needle):
+    with pytest.raises(UsageError, match="--features") as e:
+        features.shares(text)
+    assert needle in str(e.value)
