@@ -16,6 +16,7 @@ from brian2_harness.check.duration import parse_duration
 from brian2_harness.check.exact import Tolerance
 from brian2_harness.check.require import apply_required
 from brian2_harness.check.script import DEFAULT_DEVICES, ERROR, KEPT, known_devices
+from brian2_harness.check.servers import FRESH_VAR
 from brian2_harness.check.verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
 from brian2_harness.cli.check_outputs import write_outputs
 from brian2_harness.cli.common import EXIT_FAIL
@@ -86,6 +87,9 @@ def add_parser(subparsers):
     p.add_argument("--script-args", default="", help="arguments passed to the script (one string, split on spaces)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run each device's runs as a Dask task: a scheduler "
                    "address (tcp://HOST:8786) or local[:N]; needs brian2-harness[cluster]")
+    p.add_argument("--fresh-processes", action="store_true",
+                   help="start a fresh Python interpreter for every device call instead of forking it from a process "
+                        "server that has imported Brian2 once (the results are the same; slower)")
     p.add_argument("--script-for", action="append", default=[], metavar="DEVICE=SCRIPT.py",
                    help="run another script on one device (negative controls: a deliberately changed copy)")
     p.add_argument("--require", default="", metavar="DEV,...",
@@ -233,6 +237,8 @@ def _checks(args, required) -> tuple[list[CheckResult], list[dict] | None]:
     args.scripts = expand_scripts(args.scripts)
     devices, script_for = _validate(args)
     parse_effect(args.min_effect)
+    if getattr(args, "fresh_processes", False):     # read by check/servers.py here, in a local Dask cluster's workers
+        os.environ[FRESH_VAR] = "1"
     if not getattr(args, "scheduler", None):
         return run_checks(args, devices, script_for, None, required)
     from brian2_harness.check.cluster import DaskRunner
