@@ -162,7 +162,8 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
                perturb: int = 0, fresh: bool | None = None) -> DeviceRun:
     """Run `script` on `device` once per seed (one process, one fork per seed). `timeout` is per seed. The process
     is forked by the device's process server (servers.py) unless `fresh` (None: unless --fresh-processes, i.e.
-    servers.FRESH_VAR, or fork is unavailable): then a fresh interpreter."""
+    servers.FRESH_VAR, or fork is unavailable): then a fresh interpreter, and a standalone device rebuilds the project
+    for every seed instead of running its one build once per seed (branches.py): today's path before both."""
     t0 = time.perf_counter()
     mode, why = probe(device)
     if mode == UNAVAILABLE:
@@ -180,7 +181,7 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
                observe=list(observe or []), build_cache=str(cache_dir), build_label=f"{Path(script).stem}-{device}",
                build_key=build_key(device, why), build_only=mode == BUILD, build_note=why,
                cython_dir=str(compiled / "cython"), out_dir=out_dir, seed_timeout=timeout, args=list(args or []),
-               perturb=perturb)
+               perturb=perturb, rebuild_per_seed=servers.fresh_requested() if fresh is None else bool(fresh))
     job_file = os.path.join(out_dir, "job.json")
     with open(job_file, "w") as f:
         json.dump(job, f, indent=1)
