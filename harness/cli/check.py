@@ -71,6 +71,9 @@ def add_parser(subparsers):
     p.add_argument("--min-effect", metavar="CHANGE", help="statistical mode: a verdict whose power does not reach "
                    "this relative change of every key statistic (rates per population, means, weights) fails as "
                    "'too weak', with the seeds that would reach it; e.g. 2%%")
+    p.add_argument("--max-seeds", type=int, metavar="N", help="statistical mode: add seeds only while the verdict is "
+                   "open (looks at 4, 8, 16, ... seeds per device up to N, alpha spent over the looks; stops at a "
+                   "difference, at a clear agreement within --min-effect or 5 %%, or at N); replaces --seeds")
     p.add_argument("--rtol", type=float, help="relative tolerance for every observable (default: derived)")
     p.add_argument("--atol", type=float, help="absolute tolerance for every observable (default: derived)")
     p.add_argument("--tol", action="append", default=[], metavar="NAME=RTOL[,ATOL]",
@@ -129,6 +132,8 @@ def _validate(args):
             raise UsageError(f"SCRIPT.py '{s}' is a folder; name the script file(s) in it (e.g. {s}/*.py)")
         if not os.path.isfile(s):
             raise UsageError(f"script not found: {s}")
+    if getattr(args, "max_seeds", None) is not None and args.max_seeds < 2:
+        raise UsageError(f"--max-seeds must be >= 2, got {args.max_seeds}")
     if args.seeds < 2:
         raise UsageError(f"--seeds must be >= 2, got {args.seeds}")
     if not 0 < args.alpha < 1:
@@ -203,7 +208,8 @@ def run_checks(args, devices, script_for, runner=None, required=()) -> tuple[lis
                       alpha=options["alpha"], cap=options["cap"], observe=options["observe"], tolerance=tol,
                       timeout=args.timeout, jobs=args.jobs, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
                       args=options["args"], progress=say, script_for=script_for,
-                      min_effect=parse_effect(args.min_effect), **({"runner": runner} if runner else {}))
+                      min_effect=parse_effect(args.min_effect), max_seeds=getattr(args, "max_seeds", None),
+                      **({"runner": runner} if runner else {}))
         except UsageError:
             raise
         except KeyboardInterrupt:     # every device process is ended by now (verdict._parallel)
