@@ -50,3 +50,92 @@ def stat_line(r: dict) -> str:
             f"{c['seconds_per_verdict']:.1f} s per verdict cold, {w['seconds_per_verdict']:.1f} s warm "
             f"({w['device_seconds_per_seed']:.2f} s per seed on {r['device']}, "
             f"{w['numpy_seconds_per_seed']:.2f} s on numpy); verdict {w['verdict']}")
+
+
+# --- `check`'s process paths: today's (a fresh interpreter per device call, a build per standalone seed) vs the
+# process server with standalone seeds from one build, in one run, on the same scripts, next to a plain run.
+
+README_EXAMPLE = """from brian2 import *
+
+G = NeuronGroup(10, 'dv/dt = (1.2 - v) / (10*ms) : 1', threshold='v > 1', reset='v = 0', method='exact')
+G.v = 'i / 10.0'
+spikes = SpikeMonitor(G)
+trace = StateMonitor(G, 'v', record=[0, 5])
+run(50*ms)
+"""     # README.md's my_model.py (tests/test_check_bench.py keeps them equal)
+REWIRE = ("pre, post = np.nonzero(np.random.RandomState(2024).rand(N_in, N_out) < 0.2)   # fixed wiring, 20 % of "
+          "the pairs\nsyn.connect(i=pre, j=post)", "syn.connect(p=0.2)")     # ci/stat_power_bench.py's REWIRE
+
+
+def path_cases(folder: Path) -> list[tuple[str, Path, list[str]]]:
+    """(label, script, check options): the README example (exact), the statistical-power benchmark's small
+    stochastic script (default mode: auto, 8 seeds), a cpp_standalone-heavy statistical check."""
+    from importlib.resources import files
+    scripts = Path(str(files("brian2_harness.models") / "scripts"))
+    readme = folder / "my_model.py"
+    readme.write_text(README_EXAMPLE)
+    lif = (scripts / "lif_poisson_stdp.py").read_text()
+    if REWIRE[0] not in lif:
+        raise RuntimeError("lif_poisson_stdp.py no longer has the wiring line of ci/stat_power_bench.py")
+    stochastic = folder / "lif_poisson_stdp_p02.py"
+    stochastic.write_text(lif.replace(*REWIRE))
+    heavy = folder / "normalization_poisson.py"
+    heavy.write_text((scripts / "normalization_poisson.py").read_text())
+    three = ["--devices", "numpy,cython,cpp_standalone"]
+    return [("README example, exact", readme, three),
+            ("stat-power script, auto 8 seeds", stochastic, three),
+            ("normalization_poisson, stat 8 seeds", heavy, ["--devices", "numpy,cpp_standalone", "--mode", "stat"])]
+
+
+def _timed_command(cmd: list[str], cwd: Path, json_out: Path | None = None) -> tuple[float, str]:
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env.pop("BRIAN2_HARNESS_FRESH_PROCESSES", None)
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, *cmd], cwd=cwd, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if json_out is None:
+        return seconds, "ok" if proc.returncode == 0 else f"exit {proc.returncode}: {proc.stderr[-300:]}"
+    import json
+    try:
+        return seconds, json.loads(json_out.read_text())["scripts"][0]["verdict"]
+    except Exception:      # noqa: BLE001
+        return seconds, f"exit {proc.returncode}: {proc.stderr[-300:]}"
+
+
+def check_paths(rounds: int = 2, log=print) -> list[dict]:
+    """Per case: a plain `python script.py`, `check --fresh-processes` (today's path) and `check` (the new path),
+    as a user runs them (fresh `python -m brian2_harness` each time, warm build cache), interleaved `rounds`
+    times after one warm-up of each."""
+    out = []
+    with tempfile.TemporaryDirectory(prefix="b2h-pathbench-") as tmp:
+        folder, cache = Path(tmp), Path(tmp) / "cache"
+        for label, script, options in path_cases(folder):
+            row = {"case": label, "plain": [], "fresh": [], "server": [], "verdicts": set()}
+            for k in range(rounds + 1):
+                for key, extra in (("plain", None), ("fresh", ["--fresh-processes"]), ("server", [])):
+                    json_out = folder / f"{script.stem}-{key}.json"
+                    cmd = [str(script)] if extra is None else ["-m", "brian2_harness", "check", str(script), *options,
+                                                               "--quiet", "--cache-dir", str(cache), "--json",
+                                                               str(json_out), *extra]
+                    seconds, verdict = _timed_command(cmd, folder, None if extra is None else json_out)
+                    log(f"  {label}: {key} {'warm-up ' if k == 0 else ''}{seconds:.1f} s ({verdict})")
+                    if k:
+                        row[key].append(seconds)
+                    if extra is not None:
+                        row["verdicts"].add(verdict)
+            out.append(row)
+    return out
+
+
+def paths_table(rows: list[dict]) -> str:
+    import statistics
+    lines = ["| case | plain run | check, today's path (--fresh-processes) | check, process server + one build "
+             "| today / new | today / plain | new / plain | verdicts |", "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        p, f, s = (statistics.median(r[k]) for k in ("plain", "fresh", "server"))
+        lines.append(f"| {r['case']} | {p:.1f} s | {f:.1f} s | {s:.1f} s | {f / s:.2f}x | {f / p:.1f}x | "
+                     f"{s / p:.1f}x | {', '.join(sorted(r['verdicts']))} |")
+    return "\n".join(lines)

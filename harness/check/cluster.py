@@ -50,7 +50,8 @@ def run_device_task(spec_text: str) -> dict:
             f.write(spec["text"])
         run = run_device(script, spec["device"], spec["seeds"], stat=spec["stat"], cap=spec["cap"],
                          observe=spec["observe"], timeout=spec["timeout"], work_dir=os.path.join(tmp, "work"),
-                         args=spec["args"], keep=True, perturb=spec["perturb"])
+                         args=spec["args"], keep=True, perturb=spec["perturb"],
+                         fresh=spec.get("fresh"))
         seeds = []
         for r in run.runs:
             meta_path, npz_path = (os.path.join(r.folder, n) for n in ("meta.json", "observables.npz"))
@@ -136,14 +137,15 @@ class DaskRunner:
     def __call__(self, script: str, device: str, seeds: list[int], *, stat: bool = False, cap: float | None = None,
                  observe: list[str] | None = None, timeout: float = 600.0, cache_dir: Path | None = None,
                  work_dir: str | None = None, args: list[str] | None = None, keep: bool = False,
-                 perturb: int = 0) -> DeviceRun:
+                 perturb: int = 0, fresh: bool | None = None) -> DeviceRun:
         """`cache_dir` is this machine's (run folders); the workers build in their own cache."""
         t0 = time.perf_counter()
         if not os.path.isfile(script):
             return DeviceRun(device, ERROR, f"script not found: {script}")
         spec = json.dumps({"name": os.path.basename(script), "text": _read(script, "r"), "device": device,
                            "seeds": list(seeds), "stat": stat, "cap": cap, "observe": list(observe or []),
-                           "timeout": timeout, "args": list(args or []), "perturb": int(perturb)})
+                           "timeout": timeout, "args": list(args or []), "perturb": int(perturb),
+                           "fresh": fresh})
         self.tasks += 1
         fut = self.client.submit(run_device_task, spec, key=f"b2h-check-{device}-{uuid.uuid4().hex[:12]}",
                                  pure=False, workers=[preferred(self.workers, script, device)],

@@ -22,12 +22,15 @@ folder and every file it read there, the environment and the options: plugin_cac
 with ``-p no:cacheprovider`` in the check cache, ~/.cache/brian2-harness/check/pytest),
 so with pytest-xdist every item runs in its own worker and the reference is computed once. JUnit XML comes from
 pytest itself (``--junitxml``). Options: ``--brian2-devices`` (overrides the markers), ``--brian2-seeds``,
-``--brian2-duration-cap``, ``--brian2-require``; ``--brian2-baseline DIR`` compares each device with its recorded
-baseline (as ``check --against``; a missing baseline is recorded and the item fails once), ``--brian2-regen``
-records them anew. Scripts are found relative to the test file. Nothing here imports Brian.
+``--brian2-duration-cap``, ``--brian2-require``, ``--brian2-fresh-processes`` (a fresh interpreter per device call
+instead of the process server of check/servers.py, which this pytest process keeps across tests);
+``--brian2-baseline DIR`` compares each device with its recorded baseline (as ``check --against``; a missing
+baseline is recorded and the item fails once), ``--brian2-regen`` records them anew. Scripts are found relative to
+the test file. Nothing here imports Brian.
 """
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -36,7 +39,7 @@ from brian2_harness.commalist import comma_list
 from brian2_harness.errors import UsageError
 
 from .plugin_cache import cached_runner
-from .script import BUILT, DEFAULT_DEVICES, OK, SKIP, default_cache_dir, known_devices
+from .script import BUILT, DEFAULT_DEVICES, OK, SKIP, default_cache_dir, known_devices, run_device
 
 MARKER = "brian2_devices"
 
@@ -51,6 +54,8 @@ def pytest_addoption(parser):
                     "with its recorded baseline in DIR (a missing one is recorded and the item fails once)")
     group.addoption("--brian2-regen", action="store_true", default=False,
                     help="with --brian2-baseline: (re)record the baselines instead of comparing with them")
+    group.addoption("--brian2-fresh-processes", action="store_true", default=False,
+                    help="a fresh Python interpreter per device call instead of a process server (same results)")
     group.addoption("--brian2-require", default=None, help="devices that must run, comma-separated: one that did "
                     "not (unavailable, skipped, only built because there is no GPU) fails instead of skipping")
 
@@ -141,8 +146,10 @@ class Brian2Check:
         cap = duration_cap or config.getoption("--brian2-duration-cap", default=None)
         cap = parse_duration(cap) if isinstance(cap, str) else cap
         seeds = seeds or config.getoption("--brian2-seeds", default=None) or 8
+        fresh = bool(config.getoption("--brian2-fresh-processes", default=False))
         runner = cached_runner(Path(config.cache.mkdir("brian2_check")) if getattr(config, "cache", None) else
-                                default_cache_dir() / "pytest")
+                               default_cache_dir() / "pytest", run=partial(run_device, fresh=True) if fresh else
+                               run_device)
         devices = [self.reference] if self.device == self.reference else [self.reference, self.device]
         tol = Tolerance(rtol=rtol, atol=atol, max_spike_mismatch=max_spike_mismatch)
         result = check(str(path), devices, mode=mode, seeds=seeds, alpha=alpha, cap=cap, observe=observe,

@@ -24,7 +24,7 @@ import traceback
 from brian2_harness.devices import get_device
 from brian2_harness.plumbing.buildcache import cached_build_dir
 
-from . import collect, inputs, workdir
+from . import branches, collect, inputs, workdir
 from .sandbox import BuiltNotRun, RunAfterBuild, Sandbox
 
 
@@ -106,27 +106,53 @@ def _flush_log() -> str | None:
     return _LOG[-1] if _LOG else None
 
 
-def run_seed(job: dict, seed: int, out: str) -> None:
-    """The child: run the script once and write what it produced."""
-    os.makedirs(out, exist_ok=True)
-    _LOG.append(os.path.join(out, "log.txt"))
-    log = open(_LOG[-1], "w")
-    os.dup2(log.fileno(), 1)
-    os.dup2(log.fileno(), 2)
-    original = os.path.abspath(job["script"])
-    work = os.path.join(out, "cwd")
-    script, before = workdir.prepare(original, work)     # a scratch copy of the script's folder
-    os.chdir(work)
-    opened = inputs.watch(os.path.dirname(original), [x for x in (out, job["build_dir"], job["cython_dir"]) if x])
-    opened_copy = inputs.watch(work, [x for x in (job["build_dir"], job["cython_dir"]) if x])  # read in the copy
-    inputs.watch_reads(os.path.dirname(original), work)          # folders listed, environment variables read
-    sys.argv = [script] + list(job.get("args") or [])
-    sys.path[:0] = [work, os.path.dirname(original)]
+class Run:
+    """Where one run of the script writes (a standalone seed branch, branches.py, moves it to its own seed)."""
+
+    def __init__(self, job: dict, seed: int, out: str):
+        self.job, self.seed, self.out = job, seed, out
+        self.original = os.path.abspath(job["script"])
+        self.excluded = [x for x in (job["build_dir"], job["cython_dir"]) if x]
+        os.makedirs(out, exist_ok=True)
+        self.redirect()
+        self.work = os.path.join(out, "cwd")
+        self.script, self.before = workdir.prepare(self.original, self.work)     # a scratch copy of its folder
+        os.chdir(self.work)
+        self.opened = inputs.watch(os.path.dirname(self.original), [out] + self.excluded)
+        self.copies = [(inputs.watch(self.work, self.excluded), self.work)]      # files read in the copy
+        inputs.watch_reads(os.path.dirname(self.original), self.work)      # folders listed, env variables read
+        sys.argv = [self.script] + list(job.get("args") or [])
+        sys.path[:0] = [self.work, os.path.dirname(self.original)]
+
+    def redirect(self) -> None:
+        _LOG.append(os.path.join(self.out, "log.txt"))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        log = open(_LOG[-1], "w")
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+
+    def inputs_read(self) -> set:
+        found = self.opened | inputs.imported_from(os.path.dirname(self.original)) | {os.path.realpath(self.original)}
+        for opened, work in self.copies:
+            found |= workdir.originals(opened | inputs.imported_from(work), work, self.original)
+        return found
+
+
+def run_seed(job: dict, seed: int, out: str, branch_seeds: list | None = None) -> None:
+    """The child: run the script once and write what it produced (standalone: also once per seed of
+    `branch_seeds`, from the one build, branches.py)."""
+    run = Run(job, seed, out)
+    script = run.script
     sandbox = Sandbox(job["device"], seed, bool(job.get("stat")), job.get("cap"), job["build_dir"],
                       job["cython_dir"], build_only=bool(job.get("build_only")))
     sandbox.build_note = job.get("build_note") or ""
     sandbox.counter_path = os.path.join(out, "run-calls")
     sandbox.perturb = int(job.get("perturb") or 0)
+    sandbox.run_ctx = run
+    if branch_seeds:
+        sandbox.before_binary = branches.forker(sandbox, list(branch_seeds), float(job.get("seed_timeout", 600)),
+                                                _wait, _write_failure)
     observe = job.get("observe") or None
     notes = sandbox.notes
     status, reason, namespace, failure = "ok", "", None, None
@@ -182,7 +208,7 @@ def run_seed(job: dict, seed: int, out: str) -> None:
         if status == "ok" and not sandbox.runs_everywhere():
             status, reason = "skip", "the script runs no simulation (no run() call): nothing to compare"
     reads = inputs.stop_reads()
-    files = workdir.written(work, before)
+    files = workdir.written(run.work, run.before)
     if files:
         notes.append(f"the script wrote {len(files)} file(s) into a scratch copy of its folder: "
                      + ", ".join(files[:8]) + (" ..." if len(files) > 8 else ""))
@@ -193,18 +219,16 @@ def run_seed(job: dict, seed: int, out: str) -> None:
         dt = float(brian2.defaultclock.dt_)
     except Exception:
         dt = None
-    meta = dict(device=job["device"], seed=seed, status=status, reason=reason, notes=notes,
+    meta = dict(device=job["device"], seed=run.seed, status=status, reason=reason, notes=notes,
                 random_sources=sandbox.all_random_sources(), run_calls=sandbox.runs_everywhere(),
                 t_end=sandbox.t_end_everywhere(),
                 dt=dt, timers=sandbox.timers, script_seconds=script_s, seconds=time.perf_counter() - t0,
                 script_seeded=bool(getattr(sandbox, "script_seeded", False)),
                 stream=sandbox.recorder.result(job["device"]) if sandbox.recorder else None,
-                perturbed=sandbox.perturbed, log=_LOG[-1], script=original, script_copy=script, written=files,
-                observe_unmatched=unmatched, available=available,
-                reads=reads,
-                inputs=sorted(opened | inputs.imported_from(os.path.dirname(original)) | {os.path.realpath(original)}
-                              | workdir.originals(opened_copy | inputs.imported_from(work), work, original)))
-    collect.save(out, observables, meta)
+                perturbed=sandbox.perturbed, log=_LOG[-1], script=run.original, script_copy=run.script,
+                written=files, observe_unmatched=unmatched, available=available, reads=reads,
+                inputs=sorted(run.inputs_read()))
+    collect.save(run.out, observables, meta)
     sys.stdout.flush()
     sys.stderr.flush()
 
@@ -252,6 +276,30 @@ def _build_folder(job: dict):
         yield folder
 
 
+def _run_child(job: dict, seed: int, out: str, branch: list) -> None:
+    """One seed in a forked child of its own process group (and, standalone, the seeds of `branch` from its
+    build), waited for at most the per-seed timeout (times the seeds it runs)."""
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.setpgid(0, 0)
+            run_seed(job, seed, out, branch)
+        except BaseException:    # noqa: BLE001
+            traceback.print_exc()
+            code = 3
+        finally:
+            os._exit(code)
+    status, seconds = _wait(pid, float(job.get("seed_timeout", 600)) * (1 + len(branch)))
+    if status is None:
+        _write_failure(out, job, seed, "error", f"timed out after {seconds:.0f} s (the limit per run: "
+                       f"--timeout)", seconds)
+    elif status != 0:
+        why = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"status {os.WEXITSTATUS(status)}"
+        _write_failure(out, job, seed, "error", f"the device process died ({why}); see log.txt", seconds)
+
+
 def main(argv: list[str]) -> int:
     with open(argv[0]) as f:
         job = json.load(f)
@@ -263,27 +311,13 @@ def main(argv: list[str]) -> int:
     import brian2  # noqa: F401  (imported once; every seed's child starts from here)
     with _build_folder(job) as folder:     # plumbing/buildcache.py: locked, a planted symlink removed (nofollow.py)
         job["build_dir"] = folder
-        for seed in job["seeds"]:
+        seeds = list(job["seeds"])
+        for k, seed in enumerate(seeds):
             out = os.path.join(job["out_dir"], f"seed-{seed}")
-            sys.stdout.flush()
-            pid = os.fork()
-            if pid == 0:
-                code = 0
-                try:
-                    os.setpgid(0, 0)
-                    run_seed(job, seed, out)
-                except BaseException:    # noqa: BLE001
-                    traceback.print_exc()
-                    code = 3
-                finally:
-                    os._exit(code)
-            status, seconds = _wait(pid, float(job.get("seed_timeout", 600)))
-            if status is None:
-                _write_failure(out, job, seed, "error", f"timed out after {seconds:.0f} s (the limit per run: "
-                               f"--timeout)", seconds)
-            elif status != 0:
-                why = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"status {os.WEXITSTATUS(status)}"
-                _write_failure(out, job, seed, "error", f"the device process died ({why}); see log.txt", seconds)
+            if os.path.exists(os.path.join(out, "meta.json")):
+                continue        # written by a branch of an earlier seed's standalone run (branches.py)
+            branch = branches.seeds_to_branch(job, seeds[k + 1:]) if k == 0 else []
+            _run_child(job, seed, out, branch)
     return 0
 
 

@@ -64,6 +64,10 @@ class Sandbox:
         self.recorder = None              # streams.Recorder: the random numbers generated code drew
         self.namespace: dict | None = None    # the script's module globals (seen at its run() calls)
         self.before_run: dict = {}        # global name -> id(value) at the first run(): later ones are results
+        self.run_ctx = None               # runner.Run: where this run writes
+        self.before_binary = None         # branches.forker: standalone seeds from one build
+        self.seeded_state = ""            # branches.state_digest() right after the harness seeded numpy and random
+        self.rerun_of = None              # a branch: the seed whose build it runs
 
     def project_dir(self) -> str:
         """The standalone project folder; a multiprocessing worker of the script gets its own (stable) one."""
@@ -136,8 +140,8 @@ class Sandbox:
     def _seeds(self, brian2, np, random) -> None:
         devmod = sys.modules["brian2.devices.device"]     # (brian2.devices.device is the device proxy)
         real_seed, real_np_seed = devmod.seed, np.random.seed
-        real_np_seed(self.seed)
-        random.seed(self.seed)
+        self._real_np_seed = real_np_seed
+        self.reseed(self.seed)
         if not self.standalone:
             real_seed(self.seed)        # numpy state and Brian's buffers
         os.environ[SEED_VAR] = str(self.seed)
@@ -169,6 +173,14 @@ class Sandbox:
         for mod in (brian2, devmod):
             mod.seed = script_seed
         np.random.seed = script_np_seed
+
+    def reseed(self, seed: int) -> None:
+        """numpy's global generator and Python's `random`, as before the script (also in a standalone branch)."""
+        import random
+        self._real_np_seed(seed)
+        random.seed(seed)
+        from .branches import state_digest
+        self.seeded_state = state_digest()
 
     def _monitors(self, brian2) -> None:
         from brian2.monitors.ratemonitor import PopulationRateMonitor

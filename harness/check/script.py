@@ -1,7 +1,9 @@
-"""Run one unmodified Brian2 script on one device, for one or more seeds, in a fresh process.
+"""Run one unmodified Brian2 script on one device, for one or more seeds, in a process of its own.
 
-`run_device` writes a job file, starts ``python -m brian2_harness.check.runner`` (the device is chosen there
-before the script runs; see sandbox.py) and reads back one `SeedRun` per seed. Nothing here imports Brian.
+`run_device` writes a job file and runs it in a device process: forked by the device's process server
+(servers.py, forkserver.py: Brian2 imported once) or a fresh ``python -m brian2_harness.check.runner`` (the
+device is chosen there before the script runs; see sandbox.py) and reads back one `SeedRun` per seed. Nothing
+here imports Brian.
 Devices, their probes and the cache folders are the harness's own (devices/, plumbing/cachedirs.py,
 plumbing/buildcache.py):
 a device that cannot run on this machine is a skip with the probe's reason; a device that can only build here
@@ -26,7 +28,7 @@ from brian2_harness.plumbing import buildcache, processes
 from brian2_harness.plumbing.cachedirs import default_cache_dir as harness_cache_dir
 from brian2_harness.plumbing.cachedirs import default_compiled_dir
 
-from . import collect
+from . import collect, servers
 from .stats import run_statistics
 
 DEFAULT_DEVICES = ("numpy", "cython", "cpp_standalone")
@@ -136,7 +138,7 @@ class DeviceRunner(Protocol):
     def __call__(self, script: str, device: str, seeds: list[int], *, stat: bool = False, cap: float | None = None,
                  observe: list[str] | None = None, timeout: float = 600.0, cache_dir: Path | None = None,
                  work_dir: str | None = None, args: list[str] | None = None, keep: bool = False,
-                 perturb: int = 0) -> DeviceRun: ...
+                 perturb: int = 0, fresh: bool | None = None) -> DeviceRun: ...
 
 
 def new_work_dir(cache_dir: Path | None) -> str:
@@ -153,11 +155,41 @@ def settle(work_dir: str, own: bool, keep: bool, status: str) -> None:
         KEPT.append(work_dir)
 
 
+def device_process(device: str, job_file: str, log_path: str, env: dict, limit: float, timeout: float,
+                   fresh: bool | None = None) -> str | None:
+    """Run the job (runner.py) on the device's process server or in a fresh interpreter; why it failed (None: it
+    exited with status 0)."""
+    timed_out = f"device process timed out after {limit:.0f} s (--timeout {timeout:g} s per run)"
+    if not fresh and (fresh is not None or servers.wanted()) and servers.available():
+        try:
+            rc = servers.run(device, job_file, log_path, env, limit)
+            return None if rc == 0 else f"device process exited with status {rc}"
+        except subprocess.TimeoutExpired:
+            return timed_out
+        except servers.ServerGone as exc:
+            if exc.started or processes.stopping():
+                return f"device process ended: {exc}"
+            # the server could not start or ended before the run started: a fresh interpreter instead
+    with open(log_path, "a") as log:
+        proc = processes.start([sys.executable, "-m", "brian2_harness.check.runner", job_file], stdout=log,
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        try:
+            rc = processes.wait(proc, limit)
+            return None if rc == 0 else f"device process exited with status {rc}"
+        except subprocess.TimeoutExpired:
+            return timed_out
+        finally:
+            processes.finish(proc)     # the script's leftovers (`sleep &`, a stuck make) end with its run
+
+
 def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False, cap: float | None = None,
                observe: list[str] | None = None, timeout: float = 600.0, cache_dir: Path | None = None,
                work_dir: str | None = None, args: list[str] | None = None, keep: bool = False,
-               perturb: int = 0) -> DeviceRun:
-    """Run `script` on `device` once per seed (one process, one fork per seed). `timeout` is per seed."""
+               perturb: int = 0, fresh: bool | None = None) -> DeviceRun:
+    """Run `script` on `device` once per seed (one process, one fork per seed). `timeout` is per seed. The process
+    is forked by the device's process server (servers.py) unless `fresh` (None: unless --fresh-processes, i.e.
+    servers.FRESH_VAR, or fork is unavailable): then a fresh interpreter, and a standalone device rebuilds the project
+    for every seed instead of running its one build once per seed (branches.py): today's path before both."""
     t0 = time.perf_counter()
     mode, why = probe(device)
     if mode == UNAVAILABLE:
@@ -175,26 +207,18 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
                observe=list(observe or []), build_cache=str(cache_dir), build_label=f"{Path(script).stem}-{device}",
                build_key=build_key(device, why), build_only=mode == BUILD, build_note=why,
                cython_dir=str(compiled / "cython"), out_dir=out_dir, seed_timeout=timeout, args=list(args or []),
-               perturb=perturb)
+               perturb=perturb, rebuild_per_seed=servers.fresh_requested() if fresh is None else bool(fresh))
     job_file = os.path.join(out_dir, "job.json")
     with open(job_file, "w") as f:
         json.dump(job, f, indent=1)
     log_path = os.path.join(out_dir, "runner.log")
+    open(log_path, "w").close()
     tmp = os.path.join(out_dir, "tmp")     # Brian's own logs, the compiler's temp files: away with the run's folder
     os.makedirs(tmp, exist_ok=True)
     env = dict(os.environ, PYTHONUNBUFFERED="1", MPLBACKEND="Agg", TMPDIR=tmp, TEMP=tmp, TMP=tmp)
     env.pop("PYTEST_XDIST_WORKER", None)
     limit = timeout * len(seeds) + 120
-    with open(log_path, "w") as log:
-        proc = processes.start([sys.executable, "-m", "brian2_harness.check.runner", job_file], stdout=log,
-                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-        try:
-            rc = processes.wait(proc, limit)
-            runner_error = None if rc == 0 else f"device process exited with status {rc}"
-        except subprocess.TimeoutExpired:
-            runner_error = f"device process timed out after {limit:.0f} s (--timeout {timeout:g} s per run)"
-        finally:
-            processes.finish(proc)     # the script's leftovers (`sleep &`, a stuck make) end with its run
+    runner_error = device_process(device, job_file, log_path, env, limit, timeout, fresh)
     runs = []
     for seed in seeds:
         folder = os.path.join(out_dir, f"seed-{seed}")

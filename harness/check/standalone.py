@@ -9,6 +9,8 @@
 * The binary reseeds Brian's generators (cuda_standalone: its curand buffer) from the environment variable SEED_VAR
   right after `brian_start()`, so one compiled binary serves every seed; a script's own `seed(x)` adds its seed
   line after that, as usual.
+* Seeds from one build (branches.py): before the binary's first run, the job's other seeds fork off and each runs
+  the binary with its own SEED_VAR (`sandbox.before_binary`).
 * Build only (cuda_standalone without a GPU): the project is compiled, never run; reading a value afterwards raises
   `BuiltNotRun`, which ends the script with status ``built``.
 * Clocks are iterated in name order (devices/cpu.py `NameOrderedSet`: Brian keeps them in sets hashed by id), so
@@ -70,7 +72,7 @@ def install(sandbox, cls) -> None:
                                   "binary cannot do (Brian 2.10 drops it without a warning)")
     NetworkOperation.__init__ = no_netop
     seed_code = reseed_code(sandbox.spec.brian_name)
-    orig = {name: getattr(cls, name) for name in ("activate", "build", "reinit", "get_value",
+    orig = {name: getattr(cls, name) for name in ("activate", "build", "reinit", "get_value", "run",
                                                   "variableview_get_subexpression_with_index_array",
                                                   "network_get_profiling_info")}
 
@@ -93,6 +95,9 @@ def install(sandbox, cls) -> None:
         before = os.path.getmtime(binary) if os.path.exists(binary) else None
         self._b2h_built = True
         result = orig["build"](self, **kwargs)
+        sandbox.built = True
+        if sandbox.rerun_of is not None:          # a branch (branches.py): it ran the binary, built nothing
+            return result
         after = os.path.getmtime(binary) if os.path.exists(binary) else None
         timers = getattr(self, "timers", {}) or {}
         make = (timers.get("compile") or {}).get("make")
@@ -102,7 +107,16 @@ def install(sandbox, cls) -> None:
         for key, value in (("make_s", make), ("binary_s", timers.get("run_binary"))):
             if isinstance(value, (int, float)):
                 sandbox.timers[key] = sandbox.timers.get(key, 0.0) + float(value)
-        sandbox.built = True
+        return result
+
+    def run(self, *args, **kwargs):
+        if sandbox.before_binary is not None:
+            sandbox.before_binary(self)       # branches.py: the other seeds fork here, from this build
+        result = orig["run"](self, *args, **kwargs)
+        if sandbox.rerun_of is not None:
+            timers = getattr(self, "timers", {}) or {}
+            if isinstance(timers.get("run_binary"), (int, float)):
+                sandbox.timers["binary_s"] = float(timers["run_binary"])
         return result
 
     def ensure_built(self):
@@ -132,7 +146,7 @@ def install(sandbox, cls) -> None:
         sandbox.note("the script called device.reinit() (several standalone builds)")
         orig["reinit"](self)
 
-    cls.activate, cls.build, cls.reinit, cls.get_value = activate, build, reinit, get_value
+    cls.activate, cls.build, cls.reinit, cls.get_value, cls.run = activate, build, reinit, get_value, run
     cls.variableview_get_subexpression_with_index_array = subexpression
     cls.network_get_profiling_info = profiling_info
     cls.ensure_built = ensure_built

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..plumbing import processes
-from . import exact, pairs, stats
+from . import exact, pairs, sequential, stats
 from . import floor as noise
 from .script import BUILT, DEFAULT_DEVICES, ERROR, OK, SKIP, DeviceRun, run_device
 
@@ -114,10 +114,11 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
           alpha: float = 0.01, cap: float | None = None, observe=None, tolerance: exact.Tolerance | None = None,
           timeout: float = 600.0, jobs: int | None = None, cache_dir: Path | None = None,
           script_for: dict | None = None, args=None, reference: str | None = None, progress=None,
-          runner=run_device, min_effect: float | None = None) -> CheckResult:
+          runner=run_device, min_effect: float | None = None, max_seeds: int | None = None) -> CheckResult:
     """Judge `script` on `devices` (the first that runs is the reference unless `reference` is given).
     `script_for` maps a device to another script (negative controls); `timeout` is per run (seed);
-    `runner` replaces `run_device` (the pytest plugin passes a cached one)."""
+    `runner` replaces `run_device` (the pytest plugin passes a cached one). `max_seeds`: statistical mode adds
+    seeds only while the verdict is open, up to this many per device (sequential.py; `seeds` is then unused)."""
     t0 = time.perf_counter()
     processes.resume()
     devices = list(dict.fromkeys(devices))
@@ -132,6 +133,8 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
                       timeout=timeout, cache_dir=cache_dir, args=args, **extra)
 
     first_stat = mode == "stat"
+    if max_seeds:
+        seeds = sequential.schedule(max_seeds)[0]
     if first_stat:
         order = {d: k for k, d in enumerate(devices)}
         runs = dict(zip(devices, _parallel(lambda d: launch(d, _seeds(seed, order[d], seeds), True), devices, jobs)))
@@ -150,8 +153,10 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
     if ref is None or len(ok) < 2:
         return _finish(result, t0)
     others = [d for d in ok if d != ref]
+    position = {d: k for k, d in enumerate(devices)}
+    grow = _grower(launch, seed, position, jobs, result, None) if max_seeds else None
     if first_stat:
-        return _finish(_judge_stat(result, ref, others, alpha, None, min_effect), t0)
+        return _finish(_judge_stat(result, ref, others, alpha, None, min_effect, grow, max_seeds), t0)
 
     t_end = _t_end(runs[ref])
     random = bool(random_sources)
@@ -186,7 +191,6 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
         return _finish(result, t0)
     reuse = not any(r.meta.get("script_seeded") for r in runs[ref].runs)
     need = [ref] + stat_devices
-    position = {d: k for k, d in enumerate(devices)}
 
     def more(d):
         wanted = _seeds(seed, position[d], seeds)
@@ -205,7 +209,9 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
     if verdicts[ref].verdict != REFERENCE:
         return _finish(result, t0)
     result.mode = "stat" if len(stat_devices) == len(others) else "mixed"
-    result = _judge_stat(result, ref, [d for d in stat_devices if d not in verdicts], alpha, stat_runs, min_effect)
+    grow = _grower(launch, seed, position, jobs, result, stat_runs) if max_seeds else None
+    result = _judge_stat(result, ref, [d for d in stat_devices if d not in verdicts], alpha, stat_runs, min_effect,
+                         grow, max_seeds)
     for d in stat_devices:
         v = verdicts.get(d)
         if v is not None and v.verdict in (AGREE_STAT, FAIL):
@@ -247,20 +253,63 @@ def _seeds(seed: int, position: int, k: int) -> list[int]:
     return list(range(base, base + k))
 
 
-def _judge_stat(result: CheckResult, ref: str, others: list, alpha: float,
-                stat_runs: dict | None = None, min_effect: float | None = None) -> CheckResult:
+class _DeviceFailed(Exception):
+    pass
+
+
+def _grower(launch, seed: int, position: dict, jobs: int, result: CheckResult, stat_runs: dict | None):
+    """sequential.py's grow(k): every device's statistical sample made k seeds (only the missing ones run)."""
+    def grow(k: int, devs: list) -> dict:
+        sample = stat_runs if stat_runs is not None else result.runs
+
+        def more(d):
+            have = {r.seed for r in sample[d].runs}
+            new = [s for s in _seeds(seed, position[d], k) if s not in have]
+            return launch(d, new, True) if new else DeviceRun(d, OK, "")
+        for d, extra in zip(devs, _parallel(more, devs, jobs)):
+            if stat_runs is not None:
+                stat_runs[d] = DeviceRun(d, extra.status, extra.reason, stat_runs[d].runs + extra.runs,
+                                         stat_runs[d].seconds + extra.seconds)
+            result.runs[d] = DeviceRun(d, result.runs[d].status, result.runs[d].reason,
+                                       result.runs[d].runs + extra.runs, result.runs[d].seconds + extra.seconds)
+            if extra.status != OK:
+                raise _DeviceFailed(d, extra)
+        return sample
+    return grow
+
+
+def _compare(result: CheckResult, ref: str, others: list, alpha: float, runs: dict, min_effect, grow, max_seeds):
+    """The StatResult: one comparison, or the group-sequential looks (sequential.py)."""
+    def lists(sample):
+        return {d: [r.statistics for r in sample[d].runs] for d in [ref] + others}
+    if not grow:
+        return stats.compare_statistics(ref, lists(runs), alpha, min_effect)
+    outcome = sequential.run(lambda k: grow(k, [ref] + others),
+                             lambda sample, level, eff: stats.compare_statistics(ref, lists(sample), level, eff),
+                             max_seeds, alpha, min_effect)
+    outcome.result.notes.append(sequential.note(outcome, alpha))
+    result.notes = sorted(set(result.notes) | {sequential.note(outcome, alpha)})
+    return outcome.result
+
+
+def _judge_stat(result: CheckResult, ref: str, others: list, alpha: float, stat_runs: dict | None = None,
+                min_effect: float | None = None, grow=None, max_seeds: int | None = None) -> CheckResult:
     runs = stat_runs or result.runs
     if not others:
         return result
-    lists = {d: [r.statistics for r in runs[d].runs] for d in [ref] + others}
-    result.devices[ref] = DeviceVerdict(ref, REFERENCE, f"{len(runs[ref].runs)} run(s)")
     try:
-        st = stats.compare_statistics(ref, lists, alpha, min_effect)
+        st = _compare(result, ref, others, alpha, runs, min_effect, grow, max_seeds)
+    except _DeviceFailed as failed:
+        d, run = failed.args
+        result.devices[d] = DeviceVerdict(d, run.status, "statistical mode: " + run.reason)
+        return result
     except Exception as exc:         # a comparison problem is a verdict, never a crash
         for d in others:
             result.devices[d] = DeviceVerdict(d, ERROR, f"statistical comparison failed: {type(exc).__name__}: {exc}")
         return result
+    result.devices[ref] = DeviceVerdict(ref, REFERENCE, f"{len(runs[ref].runs)} run(s)")
     result.stat = st
+    alpha = st.alpha
     for d in others:
         bad = [t for t in st.tests if t.device == d and t.rejected]
         if bad:

@@ -17,6 +17,7 @@ from brian2_harness.check.duration import parse_duration
 from brian2_harness.check.exact import Tolerance
 from brian2_harness.check.require import apply_required
 from brian2_harness.check.script import DEFAULT_DEVICES, ERROR, KEPT, known_devices
+from brian2_harness.check.servers import FRESH_VAR
 from brian2_harness.check.verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
 from brian2_harness.cli.check_outputs import write_outputs
 from brian2_harness.cli.common import EXIT_FAIL
@@ -71,6 +72,9 @@ def add_parser(subparsers):
     p.add_argument("--min-effect", metavar="CHANGE", help="statistical mode: a verdict whose power does not reach "
                    "this relative change of every key statistic (rates per population, means, weights) fails as "
                    "'too weak', with the seeds that would reach it; e.g. 2%%")
+    p.add_argument("--max-seeds", type=int, metavar="N", help="statistical mode: add seeds only while the verdict is "
+                   "open (looks at 4, 8, 16, ... seeds per device up to N, alpha spent over the looks; stops at a "
+                   "difference, at a clear agreement within --min-effect or 5 %%, or at N); replaces --seeds")
     p.add_argument("--rtol", type=float, help="relative tolerance for every observable (default: derived)")
     p.add_argument("--atol", type=float, help="absolute tolerance for every observable (default: derived)")
     p.add_argument("--tol", action="append", default=[], metavar="NAME=RTOL[,ATOL]",
@@ -87,6 +91,9 @@ def add_parser(subparsers):
     p.add_argument("--script-args", default="", help="arguments passed to the script (one string, split on spaces)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run each device's runs as a Dask task: a scheduler "
                    "address (tcp://HOST:8786) or local[:N]; needs brian2-harness[cluster]")
+    p.add_argument("--fresh-processes", action="store_true",
+                   help="start a fresh Python interpreter for every device call instead of forking it from a process "
+                        "server that has imported Brian2 once (the results are the same; slower)")
     p.add_argument("--script-for", action="append", default=[], metavar="DEVICE=SCRIPT.py",
                    help="run another script on one device (negative controls: a deliberately changed copy)")
     p.add_argument("--require", default="", metavar="DEV,...",
@@ -130,6 +137,8 @@ def _validate(args):
     check_options.alpha(args.alpha)
     if getattr(args, "record", None):          # before the run: a symlink or a user's file there is refused now
         script_baseline.check_record_targets(args.record, args.scripts)
+    if getattr(args, "max_seeds", None) is not None and args.max_seeds < 2:
+        raise UsageError(f"--max-seeds must be >= 2, got {args.max_seeds}")
     if args.timeout <= 0:
         raise UsageError(f"--timeout must be > 0, got {args.timeout}")
     if args.jobs is not None and args.jobs < 1:
@@ -203,7 +212,8 @@ def run_checks(args, devices, script_for, runner=None, required=()) -> tuple[lis
                       alpha=options["alpha"], cap=options["cap"], observe=options["observe"], tolerance=tol,
                       timeout=args.timeout, jobs=args.jobs, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
                       args=options["args"], progress=say, script_for=script_for,
-                      min_effect=parse_effect(args.min_effect), **({"runner": runner} if runner else {}))
+                      min_effect=parse_effect(args.min_effect), max_seeds=getattr(args, "max_seeds", None),
+                      **({"runner": runner} if runner else {}))
         except UsageError:
             raise
         except KeyboardInterrupt:     # every device process is ended by now (verdict._parallel)
@@ -243,6 +253,8 @@ def _checks(args, required) -> tuple[list[CheckResult], list[dict] | None]:
     args.scripts = expand_scripts(args.scripts)
     devices, script_for = _validate(args)
     parse_effect(args.min_effect)
+    if getattr(args, "fresh_processes", False):     # read by check/servers.py here, in a local Dask cluster's workers
+        os.environ[FRESH_VAR] = "1"
     if getattr(args, "scheduler", None) is None:
         return run_checks(args, devices, script_for, None, required)
     from brian2_harness.check.cluster import DaskRunner

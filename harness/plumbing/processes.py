@@ -114,6 +114,23 @@ def finish(proc: subprocess.Popen) -> list[int]:
     return [p for p in left if p != proc.pid]
 
 
+def track(sid: int) -> None:
+    """Track session `sid` that another process started for us (a process server's run), until `untrack`; refused
+    (the session ended, KeyboardInterrupt) while stopping."""
+    with _LOCK:
+        _LIVE.add(sid)
+        stopping = _stopping
+    if stopping:
+        end_session(sid)
+        untrack(sid)
+        raise KeyboardInterrupt
+
+
+def untrack(sid: int) -> None:
+    with _LOCK:
+        _LIVE.discard(sid)
+
+
 def stop_all() -> None:
     """On SIGINT/SIGTERM: end every tracked session now (in parallel) and refuse new ones until `resume`."""
     global _stopping

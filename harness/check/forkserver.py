@@ -1,0 +1,221 @@
+"""The process server: `python -m brian2_harness.check.forkserver DEVICE`, started by servers.py.
+
+It imports what every run needs (matplotlib with Agg, numpy, sympy, brian2 and the harness's runner with its
+sandbox) and then only forks: one child per job (a device call of `check`, i.e. today's
+``python -m brian2_harness.check.runner job.json``), which becomes a session of its own, takes the job's
+environment, folder and output, and runs `runner.main` exactly as the fresh interpreter would after its imports.
+Nothing of a script runs here: the sandbox is installed, the device chosen and the script run in the child (and,
+as before, in one grandchild per seed), so a script that poisons its process (monkeypatches numpy or Brian, sets
+prefs or the device) ends with its run. No device is activated here.
+
+Protocol, one JSON object per line: on stdin ``{"id", "job", "log", "env", "cwd"}``; on the inherited stdout
+``{"ready": pid}`` once imported, ``{"id", "pid"}`` when a job's child started (its session id) and
+``{"id", "status"}`` when it ended (negative: killed by that signal), after what the child left in its session
+was ended (processes.end_session) and the child reaped. The server is single-threaded (fork with no other thread
+holding a lock). End of stdin (the client exited, even killed) or SIGTERM: every job's session is ended, the
+server's temporary folder removed, exit.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import shutil
+import signal
+import sys
+import tempfile
+import traceback
+
+from brian2_harness.plumbing import processes
+
+POLL_S = 0.02
+
+
+def preload(device: str) -> None:
+    """Import, never activate: Brian's device, prefs and seeds stay as `import brian2` leaves them."""
+    os.environ["MPLBACKEND"] = "Agg"
+    with contextlib.suppress(ImportError):
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
+    import brian2  # noqa: F401
+    import numpy  # noqa: F401
+    import sympy  # noqa: F401
+
+    from . import runner  # noqa: F401  (the sandbox, collect, streams, standalone)
+    warm(device)
+
+
+def warm(device: str) -> None:
+    """Caches that every run fills alike, filled once here: pure, content-keyed, nothing a script could see
+    differently (measured on a 30-step numpy script: 3.5 s a run before, 1.5 s after):
+    * Brian's code templates of the device's code objects (jinja, parsed on first use; LazyTemplateLoader);
+    * `inspect`'s file-to-module map and `linecache` of the loaded modules (Brian's magic network calls
+      inspect.stack() at every run());
+    * the garbage collector: what is loaded now is frozen (gc.freeze), so a run's gc.collect() (Brian calls it
+      before each run) neither scans the whole import (0.7 s a call) nor touches, and so copies, its pages."""
+    import gc
+    import inspect
+    import linecache
+    for cls in _code_object_classes(device):
+        templater = cls.templater
+        for name in templater.env.list_templates():
+            with contextlib.suppress(Exception):
+                getattr(templater, name.rsplit(".", 1)[0] if "." in name else name)
+    inspect.getmodule(sys._getframe())
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] in ("brian2", "brian2_harness", "runpy") and getattr(module, "__file__", None):
+            linecache.getlines(module.__file__)
+    gc.collect()
+    gc.freeze()
+
+
+def _code_object_classes(device: str) -> list:
+    from brian2_harness.devices import get_device
+    brian_name = get_device(device).brian_name if device else ""
+    if device == "numpy":
+        from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+        return [NumpyCodeObject]
+    if device == "cython":
+        from brian2.codegen.runtime.cython_rt import CythonCodeObject
+        return [CythonCodeObject]
+    if brian_name == "cpp_standalone":
+        from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
+        return [CPPStandaloneCodeObject]
+    return []
+
+
+def _child(request: dict, channel: int) -> int:
+    """In the forked child: become today's fresh device process after its imports, and run the job."""
+    os.setsid()
+    os.close(channel)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    for fd in (null, log):
+        os.close(fd)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)          # as in a fresh interpreter
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])
+    tempfile.tempdir = None                     # TMPDIR of the job, as in a fresh interpreter
+    from . import runner
+    sys.argv = [runner.__file__, request["job"]]
+    _restart_brian_log()
+    try:
+        return runner.main([request["job"]])
+    finally:
+        with contextlib.suppress(Exception):
+            from brian2.utils.logger import clean_up_logging
+            clean_up_logging()                  # what a fresh interpreter's exit does (atexit is not run here)
+
+
+def _restart_brian_log() -> None:
+    """Brian's debug log and script copy go to the job's TMPDIR (a fresh interpreter opens them at import)."""
+    with contextlib.suppress(Exception):
+        from brian2.utils.logger import BrianLogger
+        BrianLogger.initialize()
+
+
+def fork_job(request: dict, channel: int) -> int:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        code = int(_child(request, channel) or 0)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:     # noqa: BLE001
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def _status(raw: int) -> int:
+    return -os.WTERMSIG(raw) if os.WIFSIGNALED(raw) else os.WEXITSTATUS(raw)
+
+
+class Server:
+    def __init__(self, channel: int):
+        self.channel = channel
+        self.live: dict[int, object] = {}      # pid -> request id
+        self.buffer = b""
+
+    def send(self, **message) -> None:
+        data = (json.dumps(message) + "\n").encode()
+        while data:
+            data = data[os.write(self.channel, data):]
+
+    def reap(self) -> None:
+        for pid, ident in list(self.live.items()):
+            info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            if info is None:
+                continue
+            processes.end_session(pid)           # the run's leftovers end with it, before its pid can be reused
+            raw = os.waitpid(pid, 0)[1]
+            del self.live[pid]
+            self.send(id=ident, status=_status(raw))
+
+    def requests(self, chunk: bytes):
+        self.buffer += chunk
+        while b"\n" in self.buffer:
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            if line.strip():
+                yield json.loads(line)
+
+    def serve(self) -> None:
+        sel = selectors.DefaultSelector()
+        sel.register(0, selectors.EVENT_READ)
+        while True:
+            if sel.select(timeout=POLL_S):
+                chunk = os.read(0, 65536)
+                if not chunk:
+                    return
+                for request in self.requests(chunk):
+                    pid = fork_job(request, self.channel)
+                    self.live[pid] = request["id"]
+                    self.send(id=request["id"], pid=pid)
+            self.reap()
+
+    def stop(self) -> None:
+        for pid in list(self.live):
+            processes.end_session(pid)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        self.live.clear()
+
+
+def _terminate(signum, frame):
+    raise SystemExit(0)
+
+
+def main(argv: list[str]) -> int:
+    channel = os.dup(1)                  # the protocol's; what imports print goes to stderr
+    os.dup2(2, 1)
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)       # a stop comes from the client (processes.stop_all)
+    server = Server(channel)
+    try:
+        preload(argv[0] if argv else "")
+        server.send(ready=os.getpid())
+        server.serve()
+    finally:
+        server.stop()
+        own = os.environ.get("BRIAN2_HARNESS_SERVER_TMP")
+        if own and os.path.basename(own).startswith("b2h-server-"):
+            shutil.rmtree(own, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

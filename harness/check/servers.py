@@ -1,0 +1,208 @@
+"""Process servers for `check`'s device calls: `run_device` sends a job to a server (forkserver.py) that has imported
+Brian2 once, instead of starting a fresh interpreter that pays `import brian2` (about 3 s) at every call.
+
+One server per (device, Python executable, environment, working folder), started at the first call that needs it
+and reused by every later call of this process: the device calls of one `check` invocation, the tests of a pytest
+process (the plugin), the tasks of one `--scheduler` worker. Each job runs in a forked child that is a session of
+its own, tracked like a fresh device process (processes.track): a stop (SIGINT/SIGTERM, processes.stop_all) ends
+it and the servers (also sessions started by processes.start); a server whose client exits, even killed, sees the
+end of its stdin and ends its jobs. Servers are closed when this process exits.
+
+The fresh interpreter stays: where fork is unavailable (no os.fork / os.waitid), when the environment variable
+FRESH_VAR is set (`check --fresh-processes`, the plugin's `--brian2-fresh-processes`), and for a call whose server
+could not start.
+"""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from brian2_harness.plumbing import processes
+
+FRESH_VAR = "BRIAN2_HARNESS_FRESH_PROCESSES"
+START_TIMEOUT_S = 300.0
+VOLATILE = ("TMPDIR", "TEMP", "TMP", "PYTEST_CURRENT_TEST")   # change per job or test: not a server's identity
+MAX_SERVERS = 6          # the least recently used idle one is closed beyond this (each holds ~150 MB)
+
+
+class ServerGone(RuntimeError):
+    """The server could not start, or ended (stopped, crashed) before the job did (`started`: the job had
+    started)."""
+
+    def __init__(self, text: str, started: bool = False):
+        super().__init__(text)
+        self.started = started
+
+
+def fresh_requested() -> bool:
+    return os.environ.get(FRESH_VAR, "").strip().lower() not in ("", "0", "no", "false")
+
+
+def available() -> bool:
+    """Fork and waitid exist (Linux; not Windows, not macOS's Python, which lacks os.waitid)."""
+    return hasattr(os, "fork") and hasattr(os, "waitid") and hasattr(os, "WNOWAIT")
+
+
+def wanted() -> bool:
+    return available() and not fresh_requested()
+
+
+class ProcessServer:
+    def __init__(self, device: str, env: dict, cwd: str):
+        self.owner = os.getpid()
+        self.tmp = tempfile.mkdtemp(prefix="b2h-server-")
+        env = dict(env, TMPDIR=self.tmp, TEMP=self.tmp, TMP=self.tmp, BRIAN2_HARNESS_SERVER_TMP=self.tmp)
+        self.log = open(os.path.join(self.tmp, "server.log"), "w")
+        self.proc = processes.start([sys.executable, "-m", "brian2_harness.check.forkserver", device],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env, cwd=cwd)
+        self.lock = threading.Lock()
+        self.pending: dict[int, queue.Queue] = {}
+        self.next_id = 0
+        self.ready = threading.Event()
+        self.dead = False
+        self.pid = self.proc.pid
+        threading.Thread(target=self._read, daemon=True, name=f"b2h-server-{device}").start()
+        if not self.ready.wait(START_TIMEOUT_S) or self.dead:
+            self.close()
+            raise ServerGone(f"the process server for {device} did not start")
+
+    def _read(self) -> None:
+        with contextlib.suppress(Exception):
+            for line in self.proc.stdout:
+                message = json.loads(line)
+                if "ready" in message:
+                    self.ready.set()
+                    continue
+                with self.lock:
+                    slot = self.pending.get(message.get("id"))
+                if slot is not None:
+                    slot.put(message)
+        with self.lock:
+            self.dead = True
+            for slot in self.pending.values():
+                slot.put({"gone": True})
+        self.ready.set()
+
+    def alive(self) -> bool:
+        return not self.dead and self.proc.poll() is None and self.owner == os.getpid()
+
+    def _send(self, request: dict) -> queue.Queue:
+        slot: queue.Queue = queue.Queue()
+        with self.lock:
+            if self.dead:
+                raise ServerGone("the process server has ended")
+            request["id"] = self.next_id
+            self.pending[self.next_id] = slot
+            self.next_id += 1
+            try:
+                self.proc.stdin.write((json.dumps(request) + "\n").encode())
+                self.proc.stdin.flush()
+            except OSError as exc:
+                raise ServerGone(f"the process server has ended ({exc})") from None
+        return slot
+
+    def run(self, job: str, log: str, env: dict, cwd: str, limit: float) -> int:
+        """The job's exit status (negative: killed by that signal); subprocess.TimeoutExpired after `limit` s
+        (its session ended); ServerGone when the server ended first."""
+        deadline = time.monotonic() + limit
+        slot = self._send(dict(job=job, log=log, env=env, cwd=cwd))
+        try:
+            started = slot.get(timeout=START_TIMEOUT_S)
+            if "gone" in started:
+                raise ServerGone("the process server ended before the run started")
+            sid = started["pid"]
+            processes.track(sid)
+            try:
+                return self._status(slot, sid, deadline, limit, job)
+            finally:
+                processes.untrack(sid)
+        finally:
+            with self.lock:
+                self.pending = {k: v for k, v in self.pending.items() if v is not slot}
+
+    @staticmethod
+    def _status(slot: queue.Queue, sid: int, deadline: float, limit: float, job: str) -> int:
+        try:
+            done = slot.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            processes.end_session(sid)
+            with contextlib.suppress(queue.Empty):
+                slot.get(timeout=processes.GRACE_S + 10)
+            raise subprocess.TimeoutExpired(job, limit) from None
+        if "gone" in done:
+            processes.end_session(sid)
+            raise ServerGone("the process server ended during the run", started=True)
+        return int(done["status"])
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.proc.stdin.close()            # end of stdin: the server ends its jobs and exits
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            processes.wait(self.proc, 10)
+        processes.finish(self.proc)
+        self.log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+_LOCK = threading.Lock()
+_SERVERS: dict[tuple, ProcessServer] = {}
+_STARTING: dict[tuple, threading.Lock] = {}
+
+
+def _key(device: str, env: dict, cwd: str) -> tuple:
+    return (sys.executable, device, cwd, tuple(sorted((k, v) for k, v in env.items() if k not in VOLATILE)))
+
+
+def server_for(device: str, env: dict, cwd: str) -> ProcessServer:
+    """The live server for this key, started when there is none (one start at a time per key)."""
+    key = _key(device, env, cwd)
+    with _LOCK:
+        starting = _STARTING.setdefault(key, threading.Lock())
+    with starting:
+        with _LOCK:
+            server = _SERVERS.pop(key, None)
+            if server is not None:
+                _SERVERS[key] = server           # most recently used last
+        if server is not None and server.alive():
+            return server
+        if server is not None and server.owner == os.getpid():
+            server.close()
+        server = ProcessServer(device, env, cwd)
+        with _LOCK:
+            _SERVERS[key] = server
+            idle = [s for s in _SERVERS.values() if s is not server and not s.pending]
+            old = idle[: max(0, len(_SERVERS) - MAX_SERVERS)]
+            for k in [k for k, s in _SERVERS.items() if s in old]:
+                del _SERVERS[k]
+        for s in old:
+            s.close()
+        return server
+
+
+def run(device: str, job: str, log: str, env: dict, limit: float) -> int:
+    """Run a job (runner.py's job file) on the device's server; see ProcessServer.run."""
+    cwd = os.getcwd()
+    return server_for(device, env, cwd).run(job, log, env, cwd, limit)
+
+
+def live_servers() -> list[ProcessServer]:
+    with _LOCK:
+        return [s for s in _SERVERS.values() if s.alive()]
+
+
+@atexit.register
+def close_all() -> None:
+    with _LOCK:
+        servers = [s for s in _SERVERS.values() if s.owner == os.getpid()]
+        _SERVERS.clear()
+    for server in servers:
+        server.close()

@@ -1,0 +1,169 @@
+"""The process server (check/servers.py, check/forkserver.py): the same observables and verdicts as a fresh
+interpreter per device call (exact mode on cpp_standalone, a stochastic script in statistical mode), one server
+reused across calls, a script that poisons its process does not reach the next script, a stop leaves no server
+behind, and `--fresh-processes` / fork unavailable start no server."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from functools import partial
+
+import numpy as np
+import pytest
+
+from brian2_harness.check import servers
+from brian2_harness.check.script import run_device
+from brian2_harness.check.verdict import check
+
+pytestmark = [pytest.mark.brian, pytest.mark.skipif(not servers.available(), reason="needs os.fork and os.waitid")]
+
+STOCHASTIC = """
+from brian2 import *
+G = NeuronGroup(40, 'dv/dt = (1.2 - v)/(10*ms) + 0.4*xi/sqrt(ms) : 1', threshold='v > 1', reset='v = rand()*0.1',
+                method='euler')
+G.v = 'rand()'
+M = SpikeMonitor(G)
+R = PopulationRateMonitor(G)
+run(30*ms)
+"""
+
+POISON = """
+import numpy, brian2
+from brian2 import *
+numpy.mean = lambda *args, **kwargs: 42.0
+brian2.poisoned_by_the_last_script = True
+prefs.core.default_float_dtype = float32
+defaultclock.dt = 0.5*ms
+G = NeuronGroup(2, 'dv/dt = -v/(10*ms) : 1')
+run(1*ms)
+"""
+
+CLEAN = """
+import numpy, brian2
+from brian2 import *
+assert not hasattr(brian2, "poisoned_by_the_last_script")
+assert numpy.mean([1.0, 3.0]) == 2.0
+assert prefs.core.default_float_dtype is numpy.float64, prefs.core.default_float_dtype
+assert abs(float(defaultclock.dt) - 1e-4) < 1e-12, defaultclock.dt
+G = NeuronGroup(2, 'dv/dt = -v/(10*ms) : 1')
+G.v = 1
+M = StateMonitor(G, 'v', record=True)
+run(1*ms)
+"""
+
+
+def _same_observables(a: dict, b: dict) -> None:
+    assert sorted(a) == sorted(b)
+    for name in a:
+        for key, value in a[name].get("arrays", {}).items():
+            np.testing.assert_array_equal(np.asarray(value), np.asarray(b[name]["arrays"][key]), err_msg=name + key)
+
+
+def test_exact_mode_on_cpp_standalone_gives_the_same_observables_and_verdict(tmp_path):
+    script = tmp_path / "model.py"
+    script.write_text(STOCHASTIC)
+    got = {}
+    for fresh in (True, False):
+        got[fresh] = check(str(script), ["numpy", "cpp_standalone"], mode="exact", cache_dir=tmp_path / "cache",
+                           runner=partial(run_device, fresh=fresh), jobs=1)
+    assert got[True].verdict == got[False].verdict, (got[True].reason, got[False].reason)
+    for device in ("numpy", "cpp_standalone"):
+        _same_observables(got[True].runs[device].runs[0].observables, got[False].runs[device].runs[0].observables)
+    assert servers.live_servers()
+
+
+def test_statistical_mode_gives_the_same_statistics_and_verdict(tmp_path):
+    script = tmp_path / "model.py"
+    script.write_text(STOCHASTIC)
+    got = {}
+    for fresh in (True, False):
+        got[fresh] = check(str(script), ["numpy", "cython"], mode="stat", seeds=3, cache_dir=tmp_path / "cache",
+                           runner=partial(run_device, fresh=fresh), jobs=1)
+    assert got[True].verdict == got[False].verdict and got[True].reason == got[False].reason
+    for device in ("numpy", "cython"):
+        np.testing.assert_equal([r.statistics for r in got[True].runs[device].runs],
+                                [r.statistics for r in got[False].runs[device].runs])
+
+
+def test_a_script_that_poisons_its_process_does_not_reach_the_next_one(tmp_path):
+    poison, clean = tmp_path / "poison.py", tmp_path / "clean.py"
+    poison.write_text(POISON)
+    clean.write_text(CLEAN)
+    first = run_device(str(poison), "numpy", [0], cache_dir=tmp_path / "cache", fresh=False)
+    assert first.status == "ok", first.reason
+    pids = {s.pid for s in servers.live_servers()}
+    second = run_device(str(clean), "numpy", [0, 1], cache_dir=tmp_path / "cache", fresh=False)
+    assert second.status == "ok", second.reason
+    assert {s.pid for s in servers.live_servers()} == pids       # the same server ran both
+    assert second.runs[0].observables["M.v"]["arrays"]["values"].shape == (2, 10)
+
+
+def test_fresh_processes_start_no_server(tmp_path, monkeypatch):
+    servers.close_all()
+    monkeypatch.setenv(servers.FRESH_VAR, "1")
+    script = tmp_path / "clean.py"
+    script.write_text(CLEAN)
+    run = run_device(str(script), "numpy", [0], cache_dir=tmp_path / "cache")
+    assert run.status == "ok", run.reason
+    assert servers.live_servers() == []
+    monkeypatch.delenv(servers.FRESH_VAR)
+    monkeypatch.setattr(servers, "available", lambda: False)       # no fork: the fresh interpreter, too
+    assert run_device(str(script), "numpy", [0], cache_dir=tmp_path / "cache").status == "ok"
+    assert servers.live_servers() == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _servers_of(parent: int, tmp: str) -> list[int]:
+    """Live children of `parent` that are process servers with their temporary folder under `tmp`."""
+    found = []
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                env = dict(x.split(b"=", 1) for x in f.read().split(b"\0") if b"=" in x)
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[1]) == parent and \
+                env.get(b"BRIAN2_HARNESS_SERVER_TMP", b"").startswith(tmp.encode()):
+            found.append(int(name))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_sigterm_of_check_leaves_no_server_and_no_run(tmp_path):
+    script = tmp_path / "slow.py"
+    script.write_text(CLEAN + "import os, time\nopen(os.environ['PIDS_FILE'], 'a').write(f'{os.getpid()}\\n')\n"
+                      "time.sleep(300)\n")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp), PIDS_FILE=str(tmp_path / "pids"))
+    env.pop(servers.FRESH_VAR, None)
+    proc = subprocess.Popen([sys.executable, "-m", "brian2_harness", "check", str(script), "--devices",
+                             "numpy,cython", "--quiet", "--json", str(tmp_path / "out.json")], env=env,
+                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    pids: list[int] = []
+    while len(pids) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        pids = [int(x) for x in (tmp_path / "pids").read_text().split()] if (tmp_path / "pids").exists() else []
+    found = _servers_of(proc.pid, str(tmp))
+    if len(pids) != 2 or len(found) != 2:
+        proc.kill()
+        pytest.fail(f"{pids} {found} {proc.communicate(timeout=60)}")
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    time.sleep(0.3)
+    assert proc.returncode == 1 and "interrupted" in err, err
+    assert [p for p in found + pids if _alive(p)] == []
+    assert json.loads((tmp_path / "out.json").read_text())["status"] == "interrupted"
+    assert sorted(os.listdir(tmp)) == []
