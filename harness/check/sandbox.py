@@ -308,8 +308,10 @@ class Sandbox:
         self._installed = True
 
     def _standalone_prefs(self, prefs) -> None:
-        """OpenMP threads and their wait policy (devices/openmp.py); cuda_standalone: the toolchain's workarounds."""
+        """OpenMP threads and their wait policy (devices/openmp.py); make -j <cores> instead of Brian's unbounded -j
+        (devices/makefile.py; the script may set its own); cuda_standalone: the toolchain's workarounds."""
         prefs.devices.cpp_standalone.openmp_threads = self.spec.threads
+        makefile.bounded_make_args(prefs, openmp.cores())
         if self.spec.threads:
             env = dict(prefs.devices.cpp_standalone.run_environment_variables)
             env[openmp.WAIT_POLICY_VAR] = openmp.wait_policy()[0]
