@@ -1,17 +1,24 @@
 """Run `brian2-harness check` on every example script of the brian2 source distribution; write a Markdown table.
 
-    python ci/examples_table.py --fetch                       # downloads brian2-2.10.1.tar.gz from PyPI (sha256
-                                                              # checked), extracts examples/ into the cache
+    python ci/examples_table.py --fetch                       # the brian2 2.10.1 sdist (pip download), examples/
+                                                              # extracted into the cache
     nohup python ci/examples_table.py --fetch --out ci-examples > ci-examples.log 2>&1 &
   python ci/examples_table.py --fetch --out ci-examples --resume --redo error,fail   # again: those only
+    python ci/examples_table.py --fetch --version installed --subset --fail-on-error   # the hist-brian2.* envs
 
 The examples are not part of this repository: they are read from the sdist (``--examples DIR`` for a folder you
-extracted yourself). Every example runs on numpy, cython and cpp_standalone (``--devices``) with
+extracted yourself). ``--version X`` takes release X's own examples (``installed``: the installed brian2's); the
+sdist comes from ``pip download --no-deps --no-binary brian2 brian2==X`` (pip checks the index's hash) unless the
+cache already has it or its extracted examples, so a second run is offline. ``--subset`` checks only ``SUBSET``:
+short examples that start with ``from brian2 import *`` and exist in every release 2.5.4 ... 2.11.0 (issue 34);
+``--fail-on-error`` exits 1 when any example's verdict is `error` (none of the subset errs on any release, so an
+error there is the harness's). Every example runs on numpy, cython and cpp_standalone (``--devices``) with
 ``check --mode auto``: exact comparison, and statistical comparison (``--seeds`` per device) when generated code
 draws random numbers. Simulated time is capped (``--cap``, default 200 ms per run() call: the sandbox cuts every
 run()/Network.run() duration to the cap) and every run of a script has a timeout (``--timeout``); a timed-out run is
 an `error` cell. Results are appended to OUT/results.jsonl as they come (``--resume`` skips examples already there);
-OUT/examples.md is rewritten after each example. Exit status 0 unless the script itself failed.
+OUT/examples.md is rewritten after each example. Exit status 0 unless the script itself failed (or, with
+``--fail-on-error``, an example ended in error).
 """
 from __future__ import annotations
 
@@ -19,12 +26,12 @@ import argparse
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import tarfile
 import threading
 import time
 import traceback
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -55,29 +62,69 @@ OVERRIDES = {
                                                         "generation for about 1,850 connect() calls, which takes "
                                                         "more than 300 s on cpp_standalone"),
 }
+# `--subset`: run by every hist-brian2.* env of tox.ini ([history] examples). Each starts with `from brian2 import *`,
+# is in the sdist of every release 2.5.4 ... 2.11.0 and took under a minute per check in the 2.10.1 table; two draw
+# random numbers in generated code (statistical verdicts), one calls set_device('cpp_standalone') itself.
+SUBSET = (
+    "IF_curve_LIF.py",
+    "IF_curve_Hodgkin_Huxley.py",
+    "phase_locking.py",
+    "frompapers/Brette_2004.py",
+    "frompapers/Morris_Lecar_1981.py",
+    "frompapers/Rothman_Manis_2003.py",
+    "frompapers/Touboul_Brette_2008.py",
+    "frompapers/Wang_Buszaki_1996.py",
+    "standalone/simple_case.py",
+    "synapses/continuous_interaction.py",
+    "synapses/gapjunctions.py",
+    "synapses/nonlinear.py",
+)
 LABELS = {"agree": "agree exactly", "agree_stat": "agree statistically", "skip": "skipped", "fail": "fail",
           "error": "error"}
 
 
-def fetch(cache: Path) -> Path:
-    """brian2 sdist examples/ folder (downloaded once, sha256 as published by PyPI)."""
-    target = cache / f"brian2-{VERSION}" / "examples"
+def installed_version() -> str:
+    from importlib.metadata import version
+    return version("brian2")
+
+
+def _sdist(cache: Path, version: str) -> Path | None:
+    """The release's source archive in the cache (PyPI spells it Brian2-2.5.4.tar.gz or brian2-2.10.1.tar.gz)."""
+    return next((p for p in sorted(cache.glob("*.tar.gz")) if p.name.lower() == f"brian2-{version}.tar.gz"), None)
+
+
+def fetch(cache: Path, version: str = VERSION) -> Path:
+    """The examples/ folder of brian2 `version`'s sdist, extracted into cache/brian2-VERSION/ once. The archive comes
+    from `pip download` (the index's hash checked by pip; PyPI on CI, pip's own cache offline) unless it is in the
+    cache already."""
+    target = cache / f"brian2-{version}" / "examples"
     if target.is_dir():
         return target
     cache.mkdir(parents=True, exist_ok=True)
-    with urllib.request.urlopen(f"https://pypi.org/pypi/brian2/{VERSION}/json", timeout=60) as r:
-        meta = json.load(r)
-    sdist = next(u for u in meta["urls"] if u["packagetype"] == "sdist")
-    archive = cache / sdist["filename"]
-    if not archive.exists():
-        urllib.request.urlretrieve(sdist["url"], archive)
+    archive = _sdist(cache, version)
+    if archive is None:
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", "brian2", "--quiet",
+               "-d", str(cache), f"brian2=={version}"]
+        print(f"fetching the brian2 {version} sdist: {' '.join(cmd)}", flush=True)
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        archive = _sdist(cache, version)
+        if done.returncode or archive is None:
+            raise SystemExit(f"pip download of brian2=={version} failed (exit {done.returncode}): "
+                             f"{done.stderr.strip()[-600:]}")
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-    if digest != sdist["digests"]["sha256"]:
-        archive.unlink()
-        raise SystemExit(f"sha256 mismatch for {sdist['filename']}")
+    partial = cache / f".brian2-{version}.partial"
     with tarfile.open(archive) as tar:
-        members = [m for m in tar.getmembers() if "/examples/" in m.name and m.isfile()]
-        tar.extractall(cache, members=members, filter="data")
+        members = []
+        for m in tar.getmembers():
+            top, _, rest = m.name.partition("/")
+            if m.isfile() and rest.startswith("examples/"):
+                m.name = rest
+                members.append(m)
+        if not members:
+            raise SystemExit(f"{archive.name} has no examples/ folder")
+        tar.extractall(partial, members=members, filter="data")
+    (partial / "SDIST").write_text(f"{archive.name} sha256 {digest}\n")
+    os.replace(partial, target.parent)        # whole or not at all: a stopped extraction is not a cache hit
     return target
 
 
@@ -152,7 +199,11 @@ def markdown(rows: list[dict], devices: list[str], settings: str) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--examples", help="folder with the example scripts (default: fetched into the cache)")
-    p.add_argument("--fetch", action="store_true", help="download the brian2 sdist from PyPI if needed")
+    p.add_argument("--fetch", action="store_true", help="download the brian2 sdist (pip download) if needed")
+    p.add_argument("--version", default=VERSION, help=f"whose examples: a brian2 release (default {VERSION}) or "
+                   "'installed' (the installed brian2's own)")
+    p.add_argument("--subset", action="store_true", help="only the examples of SUBSET (the hist-brian2.* envs' run)")
+    p.add_argument("--fail-on-error", action="store_true", help="exit 1 when any example's verdict is error")
     p.add_argument("--cache", default=os.path.expanduser("~/.cache/brian2-harness/sdist"))
     p.add_argument("--out", default="ci-examples", help="output folder (results.jsonl, examples.md)")
     p.add_argument("--devices", default="numpy,cython,cpp_standalone")
@@ -171,7 +222,8 @@ def main(argv=None) -> int:
 
     from brian2_harness.check.duration import parse_duration
     from brian2_harness.check.verdict import check
-    folder = Path(args.examples) if args.examples else fetch(Path(args.cache)) if args.fetch else None
+    version = installed_version() if args.version == "installed" else args.version
+    folder = Path(args.examples) if args.examples else fetch(Path(args.cache), version) if args.fetch else None
     if folder is None or not folder.is_dir():
         raise SystemExit("no examples folder: pass --examples DIR or --fetch")
     devices = [d for d in args.devices.split(",") if d]
@@ -188,13 +240,21 @@ def main(argv=None) -> int:
         for key in [k for k, row in done.items() if row["verdict"] in redo or any(x in k for x in redo)]:
             del done[key]
         results.write_text("".join(json.dumps(done[k], default=str) + "\n" for k in sorted(done)))
-    settings = (f"brian2 {VERSION} examples, devices {', '.join(devices)}, run() capped at {args.cap}, "
+    elif results.exists():
+        results.unlink()        # a new table (--resume continues one)
+    settings = (f"brian2 {version} examples{' (the SUBSET)' if args.subset else ''}, brian2 {installed_version()} "
+                f"running them, devices {', '.join(devices)}, run() capped at {args.cap}, "
                 f"{args.timeout:.0f} s per run, {args.seeds} seeds per device in statistical mode; "
                 f"{len(OVERRIDES)} examples with their own cap or timeout, marked [...] in their row")
     t_all = time.time()
     only = [x for x in args.only.split(",") if x]
     todo = [p for p in examples(folder) if (not only or any(x in str(p.relative_to(folder)) for x in only))
             and str(p.relative_to(folder)) not in done]
+    if args.subset:
+        missing = [x for x in SUBSET if not (folder / x).is_file()]
+        if missing:
+            raise SystemExit(f"--subset: not in {folder}: {', '.join(missing)}")
+        todo = [p for p in todo if str(p.relative_to(folder)) in SUBSET]
     lock = threading.Lock()
 
     def one(path, runner=None):
@@ -241,6 +301,10 @@ def main(argv=None) -> int:
         for path in todo:
             one(path)
     print(f"done in {(time.time() - t_all) / 60:.1f} min; table: {out / 'examples.md'}", flush=True)
+    errors = sorted(k for k, row in done.items() if row["verdict"] == "error")
+    if args.fail_on_error and errors:
+        print(f"--fail-on-error: {len(errors)} example(s) ended in error: {', '.join(errors)}", flush=True)
+        return 1
     return 0
 
 

@@ -99,3 +99,21 @@ def test_a_container_that_raises_while_read_is_a_note():
     notes: list[str] = []
     out = collect.read_globals({"bad": Exploding([1, 2]), "ok": np.ones(2)}, notes)
     assert set(out) == {"globals.ok"} and any("'bad' could not be read" in n for n in notes)
+
+
+def test_every_hist_env_checks_the_styles_and_the_release_examples():
+    """tox.ini: each hist-brian2.* env runs the style tests and the examples subset, and an error in the subset
+    fails the env (no leading '-'); the subset's command takes the installed release's own examples."""
+    import configparser
+    from pathlib import Path
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.read(Path(__file__).resolve().parent.parent / "tox.ini")
+    history = ini["history"]
+    assert "tests/test_script_styles.py" in history["tests"] and "tests/test_script_styles_brian.py" in history["tests"]
+    for flag in ("--version installed", "--subset", "--fail-on-error", "--fetch"):
+        assert flag in history["examples"]
+    envs = [s for s in ini.sections() if s.startswith("testenv:hist-brian2.")]
+    assert len(envs) >= 7
+    for env in envs:
+        lines = [ln.strip() for ln in ini[env]["commands"].splitlines()]
+        assert "{[history]examples}" in lines and "{[history]tests}" in lines, env
