@@ -68,10 +68,8 @@ class Campaign:
         return time.perf_counter() - self.t0
 
     def check_script(self, text: str, devices: list[str], label: str):
-        path = os.path.join(self.work, f"{label}.py")
-        with open(path, "w") as f:
-            f.write(text)
-        return differential.run_check(path, devices, timeout=self.cfg.timeout, cache_dir=self.cache)
+        return differential.run_text(text, devices, self.work, label, timeout=self.cfg.timeout, cache_dir=self.cache,
+                                     stem="fuzzmodel")
 
     def run(self) -> dict:
         cfg, p = self.cfg, 0
