@@ -19,6 +19,7 @@ from ..check.verdict import FAIL, REFERENCE, CheckResult, check
 from . import emit
 
 INVALID = "invalid"          # the reference itself refused or failed the model: the generator's fault
+TIMED_OUT = "timed out"      # check's reason for a run past its --timeout
 
 
 @dataclass
@@ -90,9 +91,14 @@ def attribute(result: CheckResult, devices: list[str], n_models: int) -> tuple[l
             for k, obs in sorted(by_model.items()):
                 if k >= 0:
                     found.append(Disagreement(k, d, FAIL, obs, v.reason[:500]))
-        elif v.verdict == ERROR:
-            whole.append(d)
+        elif v.verdict == ERROR and TIMED_OUT not in v.reason:     # a run that ran out of time says nothing
+            whole.append(d)                                           # about a model: not bisected
     return found, whole
+
+
+def timed_out(result: CheckResult) -> list[str]:
+    """Devices whose run of the script hit the timeout (the script is unchecked there)."""
+    return [d for d, v in result.devices.items() if v.verdict == ERROR and TIMED_OUT in v.reason]
 
 
 def check_models(models, runs, devices, work: str, *, timeout: float, cache_dir=None,
