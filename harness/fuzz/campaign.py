@@ -60,7 +60,7 @@ class Campaign:
         self.cache = cfg.cache_dir or os.path.join(cfg.out, "cache")
         os.makedirs(self.work, exist_ok=True)
         self.stats = dict(models=0, packs=0, invalid=0, disagreements=0, duplicates=0, first_finding_s=None,
-                          pack_seconds=[], coverage=Counter(), invalid_models=[])
+                          pack_seconds=[], coverage=Counter(), invalid_models=[], timed_out=[], unchecked=0)
         self.found: dict[str, findings.Finding] = {f.signature: f for f in findings.load_all(cfg.out)}
         self.new: list[str] = []
 
@@ -68,10 +68,8 @@ class Campaign:
         return time.perf_counter() - self.t0
 
     def check_script(self, text: str, devices: list[str], label: str):
-        path = os.path.join(self.work, f"{label}.py")
-        with open(path, "w") as f:
-            f.write(text)
-        return differential.run_check(path, devices, timeout=self.cfg.timeout, cache_dir=self.cache)
+        return differential.run_text(text, devices, self.work, label, timeout=self.cfg.timeout, cache_dir=self.cache,
+                                     stem="fuzzmodel")
 
     def run(self) -> dict:
         cfg, p = self.cfg, 0
@@ -92,6 +90,10 @@ class Campaign:
                                                            timeout=cfg.timeout, cache_dir=self.cache,
                                                            label=f"pack{p}")
         self.stats["pack_seconds"].append(round(time.perf_counter() - t, 1))
+        late = differential.timed_out(result)
+        if late:
+            self.stats["timed_out"].append(f"pack {p}: {', '.join(late)}")
+            self.stats["unchecked"] += len(models)
         self.stats["packs"] += 1
         self.stats["models"] += len(models)
         self.stats["invalid"] += len(invalid)
@@ -102,7 +104,8 @@ class Campaign:
         for d in found:
             by_model.setdefault(d.model, []).append(d)
         self.say(f"pack {p}: {len(models)} models in {self.stats['pack_seconds'][-1]:.0f} s, {len(by_model)} "
-                 f"disagreeing, {len(invalid)} invalid ({self.stats['models']} models, {self.elapsed():.0f} s)")
+                 f"disagreeing, {len(invalid)} invalid" + (f", timed out on {', '.join(late)}" if late else "")
+                 + f" ({self.stats['models']} models, {self.elapsed():.0f} s)")
         for k, ds in sorted(by_model.items()):
             self.stats["disagreements"] += 1
             self.disagreement(p, drawn[k], runs, ds, generate.examples_for(count))

@@ -19,6 +19,7 @@ from ..check.verdict import FAIL, REFERENCE, CheckResult, check
 from . import emit
 
 INVALID = "invalid"          # the reference itself refused or failed the model: the generator's fault
+TIMED_OUT = "timed out"      # check's reason for a run past its --timeout
 
 
 @dataclass
@@ -54,6 +55,19 @@ def run_check(path: str, devices: list[str], *, timeout: float, cache_dir=None, 
                  reference=devices[0], tolerance=Tolerance())
 
 
+def run_text(text: str, devices: list[str], work: str, label: str, *, timeout: float, cache_dir=None,
+             stem: str = "fuzzpack") -> CheckResult:
+    """Check a script's text, run from `work/<stem>.py` (one name for every script of a campaign: the standalone
+    build folder is keyed by the script's name, so make recompiles only the new code objects, not Brian's runtime
+    library), with a copy kept as `work/<label>.py`."""
+    with open(os.path.join(work, f"{label}.py"), "w") as f:
+        f.write(text)
+    path = os.path.join(work, f"{stem}.py")
+    with open(path, "w") as f:
+        f.write(text)
+    return run_check(path, devices, timeout=timeout, cache_dir=cache_dir)
+
+
 def attribute(result: CheckResult, devices: list[str], n_models: int) -> tuple[list[Disagreement], list[str]]:
     """(disagreements attributed to models, devices that errored on the whole script: to bisect).
     A reference that did not run makes every model suspect: returned as errors of the reference."""
@@ -77,19 +91,21 @@ def attribute(result: CheckResult, devices: list[str], n_models: int) -> tuple[l
             for k, obs in sorted(by_model.items()):
                 if k >= 0:
                     found.append(Disagreement(k, d, FAIL, obs, v.reason[:500]))
-        elif v.verdict == ERROR:
-            whole.append(d)
+        elif v.verdict == ERROR and TIMED_OUT not in v.reason:     # a run that ran out of time says nothing
+            whole.append(d)                                           # about a model: not bisected
     return found, whole
+
+
+def timed_out(result: CheckResult) -> list[str]:
+    """Devices whose run of the script hit the timeout (the script is unchecked there)."""
+    return [d for d, v in result.devices.items() if v.verdict == ERROR and TIMED_OUT in v.reason]
 
 
 def check_models(models, runs, devices, work: str, *, timeout: float, cache_dir=None,
                  label: str = "pack") -> tuple[CheckResult, list[Disagreement], list[int]]:
     """Check a pack; returns (result, disagreements by model, indices of invalid models). Whole-pack errors are
     bisected down to the models that cause them (their indices keep the pack's numbering)."""
-    path = os.path.join(work, f"{label}.py")
-    with open(path, "w") as f:
-        f.write(emit.pack(models, runs))
-    result = run_check(path, devices, timeout=timeout, cache_dir=cache_dir)
+    result = run_text(emit.pack(models, runs), devices, work, label, timeout=timeout, cache_dir=cache_dir)
     found, whole = attribute(result, devices, len(models))
     invalid: list[int] = []
     if whole:
@@ -115,10 +131,8 @@ def _bisect(indices, models, runs, devices, blamed, work, timeout, cache_dir, la
     """Rerun halves of `indices` (on the reference and the blamed devices) until each culprit is alone: a model
     the reference fails on is invalid (the generator's fault), one another device errors on is a disagreement."""
     devs = [devices[0]] + [d for d in devices[1:] if d in blamed]
-    path = os.path.join(work, f"{label}-{indices[0]}-{indices[-1]}.py")
-    with open(path, "w") as f:
-        f.write(emit.pack([models[k] for k in indices], runs, indices))
-    result = run_check(path, devs, timeout=timeout, cache_dir=cache_dir)
+    result = run_text(emit.pack([models[k] for k in indices], runs, indices), devs, work,
+                      f"{label}-{indices[0]}-{indices[-1]}", timeout=timeout, cache_dir=cache_dir)
     more, whole = attribute(result, devs, len(indices))
     found.extend(more)
     if whole:

@@ -17,6 +17,9 @@ def render(summary: dict) -> str:
              f"- models checked: {s['models']} in {s['packs']} scripts ({summary['models_per_minute']:g} per minute); "
              f"invalid (the reference refused them: the generator's fault): {s['invalid']}",
              f"- disagreeing models: {s['disagreements']} ({s['duplicates']} of them repeats of a finding)",
+             f"- scripts that timed out on a device (their {s.get('unchecked', 0)} models unchecked there): "
+             f"{len(s.get('timed_out', []))}"
+             + (f" ({'; '.join(s['timed_out'])})" if s.get("timed_out") else ""),
              f"- findings: {len(found)}; new in this campaign: {len(summary['new'])}; time to the first: "
              + (f"{s['first_finding_s']:.0f} s" if s["first_finding_s"] is not None else "none"), ""]
     by_class: dict = {}

@@ -37,7 +37,7 @@ def _quoted(statements: list[str]) -> str:
 
 
 @st.composite
-def model(draw, shares: dict, max_n: int = 40):
+def model(draw, shares: dict, max_n: int = 100):
     """One model (a `Model`) drawn with the given feature shares."""
     on = _features(draw, shares)
     n = draw(st.integers(1, max_n))
