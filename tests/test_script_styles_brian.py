@@ -19,8 +19,6 @@ import pytest
 
 from brian2_harness.cli import main
 
-pytestmark = pytest.mark.brian
-
 STYLES = Path(__file__).parent / "data" / "styles"
 DEVICES = ("numpy", "cython", "cpp_standalone")
 AGREE, AGREE_STAT, FAIL, SKIP, REF = "agree", "agree_stat", "fail", "skip", "reference"
@@ -55,21 +53,26 @@ RESULTS = {"n_spikes", "counts", "first_last", "summary.mean_v", "summary.final_
 NOT_BRIAN = ("harness problem", "reading the results failed", "harness exception", "Traceback")
 
 
-@pytest.fixture(scope="module")
-def document(tmp_path_factory):
-    out = tmp_path_factory.mktemp("styles") / "styles.json"
-    code = main(["check", str(STYLES), "--devices", ",".join(DEVICES), "--seeds", "4", "--quiet",
-                 "--json", str(out)])
-    doc = json.loads(out.read_text())
-    doc["exit"] = code
-    return doc
-
-
 def test_the_folder_holds_exactly_the_expected_styles():
     assert sorted(p.name for p in STYLES.glob("*.py")) == sorted(EXPECTED)
 
 
-def test_every_style_gives_brians_verdict(document):
+@pytest.mark.brian
+def test_check_over_the_folder(tmp_path):
+    """The one Brian test of this module (one item, so that pytest-xdist runs the check once): one `check` over
+    the folder, then every assertion below on its document."""
+    out = tmp_path / "styles.json"
+    code = main(["check", str(STYLES), "--devices", ",".join(DEVICES), "--seeds", "4", "--quiet",
+                 "--json", str(out)])
+    document = json.loads(out.read_text())
+    document["exit"] = code
+    every_style_gives_brians_verdict(document)
+    the_readme_example_agrees_exactly(document)
+    module_level_results_are_compared(document)
+    the_negative_control_names_the_difference(document)
+
+
+def every_style_gives_brians_verdict(document):
     scripts = {os.path.basename(s["script"]): s for s in document["scripts"]}
     assert set(scripts) == set(EXPECTED)
     wrong = []
@@ -89,14 +92,14 @@ def test_every_style_gives_brians_verdict(document):
     assert document["exit"] == 1       # the negative control (and start_scope) fail: the exit status is 1
 
 
-def test_the_readme_example_agrees_exactly(document):
+def the_readme_example_agrees_exactly(document):
     s = next(s for s in document["scripts"] if s["script"].endswith("star_import.py"))
     assert s["verdict"] == AGREE and s["mode"] == "exact"
     assert {d: v["verdict"] for d, v in s["devices"].items()} == {"numpy": REF, "cython": AGREE,
                                                                    "cpp_standalone": AGREE}
 
 
-def test_module_level_results_are_compared(document):
+def module_level_results_are_compared(document):
     s = next(s for s in document["scripts"] if s["script"].endswith("module_results.py"))
     for device in ("cython", "cpp_standalone"):
         compared = {h["observable"] for h in s["devices"][device]["headroom"]}
@@ -104,7 +107,7 @@ def test_module_level_results_are_compared(document):
         assert all(h["agree"] for h in s["devices"][device]["headroom"])
 
 
-def test_the_negative_control_names_the_difference(document):
+def the_negative_control_names_the_difference(document):
     s = next(s for s in document["scripts"] if s["script"].endswith("device_difference_control.py"))
     assert s["devices"]["cython"]["verdict"] == FAIL
     assert "trace.v" in s["devices"]["cython"]["reason"] or "spikes" in s["devices"]["cython"]["reason"]
