@@ -90,3 +90,10 @@ def test_the_report_shows_each_finding_with_its_script_and_the_coverage():
     text = report.render(summary)
     assert "brian2-1495" in text and "k0 = (i // 98)" in text and "time to the first: 420 s" in text
     assert "| floordiv | 0.6 | 12 (40 %) |" in text
+
+
+def test_triage_knows_the_integer_clip_of_cpp_standalone():
+    f = _finding("2.10.1", kinds="float")
+    assert triage.classify(f, "dv1/dt = (clip(i, (-6.25), (-3.75)) - v1) / (3*ms) : 1")["rule"] == \
+        "brian2-clip-int-cpp"
+    assert triage.classify(f, "dv1/dt = (clip(v0, (-6.25), (-3.75)) - v1) / (3*ms) : 1")["rule"] == "new"
