@@ -48,7 +48,8 @@ def _finding(release, kinds="int", devices=("cpp_standalone",)):
     sig = findings.signature(list(devices), "fail", [kinds], ["floordiv", "int_vars"])
     return findings.Finding(id=findings.finding_id(sig), signature=sig, devices=list(devices), reference="numpy",
                             outcome="fail", observables=["mon.k0"], features=["floordiv", "int_vars"],
-                            release=release, script_lines=6, found_after_s=1.0, model={}, shrink={})
+                            release=release, script_lines=6, found_after_s=1.0, model={},
+                            shrink={"reached": True, "candidates": 3, "seconds": 60.0, "original_lines": 9})
 
 
 def test_triage_knows_brian2_1495_only_where_it_was_a_bug():
@@ -76,3 +77,23 @@ def test_signatures_deduplicate_and_findings_round_trip(tmp_path):
     back = findings.load_all(str(tmp_path))
     assert [x.to_dict() for x in back] == [a.to_dict()]
     assert findings.script_of(str(tmp_path), a.id) == "print(1)\n"
+
+
+def test_the_report_shows_each_finding_with_its_script_and_the_coverage():
+    from brian2_harness.fuzz import features, report
+    f = _finding("2.5.4").to_dict() | {"triage": triage.classify(_finding("2.5.4"), "k0 = (i // 98)")}
+    summary = dict(release="2.5.4", devices=["numpy", "cpp_standalone"], seed=1, pack=10, budget_s=1800,
+                   seconds=900.0, models_per_minute=2.0, shares=features.shares(), new=[f["id"]],
+                   findings=[f], scripts={f["id"]: "G.run_regularly('k0 = (i // 98)')\n"},
+                   stats=dict(models=30, packs=3, invalid=0, disagreements=1, duplicates=0, first_finding_s=420.0,
+                              coverage={"floordiv": 12}, timed_out=[], unchecked=0))
+    text = report.render(summary)
+    assert "brian2-1495" in text and "k0 = (i // 98)" in text and "time to the first: 420 s" in text
+    assert "| floordiv | 0.6 | 12 (40 %) |" in text
+
+
+def test_triage_knows_the_integer_clip_of_cpp_standalone():
+    f = _finding("2.10.1", kinds="float")
+    assert triage.classify(f, "dv1/dt = (clip(i, (-6.25), (-3.75)) - v1) / (3*ms) : 1")["rule"] == \
+        "brian2-clip-int-cpp"
+    assert triage.classify(f, "dv1/dt = (clip(v0, (-6.25), (-3.75)) - v1) / (3*ms) : 1")["rule"] == "new"

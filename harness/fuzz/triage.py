@@ -35,6 +35,14 @@ RULES = [
          reason="Brian2 #1495 (fixed in 2.6.0 by PR #1496): C++ integer `//` is floor(1.0*x/y), which -ffast-math "
                 "computes with a reciprocal (98 // 98 = 0), and `%` truncates",
          source="models/known_bugs/floor_division_cpp.py; Brian2 2.6.0 release notes"),
+    dict(name="brian2-clip-int-cpp", cls=BUG, known=False,
+         when=lambda f, s: (bool({"cython", "cpp_standalone"} & set(f.devices)) and f.outcome == "fail"
+                            and "float" in _kinds(f)
+                            and re.search(r"clip\((i|k\d+(_post|_pre)?|\(?-?\d+\)?)\s*,", s) is not None),
+         reason="new (found by fuzz on 2.10.1): Brian2's C++ `_clip` is `template <typename T> T _clip(const T value, "
+                "const double a_min, const double a_max)`, so clip() of an integer with float bounds returns an "
+                "integer: `clip(0, -6.25, -3.75)` is -3 on cython and cpp_standalone, -3.75 on numpy",
+         source="ci/brian2_clip_int_repro.py; brian2 2.10.1 brian2/codegen/generators/cpp_generator.py (clip_code)"),
 ]
 
 
