@@ -23,14 +23,12 @@ def device(sandbox, brian2, real_set_device) -> None:
             raise NotImplementedError("device.run() (re-running a built standalone project, e.g. with run_args) "
                                       "exists only for standalone devices")
         RuntimeDevice.run = standalone_only
-        prefs.codegen.target = sandbox.device
-        if sandbox.device == "cython":
-            prefs.codegen.runtime.cython.cache_dir = sandbox.cython_dir
+        sandbox.spec.runtime_prefs(prefs, sandbox.cython_dir)
     elif sandbox.standalone:
         standalone_prefs(sandbox, prefs)
-        standalone.install(sandbox, standalone.brian_device_class(sandbox.spec.brian_name))
+        standalone.install(sandbox, sandbox.spec.brian_device_class())
         real_set_device(sandbox.spec.brian_name, build_on_run=False, directory=sandbox.build_dir)
-        if sandbox.spec.brian_name == "cpp_standalone":
+        if sandbox.spec.precompiled_headers:
             from brian2 import get_device
             makefile.attach(get_device(), pch.start(os.path.dirname(sandbox.cython_dir), sandbox.spec.threads))
     else:
@@ -39,7 +37,8 @@ def device(sandbox, brian2, real_set_device) -> None:
 
 def standalone_prefs(sandbox, prefs) -> None:
     """OpenMP threads and their wait policy (devices/openmp.py); make -j <cores> instead of Brian's unbounded -j
-    (devices/makefile.py; the script may set its own); cuda_standalone: the toolchain's workarounds."""
+    (devices/makefile.py; the script may set its own); the device's own preparation (cuda_standalone: the
+    toolchain's workarounds)."""
     prefs.devices.cpp_standalone.openmp_threads = sandbox.spec.threads
     makefile.bounded_make_args(prefs, openmp.cores())
     if sandbox.spec.threads:
@@ -47,8 +46,5 @@ def standalone_prefs(sandbox, prefs) -> None:
         env[openmp.WAIT_POLICY_VAR] = openmp.wait_policy()[0]
         prefs.devices.cpp_standalone.run_environment_variables = env
         sandbox.note(openmp.wait_policy_note())
-    if sandbox.spec.brian_name == "cuda_standalone":
-        from brian2_harness.devices import cuda_toolchain
-        for line in cuda_toolchain.apply_toolchain(cuda_toolchain.detect(), os.path.dirname(sandbox.cython_dir),
-                                                   build_only=sandbox.build_only):
-            sandbox.note(f"cuda_standalone: {line}")
+    for line in sandbox.spec.prepare_standalone(prefs, os.path.dirname(sandbox.cython_dir), sandbox.build_only):
+        sandbox.note(line)

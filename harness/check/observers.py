@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import re
 
-from . import standalone
-
 
 def monitors(sandbox) -> None:
     """Keep every StateMonitor, EventMonitor (SpikeMonitor) and PopulationRateMonitor the script creates."""
@@ -30,8 +28,8 @@ def random_detection(sandbox) -> None:
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
     from brian2.devices.device import Device
     classes = [Device, CPPStandaloneDevice]
-    if sandbox.standalone and sandbox.spec.brian_name != "cpp_standalone":    # its own code_object (brian2cuda)
-        classes.append(standalone.brian_device_class(sandbox.spec.brian_name))
+    if sandbox.standalone and sandbox.spec.own_code_object:    # its own code_object (brian2cuda)
+        classes.append(sandbox.spec.brian_device_class())
     for cls in classes:
         original = cls.__dict__["code_object"]
 

@@ -120,9 +120,9 @@ class Sandbox:
         intercept.fixed_prefs(self)
         activate.device(self, brian2, real_set_device)
         self._installed = True
-        # cuda_standalone draws from curand (its own code objects): nothing recorded, so never "the same stream"
-        self.recorder = streams.Recorder(0) if self.spec.brian_name == "cuda_standalone" else \
-            streams.install(self, brian2, self.spec.threads)
+        # a device whose stream cannot be recorded (cuda_standalone: curand) never has "the same stream"
+        self.recorder = streams.install(self, brian2, self.spec.threads) if self.spec.records_stream else \
+            streams.Recorder(0)
 
     def reseed(self, seed: int) -> None:
         """numpy's global generator and Python's `random`, as before the script (also in a standalone branch)."""

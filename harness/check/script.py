@@ -94,7 +94,8 @@ def build_key(device: str, probe_reason: str) -> str:
     """One standalone build folder per (script file name, device, library versions, toolchain as probed). A rerun,
     an edited script or a copy of it elsewhere (pytest's tmp folders) is an incremental build: make recompiles what
     changed. Correctness never depends on the key (Brian rewrites changed files, make rebuilds them)."""
-    return buildcache.build_key(device=device, toolchain=probe_reason if device == "cuda_standalone" else "")
+    return buildcache.build_key(device=device, toolchain=probe_reason if get_device(device).probe_in_build_key
+                                else "")
 
 
 RUNS_KEPT = 50            # run folders (the scripts' logs) kept under the cache; older ones go at the next run

@@ -28,21 +28,14 @@ from brian2_harness.devices.cpu import NameOrderedSet
 from . import compat
 
 SEED_VAR = "BRIAN2_HARNESS_SEED"
-SEED_CODE = {   # per Brian device: reseed from SEED_VAR after brian_start()
-    "cpp_standalone": ("{ const char* _b2h_s = std::getenv(\"%s\"); if (_b2h_s) { unsigned long _b2h_v = "
-                       "std::strtoul(_b2h_s, NULL, 10); for (size_t _i = 0; _i < brian::_random_generators.size(); "
-                       "_i++) brian::_random_generators[_i].seed(_b2h_v + _i); } }" % SEED_VAR),
-    "cuda_standalone": ("{ const char* _b2h_s = std::getenv(\"%s\"); if (_b2h_s) "
-                        "brian::random_number_buffer.set_seed(std::strtoull(_b2h_s, NULL, 10)); }" % SEED_VAR),
-}
 
 
-def reseed_code(brian_name: str) -> str:
-    """The reseeding code for a Brian device; cpp_standalone's follows the installed Brian2's generators
+def reseed_code(spec) -> str:
+    """The code that reseeds a standalone device's generators from SEED_VAR after brian_start(): the device's own
+    (devices/: cuda_standalone's curand buffer), else Brian's C++ generators as the installed Brian2 declares them
     (compat: `_mersenne_twister_states` before 2.8)."""
-    if brian_name == "cpp_standalone":
-        return compat.reseed_code(SEED_VAR, compat.installed_generator_states())
-    return SEED_CODE[brian_name]
+    own = spec.standalone_seed_code(SEED_VAR)
+    return own if own is not None else compat.reseed_code(SEED_VAR, compat.installed_generator_states())
 
 
 class RunAfterBuild(NotImplementedError):
@@ -53,22 +46,13 @@ class BuiltNotRun(RuntimeError):
     """A value read from a project that was only compiled (no GPU): there is nothing to read."""
 
 
-def brian_device_class(brian_name: str):
-    """Brian's device class for a standalone device name (brian2cuda registers cuda_standalone on import)."""
-    if brian_name == "cuda_standalone":
-        from brian2cuda.device import CUDAStandaloneDevice
-        return CUDAStandaloneDevice
-    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
-    return CPPStandaloneDevice
-
-
 def install(sandbox, cls) -> None:
     """Patch Brian's standalone device class `cls` for `sandbox` (see the module docstring)."""
     _refuse_network_operations()
     orig = {name: getattr(cls, name) for name in ("activate", "build", "reinit", "get_value", "run",
                                                   "variableview_get_subexpression_with_index_array",
                                                   "network_get_profiling_info")}
-    build = _patch_lifecycle(sandbox, cls, orig, reseed_code(sandbox.spec.brian_name))
+    build = _patch_lifecycle(sandbox, cls, orig, reseed_code(sandbox.spec))
     _patch_reads(sandbox, cls, orig, build)
     _order_network_clocks()
 
