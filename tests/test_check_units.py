@@ -6,7 +6,7 @@ import pytest
 
 from brian2_harness.check import collect, exact, pvalues, stats
 from brian2_harness.check.duration import parse_duration
-from brian2_harness.check.sandbox import derived_seed
+from brian2_harness.check.seeding import derived_seed
 from brian2_harness.cli.check import parse_tolerances
 from brian2_harness.errors import UsageError
 

@@ -363,3 +363,66 @@ def test_a_forbidden_pair_is_flagged(tmp_path):
 def test_each_injected_fault_is_flagged(tmp_path, fault):
     found = problems(make_tree(tmp_path, FAULTS[fault]), TREE_LAYERS, parser_unit="high")
     assert any(FAULTS[fault][2] in p for p in found), found
+
+
+# --- devices own their behaviour (issue 38 item 2) ----------------------------------------------------------------
+# What a device does differently (how it is selected, perturbed, seeded, built, recorded) is asked of its Device
+# class in devices/; the units below must not name a device as a string literal (docstrings do not count), so that
+# adding a device touches devices/ and the catalog only. Today the scan covers `check`; the other units still name
+# devices (tools/, upgrade/, run/, reports/: mostly package names and tool defaults) and are the next step.
+DEVICE_NAMES = ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp", "cuda_standalone")
+DEVICE_NAME_UNITS = ("check",)
+ALLOWED_DEVICE_NAMES = {
+    # the check command's default devices (CLI default, shown in its help); "cython": the compiled-code cache folder
+    "brian2_harness.check.script": {"numpy", "cython", "cpp_standalone"},
+    # the Python packages numpy and Cython, whose versions are part of a record / of the plugin's cache key
+    "brian2_harness.check.records": {"numpy", "cython"},
+    "brian2_harness.check.plugin_cache": {"numpy", "cython"},
+    # `brian2-harness bench`'s statistical-mode line: its default device and the numpy reference it times
+    "brian2_harness.check.bench": {"numpy", "cpp_standalone"},
+}
+# Not allowed, still there: to be removed (the test fails once one is gone, so that the list only shrinks).
+# check/verdict.py belongs to the check-session work of this issue: `device not in ("numpy", "cython")` becomes
+# `not get_device(device).can_perturb`.
+PENDING_DEVICE_NAMES = {"brian2_harness.check.verdict": {"numpy", "cython"}}
+
+
+def device_name_literals(path: Path, names=DEVICE_NAMES) -> set[str]:
+    """The device names a module holds as string literals, its docstrings left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and node.value in names
+            and id(node) not in docstrings}
+
+
+def device_name_problems(roots: dict[str, Path] = ROOTS, units=DEVICE_NAME_UNITS,
+                         allowed=ALLOWED_DEVICE_NAMES, pending=PENDING_DEVICE_NAMES) -> list[str]:
+    out = []
+    for module, path in sorted(module_files(roots).items()):
+        if unit_of(module) not in units:
+            continue
+        found = device_name_literals(path)
+        extra = found - allowed.get(module, set()) - pending.get(module, set())
+        if extra:
+            out.append(f"{module}: names the device(s) {', '.join(sorted(extra))} (ask devices/ instead)")
+        if pending.get(module, set()) - found:
+            out.append(f"{module}: no longer names {', '.join(sorted(pending[module] - found))}: "
+                       f"remove it from PENDING_DEVICE_NAMES")
+    return out
+
+
+def test_only_the_allowed_modules_name_a_device():
+    assert device_name_problems() == []
+
+
+def test_a_named_device_is_flagged(tmp_path):
+    tree = make_tree(tmp_path, ("low/a.py", '\n\ndef pick(d):\n    """Like "cython"."""\n'
+                                            '    return d == "cuda_standalone"\n', ""))
+    units = ("low",)
+    assert device_name_problems(tree, units, {}, {}) == [
+        "brian2_harness.low.a: names the device(s) cuda_standalone (ask devices/ instead)"]
+    assert device_name_problems(tree, units, {"brian2_harness.low.a": {"cuda_standalone"}}, {}) == []
+    assert device_name_problems(make_tree(tmp_path / "clean"), units, {}, {"brian2_harness.low.a": {"numpy"}}) == [
+        "brian2_harness.low.a: no longer names numpy: remove it from PENDING_DEVICE_NAMES"]

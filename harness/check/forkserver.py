@@ -73,17 +73,7 @@ def warm(device: str) -> None:
 
 def _code_object_classes(device: str) -> list:
     from brian2_harness.devices import get_device
-    brian_name = get_device(device).brian_name if device else ""
-    if device == "numpy":
-        from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
-        return [NumpyCodeObject]
-    if device == "cython":
-        from brian2.codegen.runtime.cython_rt import CythonCodeObject
-        return [CythonCodeObject]
-    if brian_name == "cpp_standalone":
-        from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
-        return [CPPStandaloneCodeObject]
-    return []
+    return get_device(device).code_object_classes() if device else []
 
 
 def _child(request: dict, channel: int) -> int:

@@ -143,7 +143,21 @@ def run_seed(job: dict, seed: int, out: str, branch_seeds: list | None = None) -
     """The child: run the script once and write what it produced (standalone: also once per seed of
     `branch_seeds`, from the one build, branches.py)."""
     run = Run(job, seed, out)
-    script = run.script
+    sandbox = _sandbox(job, seed, out, run, branch_seeds)
+    t0 = time.perf_counter()
+    status, reason, failure = _execute(sandbox, run.script)
+    script_s = time.perf_counter() - t0
+    status, reason = _reclassify(sandbox, status, reason, failure)
+    status, reason = _finish(sandbox, run.script, status, reason)
+    status, reason, observables, unmatched, available = _observe(sandbox, job.get("observe") or None, status, reason)
+    meta = _meta(job, run, sandbox, status, reason, script_s, t0, unmatched, available)
+    collect.save(run.out, observables, meta)
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+
+def _sandbox(job: dict, seed: int, out: str, run: Run, branch_seeds: list | None) -> Sandbox:
+    """The sandbox for one run, configured from the job (not installed yet)."""
     sandbox = Sandbox(job["device"], seed, bool(job.get("stat")), job.get("cap"), job["build_dir"],
                       job["cython_dir"], build_only=bool(job.get("build_only")))
     sandbox.build_note = job.get("build_note") or ""
@@ -153,16 +167,18 @@ def run_seed(job: dict, seed: int, out: str, branch_seeds: list | None = None) -
     if branch_seeds:
         sandbox.before_binary = branches.forker(sandbox, list(branch_seeds), float(job.get("seed_timeout", 600)),
                                                 _wait, _write_failure)
-    observe = job.get("observe") or None
+    return sandbox
+
+
+def _execute(sandbox: Sandbox, script: str) -> tuple[str, str, BaseException | None]:
+    """Install the sandbox and run the script: (status, reason, the exception that ended it, if any)."""
     notes = sandbox.notes
-    status, reason, namespace, failure = "ok", "", None, None
-    t0 = time.perf_counter()
+    status, reason, failure = "ok", "", None
     try:
         sandbox.install()
         sandbox.snapshot_fn = lambda: collect.read_monitors(sandbox.monitors, None, notes)
         import runpy
-        namespace = runpy.run_path(script, run_name="__main__")
-        sandbox.namespace = namespace
+        sandbox.namespace = runpy.run_path(script, run_name="__main__")
     except SystemExit as exc:
         if exc.code not in (None, 0):
             status, reason = "error", f"the script exited with status {exc.code}"
@@ -174,16 +190,26 @@ def run_seed(job: dict, seed: int, out: str, branch_seeds: list | None = None) -
             notes.append(f"the script's plotting raised {reason} after its {sandbox.run_calls} run() call(s): "
                          f"the simulation results are compared")
             status, reason = "ok", ""
-    script_s = time.perf_counter() - t0
+    return status, reason, failure
+
+
+def _reclassify(sandbox: Sandbox, status: str, reason: str, failure) -> tuple[str, str]:
+    """The outcome once the script has ended: built only, a script written for another device, or a
+    post-processing failure after capped run() calls."""
     if sandbox.build_only and (sandbox.built or any(isinstance(e, BuiltNotRun) for e in _chain(failure))):
         status, reason = "built", f"built, not run: {sandbox.build_note or 'build only'}"
     if status == "error" and sandbox.script_standalone and not sandbox.standalone:
         status, reason = "skip", (f"the script is written for {sandbox.script_standalone} (its own set_device) and "
                                   f"fails on {sandbox.device}: {reason}")
     if status == "error" and failure is not None and sandbox.capped and sandbox.run_calls and not _in_brian(failure):
-        notes.append(f"the script raised {reason} after its run() calls, which --duration-cap had shortened (its "
-                     f"post-processing assumes the full duration): the simulation results are compared")
+        sandbox.notes.append(f"the script raised {reason} after its run() calls, which --duration-cap had shortened "
+                             f"(its post-processing assumes the full duration): the simulation results are compared")
         status, reason = "ok", ""
+    return status, reason
+
+
+def _finish(sandbox: Sandbox, script: str, status: str, reason: str) -> tuple[str, str]:
+    """Finish the sandbox (a standalone build runs here) when the script ended well."""
     if status == "ok":
         try:
             sandbox.finish()
@@ -193,20 +219,33 @@ def run_seed(job: dict, seed: int, out: str, branch_seeds: list | None = None) -
         if status == "ok" and sandbox.build_only:
             status, reason = ("built", f"built, not run: {sandbox.build_note or 'build only'}") if sandbox.built \
                 else ("skip", "the script runs no simulation (no run() call): nothing to build")
+    return status, reason
+
+
+def _observe(sandbox: Sandbox, observe, status: str, reason: str) -> tuple[str, str, dict, list, list]:
+    """Read the results: (status, reason, observables, unmatched --observe patterns, available names)."""
     observables: dict = {}
     unmatched: list[str] = []
     available: list[str] = []
     if status == "ok":
         try:
-            observables = collect.gather(sandbox, notes)
+            observables = collect.gather(sandbox, sandbox.notes)
             available = collect.available(observables, sandbox.namespace)
             if observe:
-                observables, unmatched = collect.select(observables, observe, sandbox.namespace, notes)
+                observables, unmatched = collect.select(observables, observe, sandbox.namespace, sandbox.notes)
         except BaseException as exc:   # noqa: BLE001
             status, reason = "error", f"reading the results failed: {type(exc).__name__}: {_first_line(exc)}"
             traceback.print_exc()
         if status == "ok" and not sandbox.runs_everywhere():
             status, reason = "skip", "the script runs no simulation (no run() call): nothing to compare"
+    return status, reason, observables, unmatched, available
+
+
+def _meta(job: dict, run: Run, sandbox: Sandbox, status: str, reason: str, script_s: float, t0: float,
+          unmatched: list, available: list) -> dict:
+    """meta.json of one run: the outcome, what the script did (files written and read, random sources, the
+    random stream) and the notes."""
+    notes = sandbox.notes
     reads = inputs.stop_reads()
     files = workdir.written(run.work, run.before)
     if files:
@@ -219,7 +258,7 @@ def run_seed(job: dict, seed: int, out: str, branch_seeds: list | None = None) -
         dt = float(brian2.defaultclock.dt_)
     except Exception:
         dt = None
-    meta = dict(device=job["device"], seed=run.seed, status=status, reason=reason, notes=notes,
+    return dict(device=job["device"], seed=run.seed, status=status, reason=reason, notes=notes,
                 random_sources=sandbox.all_random_sources(), run_calls=sandbox.runs_everywhere(),
                 t_end=sandbox.t_end_everywhere(),
                 dt=dt, timers=sandbox.timers, script_seconds=script_s, seconds=time.perf_counter() - t0,
@@ -228,9 +267,6 @@ def run_seed(job: dict, seed: int, out: str, branch_seeds: list | None = None) -
                 perturbed=sandbox.perturbed, log=_LOG[-1], script=run.original, script_copy=run.script,
                 written=files, observe_unmatched=unmatched, available=available, reads=reads,
                 inputs=sorted(run.inputs_read()))
-    collect.save(run.out, observables, meta)
-    sys.stdout.flush()
-    sys.stderr.flush()
 
 
 def _write_failure(out: str, job: dict, seed: int, status: str, reason: str, seconds: float) -> None:

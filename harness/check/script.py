@@ -94,7 +94,8 @@ def build_key(device: str, probe_reason: str) -> str:
     """One standalone build folder per (script file name, device, library versions, toolchain as probed). A rerun,
     an edited script or a copy of it elsewhere (pytest's tmp folders) is an incremental build: make recompiles what
     changed. Correctness never depends on the key (Brian rewrites changed files, make rebuilds them)."""
-    return buildcache.build_key(device=device, toolchain=probe_reason if device == "cuda_standalone" else "")
+    return buildcache.build_key(device=device, toolchain=probe_reason if get_device(device).probe_in_build_key
+                                else "")
 
 
 RUNS_KEPT = 50            # run folders (the scripts' logs) kept under the cache; older ones go at the next run
@@ -208,6 +209,19 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
                build_key=build_key(device, why), build_only=mode == BUILD, build_note=why,
                cython_dir=str(compiled / "cython"), out_dir=out_dir, seed_timeout=timeout, args=list(args or []),
                perturb=perturb, rebuild_per_seed=servers.fresh_requested() if fresh is None else bool(fresh))
+    job_file, log_path, env = _prepare_job(job, out_dir)
+    limit = timeout * len(seeds) + 120
+    runner_error = device_process(device, job_file, log_path, env, limit, timeout, fresh)
+    runs = _read_seeds(out_dir, seeds, stat, runner_error)
+    status, reason = _overall(runs, len(seeds))
+    result = DeviceRun(device, status, reason, runs, time.perf_counter() - t0)
+    settle(work_dir, own_tmp, keep, status)
+    return result
+
+
+def _prepare_job(job: dict, out_dir: str) -> tuple[str, str, dict]:
+    """Write the job file and an empty runner log into `out_dir`: (job file, log, the device process's
+    environment, whose temporary files go into the run's folder)."""
     job_file = os.path.join(out_dir, "job.json")
     with open(job_file, "w") as f:
         json.dump(job, f, indent=1)
@@ -217,8 +231,11 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
     os.makedirs(tmp, exist_ok=True)
     env = dict(os.environ, PYTHONUNBUFFERED="1", MPLBACKEND="Agg", TMPDIR=tmp, TEMP=tmp, TMP=tmp)
     env.pop("PYTEST_XDIST_WORKER", None)
-    limit = timeout * len(seeds) + 120
-    runner_error = device_process(device, job_file, log_path, env, limit, timeout, fresh)
+    return job_file, log_path, env
+
+
+def _read_seeds(out_dir: str, seeds: list[int], stat: bool, runner_error: str | None) -> list[SeedRun]:
+    """One SeedRun per seed from what the device process wrote (an error where it wrote nothing)."""
     runs = []
     for seed in seeds:
         folder = os.path.join(out_dir, f"seed-{seed}")
@@ -231,18 +248,19 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
             observables = {}
         runs.append(SeedRun(seed, meta.get("status", ERROR), meta.get("reason", ""), observables, meta, folder,
                             statistics))
+    return runs
+
+
+def _overall(runs: list[SeedRun], n_seeds: int) -> tuple[str, str]:
+    """The device's (status, reason) over its seeds: ok, else built/skip when every other seed is, else the first
+    error."""
     bad = [r for r in runs if r.status != OK]
     if not bad:
-        status, reason = OK, ""
-    elif all(r.status == BUILT for r in bad):
-        status, reason = BUILT, bad[0].reason
-    elif all(r.status == SKIP for r in bad):
-        status, reason = SKIP, bad[0].reason
-    else:
-        first = next(r for r in bad if r.status == ERROR)
-        status = ERROR
-        reason = first.reason + (f" (seed {first.seed}; log: {os.path.join(first.folder, 'log.txt')})"
-                                 if len(seeds) > 1 else f" (log: {os.path.join(first.folder, 'log.txt')})")
-    result = DeviceRun(device, status, reason, runs, time.perf_counter() - t0)
-    settle(work_dir, own_tmp, keep, status)
-    return result
+        return OK, ""
+    if all(r.status == BUILT for r in bad):
+        return BUILT, bad[0].reason
+    if all(r.status == SKIP for r in bad):
+        return SKIP, bad[0].reason
+    first = next(r for r in bad if r.status == ERROR)
+    return ERROR, first.reason + (f" (seed {first.seed}; log: {os.path.join(first.folder, 'log.txt')})"
+                                  if n_seeds > 1 else f" (log: {os.path.join(first.folder, 'log.txt')})")

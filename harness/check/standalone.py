@@ -28,21 +28,14 @@ from brian2_harness.devices.cpu import NameOrderedSet
 from . import compat
 
 SEED_VAR = "BRIAN2_HARNESS_SEED"
-SEED_CODE = {   # per Brian device: reseed from SEED_VAR after brian_start()
-    "cpp_standalone": ("{ const char* _b2h_s = std::getenv(\"%s\"); if (_b2h_s) { unsigned long _b2h_v = "
-                       "std::strtoul(_b2h_s, NULL, 10); for (size_t _i = 0; _i < brian::_random_generators.size(); "
-                       "_i++) brian::_random_generators[_i].seed(_b2h_v + _i); } }" % SEED_VAR),
-    "cuda_standalone": ("{ const char* _b2h_s = std::getenv(\"%s\"); if (_b2h_s) "
-                        "brian::random_number_buffer.set_seed(std::strtoull(_b2h_s, NULL, 10)); }" % SEED_VAR),
-}
 
 
-def reseed_code(brian_name: str) -> str:
-    """The reseeding code for a Brian device; cpp_standalone's follows the installed Brian2's generators
+def reseed_code(spec) -> str:
+    """The code that reseeds a standalone device's generators from SEED_VAR after brian_start(): the device's own
+    (devices/: cuda_standalone's curand buffer), else Brian's C++ generators as the installed Brian2 declares them
     (compat: `_mersenne_twister_states` before 2.8)."""
-    if brian_name == "cpp_standalone":
-        return compat.reseed_code(SEED_VAR, compat.installed_generator_states())
-    return SEED_CODE[brian_name]
+    own = spec.standalone_seed_code(SEED_VAR)
+    return own if own is not None else compat.reseed_code(SEED_VAR, compat.installed_generator_states())
 
 
 class RunAfterBuild(NotImplementedError):
@@ -53,29 +46,30 @@ class BuiltNotRun(RuntimeError):
     """A value read from a project that was only compiled (no GPU): there is nothing to read."""
 
 
-def brian_device_class(brian_name: str):
-    """Brian's device class for a standalone device name (brian2cuda registers cuda_standalone on import)."""
-    if brian_name == "cuda_standalone":
-        from brian2cuda.device import CUDAStandaloneDevice
-        return CUDAStandaloneDevice
-    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
-    return CPPStandaloneDevice
-
-
 def install(sandbox, cls) -> None:
     """Patch Brian's standalone device class `cls` for `sandbox` (see the module docstring)."""
-    from brian2.core.network import Network
+    _refuse_network_operations()
+    orig = {name: getattr(cls, name) for name in ("activate", "build", "reinit", "get_value", "run",
+                                                  "variableview_get_subexpression_with_index_array",
+                                                  "network_get_profiling_info")}
+    build = _patch_lifecycle(sandbox, cls, orig, reseed_code(sandbox.spec))
+    _patch_reads(sandbox, cls, orig, build)
+    _order_network_clocks()
+
+
+def _refuse_network_operations() -> None:
     from brian2.core.operations import NetworkOperation
 
     def no_netop(self, *args, **kwargs):
         raise NotImplementedError("network_operation runs Python code during the run, which a C++ standalone "
                                   "binary cannot do (Brian 2.10 drops it without a warning)")
     NetworkOperation.__init__ = no_netop
-    seed_code = reseed_code(sandbox.spec.brian_name)
-    orig = {name: getattr(cls, name) for name in ("activate", "build", "reinit", "get_value", "run",
-                                                  "variableview_get_subexpression_with_index_array",
-                                                  "network_get_profiling_info")}
 
+
+def _patch_lifecycle(sandbox, cls, orig: dict, seed_code: str):
+    """activate (no build on run, the reseeding code), build (into the harness's folder, counted in the timers),
+    run (the seed branches fork before the binary) and reinit (the finished build's monitors are read first).
+    Returns the patched build."""
     def activate(self, build_on_run=True, **kwargs):
         if build_on_run is not False and getattr(sandbox, "_installed", False):
             sandbox.note("standalone: build_on_run=False (the harness builds after the script's run calls)")
@@ -98,15 +92,7 @@ def install(sandbox, cls) -> None:
         sandbox.built = True
         if sandbox.rerun_of is not None:          # a branch (branches.py): it ran the binary, built nothing
             return result
-        after = os.path.getmtime(binary) if os.path.exists(binary) else None
-        timers = getattr(self, "timers", {}) or {}
-        make = (timers.get("compile") or {}).get("make")
-        sandbox.timers.setdefault("builds", 0)
-        sandbox.timers["builds"] += 1
-        sandbox.timers["compiled"] = sandbox.timers.get("compiled", 0) + int(after is not None and after != before)
-        for key, value in (("make_s", make), ("binary_s", timers.get("run_binary"))):
-            if isinstance(value, (int, float)):
-                sandbox.timers[key] = sandbox.timers.get(key, 0.0) + float(value)
+        _count_build(sandbox, self, binary, before)
         return result
 
     def run(self, *args, **kwargs):
@@ -119,6 +105,31 @@ def install(sandbox, cls) -> None:
                 sandbox.timers["binary_s"] = float(timers["run_binary"])
         return result
 
+    def reinit(self):
+        if self.has_been_run and sandbox.snapshot_fn is not None:
+            sandbox.snapshots.append(sandbox.snapshot_fn())
+        sandbox.note("the script called device.reinit() (several standalone builds)")
+        orig["reinit"](self)
+
+    cls.activate, cls.build, cls.reinit, cls.run = activate, build, reinit, run
+    return build
+
+
+def _count_build(sandbox, dev, binary: str, before: float | None) -> None:
+    """Add one build to the sandbox's timers: whether it compiled the binary anew, make's and the binary's time."""
+    after = os.path.getmtime(binary) if os.path.exists(binary) else None
+    timers = getattr(dev, "timers", {}) or {}
+    make = (timers.get("compile") or {}).get("make")
+    sandbox.timers.setdefault("builds", 0)
+    sandbox.timers["builds"] += 1
+    sandbox.timers["compiled"] = sandbox.timers.get("compiled", 0) + int(after is not None and after != before)
+    for key, value in (("make_s", make), ("binary_s", timers.get("run_binary"))):
+        if isinstance(value, (int, float)):
+            sandbox.timers[key] = sandbox.timers.get(key, 0.0) + float(value)
+
+
+def _patch_reads(sandbox, cls, orig: dict, build) -> None:
+    """Reading a value after the script's run() calls builds the project first (build only: raises BuiltNotRun)."""
     def ensure_built(self):
         pending = getattr(self, "_b2h_runs", 0) and not getattr(self, "_b2h_built", False)
         if pending and not sandbox.in_run and not self.has_been_run:
@@ -140,16 +151,14 @@ def install(sandbox, cls) -> None:
         ensure_built(self)
         return orig["network_get_profiling_info"](self, net)
 
-    def reinit(self):
-        if self.has_been_run and sandbox.snapshot_fn is not None:
-            sandbox.snapshots.append(sandbox.snapshot_fn())
-        sandbox.note("the script called device.reinit() (several standalone builds)")
-        orig["reinit"](self)
-
-    cls.activate, cls.build, cls.reinit, cls.get_value, cls.run = activate, build, reinit, get_value, run
+    cls.get_value = get_value
     cls.variableview_get_subexpression_with_index_array = subexpression
     cls.network_get_profiling_info = profiling_info
     cls.ensure_built = ensure_built
+
+
+def _order_network_clocks() -> None:
+    from brian2.core.network import Network
 
     class OrderedClocks:   # Brian keeps a network's clocks in a set hashed by id: name order instead
         def __get__(self, net, owner=None):

@@ -120,11 +120,13 @@ def read_cpp_record(path: str) -> tuple[dict, dict]:
 def install(sandbox, brian2, threads: int) -> Recorder:
     """Hook the random functions of the chosen device (see the module docstring)."""
     recorder = Recorder(threads)
-    if sandbox.device == "numpy":
+    kind = sandbox.spec.random_stream       # devices/: how the device's random numbers are recorded
+    if kind == "numpy_random":
         _numpy_hooks(recorder)
-    elif sandbox.device == "cython":
+    elif kind == "cython_random":
         _cython_hooks(recorder)
-    elif not threads:        # OpenMP: a generator per thread, never one serial stream; generated code unchanged
+    elif kind == "cpp_generators" and not threads:
+        # (OpenMP: a generator per thread, never one serial stream; generated code unchanged)
         recorder.file = os.path.join(os.path.dirname(sandbox.counter_path) or ".", "stream.txt")
         os.environ[STREAM_VAR] = recorder.file
         _cpp_hooks(threads)

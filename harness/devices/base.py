@@ -56,6 +56,35 @@ class Device:
     # the Euler step into one fused multiply-add.
     arithmetic = "ieee"
 
+    # What the check sandbox (check/) asks the device, so that check/ names no device:
+    can_perturb = False        # state can be nudged before a run (check/floor.py's noise floor): runtime devices
+    records_stream = True      # the random numbers its generated code draws can be recorded (check/streams.py)
+    random_stream = ""         # how they are recorded: "numpy_random", "cython_random", "cpp_generators"
+    own_code_object = False    # its Brian device class has its own code_object (random sources seen there too)
+    precompiled_headers = False    # its standalone Makefile gets the harness's precompiled headers (devices/pch.py)
+    probe_in_build_key = False     # its probe's reason (the toolchain) is part of its standalone build key
+
+    def runtime_prefs(self, prefs, compiled_dir: str) -> None:
+        """Select this runtime device in Brian's preferences (`compiled_dir`: the compiled-code cache root)."""
+        raise NotImplementedError(f"device {self.name} is not a runtime device")
+
+    def prepare_standalone(self, prefs, cache_dir: str, build_only: bool) -> list[str]:
+        """Device-specific preparation of a standalone project before activation: the notes it leaves."""
+        return []
+
+    def standalone_seed_code(self, var: str) -> str | None:
+        """C++ that reseeds the binary's generators from the environment variable `var` after brian_start(), where
+        the device has its own; None: Brian's C++ generators (check/standalone.py reseeds those)."""
+        return None
+
+    def brian_device_class(self):
+        """Brian's device class of a standalone device (imported in the device process)."""
+        raise NotImplementedError(f"device {self.name} is not a standalone device")
+
+    def code_object_classes(self) -> list:
+        """Brian's code object classes of this device (imported in the device process: Brian is loaded there)."""
+        return []
+
     def probe(self) -> Probe:
         raise NotImplementedError
 

@@ -10,6 +10,14 @@ from brian2_harness.devices.base import BUILD, RUN, UNAVAILABLE, Device, Probe, 
 
 class NumpyDevice(Device):
     name, description = "numpy", "runtime, numpy code generation"
+    can_perturb, random_stream = True, "numpy_random"
+
+    def runtime_prefs(self, prefs, compiled_dir):
+        prefs.codegen.target = self.name
+
+    def code_object_classes(self):
+        from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+        return [NumpyCodeObject]
 
     def probe(self):
         return Probe(RUN, "always available")
@@ -22,6 +30,15 @@ class NumpyDevice(Device):
 class CythonDevice(Device):
     name, description = "cython", "runtime, Cython-compiled code objects"
     arithmetic = "ieee_contract"
+    can_perturb, random_stream = True, "cython_random"
+
+    def runtime_prefs(self, prefs, compiled_dir):
+        prefs.codegen.target = self.name
+        prefs.codegen.runtime.cython.cache_dir = compiled_dir
+
+    def code_object_classes(self):
+        from brian2.codegen.runtime.cython_rt import CythonCodeObject
+        return [CythonCodeObject]
 
     def probe(self):
         try:
@@ -71,6 +88,16 @@ class CppStandaloneDevice(Device):
     standalone = True
     brian_name = "cpp_standalone"
     arithmetic = "ieee_contract"
+    random_stream = "cpp_generators"    # one serial stream only without OpenMP (a generator per thread)
+    precompiled_headers = True
+
+    def brian_device_class(self):
+        from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+        return CPPStandaloneDevice
+
+    def code_object_classes(self):
+        from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
+        return [CPPStandaloneCodeObject]
 
     def __init__(self, name: str, threads: int):
         self.name, self.threads = name, threads

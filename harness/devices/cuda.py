@@ -28,6 +28,22 @@ class CudaStandaloneDevice(Device):
     reusable_process = False         # brian2cuda patches Brian at import and keeps GPU state: one process per job
     supports_build_only = True
     arithmetic = "cuda_fast_math"      # -use_fast_math, atomics: tolerance.cuda_weight_tolerance
+    records_stream = False           # it draws from curand (its own code objects): never "the same stream"
+    own_code_object = True           # brian2cuda's device class has its own code_object
+    probe_in_build_key = True        # one build folder per toolchain as probed
+
+    def standalone_seed_code(self, var):
+        """Its curand buffer's seed."""
+        return ("{ const char* _b2h_s = std::getenv(\"%s\"); if (_b2h_s) "
+                "brian::random_number_buffer.set_seed(std::strtoull(_b2h_s, NULL, 10)); }" % var)
+
+    def brian_device_class(self):
+        from brian2cuda.device import CUDAStandaloneDevice  # registers cuda_standalone on import
+        return CUDAStandaloneDevice
+
+    def prepare_standalone(self, prefs, cache_dir, build_only):
+        """The toolchain's workarounds (cuda_toolchain.py)."""
+        return [f"{NAME}: {line}" for line in apply_toolchain(detect(), cache_dir, build_only=build_only)]
 
     def __init__(self):
         self.build_dir: str | None = None
