@@ -24,7 +24,11 @@ distributed = pytest.importorskip("distributed", reason="needs Dask: pip install
 
 from brian2_harness.cli import main  # noqa: E402
 
-pytestmark = pytest.mark.brian
+# deep (tox -e deep, run by ci/github/cpu.yml): a LocalCluster per test costs minutes on 2 cores, and what these
+# tests add to the CPU suite's own coverage is covered there without Brian: the cluster runner's signature and
+# what it sends (test_cluster_safety.py), the local floor verdict (test_check_floor_brian.py), the cluster check
+# itself (test_cluster.py::test_check_of_two_scripts_through_the_cluster_is_the_local_check)
+pytestmark = [pytest.mark.brian, pytest.mark.deep]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BALL_AND_STICK = os.path.join(ROOT, "models", "scripts", "ball_and_stick.py")
 
@@ -84,9 +88,13 @@ def _ours(marker: str) -> list:
 def test_sigterm_ends_a_cluster_check_and_leaves_nothing_running(tmp_path, own_tmpdir):
     script = tmp_path / "sleeps.py"
     script.write_text("import time\nfrom brian2 import NeuronGroup\nG = NeuronGroup(1, 'v : 1')\ntime.sleep(600)\n")
+    # --fresh-processes: the device processes are then `python -m brian2_harness.check.runner JOB` whose command
+    # line names the job under this TMPDIR, so the test can find them; the process server's forks are stopped the
+    # same way (tests/test_check_servers.py: SIGTERM of a local check leaves no server and no run)
     proc = subprocess.Popen([sys.executable, "-m", "brian2_harness", "check", str(script), "--devices",
-                             "numpy,cython", "--scheduler", "local:2", "--quiet"], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, env=dict(os.environ, TMPDIR=str(own_tmpdir)))
+                             "numpy,cython", "--scheduler", "local:2", "--quiet", "--fresh-processes"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env=dict(os.environ, TMPDIR=str(own_tmpdir)))
     try:
         deadline = time.monotonic() + 240         # a hang guard, not a timing assertion
         while len(_ours(str(own_tmpdir))) < 2 and time.monotonic() < deadline and proc.poll() is None:

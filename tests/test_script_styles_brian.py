@@ -6,7 +6,7 @@ script and device is written out below. `device_difference_control.py` is the ne
 is 5 % longer on cython only, so the check must FAIL there. `star_import.py` is the README's example: AGREE EXACTLY
 on every release (on 2.5.4, 2.6.0 and 2.7.1 it was a harness error: tests/test_script_styles.py).
 
-Runs in the CPU suite and in every hist-brian2.* env of tox.ini ([history] tests); results per release are in
+Runs in `tox -e deep` and in every hist-brian2.* env of tox.ini ([history] tests); results per release are in
 docs/script-styles.md.
 """
 from __future__ import annotations
@@ -58,6 +58,8 @@ def test_the_folder_holds_exactly_the_expected_styles():
 
 
 @pytest.mark.brian
+@pytest.mark.deep   # 17 scripts x 3 devices (17 standalone builds): every hist-brian2.* env and tox -e deep run it;
+# the CPU suite checks the README's own star-import example (test_check_brian.py) and the probing without Brian
 def test_check_over_the_folder(tmp_path):
     """The one Brian test of this module (one item, so that pytest-xdist runs the check once): one `check` over
     the folder, then every assertion below on its document."""

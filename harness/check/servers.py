@@ -27,6 +27,7 @@ import threading
 import time
 
 from brian2_harness.plumbing import processes
+from brian2_harness.plumbing.cachedirs import default_cache_dir
 
 FRESH_VAR = "BRIAN2_HARNESS_FRESH_PROCESSES"
 START_TIMEOUT_S = 300.0
@@ -56,10 +57,17 @@ def wanted() -> bool:
     return available() and not fresh_requested()
 
 
+def _servers_dir() -> str:
+    folder = default_cache_dir() / "check" / "servers"
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder)
+
+
 class ProcessServer:
     def __init__(self, device: str, env: dict, cwd: str):
         self.owner = os.getpid()
-        self.tmp = tempfile.mkdtemp(prefix="b2h-server-")
+        # under the harness's cache, not $TMPDIR (which a check leaves as it found it); removed when the server ends
+        self.tmp = tempfile.mkdtemp(prefix="b2h-server-", dir=_servers_dir())
         env = dict(env, TMPDIR=self.tmp, TEMP=self.tmp, TMP=self.tmp, BRIAN2_HARNESS_SERVER_TMP=self.tmp)
         self.log = open(os.path.join(self.tmp, "server.log"), "w")
         self.proc = processes.start([sys.executable, "-m", "brian2_harness.check.forkserver", device],
