@@ -2,11 +2,12 @@
 reference's noise floor (floor.py) for a same-stream pair whose runs differ (pairs.py decides which pairs)."""
 from __future__ import annotations
 
+from ..verdicts import AGREE, ERROR, FAIL, OK
 from . import exact, pairs
 from . import floor as noise
 from .launch import Launcher
-from .result import AGREE, FAIL, CheckResult, DeviceVerdict
-from .script import ERROR, OK, DeviceRun
+from .result import CheckResult, DeviceVerdict
+from .script import DeviceRun
 
 PERTURBABLE = ("numpy", "cython")      # devices whose state can be moved by one ulp before their run
 
@@ -37,7 +38,7 @@ def judge(launch: Launcher, result: CheckResult, others: list, tolerance: exact.
     result.pairs = judged
     for d, p in judged.items():
         if p.mode != pairs.STAT:
-            verdicts[d] = DeviceVerdict(d, AGREE if p.outcome == "agree" else FAIL, p.detail, exact_res[d])
+            verdicts[d] = DeviceVerdict(d, AGREE if p.outcome == AGREE else FAIL, p.detail, exact_res[d])
     return exact_res, judged
 
 

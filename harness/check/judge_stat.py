@@ -2,10 +2,11 @@
 (stats.py), and with `--max-seeds` seeds added only while the verdict is open (sequential.py)."""
 from __future__ import annotations
 
+from ..verdicts import AGREE_STAT, ERROR, FAIL, OK, REFERENCE
 from . import sequential, stats
 from .launch import Launcher
-from .result import AGREE_STAT, FAIL, REFERENCE, CheckResult, DeviceVerdict
-from .script import ERROR, OK, DeviceRun
+from .result import CheckResult, DeviceVerdict
+from .script import DeviceRun
 
 
 class _DeviceFailed(Exception):

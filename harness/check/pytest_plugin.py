@@ -95,14 +95,13 @@ def _devices(config, node) -> tuple[list[str], str]:
 
 def _required(config, node, devices) -> set[str]:
     """Devices that must run: --brian2-require plus the marker's `require` (True: every device of the marker)."""
-    option = config.getoption("--brian2-require", default=None) or ""
-    out = {d.strip() for d in option.split(",") if d.strip()}
+    out = set(comma_list(config.getoption("--brian2-require", default=None) or ""))
     marker = node.get_closest_marker(MARKER)
     require = marker.kwargs.get("require", ()) if marker else ()
     if require is True:
         out |= set(devices)
     elif isinstance(require, str):
-        out |= {d.strip() for d in require.split(",") if d.strip()}
+        out |= set(comma_list(require))
     elif require:
         out |= set(require)
     return out

@@ -1,18 +1,15 @@
 """What `check` finds for one script: a `DeviceVerdict` per device and the script's `CheckResult`.
 
-The verdict words (agree, agree_stat, fail, skip, built, error, reference) are described in verdict.py, which
+The verdict words (agree, agree_stat, fail, skip, built, error, reference: harness/verdicts.py) are described in
+verdict.py, which
 makes these results; document.py turns them into the ``check --json`` document.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..verdicts import LABEL
 from . import exact, stats
-from .script import BUILT, ERROR, SKIP
-
-AGREE, AGREE_STAT, FAIL, REFERENCE = "agree", "agree_stat", "fail", "reference"
-LABEL = {AGREE: "agree exactly", AGREE_STAT: "agree statistically", FAIL: "fail", SKIP: "skipped", ERROR: "error",
-         REFERENCE: "reference", BUILT: "built, not run"}
 
 
 @dataclass

@@ -25,10 +25,11 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..plumbing import processes
+from ..verdicts import AGREE, AGREE_STAT, BUILT, ERROR, FAIL, LABEL, OK, REFERENCE, SKIP
 from . import exact, judge_exact, judge_stat, pairs, sequential
 from .launch import Launcher
-from .result import AGREE, AGREE_STAT, FAIL, LABEL, REFERENCE, CheckResult, DeviceVerdict
-from .script import BUILT, DEFAULT_DEVICES, ERROR, OK, SKIP, run_device
+from .result import CheckResult, DeviceVerdict
+from .script import DEFAULT_DEVICES, run_device
 
 __all__ = ["AGREE", "AGREE_STAT", "BUILT", "ERROR", "FAIL", "LABEL", "REFERENCE", "SKIP", "CheckResult",
            "DeviceVerdict", "check"]
