@@ -39,6 +39,34 @@ def test_the_cluster_runner_has_the_local_runners_signature():
     assert drift(run_device, DeviceRunner.__call__) == []
 
 
+def forwarded(make_runner) -> list[str]:
+    """The keywords of `run_device` that a wrapping runner (`make_runner(run)` wraps `run`) does not hand to `run`
+    unchanged: called with a non-default value for each, the wrapped `run` must see them all."""
+    values = {p.name: f"value-of-{p.name}" for p in inspect.signature(run_device).parameters.values()
+              if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    seen = {}
+
+    def run(script, device, seeds, **kwargs):
+        seen.update(kwargs)
+        from brian2_harness.check.script import DeviceRun
+        return DeviceRun(device, "error", "not cached")
+    make_runner(run)("model.py", "numpy", [0], **values)
+    return sorted(k for k, v in values.items() if seen.get(k) != v)
+
+
+def test_the_plugins_cached_runner_forwards_every_keyword_of_the_local_runner(tmp_path):
+    from brian2_harness.check.plugin_cache import cached_runner
+    assert forwarded(lambda run: cached_runner(tmp_path, run=run)) == []
+
+
+def test_negative_control_a_runner_that_drops_a_keyword_is_caught(tmp_path):
+    def dropping(run):
+        def runner(script, device, seeds, *, perturb=0, **kwargs):
+            return run(script, device, seeds, **kwargs)
+        return runner
+    assert forwarded(dropping) == ["perturb"]
+
+
 def test_negative_control_a_drifted_runner_is_caught():
     class Old:        # the DaskRunner of issue 34: no perturb
         def __call__(self, script, device, seeds, *, stat=False, cap=None, observe=None, timeout=600.0,

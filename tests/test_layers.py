@@ -26,8 +26,8 @@ ROOTS = {"brian2_harness": REPO / "harness", "brian2_harness.models": REPO / "mo
 TOP = "brian2_harness"
 # Units (the package's top-level modules and subpackages; "" is the package's own __init__) by layer, bottom first.
 LAYERS = (
-    ("", "errors", "atomic", "versions", "commalist", "nonfinite", "outputs", "nofollow", "plumbing", "cells",
-     "documents", "families", "devices", "registry", "models", "variant_sources"),
+    ("", "errors", "atomic", "versions", "verdicts", "commalist", "nonfinite", "outputs", "nofollow", "plumbing",
+     "cells", "documents", "families", "devices", "registry", "models", "variant_sources"),
     ("run",),
     ("check",),
     ("reports", "upgrade", "tools", "fuzz"),

@@ -7,7 +7,6 @@ import json
 
 from test_script_baseline import SCRIPT, fake_run_device
 
-from brian2_harness.check import verdict
 from brian2_harness.check.script import ERROR, DeviceRun
 from brian2_harness.cli import check as check_command
 from brian2_harness.cli import main
@@ -43,8 +42,7 @@ def _error_runner(script, device, seeds, **kwargs):
 
 
 def test_check_markdown_and_report_show_script_names_and_errors_as_text(tmp_path, monkeypatch):
-    real = verdict.check
-    monkeypatch.setattr(check_command, "check", lambda *a, **k: real(*a, **{**k, "runner": _error_runner}))
+    monkeypatch.setattr(check_command, "run_device", _error_runner)      # the command's runner
     script = tmp_path / f"{NAME}.py"
     script.write_text(SCRIPT)
     md, report, doc = tmp_path / "s.md", tmp_path / "report", tmp_path / "d.json"

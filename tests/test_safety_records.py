@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from brian2_harness.check import collect, records, verdict
+from brian2_harness.check import collect, records
 from brian2_harness.check.script import ERROR, OK, DeviceRun, SeedRun
 from brian2_harness.check.stats import run_statistics
 from brian2_harness.cli import check as check_command
@@ -37,13 +37,8 @@ def fake_run_device(script, device, seeds, **kwargs):
 
 @pytest.fixture
 def fake_devices(monkeypatch):
-    real = verdict.check
     CALLS.clear()
-
-    def check(*args, **kwargs):
-        kwargs["runner"] = fake_run_device
-        return real(*args, **kwargs)
-    monkeypatch.setattr(check_command, "check", check)
+    monkeypatch.setattr(check_command, "run_device", fake_run_device)      # the command's runner
 
 
 def _script(folder: Path, text=SCRIPT, name="model.py") -> Path:

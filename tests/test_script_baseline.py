@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from brian2_harness.check import against, pytest_plugin, records, verdict
+from brian2_harness.check import against, pytest_plugin, records
 from brian2_harness.check.script import OK, DeviceRun, SeedRun
 from brian2_harness.check.stats import run_statistics
 from brian2_harness.cli import check as check_command
@@ -35,12 +35,7 @@ def fake_run_device(script, device, seeds, **kwargs):
 
 @pytest.fixture
 def fake_devices(monkeypatch):
-    real = verdict.check
-
-    def check(*args, **kwargs):
-        kwargs["runner"] = fake_run_device
-        return real(*args, **kwargs)
-    monkeypatch.setattr(check_command, "check", check)
+    monkeypatch.setattr(check_command, "run_device", fake_run_device)      # the command's runner
     real_cached = pytest_plugin.cached_runner
     monkeypatch.setattr(pytest_plugin, "cached_runner", lambda folder, run=None: real_cached(folder, fake_run_device))
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-PASS, FAIL, ERROR, SKIP, BUILT = "pass", "fail", "error", "skip", "built"
-VERDICTS = (PASS, FAIL, ERROR, SKIP, BUILT)
+from ..verdicts import BUILT, ERROR, FAIL, PASS, SKIP
+from ..verdicts import CELL_VERDICTS as VERDICTS
+
+__all__ = ["BUILT", "ERROR", "FAIL", "PASS", "SKIP", "VERDICTS", "Verdict"]
 
 
 @dataclass

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..verdicts import AGREE, AGREE_STAT, ERROR, FAIL, OK, REFERENCE, SKIP, WITH_OTHERS
 from . import exact, stats
 from .records import DeviceRecord
 
-AGREE, AGREE_STAT, FAIL, ERROR, SKIP = "agree", "agree_stat", "fail", "error", "skip"
-WITH_OTHERS = ("agree", "agree_stat", "reference")
+__all__ = ["AGREE", "AGREE_STAT", "ERROR", "FAIL", "SKIP", "WITH_OTHERS", "AgainstResult", "DeviceAgainst",
+           "compare_device"]
 
 
 @dataclass
@@ -54,13 +55,13 @@ def compare_device(base: DeviceRecord, now: DeviceRecord, tolerance: exact.Toler
                    alpha: float = 0.01) -> DeviceAgainst:
     """One device now (`now`) against its baseline (`base`)."""
     d = base.device
-    if base.status != "ok" and now.status != "ok":
+    if base.status != OK and now.status != OK:
         return DeviceAgainst(d, SKIP, f"ran in neither: baseline {base.status} ({base.reason}); now {now.status} "
                                       f"({now.reason})")
-    if base.status != "ok":
+    if base.status != OK:
         return DeviceAgainst(d, SKIP, f"runs now but not in the baseline ({base.status}: {base.reason}): nothing to "
                                       f"compare with")
-    if now.status != "ok":
+    if now.status != OK:
         return DeviceAgainst(d, ERROR if now.status == ERROR else SKIP,
                              f"ran in the baseline, now {now.status}: {now.reason}")
     exact_runs = base.mode == "exact" and now.mode == "exact" and base.runs and now.runs
@@ -100,8 +101,8 @@ def with_others(records: dict, device: str) -> bool:
     """Whether `device` agreed with the other devices of its run: its verdict, or for the reference, whether every
     other device that ran agreed with it."""
     r = records[device]
-    if r.verdict == "reference":
-        return all(x.verdict in WITH_OTHERS for k, x in records.items() if k != device and x.status == "ok")
+    if r.verdict == REFERENCE:
+        return all(x.verdict in WITH_OTHERS for k, x in records.items() if k != device and x.status == OK)
     return r.verdict in WITH_OTHERS
 
 

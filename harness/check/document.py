@@ -6,15 +6,15 @@ both spike rasters) around it, so a report can plot it later from the JSON alone
 """
 from __future__ import annotations
 
+from ..verdicts import DEVICE_VERDICTS as VERDICTS
+from ..verdicts import FAIL, INTERRUPTED, LABEL, SCRIPT_VERDICTS
 from .difference import first_difference, headroom
 from .exact import Tolerance
-from .script import BUILT, ERROR, SKIP
-from .verdict import AGREE, AGREE_STAT, FAIL, LABEL, REFERENCE, CheckResult
+from .verdict import CheckResult
 
+__all__ = ["CHECK_FORMAT", "INTERRUPTED", "SCRIPT_VERDICTS", "VERDICTS", "check_document", "script_record",
+           "summarize"]
 CHECK_FORMAT = "brian2-harness-check/1"
-VERDICTS = (AGREE, AGREE_STAT, FAIL, ERROR, SKIP, BUILT, REFERENCE)
-INTERRUPTED = "interrupted"                   # a stop (SIGINT/SIGTERM) left the script unchecked
-SCRIPT_VERDICTS = (AGREE, AGREE_STAT, FAIL, ERROR, SKIP, BUILT, INTERRUPTED)
 
 
 def summarize(scripts: list[dict]) -> dict:

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from brian2_harness import nonfinite
+from brian2_harness.verdicts import FAIL
 
 FACTOR = 10.0
 RUNS = 3
@@ -180,5 +181,5 @@ def judge(device_result, floor: Floor) -> tuple[str, str, dict]:
     if device_result.missing:
         beyond.append("only on one device: " + ", ".join(device_result.missing[:5]))
     if beyond:
-        return "fail", "; ".join(beyond[:3]), data
+        return FAIL, "; ".join(beyond[:3]), data
     return "amplified", "; ".join(within[:3]), data

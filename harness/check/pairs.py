@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..verdicts import AGREE, FAIL
 from . import floor as noise
 from . import streams
 
@@ -51,7 +52,7 @@ def first_pass(device: str, ref: str, exact_result, ref_meta: dict, dev_meta: di
     else:
         same, why = True, "no random numbers drawn in generated code: one run per device is comparable"
     if mode == "exact":
-        outcome = "agree" if exact_result.agree else "fail"
+        outcome = AGREE if exact_result.agree else FAIL
         detail = exact_result.summary if same or exact_result.agree else (
             f"{exact_result.summary}; {why}: a run-by-run comparison cannot apply (--mode auto judges this pair "
             "statistically)")
@@ -59,24 +60,24 @@ def first_pass(device: str, ref: str, exact_result, ref_meta: dict, dev_meta: di
     if not same:
         return Pair(device, STAT, why, same, fp)
     if exact_result.agree:
-        return Pair(device, EXACT, why, same, fp, "agree", exact_result.summary)
+        return Pair(device, EXACT, why, same, fp, AGREE, exact_result.summary)
     return Pair(device, FLOOR, why, same, fp, "", exact_result.summary)     # outcome after the floor run
 
 
 def with_floor(pair: Pair, exact_result, floor: noise.Floor | None, random: bool) -> Pair:
     """Decide a same-stream pair whose exact comparison failed, from the reference's noise floor."""
     if floor is None:
-        pair.mode, pair.outcome = EXACT, "fail"
+        pair.mode, pair.outcome = EXACT, FAIL
         pair.detail = exact_result.summary + "; no noise floor measured (the reference cannot be perturbed)"
         return pair
     outcome, reason, data = noise.judge(exact_result, floor)
     pair.floor = data
-    if outcome == "fail":
-        pair.outcome, pair.detail = "fail", reason
+    if outcome == FAIL:
+        pair.outcome, pair.detail = FAIL, reason
     elif random:
         pair.mode = STAT
         pair.why += ("; but the model amplifies rounding (" + reason + "), so single runs cannot tell a model "
                      "difference: judged statistically")
     else:
-        pair.outcome, pair.detail = "agree", "agrees within the noise floor: " + reason
+        pair.outcome, pair.detail = AGREE, "agrees within the noise floor: " + reason
     return pair

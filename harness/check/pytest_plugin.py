@@ -38,8 +38,9 @@ import pytest
 from brian2_harness.commalist import comma_list
 from brian2_harness.errors import UsageError
 
+from ..verdicts import AGREE, AGREE_STAT, BUILT, ERROR, FAIL, OK, REFERENCE, SKIP
 from .plugin_cache import cached_runner
-from .script import BUILT, DEFAULT_DEVICES, OK, SKIP, default_cache_dir, known_devices, run_device
+from .script import DEFAULT_DEVICES, default_cache_dir, known_devices, run_device
 
 MARKER = "brian2_devices"
 
@@ -95,14 +96,13 @@ def _devices(config, node) -> tuple[list[str], str]:
 
 def _required(config, node, devices) -> set[str]:
     """Devices that must run: --brian2-require plus the marker's `require` (True: every device of the marker)."""
-    option = config.getoption("--brian2-require", default=None) or ""
-    out = {d.strip() for d in option.split(",") if d.strip()}
+    out = set(comma_list(config.getoption("--brian2-require", default=None) or ""))
     marker = node.get_closest_marker(MARKER)
     require = marker.kwargs.get("require", ()) if marker else ()
     if require is True:
         out |= set(devices)
     elif isinstance(require, str):
-        out |= {d.strip() for d in require.split(",") if d.strip()}
+        out |= set(comma_list(require))
     elif require:
         out |= set(require)
     return out
@@ -121,6 +121,22 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("brian2_device", devices, ids=devices)
 
 
+def session_for(config, reference: str, device: str, *, mode: str = "auto", seeds: int | None = None,
+                duration_cap=None, observe=None, alpha: float = 0.01, rtol: float | None = None,
+                atol: float | None = None, max_spike_mismatch: int = 0, timeout: float = 600.0,
+                min_effect: float | None = None):
+    """The check session of one item (`device` against `reference`): the call's options, else the plugin's."""
+    from .duration import parse_duration
+    from .exact import Tolerance
+    from .session import Session
+    cap = duration_cap or config.getoption("--brian2-duration-cap", default=None)
+    return Session(devices=[reference] if device == reference else [reference, device], mode=mode,
+                   seeds=seeds or config.getoption("--brian2-seeds", default=None) or 8, alpha=alpha,
+                   cap=parse_duration(cap) if isinstance(cap, str) else cap, observe=observe, reference=reference,
+                   jobs=1, min_effect=min_effect, timeout=timeout, keep_going=False,
+                   tolerance=Tolerance(rtol=rtol, atol=atol, max_spike_mismatch=max_spike_mismatch))
+
+
 class Brian2Check:
     """The `brian2_check` fixture: call it with a script path."""
 
@@ -132,9 +148,7 @@ class Brian2Check:
     def __call__(self, script, *, observe=None, mode: str = "auto", seeds: int | None = None, duration_cap=None,
                  alpha: float = 0.01, rtol: float | None = None, atol: float | None = None,
                  max_spike_mismatch: int = 0, timeout: float = 600.0, min_effect: float | None = None):
-        from .duration import parse_duration
-        from .exact import Tolerance
-        from .verdict import AGREE, AGREE_STAT, ERROR, FAIL, REFERENCE, check
+        from .session import check_script
         config = self.request.config
         absent = sorted(self.required - set(self.devices))
         if absent:             # a required device this test never runs did not run: a failure, never a green test
@@ -143,31 +157,17 @@ class Brian2Check:
         path = Path(script)
         if not path.is_absolute():
             path = Path(str(self.request.node.fspath)).parent / path
-        cap = duration_cap or config.getoption("--brian2-duration-cap", default=None)
-        cap = parse_duration(cap) if isinstance(cap, str) else cap
-        seeds = seeds or config.getoption("--brian2-seeds", default=None) or 8
         fresh = bool(config.getoption("--brian2-fresh-processes", default=False))
         runner = cached_runner(Path(config.cache.mkdir("brian2_check")) if getattr(config, "cache", None) else
                                default_cache_dir() / "pytest", run=partial(run_device, fresh=True) if fresh else
                                run_device)
-        devices = [self.reference] if self.device == self.reference else [self.reference, self.device]
-        tol = Tolerance(rtol=rtol, atol=atol, max_spike_mismatch=max_spike_mismatch)
-        result = check(str(path), devices, mode=mode, seeds=seeds, alpha=alpha, cap=cap, observe=observe,
-                       tolerance=tol, timeout=timeout, reference=self.reference, runner=runner, jobs=1,
-                       min_effect=min_effect)
-        mine = result.devices.get(self.device)
+        session = session_for(config, self.reference, self.device, mode=mode, seeds=seeds, duration_cap=duration_cap,
+                              observe=observe, alpha=alpha, rtol=rtol, atol=atol,
+                              max_spike_mismatch=max_spike_mismatch, timeout=timeout, min_effect=min_effect)
         baseline = config.getoption("--brian2-baseline", default=None)
-        if baseline:
-            from .script_baseline import plugin_step
-            options = {"devices": devices, "mode": mode, "seeds": seeds, "seed": 0, "alpha": alpha, "cap": cap,
-                       "observe": observe, "reference": self.reference}
-            try:
-                problem = plugin_step(result, self.device, Path(baseline), options,
-                                      bool(config.getoption("--brian2-regen", default=False)), tol, alpha)
-            except UsageError as exc:          # an unreadable or foreign baseline: one line, no traceback
-                problem = f"--brian2-baseline: {exc}"
-            if problem:
-                pytest.fail(problem, pytrace=False)
+        result = check_script(session, str(path), runner, (partial(self._baseline_step, Path(baseline)),)
+                              if baseline else ())
+        mine = result.devices.get(self.device)
         required = self.device in self.required
         if self.device == self.reference:
             run = result.runs.get(self.device)
@@ -189,6 +189,18 @@ class Brian2Check:
             pytest.fail(f"{self.device} vs {self.reference}: {mine.verdict}: {mine.reason}", pytrace=False)
         assert mine.verdict in (AGREE, AGREE_STAT, REFERENCE), mine
         return result
+
+    def _baseline_step(self, baseline: Path, result, session) -> None:
+        """--brian2-baseline: compare this item's device with its recording (or record it); a problem fails it."""
+        from .script_baseline import plugin_step
+        regen = bool(self.request.config.getoption("--brian2-regen", default=False))
+        try:
+            problem = plugin_step(result, self.device, baseline, session.options(), regen, session.tolerance,
+                                  session.alpha)
+        except UsageError as exc:          # an unreadable or foreign baseline: one line, no traceback
+            problem = f"--brian2-baseline: {exc}"
+        if problem:
+            pytest.fail(problem, pytrace=False)
 
 
 @pytest.fixture

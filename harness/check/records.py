@@ -25,13 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from brian2_harness.errors import UsageError
+from brian2_harness.verdicts import RUN_STATUSES
 
 from . import collect, record_store
 from .record_read import expect, read_json, read_npz
 from .record_store import RECORD_FILE
 
 RECORD_FORMAT = "brian2-harness-script-record/1"
-STATUSES = ("ok", "skip", "error", "built")
+STATUSES = RUN_STATUSES
 # record.json's fields and their types, checked on load (a wrong type is one line, never a traceback later)
 HEAD_FIELDS = {"script": str, "device": str, "status": str, "reason": str, "verdict": str, "verdict_reason": str,
                "reference": (str, type(None)), "mode": str, "t_end": (int, float), "environment": dict,

@@ -3,8 +3,8 @@ run (unavailable, skipped by Brian, or only built because there is no GPU) makes
 being a skip; a built device is never a pass."""
 from __future__ import annotations
 
-from .script import BUILT, SKIP
-from .verdict import AGREE, AGREE_STAT, FAIL, REFERENCE, CheckResult, DeviceVerdict
+from ..verdicts import AGREE, AGREE_STAT, BUILT, ERROR, FAIL, REFERENCE, SKIP
+from .verdict import CheckResult, DeviceVerdict
 
 RAN = (AGREE, AGREE_STAT, FAIL, REFERENCE)      # verdicts of a device that ran (FAIL: ran and differed)
 
@@ -16,7 +16,7 @@ def not_run(result: CheckResult, required) -> dict[str, str]:
         v = result.devices.get(d)
         if v is None:
             out[d] = "not among the checked devices"
-        elif v.verdict not in RAN and v.verdict != "error":
+        elif v.verdict not in RAN and v.verdict != ERROR:
             out[d] = f"{v.verdict}: {v.reason}"
     return out
 

@@ -15,15 +15,16 @@ from brian2_harness.check import check_options, script_baseline
 from brian2_harness.check.document import check_document
 from brian2_harness.check.duration import parse_duration
 from brian2_harness.check.exact import Tolerance
-from brian2_harness.check.require import apply_required
-from brian2_harness.check.script import DEFAULT_DEVICES, ERROR, KEPT, known_devices
+from brian2_harness.check.script import DEFAULT_DEVICES, KEPT, known_devices, run_device
 from brian2_harness.check.servers import FRESH_VAR
-from brian2_harness.check.verdict import AGREE, AGREE_STAT, LABEL, CheckResult, check
+from brian2_harness.check.session import Session, check_script
+from brian2_harness.check.verdict import CheckResult
 from brian2_harness.cli.check_outputs import write_outputs
 from brian2_harness.cli.common import EXIT_FAIL
 from brian2_harness.commalist import comma_list
 from brian2_harness.errors import UsageError
 from brian2_harness.tools.environment import environment
+from brian2_harness.verdicts import AGREE, AGREE_STAT, LABEL
 
 
 def parse_effect(text: str | None) -> float | None:
@@ -189,51 +190,50 @@ def print_result(r, out=None) -> None:
         print(f"  reason: {r.reason}", file=out)
 
 
+def session_of(args, devices, script_for, required=()) -> Session:
+    """The check session of the command line's options (validated by _validate)."""
+    from pathlib import Path
+    return Session(devices=devices, mode=args.mode, seeds=args.seeds, seed=args.seed, alpha=args.alpha,
+                   cap=parse_duration(args.duration_cap) if args.duration_cap else None,
+                   observe=comma_list(args.observe) or None,
+                   args=args.script_args.split() if args.script_args else None, tolerance=_tolerance(args),
+                   timeout=args.timeout, jobs=args.jobs, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+                   script_for=script_for, min_effect=parse_effect(args.min_effect),
+                   max_seeds=getattr(args, "max_seeds", None), required=tuple(required),
+                   progress=None if args.quiet else (lambda text: print(f"  ... {text}", file=sys.stderr, flush=True)))
+
+
+def _tolerance(args) -> Tolerance:
+    return Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
+                     max_spike_mismatch=args.max_spike_mismatch)
+
+
 def run_checks(args, devices, script_for, runner=None, required=()) -> tuple[list[CheckResult], list[dict] | None]:
     """Check every script of `args` (printing each verdict); `runner`: run_device's replacement (Dask), `required`:
     devices that must run (check/require.py). Returns the results and, when a stop (SIGINT/SIGTERM) ended the
     checks, the entries of the unchecked scripts."""
-    from pathlib import Path
-    cap = parse_duration(args.duration_cap) if args.duration_cap else None
-    tol = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
-                    max_spike_mismatch=args.max_spike_mismatch)
-    observe = comma_list(args.observe)
-    say = None if args.quiet else (lambda text: print(f"  ... {text}", file=sys.stderr, flush=True))
+    base = session_of(args, devices, script_for, required)
+    steps = (lambda r, session: print_result(r), lambda r, session: _baseline_step(args, r, session))
     results, stopped = [], None
     for script in args.scripts:
-        options = {"devices": devices, "mode": args.mode, "seeds": args.seeds, "seed": args.seed, "alpha": args.alpha,
-                   "cap": cap, "observe": observe or None,
-                   "args": args.script_args.split() if args.script_args else None}
+        session = base
         if getattr(args, "against", None):    # rerun the way the baseline was recorded
-            options.update(script_baseline.recorded_options(args.against, script))
+            session = base.recorded(script_baseline.recorded_options(args.against, script))
         kept = len(KEPT)
         try:
-            r = check(script, options["devices"], mode=options["mode"], seeds=options["seeds"], seed=options["seed"],
-                      alpha=options["alpha"], cap=options["cap"], observe=options["observe"], tolerance=tol,
-                      timeout=args.timeout, jobs=args.jobs, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-                      args=options["args"], progress=say, script_for=script_for,
-                      min_effect=parse_effect(args.min_effect), max_seeds=getattr(args, "max_seeds", None),
-                      **({"runner": runner} if runner else {}))
-        except UsageError:
-            raise
-        except KeyboardInterrupt:     # every device process is ended by now (verdict._parallel)
+            results.append(check_script(session, script, runner or run_device, steps))
+        except KeyboardInterrupt:     # every device process is ended by now (launch.parallel)
             stopped = interrupted_entries(args.scripts[len(results):], KEPT[kept:])
             break
-        except Exception as exc:      # the harness never crashes on a script: a problem is a verdict
-            r = CheckResult(script, ERROR, f"harness problem: {type(exc).__name__}: {exc}", None, {}, {}, "exact")
-        apply_required(r, required)
-        print_result(r)
-        results.append(r)
-        _baseline_step(args, r, options, tol)
     return results, stopped
 
 
-def _baseline_step(args, r, options: dict, tol) -> None:
+def _baseline_step(args, r, session: Session) -> None:
     """--record: store the script's runs; --against: compare them with the recording (printed; the result kept on
     `r.against_passed` for the exit status)."""
     if getattr(args, "record", None) and r.runs:
         try:
-            folders = script_baseline.record(r, args.record, options, args.scripts, args.record_errors)
+            folders = script_baseline.record(r, args.record, session.options(), args.scripts, args.record_errors)
         except script_baseline.RecordRefused as exc:
             print(f"  not recorded: {exc}")
             r.notes.append(f"not recorded: {exc}")
@@ -241,7 +241,7 @@ def _baseline_step(args, r, options: dict, tol) -> None:
             return
         print(f"  recorded {len(folders)} device(s) -> {folders[0].parent if folders else args.record}")
     elif getattr(args, "against", None):
-        res = script_baseline.compare(r, args.against, options, tol, options["alpha"])
+        res = script_baseline.compare(r, args.against, session.options(), session.tolerance, session.alpha)
         script_baseline.print_against(res)
         r.against_passed = script_baseline.passed(res)
         r.notes.append(f"against {args.against}: {res.verdict}: {res.reason}")
@@ -305,8 +305,7 @@ def cmd_check(args) -> int:
     """Check the scripts, then write the check document (JSON) and what reports/ renders from it."""
     required = _required(args)     # output paths: checked by cli/outputs.py before any command starts
     results, stopped = _checks(args, required)
-    tolerance = Tolerance(rtol=args.rtol, atol=args.atol, per=parse_tolerances(args.tol),
-                          max_spike_mismatch=args.max_spike_mismatch)
+    tolerance = _tolerance(args)
     env = environment()
     env["compiler"] = env.get("gcc")
     doc = check_document(results, environment=env, config=_config(args, required), tolerance=tolerance,

@@ -12,11 +12,12 @@ from brian2_harness.errors import UsageError
 from brian2_harness.families.diagnosis import fmt
 from brian2_harness.reports.check_plots import difference_plot, headroom_plot
 from brian2_harness.reports.render import css, environment
+from brian2_harness.verdicts import AGREE, AGREE_STAT, BUILT, ERROR, FAIL, REFERENCE, SKIP
 
-COLORS = {"agree": "#1a7f37", "agree_stat": "#1a7f37", "fail": "#cf222e", "error": "#8250df", "skip": "#9a6700",
-          "built": "#0969da", "reference": "#59636e"}
-NAMES = {"agree": "agree", "agree_stat": "agree (stat)", "fail": "fail", "error": "error", "skip": "skip",
-         "built": "built", "reference": "reference"}
+COLORS = {AGREE: "#1a7f37", AGREE_STAT: "#1a7f37", FAIL: "#cf222e", ERROR: "#8250df", SKIP: "#9a6700",
+          BUILT: "#0969da", REFERENCE: "#59636e"}
+NAMES = {AGREE: "agree", AGREE_STAT: "agree (stat)", FAIL: "fail", ERROR: "error", SKIP: "skip",
+         BUILT: "built", REFERENCE: "reference"}
 
 
 def difference_text(first: dict | None) -> str:
