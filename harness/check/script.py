@@ -27,12 +27,12 @@ from brian2_harness.devices import BUILD, UNAVAILABLE, all_devices, get_device
 from brian2_harness.plumbing import buildcache, processes
 from brian2_harness.plumbing.cachedirs import default_cache_dir as harness_cache_dir
 from brian2_harness.plumbing.cachedirs import default_compiled_dir
+from brian2_harness.verdicts import BUILT, ERROR, OK, SKIP
 
 from . import collect, servers
 from .stats import run_statistics
 
 DEFAULT_DEVICES = ("numpy", "cython", "cpp_standalone")
-OK, SKIP, ERROR, BUILT = "ok", "skip", "error", "built"
 KEPT: list[str] = []          # temporary run folders kept (something failed or was stopped), in order
 
 
