@@ -122,8 +122,9 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _servers_of(parent: int, tmp: str) -> list[int]:
-    """Live children of `parent` that are process servers with their temporary folder under `tmp`."""
+def _servers_of(parent: int, folders: list | None = None) -> list[int]:
+    """Live children of `parent` that are process servers (their own temporary folder, under the harness cache,
+    is appended to `folders`)."""
     found = []
     for name in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -133,9 +134,11 @@ def _servers_of(parent: int, tmp: str) -> list[int]:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if fields[0] != "Z" and int(fields[1]) == parent and \
-                env.get(b"BRIAN2_HARNESS_SERVER_TMP", b"").startswith(tmp.encode()):
+        own = env.get(b"BRIAN2_HARNESS_SERVER_TMP", b"")
+        if fields[0] != "Z" and int(fields[1]) == parent and b"b2h-server-" in own:
             found.append(int(name))
+            if folders is not None:
+                folders.append(own.decode())
     return found
 
 
@@ -156,7 +159,8 @@ def test_sigterm_of_check_leaves_no_server_and_no_run(tmp_path):
     while len(pids) < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
         pids = [int(x) for x in (tmp_path / "pids").read_text().split()] if (tmp_path / "pids").exists() else []
-    found = _servers_of(proc.pid, str(tmp))
+    server_folders: list[str] = []
+    found = _servers_of(proc.pid, server_folders)
     if len(pids) != 2 or len(found) != 2:
         proc.kill()
         pytest.fail(f"{pids} {found} {proc.communicate(timeout=60)}")
@@ -167,3 +171,4 @@ def test_sigterm_of_check_leaves_no_server_and_no_run(tmp_path):
     assert [p for p in found + pids if _alive(p)] == []
     assert json.loads((tmp_path / "out.json").read_text())["status"] == "interrupted"
     assert sorted(os.listdir(tmp)) == []
+    assert [f for f in server_folders if os.path.exists(f)] == []      # the servers' own folders went with them
