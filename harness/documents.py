@@ -67,9 +67,8 @@ def check_fields(obj: dict, where: str, schema: dict) -> None:
                              f"{expected.replace('|', ' or ')}")
 
 
-def check_results_fields(doc: dict, where: str) -> None:
-    """The top-level fields of a results document, its `summary` counts and its `sources` records."""
-    check_fields(doc, where, RESULTS_FIELDS)
+def _check_summary_and_sources(doc: dict, where: str) -> None:
+    """What both kinds of document share: integer `summary` counts and `sources` records."""
     for name, count in (doc.get("summary") or {}).items():
         if not _fits(count, "integer"):
             raise UsageError(f"{where}: 'summary.{name}' is {json_type(count)} {count!r:.40}, expected integer")
@@ -77,6 +76,12 @@ def check_results_fields(doc: dict, where: str) -> None:
         if not isinstance(src, dict):
             raise UsageError(f"{where}: 'sources[{k}]' is {json_type(src)}, expected object")
         check_fields(src, f"{where}: sources[{k}]", SOURCE_FIELDS)
+
+
+def check_results_fields(doc: dict, where: str) -> None:
+    """The top-level fields of a results document, its `summary` counts and its `sources` records."""
+    check_fields(doc, where, RESULTS_FIELDS)
+    _check_summary_and_sources(doc, where)
     for k, job in enumerate(doc.get("jobs") or []):
         if not isinstance(job, dict):
             raise UsageError(f"{where}: 'jobs[{k}]' is {json_type(job)}, expected object")
@@ -85,13 +90,7 @@ def check_results_fields(doc: dict, where: str) -> None:
 def check_check_fields(doc: dict, where: str) -> None:
     """The field types of a check document (`check --json`), its summary counts, sources, scripts and devices."""
     check_fields(doc, where, CHECK_FIELDS)
-    for name, count in (doc.get("summary") or {}).items():
-        if not _fits(count, "integer"):
-            raise UsageError(f"{where}: 'summary.{name}' is {json_type(count)} {count!r:.40}, expected integer")
-    for k, src in enumerate(doc.get("sources") or []):
-        if not isinstance(src, dict):
-            raise UsageError(f"{where}: 'sources[{k}]' is {json_type(src)}, expected object")
-        check_fields(src, f"{where}: sources[{k}]", SOURCE_FIELDS)
+    _check_summary_and_sources(doc, where)
     for k, script in enumerate(doc.get("scripts") or []):
         if isinstance(script, dict):
             check_fields(script, f"{where}: script {k}", CHECK_SCRIPT_FIELDS)
