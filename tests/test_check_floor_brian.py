@@ -88,12 +88,12 @@ BALL_AND_STICK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__
                               "ball_and_stick.py")
 
 
-def test_check_lets_amplified_cable_rounding_agree_and_still_fails_a_changed_axial_resistance(tmp_path):
+def test_check_lets_amplified_cable_rounding_agree_and_still_fails_a_changed_axial_resistance(tmp_path, cache_dir):
     """End to end on numpy and cpp_standalone: the unmodified model differs by more than the exact tolerance and
     agrees within the floor (a state-only floor made this a false alarm); Ri + 1 % on cpp_standalone only fails."""
     pytest.importorskip("scipy")
     from brian2_harness.check.verdict import check
-    r = check(BALL_AND_STICK, ["numpy", "cpp_standalone"], cache_dir=tmp_path)
+    r = check(BALL_AND_STICK, ["numpy", "cpp_standalone"], cache_dir=cache_dir)
     pair = r.pairs["cpp_standalone"]
     assert r.verdict == "agree", r.reason
     assert pair.mode == "exact+floor" and "within 10 x the noise floor" in pair.detail, pair.detail
@@ -101,6 +101,6 @@ def test_check_lets_amplified_cable_rounding_agree_and_still_fails_a_changed_axi
     source = open(BALL_AND_STICK).read()
     assert "Ri = 100 * ohm * cm" in source
     changed.write_text(source.replace("Ri = 100 * ohm * cm", "Ri = 101 * ohm * cm"))
-    r = check(BALL_AND_STICK, ["numpy", "cpp_standalone"], cache_dir=tmp_path,
+    r = check(BALL_AND_STICK, ["numpy", "cpp_standalone"], cache_dir=cache_dir,
               script_for={"cpp_standalone": str(changed)})
     assert r.verdict == "fail" and "more than 10 x the noise floor" in r.reason, r.reason

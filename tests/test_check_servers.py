@@ -61,12 +61,12 @@ def _same_observables(a: dict, b: dict) -> None:
             np.testing.assert_array_equal(np.asarray(value), np.asarray(b[name]["arrays"][key]), err_msg=name + key)
 
 
-def test_exact_mode_on_cpp_standalone_gives_the_same_observables_and_verdict(tmp_path):
+def test_exact_mode_on_cpp_standalone_gives_the_same_observables_and_verdict(tmp_path, cache_dir):
     script = tmp_path / "model.py"
     script.write_text(STOCHASTIC)
     got = {}
     for fresh in (True, False):
-        got[fresh] = check(str(script), ["numpy", "cpp_standalone"], mode="exact", cache_dir=tmp_path / "cache",
+        got[fresh] = check(str(script), ["numpy", "cpp_standalone"], mode="exact", cache_dir=cache_dir,
                            runner=partial(run_device, fresh=fresh), jobs=1)
     assert got[True].verdict == got[False].verdict, (got[True].reason, got[False].reason)
     for device in ("numpy", "cpp_standalone"):
@@ -74,12 +74,12 @@ def test_exact_mode_on_cpp_standalone_gives_the_same_observables_and_verdict(tmp
     assert servers.live_servers()
 
 
-def test_statistical_mode_gives_the_same_statistics_and_verdict(tmp_path):
+def test_statistical_mode_gives_the_same_statistics_and_verdict(tmp_path, cache_dir):
     script = tmp_path / "model.py"
     script.write_text(STOCHASTIC)
     got = {}
     for fresh in (True, False):
-        got[fresh] = check(str(script), ["numpy", "cython"], mode="stat", seeds=3, cache_dir=tmp_path / "cache",
+        got[fresh] = check(str(script), ["numpy", "cython"], mode="stat", seeds=3, cache_dir=cache_dir,
                            runner=partial(run_device, fresh=fresh), jobs=1)
     assert got[True].verdict == got[False].verdict and got[True].reason == got[False].reason
     for device in ("numpy", "cython"):

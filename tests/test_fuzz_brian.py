@@ -26,7 +26,7 @@ MODELS = [
 ]
 
 
-def test_a_constant_tweaked_on_one_device_is_flagged_and_attributed_to_its_model(tmp_path):
+def test_a_constant_tweaked_on_one_device_is_flagged_and_attributed_to_its_model(tmp_path, cache_dir):
     """Negative control: model 1's constant 0.25 becomes 0.26 in the copy cpp_standalone runs; the other
     models are unchanged there, so only model 1 may be attributed (and the pack must not agree)."""
     text = emit.pack(MODELS, (10, 5))
@@ -34,7 +34,7 @@ def test_a_constant_tweaked_on_one_device_is_flagged_and_attributed_to_its_model
     path.write_text(text)
     assert text.count("i * 0.25") == 1
     mutated.write_text(text.replace("i * 0.25", "i * 0.26"))
-    result = differential.run_check(str(path), DEVICES, timeout=600, cache_dir=tmp_path / "cache",
+    result = differential.run_check(str(path), DEVICES, timeout=600, cache_dir=cache_dir,
                                     script_for={"cpp_standalone": str(mutated)})
     found, whole = differential.attribute(result, DEVICES, len(MODELS))
     assert whole == [], result.reason
@@ -42,7 +42,7 @@ def test_a_constant_tweaked_on_one_device_is_flagged_and_attributed_to_its_model
         [(1, "cpp_standalone", "fail", ["mon.x0"])], result.reason
 
 
-def test_smoke_campaign_matches_its_stored_expectation(tmp_path):
+def test_smoke_campaign_matches_its_stored_expectation(tmp_path, cache_dir):
     """A fixed-seed campaign of a few models on numpy and cpp_standalone (one script): models checked, invalid
     models and findings as stored. A change of the generator or of Brian that adds a finding or an invalid model
     shows here."""
@@ -52,7 +52,7 @@ def test_smoke_campaign_matches_its_stored_expectation(tmp_path):
     out = tmp_path / "out"
     rc = main(["fuzz", "--devices", ",".join(DEVICES), "--seed", str(expected["seed"]), "--budget", "30",
                "--max-models", str(expected["models"]), "--pack", str(expected["models"]), "--shrink-minutes",
-               "2", "--out", str(out), "--quiet"])
+               "2", "--out", str(out), "--cache-dir", str(cache_dir), "--quiet"])
     summary = json.loads((out / "summary.json").read_text())
     got = dict(models=summary["stats"]["models"], invalid=summary["stats"]["invalid"],
                findings=sorted(f["signature"] for f in summary["findings"]))

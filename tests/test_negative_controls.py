@@ -11,11 +11,17 @@ pytestmark = pytest.mark.brian
 BAD = ["mutant_no_clip", "mutant_beta_ignored", "mutant_n_outgoing", "mutant_lag_claims_aligned"]
 
 
-def test_every_mutant_is_caught_on_every_cpu_device():
+# cython and cpp_standalone_omp in the `deep` tests (the judging is the same on every device; what differs is the
+# run, which test_matrix.py verifies on all four)
+@pytest.mark.parametrize("devices", [
+    pytest.param(("numpy", "cpp_standalone"), id="numpy-cpp"),
+    pytest.param(("cython", "cpp_standalone_omp"), id="cython-omp", marks=pytest.mark.deep),
+])
+def test_every_mutant_is_caught_on_every_cpu_device(devices):
     batch = [default_case()] + generate_cases(10, 5, schedule=(1e-4, 1.0, 3.0))
-    result = run_matrix(batch, variants=BAD)
+    result = run_matrix(batch, variants=BAD, devices=list(devices))
     for mutant in BAD:
-        for device in ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp"):
+        for device in devices:
             failed = cells(result, "fail", variant=mutant, device=device)
             assert failed, f"{mutant} passed on {device}"
             assert any(v.case_id == "default" for v in failed), (mutant, device)

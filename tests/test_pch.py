@@ -57,6 +57,9 @@ def _projects(cache_dir, tmp_path):
     return snapshots
 
 
+# `deep`: it rebuilds two whole projects without the header (65 s of CI's command); the comparison it relies on is
+# tested below in the default suite, negative control included
+@pytest.mark.deep
 @pytest.mark.skipif(pch.gcc_identity(pch.compiler()) is None, reason="the C++ compiler is not GCC: no header is built")
 def test_every_object_and_the_binary_are_byte_identical_to_brians_own_build(cache_dir, tmp_path):
     projects = _projects(cache_dir, tmp_path)
