@@ -21,10 +21,11 @@ from brian2_harness.upgrade.changes import (  # noqa: F401
     summarize_changes,
 )
 from brian2_harness.upgrade.drift import describe
+from brian2_harness.versions import CORE, NUMPY
 
 
 def env_line(env: dict) -> str:
-    return (f"brian2 {env.get('brian2')} · numpy {env.get('numpy')} · Python {env.get('python')}"
+    return (f"brian2 {env.get('brian2')} · numpy {env.get(NUMPY)} · Python {env.get('python')}"
             + (f" · brian2cuda {env['brian2cuda']}" if env.get("brian2cuda") else ""))
 
 
@@ -121,7 +122,7 @@ def print_comparison(doc: dict, rows: list[dict], console=None) -> None:
     t = Table(title="environment: baseline -> now")
     for col in ("", "baseline", "now"):
         t.add_column(col)
-    for k in ("brian2", "numpy", "python", "cython", "brian2cuda", "hypothesis", "gcc", "nvcc"):
+    for k in (*CORE, "brian2cuda", "hypothesis", "gcc", "nvcc"):
         a, b = env_old.get(k), env_new.get(k)
         if a or b:
             t.add_row(k, escape(str(a)), f"[bold]{escape(str(b))}[/]" if a != b else escape(str(b)))
