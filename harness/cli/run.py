@@ -11,7 +11,6 @@ from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, PASS, SKIP
 from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, add_plugin_option
 from brian2_harness.commalist import comma_list
 from brian2_harness.devices import CPU_DEVICES, get_device
-from brian2_harness.devices.cuda import environment_report
 from brian2_harness.errors import UsageError
 from brian2_harness.families import all_families, all_semantics, default_family, family_names, get_family
 from brian2_harness.families.cases import DTYPES, check_limits
@@ -292,8 +291,8 @@ def _write_documents(args, cfg, result, config_record: dict, extra: dict, consol
     """--json, --junit, --report: the results document and what is rendered from it."""
     from rich.markup import escape
     env = environment()
-    if any(j.device == "cuda_standalone" for j in result.jobs):
-        env["cuda"] = environment_report(cache_dir=str(cfg.cache_dir))
+    for device in dict.fromkeys(j.device for j in result.jobs):     # what a device adds (cuda: its toolchain)
+        env.update(get_device(device).environment_report(str(cfg.cache_dir)))
     doc = results_document(result.verdicts, environment=env,
                            status="interrupted" if result.interrupted else "complete", config=config_record,
                            extra=extra)
