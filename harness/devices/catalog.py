@@ -65,6 +65,11 @@ def gpu_device() -> str:
     return next(d.name for d in all_devices() if d.gpu)
 
 
+def runtime_devices() -> tuple[str, ...]:
+    """The runtime (not standalone) devices: where Python code such as a network_operation runs during a run."""
+    return tuple(d.name for d in all_devices() if not d.standalone)
+
+
 def threaded_devices() -> list[str]:
     """The devices whose binaries run OpenMP threads, which spin at barriers on a loaded machine (run/slots.py)."""
     return [d.name for d in all_devices() if d.threads]
