@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
+from brian2_harness.cells.verdict import by_row
 from brian2_harness.upgrade.changes import (  # noqa: F401
     _WORST_FIRST,
     CHANGED,
@@ -30,11 +31,8 @@ def env_line(env: dict) -> str:
 
 
 def group_changes(changes: list[CellChange]) -> list[dict]:
-    groups: dict[tuple, list[CellChange]] = {}
-    for c in changes:
-        groups.setdefault((c.variant, c.device, c.dtype), []).append(c)
     rows = []
-    for (variant, device, dtype), cs in groups.items():
+    for (variant, device, dtype), cs in by_row(changes).items():
         counts = summarize_changes(cs)
         status = next(s for s in _WORST_FIRST if counts[s])
         errs = [c.max_abs_err for c in cs if c.max_abs_err is not None]
