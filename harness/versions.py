@@ -5,8 +5,17 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import os
+import platform
 import shutil
 import subprocess
+
+# The libraries numpy and Cython as environment records, cache keys and version lookups spell them: the Python
+# packages, not the devices of the same names (tests/test_layers.py lets no module outside devices/ but this one
+# spell those words, so that a device name written as a string is always a device).
+NUMPY, CYTHON = "numpy", "cython"
+# The components whose versions can change a script's results, in the order records, cache keys and worker labels
+# list them.
+CORE = ("brian2", NUMPY, "python", CYTHON)
 
 
 def installed_version(dist: str) -> str | None:
@@ -15,6 +24,11 @@ def installed_version(dist: str) -> str | None:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def core_versions() -> dict:
+    """The versions of CORE here (None: not installed), in CORE's order."""
+    return {k: platform.python_version() if k == "python" else installed_version(k) for k in CORE}
 
 
 def tool_version(cmd: list[str], timeout: float = 30) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brian2_harness.devices import runtime_devices
 from brian2_harness.registry import Model, register
 
 NORMALIZE = "w -= clip((S_post - B_post) / N_incoming, 0, inf)"
@@ -77,7 +78,7 @@ def summed_every_step(net):
     return Model(objects=[pre, post, syn], synapses=syn)
 
 
-register("netop_reference", "growth", netop_reference, semantics="aligned", devices=("numpy", "cython"),
+register("netop_reference", "growth", netop_reference, semantics="aligned", devices=runtime_devices(),
          description="numpy normalization in a network_operation(when='end'); runtime devices only")
 register("summed_seed", "growth", summed_seed, semantics="lagged", private_api=("_clock",),
          description="seed code: (summed) updater moved to the period clock via private _clock, "

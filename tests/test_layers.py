@@ -366,44 +366,61 @@ def test_each_injected_fault_is_flagged(tmp_path, fault):
 
 
 # --- devices own their behaviour (issue 38 item 2) ----------------------------------------------------------------
-# What a device does differently (how it is selected, perturbed, seeded, built, recorded) is asked of its Device
-# class in devices/; the units below must not name a device as a string literal (docstrings do not count), so that
-# adding a device touches devices/ and the catalog only. Today the scan covers `check`; the other units still name
-# devices (tools/, upgrade/, run/, reports/: mostly package names and tool defaults) and are the next step.
+# What a device does differently (how it is selected, perturbed, seeded, built, recorded, compared, what it needs
+# installed) is asked of its Device class or of the catalog in devices/; no other module names a device as a string
+# literal, so that adding a device touches devices/ and the catalog only. Not device names: docstrings, the module an
+# import call names (`__import__("numpy")`: the library), and the CLI's help text (the value of a help=, description=
+# or epilog= argument in cli/). The words numpy and cython are also the libraries: versions.py is their one home
+# (versions.NUMPY, CYTHON: environment records, cache keys, doctor's checks), allowed below as such.
 DEVICE_NAMES = ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp", "cuda_standalone")
-DEVICE_NAME_UNITS = ("check",)
+UNSCANNED_UNITS = (
+    "devices",     # where devices are named: their classes and the catalog
+    # Known pending exception: fuzz/ is another engineer's work in progress (fuzz/triage.py still names
+    # cpp_standalone and cython); it joins the scan once it asks devices/ like the rest.
+    "fuzz",
+)
+HELP_UNIT, HELP_KEYWORDS = "cli", ("help", "description", "epilog")
+IMPORT_CALLS = ("__import__", "import_module", "find_spec")
 ALLOWED_DEVICE_NAMES = {
-    # the check command's default devices (CLI default, shown in its help); "cython": the compiled-code cache folder
-    "brian2_harness.check.script": {"numpy", "cython", "cpp_standalone"},
-    # the Python packages numpy and Cython, whose versions are part of a record / of the plugin's cache key
-    "brian2_harness.check.records": {"numpy", "cython"},
-    "brian2_harness.check.plugin_cache": {"numpy", "cython"},
-    # `brian2-harness bench`'s statistical-mode line: its default device and the numpy reference it times
-    "brian2_harness.check.bench": {"numpy", "cpp_standalone"},
+    # the libraries numpy and Cython (not the devices): environment-record keys and distribution names
+    "brian2_harness.versions": {"numpy", "cython"},
 }
 # Not allowed, still there: to be removed (the test fails once one is gone, so that the list only shrinks).
-# check/verdict.py belongs to the check-session work of this issue: `device not in ("numpy", "cython")` becomes
-# `not get_device(device).can_perturb`.
-PENDING_DEVICE_NAMES: dict = {}     # modules of check/ still naming devices (none left)
+PENDING_DEVICE_NAMES: dict = {}     # none left outside the unscanned units
 
 
-def device_name_literals(path: Path, names=DEVICE_NAMES) -> set[str]:
-    """The device names a module holds as string literals, its docstrings left out."""
+def _not_device_names(tree: ast.AST, help_text: bool) -> set[int]:
+    """ids of the constants that name no device: docstrings, an import call's module, and (help_text) help text."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body \
+                and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant):
+            out.add(id(node.body[0].value))
+        elif isinstance(node, ast.Call):
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+            if name in IMPORT_CALLS and node.args:
+                out.add(id(node.args[0]))
+            if help_text:
+                out.update(id(n) for k in node.keywords if k.arg in HELP_KEYWORDS for n in ast.walk(k.value))
+    return out
+
+
+def device_name_literals(path: Path, names=DEVICE_NAMES, help_text: bool = False) -> set[str]:
+    """The device names a module holds as string literals, what names no device left out (_not_device_names)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    skip = _not_device_names(tree, help_text)
     return {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and node.value in names
-            and id(node) not in docstrings}
+            and id(node) not in skip}
 
 
-def device_name_problems(roots: dict[str, Path] = ROOTS, units=DEVICE_NAME_UNITS,
-                         allowed=ALLOWED_DEVICE_NAMES, pending=PENDING_DEVICE_NAMES) -> list[str]:
+def device_name_problems(roots: dict[str, Path] = ROOTS, unscanned=UNSCANNED_UNITS, allowed=ALLOWED_DEVICE_NAMES,
+                         pending=PENDING_DEVICE_NAMES, help_unit: str = HELP_UNIT) -> list[str]:
     out = []
     for module, path in sorted(module_files(roots).items()):
-        if unit_of(module) not in units:
+        if unit_of(module) in unscanned:
             continue
-        found = device_name_literals(path)
+        found = device_name_literals(path, help_text=unit_of(module) == help_unit)
         extra = found - allowed.get(module, set()) - pending.get(module, set())
         if extra:
             out.append(f"{module}: names the device(s) {', '.join(sorted(extra))} (ask devices/ instead)")
@@ -417,12 +434,45 @@ def test_only_the_allowed_modules_name_a_device():
     assert device_name_problems() == []
 
 
+def test_the_scan_covers_every_unit_but_devices_and_fuzz():
+    scanned = {unit_of(m) for m in module_files(ROOTS)} - set(UNSCANNED_UNITS)
+    assert {"check", "run", "cli", "tools", "upgrade", "reports", "cells", "families", "models", ""} <= scanned
+    assert set(UNSCANNED_UNITS) == {"devices", "fuzz"}
+
+
 def test_a_named_device_is_flagged(tmp_path):
     tree = make_tree(tmp_path, ("low/a.py", '\n\ndef pick(d):\n    """Like "cython"."""\n'
                                             '    return d == "cuda_standalone"\n', ""))
-    units = ("low",)
-    assert device_name_problems(tree, units, {}, {}) == [
+    assert device_name_problems(tree, (), {}, {}) == [
         "brian2_harness.low.a: names the device(s) cuda_standalone (ask devices/ instead)"]
-    assert device_name_problems(tree, units, {"brian2_harness.low.a": {"cuda_standalone"}}, {}) == []
-    assert device_name_problems(make_tree(tmp_path / "clean"), units, {}, {"brian2_harness.low.a": {"numpy"}}) == [
+    assert device_name_problems(tree, ("low",), {}, {}) == []
+    assert device_name_problems(tree, (), {"brian2_harness.low.a": {"cuda_standalone"}}, {}) == []
+    assert device_name_problems(make_tree(tmp_path / "clean"), (), {}, {"brian2_harness.low.a": {"numpy"}}) == [
         "brian2_harness.low.a: no longer names numpy: remove it from PENDING_DEVICE_NAMES"]
+
+
+# A synthetic module source per case: (unit/file, source, flagged device names); the help unit is `high`.
+NAMING_CASES = {
+    "a device as a default argument": ("low/a.py", 'def f(device="cpp_standalone"):\n    return device\n',
+                                       {"cpp_standalone"}),
+    "a device compared with": ("low/a.py", 'def f(d):\n    return d in ("numpy", "cpp_standalone_omp")\n',
+                               {"numpy", "cpp_standalone_omp"}),
+    "a device in an f-string expression": ("low/a.py", "def f(env):\n    return f\"{env.get('cython')}\"\n",
+                                           {"cython"}),
+    "the library imported by name": ("low/a.py", 'import importlib\nNP = __import__("numpy")\n'
+                                                 'CY = importlib.import_module("cython")\n', set()),
+    "a docstring and a comment": ("low/a.py", 'def f():\n    """cython"""\n    return 1   # "numpy"\n', set()),
+    "the CLI's help text": ("high/cmd.py", 'P.add_argument("--d", help="numpy")\n', set()),
+    "a CLI default is no help text": ("high/cmd.py", 'P.add_argument("--d", default="cuda_standalone")\n',
+                                      {"cuda_standalone"}),
+    "help text outside the CLI": ("low/a.py", 'def f(p):\n    p.add_argument("--d", help="numpy")\n', {"numpy"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NAMING_CASES))
+def test_device_names_are_told_from_the_libraries_and_help_text(tmp_path, case):
+    name, text, flagged = NAMING_CASES[case]
+    found = device_name_problems(make_tree(tmp_path, (name, "\n" + text, "")), (), {}, {}, help_unit="high")
+    module = "brian2_harness." + name[:-3].replace("/", ".")
+    assert found == ([f"{module}: names the device(s) {', '.join(sorted(flagged))} (ask devices/ instead)"]
+                     if flagged else [])

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import shlex
 
-REFERENCE_DEVICE = "numpy"
+from brian2_harness.devices.catalog import REFERENCE_DEVICE  # noqa: F401  (the reference a peer failure names)
+
 CASE_PLACEHOLDER = "CASE.json"
 
 

@@ -6,7 +6,16 @@ from dataclasses import asdict, dataclass, field
 from ..verdicts import BUILT, ERROR, FAIL, PASS, SKIP
 from ..verdicts import CELL_VERDICTS as VERDICTS
 
-__all__ = ["BUILT", "ERROR", "FAIL", "PASS", "SKIP", "VERDICTS", "Verdict"]
+__all__ = ["BUILT", "ERROR", "FAIL", "PASS", "SKIP", "VERDICTS", "Verdict", "by_row"]
+
+
+def by_row(cells) -> dict[tuple, list]:
+    """Cells (anything with variant, device, dtype: verdicts, upgrade changes) grouped by report row
+    (variant, device, dtype), rows and cells in first-seen order."""
+    groups: dict[tuple, list] = {}
+    for c in cells:
+        groups.setdefault((c.variant, c.device, c.dtype), []).append(c)
+    return groups
 
 
 @dataclass

@@ -11,6 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from brian2_harness.devices import REFERENCE_DEVICE, STANDALONE_DEVICE
+
 from .verdict import check
 
 
@@ -24,20 +26,20 @@ def _compiles(run) -> int:
     return sum(int(r.meta.get("timers", {}).get("compiled", 0)) for r in run.runs)
 
 
-def stat_mode(script: str | None = None, device: str = "cpp_standalone", seeds: int = 8, log=print) -> dict:
+def stat_mode(script: str | None = None, device: str = STANDALONE_DEVICE, seeds: int = 8, log=print) -> dict:
     script = str(script or default_script())
     out = {"script": script, "device": device, "seeds": seeds}
     with tempfile.TemporaryDirectory(prefix="b2h-statbench-") as tmp:
         for label in ("cold", "warm"):
             t0 = time.perf_counter()
-            r = check(script, ["numpy", device], mode="stat", seeds=seeds, cache_dir=Path(tmp), jobs=2)
+            r = check(script, [REFERENCE_DEVICE, device], mode="stat", seeds=seeds, cache_dir=Path(tmp), jobs=2)
             seconds = time.perf_counter() - t0
-            run = r.runs.get(device)
+            run, ref = r.runs.get(device), r.runs[REFERENCE_DEVICE]
             compiles = _compiles(run) if run else 0
             out[label] = {"seconds_per_verdict": seconds, "verdict": r.verdict, "compiles": compiles,
                           "seeds_per_build": seeds / max(compiles, 1),
                           "device_seconds_per_seed": (run.seconds / max(len(run.runs), 1)) if run else None,
-                          "numpy_seconds_per_seed": r.runs["numpy"].seconds / max(len(r.runs["numpy"].runs), 1)}
+                          "numpy_seconds_per_seed": ref.seconds / max(len(ref.runs), 1)}
             log(f"  statistical mode, {label}: {seconds:.1f} s per verdict ({r.verdict}), {compiles} compile(s) "
                 f"for {seeds} seeds on {device}")
     return out

@@ -17,14 +17,11 @@ import hashlib
 import json
 import os
 import pickle
-import platform
-import shutil
-import subprocess
 from pathlib import Path
 
 from brian2_harness.atomic import atomic_write_bytes
 from brian2_harness.plumbing.locks import exclusive
-from brian2_harness.versions import installed_version
+from brian2_harness.versions import core_versions, cxx_version, installed_version
 
 from .script import OK, SKIP, run_device
 
@@ -34,18 +31,6 @@ FORMAT = "brian2-harness-plugin-cache/3"
 def _key_version(dist: str) -> str:
     """A version as the cache key spells it ("none": not installed)."""
     return installed_version(dist) or "none"
-
-
-@functools.cache
-def _compiler() -> str:
-    cxx = shutil.which(os.environ.get("CXX", "g++")) or shutil.which("c++") or shutil.which("clang++")
-    if cxx is None:
-        return "none"
-    try:
-        out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=30, check=False).stdout
-    except (OSError, subprocess.SubprocessError):
-        return f"{cxx} (version unknown)"
-    return f"{cxx}: {out.splitlines()[0] if out else '?'}"
 
 
 @functools.cache
@@ -59,9 +44,9 @@ def _harness_source() -> str:
 
 
 def environment_key() -> dict:
-    return dict(brian2=_key_version("brian2"), numpy=_key_version("numpy"), python=platform.python_version(),
-                cython=_key_version("cython"), compiler=_compiler(), harness=_key_version("brian2-harness"),
-                harness_source=_harness_source(), environ={k: os.environ.get(k) for k in ("CXX", "CC", "CFLAGS")})
+    return {**{k: v or "none" for k, v in core_versions().items()}, "compiler": cxx_version() or "none",
+            "harness": _key_version("brian2-harness"), "harness_source": _harness_source(),
+            "environ": {k: os.environ.get(k) for k in ("CXX", "CC", "CFLAGS")}}
 
 
 def file_digest(path: str) -> str | None:

@@ -14,11 +14,9 @@ Nothing here imports Brian.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 import platform
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +24,7 @@ import numpy as np
 
 from brian2_harness.errors import UsageError
 from brian2_harness.verdicts import RUN_STATUSES
+from brian2_harness.versions import NUMPY, core_versions, tool_version
 
 from . import collect, record_store
 from .record_read import expect, read_json, read_npz
@@ -69,30 +68,13 @@ class DeviceRecord:
 
     def label(self) -> str:
         env = self.environment
-        return f"brian2 {env.get('brian2')} (numpy {env.get('numpy')}, Python {env.get('python')})"
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-def _compiler() -> str | None:
-    cxx = os.environ.get("CXX", "g++")
-    try:
-        out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=10,
-                             check=False).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.splitlines()[0] if out else None
+        return f"brian2 {env.get('brian2')} (numpy {env.get(NUMPY)}, Python {env.get('python')})"
 
 
 def environment() -> dict:
-    """The components whose versions can change a script's results."""
-    return {"brian2": _version("brian2"), "numpy": _version("numpy"), "python": platform.python_version(),
-            "cython": _version("cython"), "compiler": _compiler(), "platform": platform.platform()}
+    """The components whose versions can change a script's results (versions.py: the one place that reads them)."""
+    return {**core_versions(), "compiler": tool_version([os.environ.get("CXX", "g++"), "--version"], timeout=10),
+            "platform": platform.platform()}
 
 
 def script_digest(script: str) -> str:

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from brian2_harness.devices import BUILD, UNAVAILABLE, all_devices, get_device
+from brian2_harness.devices import BUILD, CHECK_DEVICES, UNAVAILABLE, all_devices, get_device
+from brian2_harness.devices.cpu import cython_cache
 from brian2_harness.plumbing import buildcache, processes
 from brian2_harness.plumbing.cachedirs import default_cache_dir as harness_cache_dir
 from brian2_harness.plumbing.cachedirs import default_compiled_dir
@@ -32,7 +33,7 @@ from brian2_harness.verdicts import BUILT, ERROR, OK, SKIP
 from . import collect, servers
 from .stats import run_statistics
 
-DEFAULT_DEVICES = ("numpy", "cython", "cpp_standalone")
+DEFAULT_DEVICES = CHECK_DEVICES
 KEPT: list[str] = []          # temporary run folders kept (something failed or was stopped), in order
 
 
@@ -207,7 +208,7 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
     job = dict(script=os.path.abspath(script), device=device, seeds=list(seeds), stat=stat, cap=cap,
                observe=list(observe or []), build_cache=str(cache_dir), build_label=f"{Path(script).stem}-{device}",
                build_key=build_key(device, why), build_only=mode == BUILD, build_note=why,
-               cython_dir=str(compiled / "cython"), out_dir=out_dir, seed_timeout=timeout, args=list(args or []),
+               cython_dir=cython_cache(str(compiled)), out_dir=out_dir, seed_timeout=timeout, args=list(args or []),
                perturb=perturb, rebuild_per_seed=servers.fresh_requested() if fresh is None else bool(fresh))
     job_file, log_path, env = _prepare_job(job, out_dir)
     limit = timeout * len(seeds) + 120

@@ -8,13 +8,19 @@ import time
 from brian2_harness import registry, variant_sources
 from brian2_harness.atomic import atomic_write_text
 from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, PASS, SKIP
-from brian2_harness.cli.common import EXIT_FAIL, EXIT_OK, add_plugin_option
+from brian2_harness.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    add_plugin_option,
+    check_dtypes,
+    resolve_devices,
+    resolve_variants,
+)
 from brian2_harness.commalist import comma_list
 from brian2_harness.devices import CPU_DEVICES, get_device
-from brian2_harness.devices.cuda import environment_report
 from brian2_harness.errors import UsageError
-from brian2_harness.families import all_families, all_semantics, default_family, family_names, get_family
-from brian2_harness.families.cases import DTYPES, check_limits
+from brian2_harness.families import all_families, all_semantics, default_family, get_family
+from brian2_harness.families.cases import check_limits
 from brian2_harness.reports import junit, merge
 from brian2_harness.reports import render as html_report
 from brian2_harness.reports.profile import print_profile
@@ -89,30 +95,10 @@ def _parse_schedule(text: str):
     return dt, period, duration
 
 
-def _resolve_variants(text: str) -> list[str]:
-    """'all' (every built-in), a family name (its built-ins) or comma-separated variant names."""
-    builtin = [v for v in registry.all_variants() if v.source == "builtin"]
-    if text == "all":
-        return [v.name for v in builtin]
-    if text in family_names():
-        return [v.name for v in builtin if v.family == text]
-    names = comma_list(text)
-    for name in names:
-        registry.get(name)
-    return names
-
-
 def _checked_options(args) -> tuple[list[str], list[str], set[str]]:
     """(devices, dtypes, required devices) of `args`, each validated: one UsageError naming the option."""
-    devices = comma_list(args.devices)
-    if not devices:
-        raise UsageError("--devices: no device selected")
-    for d in devices:
-        get_device(d)
-    dtypes = comma_list(args.dtype)
-    for d in dtypes:
-        if d not in DTYPES:
-            raise UsageError(f"--dtype: '{d}' is not one of {', '.join(DTYPES)}")
+    devices = resolve_devices(args.devices)
+    dtypes = check_dtypes(comma_list(args.dtype))
     require = set(comma_list(args.require))
     for d in require:
         get_device(d)
@@ -158,9 +144,7 @@ def _cases(args, variants: list[str]) -> tuple[list[str], list]:
 def _resolve_run(args):
     from pathlib import Path
     variant_sources.load_all(args.plugin)
-    variants = _resolve_variants(args.variants)
-    if not variants:
-        raise UsageError("--variants: no variant selected")
+    variants = resolve_variants(args.variants)
     devices, dtypes, require = _checked_options(args)
     variants, cases = _cases(args, variants)
     check_limits(cases, args.max_synapses, args.max_memory_mb)
@@ -292,8 +276,8 @@ def _write_documents(args, cfg, result, config_record: dict, extra: dict, consol
     """--json, --junit, --report: the results document and what is rendered from it."""
     from rich.markup import escape
     env = environment()
-    if any(j.device == "cuda_standalone" for j in result.jobs):
-        env["cuda"] = environment_report(cache_dir=str(cfg.cache_dir))
+    for device in dict.fromkeys(j.device for j in result.jobs):     # what a device adds (cuda: its toolchain)
+        env.update(get_device(device).environment_report(str(cfg.cache_dir)))
     doc = results_document(result.verdicts, environment=env,
                            status="interrupted" if result.interrupted else "complete", config=config_record,
                            extra=extra)

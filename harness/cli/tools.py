@@ -2,6 +2,7 @@
 save). The commands themselves live in tools/."""
 from __future__ import annotations
 
+from brian2_harness.devices import STANDALONE_DEVICE
 from brian2_harness.tools import bench, doctor
 from brian2_harness.tools.cuda_bench import DEFAULT_CASES, DEFAULT_SIZE
 
@@ -15,7 +16,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--sizes", default="2,4,8", help="all-to-all sizes k (k*k synapses per case)")
     p.add_argument("--naive-sample", type=int, default=3, help="cases built one by one for the naive rate")
     p.add_argument("--variant", default="summed_aligned")
-    p.add_argument("--device", default="cpp_standalone")
+    p.add_argument("--device", default=STANDALONE_DEVICE)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", dest="json_out", metavar="FILE", help="write the figures as JSON")
     p.add_argument("--no-openmp", action="store_true", help="skip the 'OpenMP under load' measurement")

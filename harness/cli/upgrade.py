@@ -9,7 +9,7 @@ import sys
 from brian2_harness import variant_sources
 from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import ERROR, FAIL, PASS, SKIP
-from brian2_harness.cli.common import add_plugin_option
+from brian2_harness.cli.common import add_plugin_option, resolve_devices, resolve_dtypes, resolve_variants
 from brian2_harness.commalist import comma_list
 from brian2_harness.devices import CPU_DEVICES
 from brian2_harness.errors import UsageError
@@ -22,7 +22,7 @@ from brian2_harness.upgrade.changes import CellChange, compare, regressions
 from brian2_harness.upgrade.corpus import load_corpus
 from brian2_harness.upgrade.history import history_document, load_history
 from brian2_harness.upgrade.history_render import markdown
-from brian2_harness.upgrade.record import record, resolve_devices, resolve_dtypes, resolve_variants
+from brian2_harness.upgrade.record import record
 from brian2_harness.upgrade.render import env_line, group_changes, markdown_table, print_comparison, summary_line
 
 
@@ -201,7 +201,7 @@ def _record_on_cluster(args) -> tuple[list[str], list[str]]:
     parse_scheduler(args.scheduler)                # "" or a malformed address: the forms it takes
     check_args(args)
     load_corpus(args.corpus)                       # a bad corpus is a usage error before anything is submitted
-    variants, devices = resolve_variants(args.variants), resolve_devices(args.devices)
+    variants, devices = resolve_variants(args.variants, ()), resolve_devices(args.devices)
     dtypes = resolve_dtypes(args.dtype)
     with connect(args.scheduler) as client:
         return record_everywhere(client, args.corpus, args.out_dir, variants=variants, devices=devices,

@@ -4,7 +4,20 @@
 `activate()` runs inside the isolated worker process before any Brian object is created.
 """
 from brian2_harness.devices.base import BUILD, RUN, UNAVAILABLE, Device, Probe
-from brian2_harness.devices.catalog import CPU_DEVICES, all_devices, get_device, register_device
+from brian2_harness.devices.catalog import (
+    CHECK_DEVICES,
+    CPU_DEVICES,
+    REFERENCE_DEVICE,
+    STANDALONE_DEVICE,
+    all_devices,
+    get_device,
+    gpu_device,
+    openmp_device,
+    register_device,
+    runtime_devices,
+    threaded_devices,
+)
 
-__all__ = ["BUILD", "CPU_DEVICES", "RUN", "UNAVAILABLE", "Device", "Probe", "all_devices", "get_device",
-           "register_device"]
+__all__ = ["BUILD", "CHECK_DEVICES", "CPU_DEVICES", "REFERENCE_DEVICE", "RUN", "STANDALONE_DEVICE", "UNAVAILABLE",
+           "Device", "Probe", "all_devices", "get_device", "gpu_device", "openmp_device", "register_device",
+           "runtime_devices", "threaded_devices"]

@@ -64,6 +64,17 @@ class Device:
     precompiled_headers = False    # its standalone Makefile gets the harness's precompiled headers (devices/pch.py)
     probe_in_build_key = False     # its probe's reason (the toolchain) is part of its standalone build key
 
+    # What the rest of the harness asks the device, so that no module outside devices/ names one:
+    gpu = False                # it runs on a GPU: `bench` sizes its batches for one (tools/cuda_bench.py)
+    serial_twin: str | None = None    # the serial CPU device its runs are timed against (run/slots.py, bench)
+    # what `doctor` checks for it (tools/doctor.py's check names): to generate and build its code, and to run it
+    needs: tuple[str, ...] = ("python", "brian2", "numpy")
+    run_needs: tuple[str, ...] = ()
+
+    def environment_report(self, cache_dir: str) -> dict:
+        """What a results document's environment records about this device's toolchain, by key (none: {})."""
+        return {}
+
     def runtime_prefs(self, prefs, compiled_dir: str) -> None:
         """Select this runtime device in Brian's preferences (`compiled_dir`: the compiled-code cache root)."""
         raise NotImplementedError(f"device {self.name} is not a runtime device")

@@ -50,3 +50,26 @@ def all_devices() -> list[Device]:
 
 
 CPU_DEVICES = ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp")
+REFERENCE_DEVICE = "numpy"         # the device every other one is compared with (run's reference, check's default)
+CHECK_DEVICES = ("numpy", "cython", "cpp_standalone")      # `check`'s default devices (shown in its help)
+STANDALONE_DEVICE = "cpp_standalone"      # the serial C++ standalone device: `bench`'s default device
+
+
+def openmp_device() -> str:
+    """The CPU device that runs its binary with OpenMP threads (`bench` measures it under load)."""
+    return threaded_devices()[0]
+
+
+def gpu_device() -> str:
+    """The device that runs on a GPU (`bench` sizes its batches for it)."""
+    return next(d.name for d in all_devices() if d.gpu)
+
+
+def runtime_devices() -> tuple[str, ...]:
+    """The runtime (not standalone) devices: where Python code such as a network_operation runs during a run."""
+    return tuple(d.name for d in all_devices() if not d.standalone)
+
+
+def threaded_devices() -> list[str]:
+    """The devices whose binaries run OpenMP threads, which spin at barriers on a loaded machine (run/slots.py)."""
+    return [d.name for d in all_devices() if d.threads]

@@ -8,6 +8,11 @@ from brian2_harness.devices import makefile, openmp, pch
 from brian2_harness.devices.base import BUILD, RUN, UNAVAILABLE, Device, Probe, _compiler, _openmp_works  # noqa: F401
 
 
+def cython_cache(compiled_dir) -> str:
+    """Cython's compiled-code cache below the compiled-code cache root (`check` and the Cython device share it)."""
+    return os.path.join(compiled_dir, "cython")
+
+
 class NumpyDevice(Device):
     name, description = "numpy", "runtime, numpy code generation"
     can_perturb, random_stream = True, "numpy_random"
@@ -31,6 +36,7 @@ class CythonDevice(Device):
     name, description = "cython", "runtime, Cython-compiled code objects"
     arithmetic = "ieee_contract"
     can_perturb, random_stream = True, "cython_random"
+    needs = (*Device.needs, "cython", "gcc", "g++")
 
     def runtime_prefs(self, prefs, compiled_dir):
         prefs.codegen.target = self.name
@@ -53,7 +59,7 @@ class CythonDevice(Device):
         from brian2 import prefs
         prefs.codegen.target = "cython"
         # Brian locks each extension in this cache, so concurrent workers can share it.
-        prefs.codegen.runtime.cython.cache_dir = os.path.join(cache_dir, "cython")
+        prefs.codegen.runtime.cython.cache_dir = cython_cache(cache_dir)
 
 
 class NameOrderedSet(set):
@@ -101,6 +107,8 @@ class CppStandaloneDevice(Device):
 
     def __init__(self, name: str, threads: int):
         self.name, self.threads = name, threads
+        self.serial_twin = None if not threads else "cpp_standalone"     # the same project without OpenMP
+        self.needs = (*Device.needs, "g++", "make") + (("openmp",) if threads else ())
         self.applied: list[str] = []     # listed per job in the results JSON (jobs[].workarounds)
         self.timing: dict = {}           # compile_s / exec_s of the last run (Brian's timers)
         self.description = "C++ standalone" + (f", OpenMP with {threads} threads" if threads else "")

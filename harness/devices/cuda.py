@@ -31,6 +31,14 @@ class CudaStandaloneDevice(Device):
     records_stream = False           # it draws from curand (its own code objects): never "the same stream"
     own_code_object = True           # brian2cuda's device class has its own code_object
     probe_in_build_key = True        # one build folder per toolchain as probed
+    gpu = True
+    serial_twin = "cpp_standalone"   # bench --device cuda_standalone compares warm runs with it
+    needs = (*Device.needs, "brian2cuda", "nvcc", "curand", "g++", "make")
+    run_needs = ("gpu",)
+
+    def environment_report(self, cache_dir):
+        """The CUDA toolchain as detected (cuda_toolchain.environment_report)."""
+        return {"cuda": environment_report(cache_dir=cache_dir)}
 
     def standalone_seed_code(self, var):
         """Its curand buffer's seed."""

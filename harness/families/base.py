@@ -68,7 +68,8 @@ class Family:
         Default: the variant's own `Model.observe`."""
         if model.observe is None:
             raise TypeError(f"a {self.name} variant must return Model(observe=...)")
-        return [], lambda: {k: __import__("numpy").array(v, copy=True) for k, v in model.observe().items()}
+        import numpy as np
+        return [], lambda: {k: np.array(v, copy=True) for k, v in model.observe().items()}
 
     def recording_code(self) -> list:
         """Functions whose source files decide what `record` adds to a build (part of the build-cache key)."""

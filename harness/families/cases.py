@@ -24,21 +24,34 @@ def _is_multiple(x: float, step: float) -> bool:
     return k >= 1 and math.isclose(k * step, x, rel_tol=1e-9, abs_tol=0.0)
 
 
+def count(span: float, step: float) -> int:
+    """How many `step`s make `span` (rounded: both are floats of decimal values), e.g. steps of dt in a period."""
+    return int(round(span / step))
+
+
 class Timed:
     """Step counts of anything with `dt`, `period` and `duration` (cases and packed networks of every family)."""
 
     @property
     def n_steps(self) -> int:
-        return int(round(self.duration / self.dt))
+        return count(self.duration, self.dt)
 
     @property
     def steps_per_period(self) -> int:
-        return int(round(self.period / self.dt))
+        return count(self.period, self.dt)
 
     @property
     def n_events(self) -> int:
         """Normalization events: at t = 0, period, 2*period, ... < duration."""
-        return int(round(self.duration / self.period))
+        return count(self.duration, self.period)
+
+
+class Packed(Timed):
+    """Step counts and synapse count of a family's packed network (`i`: a numpy array, one entry per synapse)."""
+
+    @property
+    def n_synapses(self) -> int:
+        return int(self.i.size)
 
 
 class JsonCase(Timed):
@@ -46,6 +59,15 @@ class JsonCase(Timed):
 
     FORMAT = CASE_FORMAT
     KIND = "case"
+
+    def freeze_sequences(self, fields) -> None:
+        """Store each (name, conv, what) field as a tuple of `conv(item)`, so that equality and hashing work; a
+        CaseError says the field must be a sequence of `what` when an item does not convert."""
+        for name, conv, what in fields:
+            try:
+                object.__setattr__(self, name, tuple(conv(v) for v in getattr(self, name)))
+            except (TypeError, ValueError) as exc:
+                raise CaseError(name, f"must be a sequence of {what} ({exc})") from None
 
     @classmethod
     def from_dict(cls, d: dict):

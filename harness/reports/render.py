@@ -9,8 +9,9 @@ from brian2_harness.errors import UsageError
 from brian2_harness.reports.context import MAX_FAILURES, build_context, visible
 from brian2_harness.reports.mdtext import md_cell, md_fenced, md_inline_code, md_text
 from brian2_harness.reports.merge import load_results
+from brian2_harness.versions import NUMPY
 
-ENV_KEYS = ("python", "numpy", "brian2", "brian2cuda", "gcc", "nvcc", "platform")
+ENV_KEYS = ("python", NUMPY, "brian2", "brian2cuda", "gcc", "nvcc", "platform")
 
 
 def environment(autoescape: bool):

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from brian2_harness.atomic import write_output
-from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict
+from brian2_harness.cells.verdict import BUILT, ERROR, FAIL, PASS, SKIP, Verdict, by_row
 
 RESULTS_FORMAT = "brian2-harness-results/1"
 STYLE = {PASS: "green", FAIL: "bold red", ERROR: "bold magenta", SKIP: "yellow", BUILT: "cyan"}
@@ -24,11 +24,8 @@ def summarize(verdicts: list[Verdict]) -> dict:
 
 def group_rows(verdicts: list[Verdict]) -> list[dict]:
     """One row per (variant, device, dtype): counts, worst error, tolerance, first reason."""
-    groups: dict[tuple, list[Verdict]] = {}
-    for v in verdicts:
-        groups.setdefault((v.variant, v.device, v.dtype), []).append(v)
     rows = []
-    for (variant, device, dtype), vs in groups.items():
+    for (variant, device, dtype), vs in by_row(verdicts).items():
         counts = summarize(vs)
         errs = [v.max_abs_err for v in vs if v.max_abs_err is not None]
         judged = [v for v in vs if v.max_abs_err is not None and v.tolerance]

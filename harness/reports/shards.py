@@ -14,11 +14,12 @@ from brian2_harness.cells.verdict import Verdict
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.results import summarize
 from brian2_harness.run.subset import cell_order
+from brian2_harness.versions import NUMPY
 
 TOP_HOST_TIMING = ("environment", "seconds", "phases", "build_cache", "scheduling", "slow_jobs", "cluster", "shards")
 JOB_HOST_TIMING = ("seconds", "timing", "cache", "label")
 CELL_HOST_TIMING = ("log",)
-SAME_ENVIRONMENT = ("brian2", "numpy", "python")     # shards that differ here are not one run
+SAME_ENVIRONMENT = ("brian2", NUMPY, "python")     # shards that differ here are not one run
 EXTRA_HOST_TIMING = ("replay", "case_file", "build_s", "compile_s", "compile_cpu_s")
 
 

@@ -20,14 +20,14 @@ from brian2_harness.registry import get
 from brian2_harness.run.config import RunConfig
 from brian2_harness.run.planner import Job
 from brian2_harness.variant_sources import load_all
-from brian2_harness.versions import installed_version
+from brian2_harness.versions import CORE, CYTHON, NUMPY, installed_version
 
-ENV_KEYS = ("brian2", "numpy", "python", "cython")
+ENV_KEYS = CORE
 
 
 def worker_environment() -> dict:
     """The versions this worker runs (the client routes work by them), its host and its cache folder."""
-    env = {k: installed_version(k) for k in ("brian2", "numpy", "cython", "brian2-harness")}
+    env = {k: installed_version(k) for k in ("brian2", NUMPY, CYTHON, "brian2-harness")}
     return {**env, "python": platform.python_version(), "host": socket.gethostname(),
             "platform": platform.platform(), "cache_dir": str(default_cache_dir())}
 

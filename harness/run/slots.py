@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import threading
 
-from brian2_harness.devices import all_devices, get_device
+from brian2_harness.devices import all_devices, get_device, threaded_devices
 from brian2_harness.devices.openmp import WAIT_POLICY_VAR, cores, spinning, wait_policy
 
 SLOW_FACTOR = 5.0          # a job this many times slower than its cpp_standalone peer is flagged ...
@@ -138,23 +138,26 @@ def run_seconds(job: dict) -> tuple[float | None, str]:
     return (float(s), "worker") if isinstance(s, (int, float)) and s > 0 else (None, "")
 
 
-def slow_jobs(jobs: list[dict], reference: str = "cpp_standalone", devices=("cpp_standalone_omp",),
+def slow_jobs(jobs: list[dict], reference: str | None = None, devices=None,
               factor: float = SLOW_FACTOR, min_excess: float = SLOW_MIN_EXCESS_S) -> list[dict]:
-    """Jobs of `devices` that ran more than `factor` x as long as `reference` on the same (variant, dtype, batch).
+    """Jobs of `devices` (default: the OpenMP devices) that ran more than `factor` x as long as `reference` (default:
+    their serial twin, devices/) on the same (variant, dtype, batch).
 
     `jobs` are the records of the results JSON (`variant`, `device`, `dtype`, `batch`, `seconds`, `timing`,
     `error`). Both sides are compared on the same measure: the binary's run time if both have it, else the
     worker seconds. Errored jobs are ignored. Returns one dict per flagged job, with a `message`.
     """
-    def key(j):
-        return (j.get("variant"), j.get("dtype"), j.get("batch"))
+    def key(j, device):
+        return (device, j.get("variant"), j.get("dtype"), j.get("batch"))
 
-    refs = {key(j): j for j in jobs if j.get("device") == reference and not j.get("error")}
+    reference_of = {d: reference or get_device(d).serial_twin
+                    for d in (threaded_devices() if devices is None else devices)}
+    refs = {key(j, j.get("device")): j for j in jobs if j.get("device") in reference_of.values() and not j.get("error")}
     out = []
     for j in jobs:
-        if j.get("device") not in devices or j.get("error"):
+        if j.get("device") not in reference_of or j.get("error"):
             continue
-        peer = refs.get(key(j))
+        peer = refs.get(key(j, reference_of[j["device"]]))
         if peer is None:
             continue
         (s, what), (p, pwhat) = run_seconds(j), run_seconds(peer)
@@ -167,8 +170,8 @@ def slow_jobs(jobs: list[dict], reference: str = "cpp_standalone", devices=("cpp
             label = f"{j['variant']} x {j['device']} x {j['dtype']} (batch {int(j.get('batch') or 0) + 1})"
             out.append({"variant": j["variant"], "device": j["device"], "dtype": j["dtype"], "batch": j.get("batch"),
                         "seconds": s, "reference_seconds": p, "ratio": ratio, "measure": what,
-                        "message": f"{label}: {what} ran {s:.1f} s, {ratio:.0f}x the {reference} job of the same "
-                                   f"variant/dtype/batch ({p:.1f} s); {SLOW_CAUSE}"})
+                        "message": f"{label}: {what} ran {s:.1f} s, {ratio:.0f}x the {peer['device']} job "
+                                   f"of the same variant/dtype/batch ({p:.1f} s); {SLOW_CAUSE}"})
     return out
 
 

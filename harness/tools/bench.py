@@ -27,7 +27,7 @@ from brian2_harness.atomic import write_output
 from brian2_harness.cells.verdict import PASS
 from brian2_harness.check.bench import stat_line, stat_mode
 from brian2_harness.commalist import comma_ints
-from brian2_harness.devices import get_device, pch
+from brian2_harness.devices import CPU_DEVICES, get_device, openmp_device, pch
 from brian2_harness.devices.openmp import WAIT_POLICY_VAR, cores
 from brian2_harness.errors import UsageError
 from brian2_harness.registry import all_variants, get
@@ -105,9 +105,10 @@ def timed_job(cases, variant, device, cache_dir, label, log) -> dict:
     return out
 
 
-def openmp_under_load(cases, variant, cache_dir, device="cpp_standalone_omp", active=False, busy=None,
-                      log=print) -> dict:
-    """Binary run time of one warm OpenMP job alone and next to busy processes, in one invocation."""
+def openmp_under_load(cases, variant, cache_dir, device=None, active=False, busy=None, log=print) -> dict:
+    """Binary run time of one warm OpenMP job (default device: devices.openmp_device()) alone and next to busy
+    processes, in one invocation."""
+    device = device or openmp_device()
     threads = int(getattr(get_device(device), "threads", 0) or 0)
     busy = busy_needed(threads) if busy is None else busy
     log(f"OpenMP under load: {device} ({threads} threads), {len(cases)} cases, {busy} busy process(es) "
@@ -151,8 +152,7 @@ def openmp_line(o: dict) -> str:
 def worker_reuse(cases, cache_dir, log=print) -> dict:
     """The daily loop's cost with one worker process per job vs long-lived workers (run/pool.py), in one
     invocation on the same warm build cache: a small matrix on every CPU device that can run here."""
-    devices = [d for d in ("numpy", "cython", "cpp_standalone", "cpp_standalone_omp")
-               if get_device(d).probe().mode == "run"]
+    devices = [d for d in CPU_DEVICES if get_device(d).probe().mode == "run"]
     variants = [v.name for v in all_variants()
                 if v.name in ("netop_reference", "summed_seed", "summed_aligned", "summed_every_step")]
 
@@ -232,11 +232,11 @@ def benchmark(counts, sizes, naive_sample, variant, device, seed, log=print, ope
         reuse = worker_reuse(generate_cases(20, seed + 1, schedule=SCHEDULE), f"{tmp}/workers", log=log)
         omp = None
         if openmp:
-            probe = get_device("cpp_standalone_omp").probe()
+            probe = get_device(openmp_device()).probe()
             if probe.mode == "run":
                 omp = openmp_under_load(cases, variant, f"{tmp}/openmp", active=openmp_active, log=log)
             else:
-                log(f"OpenMP under load: skipped, cpp_standalone_omp cannot run here: {probe.reason}")
+                log(f"OpenMP under load: skipped, {openmp_device()} cannot run here: {probe.reason}")
     naive_cpm = 60 / naive_s
     batched_cpm = 60 * n_max / cold_s
     return {
@@ -302,11 +302,11 @@ def cmd_bench(args) -> int:
     load_all()
     get(args.variant)
     probe = get_device(args.device).probe()
-    if args.device == "cuda_standalone" and probe.mode in ("run", "build"):
+    if get_device(args.device).gpu and probe.mode in ("run", "build"):
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="b2h-bench-cuda-") as tmp:
-            result = cuda_batches(args.cuda_cases, args.cuda_size, args.variant, tmp, probe.mode)
+            result = cuda_batches(args.cuda_cases, args.cuda_size, args.variant, tmp, probe.mode, device=args.device)
         print(cuda_line(result))
         if args.json_out:
             write_output(args.json_out, json.dumps(result, indent=1), "--json")

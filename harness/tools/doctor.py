@@ -19,7 +19,7 @@ from brian2_harness import devices as devmod
 from brian2_harness.devices import base as devbase
 from brian2_harness.devices import cuda_toolchain
 from brian2_harness.run import slots
-from brian2_harness.versions import installed_version
+from brian2_harness.versions import CYTHON, NUMPY, installed_version
 
 # What the package accepts (pyproject.toml: requires-python, dependencies; a test keeps these in step) ...
 PYTHON_MIN = (3, 11)
@@ -36,9 +36,6 @@ BRIAN2_NUMPY_MAX = {"2.5": "2", "2.9": "2.3"}
 BRIAN2_CYTHON = ("2.8", "3.1")
 VERIFIED_WITH = (f"brian2 {BRIAN2_VERSION} on Python {VERIFIED_PYTHON} (cuda_standalone: brian2cuda "
                  f"{BRIAN2CUDA_VERSION}, which requires exactly that brian2)")
-CPU = ["numpy", "cython", "cpp_standalone", "cpp_standalone_omp"]
-CUDA = "cuda_standalone"
-ALL = CPU + [CUDA]
 CHECK_KEYS = ("name", "found", "ok", "version", "detail", "needed_by", "fix")
 
 
@@ -62,8 +59,15 @@ def _run(cmd: list[str], timeout: float = 10) -> tuple[int, str]:
     return p.returncode, (p.stdout + p.stderr).strip()
 
 
-def _check(name, found, version=None, detail="", needed_by=(), fix=None, ok=None) -> dict:
+def devices_needing(check: str) -> list[str]:
+    """The devices that need what check `check` looks for (each device says what it needs: devices/)."""
+    return [d.name for d in devmod.all_devices() if check in (*d.needs, *d.run_needs)]
+
+
+def _check(name, found, version=None, detail="", needed_by=None, fix=None, ok=None) -> dict:
+    """One check's row; `needed_by`: the devices that need it (default: those that name `name` among their needs)."""
     ok = found if ok is None else ok
+    needed_by = devices_needing(name) if needed_by is None else needed_by
     return {"name": name, "found": bool(found), "ok": bool(ok), "version": version, "detail": detail,
             "needed_by": list(needed_by), "fix": None if ok else fix}
 
@@ -88,7 +92,7 @@ def check_python() -> dict:
     if ok and v[:2] < (3, 12):
         detail += f" (brian2 >= 2.10 and brian2cuda {BRIAN2CUDA_VERSION} need Python >= 3.12; here brian2 2.9.x)"
     return _check("python", True, version, detail,
-                  ALL, f"{_apt('python3.12', 'python3.12-venv')} && python3.12 -m venv .venv && "
+                  None, f"{_apt('python3.12', 'python3.12-venv')} && python3.12 -m venv .venv && "
                        f".venv/bin/pip install -e '.[test]'", ok=ok)
 
 
@@ -99,17 +103,17 @@ def check_brian2() -> dict:
     fix = _pip(f"brian2=={BRIAN2_VERSION}") if py312 else _pip("brian2==2.9.0", "numpy<2.3")
     if version is None:
         return _check("brian2", False, None, f"not installed in this environment; {VERIFIED_WITH.split(' (')[0]} "
-                      "verified", ALL, fix)
+                      "verified", None, fix)
     if _vtuple(version) < _vtuple(BRIAN2_MIN):
         return _check("brian2", True, version, f"version {version} is older than {BRIAN2_MIN} (the harness needs "
-                      f"brian2 >= {BRIAN2_MIN})", ALL, fix, ok=False)
+                      f"brian2 >= {BRIAN2_MIN})", None, fix, ok=False)
     return _check("brian2", True, version, f"installed; {_verified(version, BRIAN2_VERSION)}"
-                  + ("" if version == BRIAN2_VERSION else f" on Python {VERIFIED_PYTHON}"), ALL, fix)
+                  + ("" if version == BRIAN2_VERSION else f" on Python {VERIFIED_PYTHON}"), None, fix)
 
 
 def check_numpy() -> dict:
     """numpy >= 1.26, and below the version the installed brian2 cannot import with (2.9.x: < 2.3)."""
-    c = check_package("numpy", "numpy", ALL, "numpy>=1.26", minimum="1.26")
+    c = check_package(NUMPY, NUMPY, None, "numpy>=1.26", minimum="1.26")
     b2 = installed_version("brian2")
     if c["ok"] and b2:
         for series, bad in BRIAN2_NUMPY_MAX.items():
@@ -121,7 +125,7 @@ def check_numpy() -> dict:
 
 def check_cython() -> dict:
     """Cython >= 0.29 (what brian2 accepts), and below 3.1 next to a brian2 older than 2.8 (see BRIAN2_CYTHON)."""
-    c = check_package("cython", "cython", ["cython"], "cython>=0.29", minimum="0.29")
+    c = check_package(CYTHON, CYTHON, None, "cython>=0.29", minimum="0.29")
     b2 = installed_version("brian2")
     below, bad = BRIAN2_CYTHON
     if c["ok"] and b2 and _vtuple(b2) < _vtuple(below) and _vtuple(c["version"]) >= _vtuple(bad):
@@ -140,10 +144,10 @@ def check_brian2cuda() -> dict:
         fix = _pip(f"brian2cuda=={BRIAN2CUDA_VERSION}")
     if version is None:
         return _check("brian2cuda", False, None, f"not installed in this environment (verified: brian2cuda "
-                      f"{BRIAN2CUDA_VERSION} with brian2 {BRIAN2_VERSION})", [CUDA], fix)
+                      f"{BRIAN2CUDA_VERSION} with brian2 {BRIAN2_VERSION})", None, fix)
     return _check("brian2cuda", True, version, f"installed; {_verified(version, BRIAN2CUDA_VERSION)}"
                   + ("" if version == BRIAN2CUDA_VERSION else f" (with brian2 {BRIAN2_VERSION}; the CUDA "
-                                                               "workarounds may not fit this version)"), [CUDA], fix)
+                                                               "workarounds may not fit this version)"), None, fix)
 
 
 def check_package(name: str, dist: str, needed_by, requirement: str, exact: str | None = None,
@@ -170,9 +174,8 @@ def check_compiler(kind: str) -> dict:
     if path:
         rc, out = _run([path, "--version"])
         version = out.splitlines()[0] if rc == 0 and out else None
-    needed = ["cython", "cpp_standalone", "cpp_standalone_omp", CUDA] if kind == "c++" else ["cython"]
     return _check(name, path is not None, version, path or f"no {kind} compiler on PATH (or $CXX/$CC)",
-                  needed, _apt(name) if kind == "c++" else _apt("gcc"))
+                  None, _apt(name) if kind == "c++" else _apt("gcc"))
 
 
 def check_make() -> dict:
@@ -182,18 +185,18 @@ def check_make() -> dict:
         rc, out = _run([path, "--version"])
         version = out.splitlines()[0] if rc == 0 and out else None
     return _check("make", path is not None, version, path or "make not on PATH",
-                  ["cpp_standalone", "cpp_standalone_omp", CUDA], _apt("make"))
+                  None, _apt("make"))
 
 
 def check_openmp() -> dict:
     cxx = devbase._compiler("c++")
     if cxx is None:
-        return _check("openmp", False, None, "no C++ compiler to test OpenMP with", ["cpp_standalone_omp"],
+        return _check("openmp", False, None, "no C++ compiler to test OpenMP with", None,
                       _apt("g++", "libgomp1"))
     why = devbase._openmp_works()
     fix = _apt("libomp-dev") if "clang" in os.path.basename(cxx) else _apt("libgomp1")
     return _check("openmp", why is None, None, f"{cxx} -fopenmp builds a test program" if why is None else why,
-                  ["cpp_standalone_omp"], fix)
+                  None, fix)
 
 
 def _nvcc_path() -> tuple[str | None, str]:
@@ -207,15 +210,15 @@ def check_nvcc() -> dict:
                    f"(Debian's own package: {_apt('nvidia-cuda-toolkit')})")
     if path is None:
         return _check("nvcc", False, None, "CUDA compiler not found (PATH, CUDA_PATH, CUDA_HOME, /usr/local/cuda, "
-                      "/opt/cuda)", [CUDA], fix_install)
+                      "/opt/cuda)", None, fix_install)
     rc, out = _run([path, "--version"])
     m = re.search(r"release ([\d.]+), V([\d.]+)", out)
     if rc != 0 or not m:
-        return _check("nvcc", True, None, f"{path} --version failed: {out.strip()[:200]}", [CUDA], fix_install,
+        return _check("nvcc", True, None, f"{path} --version failed: {out.strip()[:200]}", None, fix_install,
                       ok=False)
     home = cuda_toolchain.cuda_home_of(path)
     detail = f"{path} (found via {source}); CUDA {m.group(1)} installation {home}"
-    return _check("nvcc", True, m.group(2), detail, [CUDA])
+    return _check("nvcc", True, m.group(2), detail)
 
 
 def check_curand() -> dict:
@@ -226,13 +229,13 @@ def check_curand() -> dict:
     c = cuda_toolchain.find_curand(home, (int(m.group(1)), int(m.group(2))) if m else None)
     if c is None:
         return _check("curand", False, None, f"curand.h/libcurand neither in the CUDA installation ({home}) "
-                      "nor in an nvidia-curand wheel (nvidia/cu13/include/curand.h)", [CUDA], fix)
+                      "nor in an nvidia-curand wheel (nvidia/cu13/include/curand.h)", None, fix)
     version = installed_version("nvidia-curand") if c.source == "wheel" else None
     detail = (f"{'nvidia-curand wheel' if c.source == 'wheel' else 'system CUDA'}: "
               f"{os.path.join(c.include_dir, 'curand.h')}, library {c.library}")
     if not c.has_dev_link:
         detail += " (no libcurand.so: the harness links one in its cache)"
-    return _check("curand", True, version, detail, [CUDA])
+    return _check("curand", True, version, detail)
 
 
 def check_gpu() -> dict:
@@ -240,14 +243,14 @@ def check_gpu() -> dict:
            f"(there, without a driver: {_apt('nvidia-driver')})")
     smi = shutil.which("nvidia-smi")
     if smi is None:
-        return _check("gpu", False, None, "nvidia-smi not found: no NVIDIA driver / GPU visible", [CUDA], fix)
+        return _check("gpu", False, None, "nvidia-smi not found: no NVIDIA driver / GPU visible", None, fix)
     rc, out = _run([smi, "-L"])
     gpus = [line.strip() for line in out.splitlines() if line.strip().startswith("GPU ")]
     if rc != 0 or not gpus:
-        return _check("gpu", False, None, f"nvidia-smi -L: {out.strip()[:200] or 'no GPU listed'}", [CUDA], fix)
+        return _check("gpu", False, None, f"nvidia-smi -L: {out.strip()[:200] or 'no GPU listed'}", None, fix)
     rc, drv = _run([smi, "--query-gpu=driver_version,compute_cap", "--format=csv,noheader"])
     version = f"driver {drv.splitlines()[0]}" if rc == 0 and drv else None
-    return _check("gpu", True, version, "; ".join(gpus), [CUDA])
+    return _check("gpu", True, version, "; ".join(gpus))
 
 
 def checks() -> list[dict]:
@@ -269,22 +272,12 @@ def checks() -> list[dict]:
 
 
 def device_status(results: list[dict]) -> list[dict]:
-    """Registered devices by their own probes; cuda_standalone from its requirements if not registered."""
+    """Every device by its own probe (the catalog holds them all, cuda_standalone too: its probe assesses the
+    requirements `results` lists, build without a GPU). `results` is kept for callers that pass the checks."""
     out = []
     for d in devmod.all_devices():
         p = d.probe()
         out.append({"name": d.name, "mode": p.mode, "reason": p.reason, "source": "probe"})
-    if CUDA not in {d["name"] for d in out}:
-        by = {c["name"]: c for c in results}
-        build_needs = ["python", "brian2", "numpy", "brian2cuda", "nvcc", "curand", "g++", "make"]
-        gaps = [n for n in build_needs if not by[n]["ok"]]
-        if gaps:
-            mode, reason = devmod.UNAVAILABLE, "missing: " + ", ".join(gaps)
-        elif not by["gpu"]["ok"]:
-            mode, reason = devmod.BUILD, "can generate and compile CUDA code, but no GPU to run it"
-        else:
-            mode, reason = devmod.RUN, "brian2cuda, nvcc, curand and a GPU found"
-        out.append({"name": CUDA, "mode": mode, "reason": reason, "source": "requirements"})
     return out
 
 

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import platform
 
-from brian2_harness.versions import installed_version, tool_version
+from brian2_harness.versions import CYTHON, NUMPY, installed_version, tool_version
 
 
 def environment() -> dict:
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "numpy": installed_version("numpy"),
+        NUMPY: installed_version(NUMPY),
         "brian2": installed_version("brian2"),
         "brian2cuda": installed_version("brian2cuda"),
-        "cython": installed_version("cython"),
+        CYTHON: installed_version(CYTHON),
         "hypothesis": installed_version("hypothesis"),
         "brian2_harness": installed_version("brian2-harness"),
         "gcc": tool_version(["g++", "--version"]),

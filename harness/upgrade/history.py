@@ -23,9 +23,10 @@ from brian2_harness.errors import UsageError
 from brian2_harness.upgrade.baseline import Baseline, load_baseline
 from brian2_harness.upgrade.causes import error_key
 from brian2_harness.upgrade.changes import compare_cells, comparison_document
+from brian2_harness.versions import CORE, CYTHON, NUMPY
 
 HISTORY_FORMAT = "brian2-harness-history/1"
-COMPONENTS = ("brian2", "numpy", "python", "cython", "gcc")
+COMPONENTS = (*CORE, "gcc")
 
 
 def _version_tuple(text) -> tuple:
@@ -38,7 +39,7 @@ def _version_tuple(text) -> tuple:
 
 def order_key(b: Baseline) -> tuple:
     env = b.environment
-    return tuple(_version_tuple(env.get(k)) for k in ("brian2", "numpy", "python", "cython"))
+    return tuple(_version_tuple(env.get(k)) for k in CORE)
 
 
 def cells_of(b: Baseline) -> dict:
@@ -64,8 +65,8 @@ def env_changes(old: dict, new: dict) -> list[str]:
 
 def label(b: Baseline) -> str:
     env = b.environment
-    return (f"brian2 {env.get('brian2')} (numpy {env.get('numpy')}, Python {env.get('python')}, "
-            f"Cython {env.get('cython')})")
+    return (f"brian2 {env.get('brian2')} (numpy {env.get(NUMPY)}, Python {env.get('python')}, "
+            f"Cython {env.get(CYTHON)})")
 
 
 def load_history(paths) -> tuple[list[Baseline], list[str]]:

@@ -14,10 +14,11 @@ from brian2_harness.upgrade.changes import (
     CellChange,
 )
 from brian2_harness.upgrade.render import _fmt, _private_cell, group_changes, shared_cause_lines
+from brian2_harness.versions import CYTHON, NUMPY
 
 
 def _short(env: dict) -> str:
-    return f"{env.get('brian2')} (numpy {env.get('numpy')})"
+    return f"{env.get('brian2')} (numpy {env.get(NUMPY)})"
 
 
 def step_cause(doc: dict, row: dict) -> str:
@@ -51,8 +52,8 @@ def markdown(history: dict) -> str:
         probe = ", ".join(f"{a}: {'honoured' if r.get('honoured') else 'NOT honoured'}"
                           for a, r in v["private_api"].items()) or "-"
         env = v["environment"]
-        lines.append(f"| {env.get('brian2')} | Python {env.get('python')}, numpy {env.get('numpy')}, Cython "
-                     f"{env.get('cython')} | {cells} | {errs.replace('|', '/')} | {_fmt_s(v['seconds'])} | {probe} |")
+        lines.append(f"| {env.get('brian2')} | Python {env.get('python')}, numpy {env.get(NUMPY)}, Cython "
+                     f"{env.get(CYTHON)} | {cells} | {errs.replace('|', '/')} | {_fmt_s(v['seconds'])} | {probe} |")
     for m in history["missing"]:
         lines.append(f"| (missing) | no baseline file {m}: its record did not run or did not finish | - | - | - | - |")
     lines += ["", "## Steps", "",

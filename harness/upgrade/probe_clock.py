@@ -1,4 +1,5 @@
 """Probe: is `_clock` on a summed updater still honoured by Brian? Prints one line `PROBE {json}`."""
+from brian2_harness.devices import REFERENCE_DEVICE, get_device
 
 
 def main() -> None:
@@ -6,8 +7,8 @@ def main() -> None:
     out = {"honoured": False}
     try:
         import brian2
-        from brian2 import Clock, Network, NeuronGroup, Synapses, ms, prefs
-        prefs.codegen.target = "numpy"
+        from brian2 import Clock, Network, NeuronGroup, Synapses, ms
+        get_device(REFERENCE_DEVICE).activate(build_dir="", cache_dir="")    # a runtime device: no folders
         pre = NeuronGroup(1, "", name="probe_pre")
         post = NeuronGroup(1, "S : 1", name="probe_post")
         syn = Synapses(pre, post, "w : 1\nS_post = w : 1 (summed)", name="probe_syn")

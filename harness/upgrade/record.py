@@ -4,51 +4,14 @@ from __future__ import annotations
 import os
 import time
 
-from brian2_harness import registry, variant_sources
-from brian2_harness.commalist import comma_list
-from brian2_harness.devices import get_device
+from brian2_harness import registry
 from brian2_harness.errors import UsageError
-from brian2_harness.families import family_names, get_family
-from brian2_harness.families.cases import DTYPES
+from brian2_harness.families import get_family
 from brian2_harness.run import RunConfig, default_cache_dir, execute
 from brian2_harness.tools.environment import environment
 from brian2_harness.upgrade.baseline import build_baseline
 from brian2_harness.upgrade.corpus import Corpus
 from brian2_harness.upgrade.probe import probe_private_api
-
-
-def resolve_variants(text: str, plugins=()) -> list[str]:
-    variant_sources.load_all(list(plugins))
-    if text == "all":
-        names = [v.name for v in registry.all_variants() if v.source == "builtin"]
-    elif text in family_names():
-        names = [v.name for v in registry.all_variants() if v.source == "builtin" and v.family == text]
-    else:
-        names = comma_list(text)
-        for n in names:
-            registry.get(n)
-    if not names:
-        raise UsageError("--variants: no variant selected")
-    return names
-
-
-def resolve_devices(text: str) -> list[str]:
-    names = comma_list(text)
-    if not names:
-        raise UsageError("--devices: no device selected")
-    for d in names:
-        get_device(d)
-    return names
-
-
-def resolve_dtypes(text: str) -> list[str]:
-    names = comma_list(text)
-    if not names:
-        raise UsageError("--dtype: no dtype selected")
-    for d in names:
-        if d not in DTYPES:
-            raise UsageError(f"--dtype: '{d}' is not one of {', '.join(DTYPES)}")
-    return names
 
 
 def _run_config(corpus: Corpus, variants, devices, dtypes, *, plugins=(), jobs=None, timeout=900.0, cache_dir=None):

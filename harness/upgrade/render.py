@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
+from brian2_harness.cells.verdict import by_row
 from brian2_harness.upgrade.changes import (  # noqa: F401
     _WORST_FIRST,
     CHANGED,
@@ -21,19 +22,17 @@ from brian2_harness.upgrade.changes import (  # noqa: F401
     summarize_changes,
 )
 from brian2_harness.upgrade.drift import describe
+from brian2_harness.versions import CORE, NUMPY
 
 
 def env_line(env: dict) -> str:
-    return (f"brian2 {env.get('brian2')} · numpy {env.get('numpy')} · Python {env.get('python')}"
+    return (f"brian2 {env.get('brian2')} · numpy {env.get(NUMPY)} · Python {env.get('python')}"
             + (f" · brian2cuda {env['brian2cuda']}" if env.get("brian2cuda") else ""))
 
 
 def group_changes(changes: list[CellChange]) -> list[dict]:
-    groups: dict[tuple, list[CellChange]] = {}
-    for c in changes:
-        groups.setdefault((c.variant, c.device, c.dtype), []).append(c)
     rows = []
-    for (variant, device, dtype), cs in groups.items():
+    for (variant, device, dtype), cs in by_row(changes).items():
         counts = summarize_changes(cs)
         status = next(s for s in _WORST_FIRST if counts[s])
         errs = [c.max_abs_err for c in cs if c.max_abs_err is not None]
@@ -121,7 +120,7 @@ def print_comparison(doc: dict, rows: list[dict], console=None) -> None:
     t = Table(title="environment: baseline -> now")
     for col in ("", "baseline", "now"):
         t.add_column(col)
-    for k in ("brian2", "numpy", "python", "cython", "brian2cuda", "hypothesis", "gcc", "nvcc"):
+    for k in (*CORE, "brian2cuda", "hypothesis", "gcc", "nvcc"):
         a, b = env_old.get(k), env_new.get(k)
         if a or b:
             t.add_row(k, escape(str(a)), f"[bold]{escape(str(b))}[/]" if a != b else escape(str(b)))

@@ -17,6 +17,7 @@ from brian2_harness.check import against, records
 from brian2_harness.errors import UsageError
 from brian2_harness.reports.mdtext import md_cell
 from brian2_harness.upgrade.history import COMPONENTS, _version_tuple
+from brian2_harness.versions import CORE, CYTHON, NUMPY
 
 SCRIPT_HISTORY_FORMAT = "brian2-harness-script-history/1"
 IDENTICAL, WITHIN, CHANGED, DISAGREES, ERRORS, GONE, NOW_RUNS, NEITHER = (
@@ -41,8 +42,7 @@ def load_folders(paths) -> tuple[list[dict], list[str]]:
         recs = {key: records.load(folder) for key, folder in records.find(p).items()}
         env = next(iter(recs.values())).environment
         found.append({"path": str(p), "environment": env, "records": recs})
-    found.sort(key=lambda f: tuple(_version_tuple(f["environment"].get(k)) for k in ("brian2", "numpy", "python",
-                                                                                       "cython")))
+    found.sort(key=lambda f: tuple(_version_tuple(f["environment"].get(k)) for k in CORE))
     return found, missing
 
 
@@ -87,7 +87,7 @@ def history_document(folders: list[dict], missing: list[str]) -> dict:
 
 
 def _short(env: dict) -> str:
-    return md_cell(f"{env.get('brian2')} (numpy {env.get('numpy')})")
+    return md_cell(f"{env.get('brian2')} (numpy {env.get(NUMPY)})")
 
 
 def markdown(doc: dict) -> str:
@@ -95,7 +95,7 @@ def markdown(doc: dict) -> str:
     for v in doc["versions"]:
         env = v["environment"]
         lines.append(f"| {md_cell(env.get('brian2'))} | Python {md_cell(env.get('python'))}, numpy "
-                     f"{md_cell(env.get('numpy'))}, Cython {md_cell(env.get('cython'))} | {len(v['scripts'])} | "
+                     f"{md_cell(env.get(NUMPY))}, Cython {md_cell(env.get(CYTHON))} | {len(v['scripts'])} | "
                      f"{md_cell(v['path'])} |")
     for m in doc["missing"]:
         lines.append(f"| (missing) | no folder {md_cell(m)} | - | - |")

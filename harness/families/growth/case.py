@@ -37,13 +37,7 @@ class Case(JsonCase):
     name: str = field(default="", compare=False)
 
     def __post_init__(self):
-        # Normalize sequences to tuples of Python scalars so that equality and hashing work.
-        for name, conv in (("i", int), ("j", int), ("w0", float)):
-            value = getattr(self, name)
-            try:
-                object.__setattr__(self, name, tuple(conv(v) for v in value))
-            except (TypeError, ValueError) as exc:
-                raise CaseError(name, f"must be a sequence of numbers ({exc})") from None
+        self.freeze_sequences((("i", int, "numbers"), ("j", int, "numbers"), ("w0", float, "numbers")))
         validate(self)
 
     # --- derived sizes -------------------------------------------------------------------------

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from brian2_harness.families.cases import Timed
+from brian2_harness.families.cases import Packed
 from brian2_harness.families.growth.case import Case
 
 
 @dataclass(frozen=True)
-class GrowthNetwork(Timed):
+class GrowthNetwork(Packed):
     n_pre: int
     n_post: int
     i: np.ndarray          # int32, presynaptic index per synapse
@@ -28,10 +28,6 @@ class GrowthNetwork(Timed):
     period: float
     duration: float
     dtype: str
-
-    @property
-    def n_synapses(self) -> int:
-        return int(self.i.size)
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def simulate(net: GrowthNetwork, schedule: str) -> OracleObservables:
     # Brian stores g in the model's dtype; dt stays float64; the product is formed in float64.
     inc = net.dt * net.g.astype(dtype).astype(np.float64)
     B, b_error = own_targets(net)
-    steps_per_period = int(round(net.period / net.dt))
+    steps_per_period = net.steps_per_period
     n_events = net.n_events
     w = net.w0.astype(dtype).copy()
     before = np.empty((n_events, w.size), dtype=dtype)

@@ -40,9 +40,10 @@ from brian2_harness.families.cases import (
     DTYPES,
     MAX_STEPS,
     JsonCase,
-    Timed,
+    Packed,
     _is_multiple,
     _require_float,
+    count,
     validate_connectivity,
 )
 
@@ -103,13 +104,9 @@ class MetaCase(JsonCase):
     name: str = field(default="", compare=False)
 
     def __post_init__(self):
-        convs = (("i", _int), ("j", _int), ("w0", float), ("pre_spikes", _pair), ("post_spikes", _pair))
-        for name, conv in convs:
-            try:
-                object.__setattr__(self, name, tuple(conv(v) for v in getattr(self, name)))
-            except (TypeError, ValueError) as exc:
-                what = "(neuron, step) pairs of integers" if "spikes" in name else "numbers"
-                raise CaseError(name, f"must be a sequence of {what} ({exc})") from None
+        pairs = "(neuron, step) pairs of integers"
+        self.freeze_sequences((("i", _int, "numbers"), ("j", _int, "numbers"), ("w0", float, "numbers"),
+                               ("pre_spikes", _pair, pairs), ("post_spikes", _pair, pairs)))
         validate_meta(self)
 
 
@@ -167,7 +164,7 @@ def validate_meta(case: MetaCase) -> None:
 
 # --- packing -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class MetaNetwork(Timed):
+class MetaNetwork(Packed):
     """What the Brian model builds from and the oracle simulates. Spike arrays are sorted by (step, neuron)."""
 
     n_pre: int
@@ -193,26 +190,15 @@ class MetaNetwork(Timed):
     dt: float
     dtype: str
 
-    @property
-    def n_synapses(self) -> int:
-        return int(self.i.size)
-
-    @property
-    def n_steps(self) -> int:
-        return int(round(self.duration / self.dt))
-
+    n_norm_events = Packed.n_events         # normalization events (every `period`)
 
     @property
     def steps_per_meta(self) -> int:
-        return int(round(self.T_meta / self.dt))
-
-    @property
-    def n_norm_events(self) -> int:
-        return int(round(self.duration / self.period))
+        return count(self.T_meta, self.dt)
 
     @property
     def n_meta_events(self) -> int:
-        return int(round(self.duration / self.T_meta))
+        return count(self.duration, self.T_meta)
 
     def drive(self) -> np.ndarray:
         """(n_steps, n_post) 0/1 values for the TimedArray whose `> 0.5` makes the post spikes."""
