@@ -161,7 +161,7 @@ def test_sigterm_of_check_leaves_no_server_and_no_run(tmp_path):
         pids = [int(x) for x in (tmp_path / "pids").read_text().split()] if (tmp_path / "pids").exists() else []
     server_folders: list[str] = []
     found = _servers_of(proc.pid, server_folders)
-    if len(pids) != 2 or len(found) != 2:
+    if len(pids) != 2 or len(found) != 1:        # numpy and cython share one server (Device.server_group)
         proc.kill()
         pytest.fail(f"{pids} {found} {proc.communicate(timeout=60)}")
     os.kill(proc.pid, signal.SIGTERM)
@@ -172,3 +172,15 @@ def test_sigterm_of_check_leaves_no_server_and_no_run(tmp_path):
     assert json.loads((tmp_path / "out.json").read_text())["status"] == "interrupted"
     assert sorted(os.listdir(tmp)) == []
     assert [f for f in server_folders if os.path.exists(f)] == []      # the servers' own folders went with them
+
+
+def test_cpu_devices_share_one_server_group_and_cuda_has_its_own():
+    """One `import brian2` serves numpy, cython and cpp_standalone; brian2cuda patches Brian at import, so its
+    runs never share a process with the others' (negative control: the keys differ)."""
+    from brian2_harness.devices import server_group_members
+    cpu = server_group_members("numpy")
+    assert {"numpy", "cython", "cpp_standalone"} <= set(cpu) and "cuda_standalone" not in cpu
+    assert server_group_members("cuda_standalone") == ["cuda_standalone"]
+    env = {"A": "1"}
+    assert servers._key("numpy", env, "/x") == servers._key("cpp_standalone", env, "/x")
+    assert servers._key("numpy", env, "/x") != servers._key("cuda_standalone", env, "/x")

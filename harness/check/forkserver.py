@@ -1,4 +1,5 @@
-"""The process server: `python -m brian2_harness.check.forkserver DEVICE`, started by servers.py.
+"""The process server: `python -m brian2_harness.check.forkserver DEVICE[,DEVICE...]`, started by servers.py for
+the devices of one server group.
 
 It imports what every run needs (matplotlib with Agg, numpy, sympy, brian2 and the harness's runner with its
 sandbox) and then only forks: one child per job (a device call of `check`, i.e. today's
@@ -73,7 +74,8 @@ def warm(device: str) -> None:
 
 def _code_object_classes(device: str) -> list:
     from brian2_harness.devices import get_device
-    return get_device(device).code_object_classes() if device else []
+    classes = [cls for name in device.split(",") if name for cls in get_device(name).code_object_classes()]
+    return list(dict.fromkeys(classes))
 
 
 def _child(request: dict, channel: int) -> int:

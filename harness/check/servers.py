@@ -1,9 +1,10 @@
 """Process servers for `check`'s device calls: `run_device` sends a job to a server (forkserver.py) that has imported
 Brian2 once, instead of starting a fresh interpreter that pays `import brian2` (about 3 s) at every call.
 
-One server per (device, Python executable, environment, working folder), started at the first call that needs it
-and reused by every later call of this process: the device calls of one `check` invocation, the tests of a pytest
-process (the plugin), the tasks of one `--scheduler` worker. Each job runs in a forked child that is a session of
+One server per (server group of devices, Python executable, environment, working folder), started at the first
+call that needs it and reused by every later call of this process: the device calls of one `check` invocation
+(numpy, cython and cpp_standalone share one server: one import, not three), the tests of a pytest process (the
+plugin), the tasks of one `--scheduler` worker. Each job runs in a forked child that is a session of
 its own, tracked like a fresh device process (processes.track): a stop (SIGINT/SIGTERM, processes.stop_all) ends
 it and the servers (also sessions started by processes.start); a server whose client exits, even killed, sees the
 end of its stdin and ends its jobs. Servers are closed when this process exits.
@@ -26,6 +27,7 @@ import tempfile
 import threading
 import time
 
+from brian2_harness.devices import server_group_members
 from brian2_harness.plumbing import processes
 from brian2_harness.plumbing.cachedirs import default_cache_dir
 
@@ -64,13 +66,13 @@ def _servers_dir() -> str:
 
 
 class ProcessServer:
-    def __init__(self, device: str, env: dict, cwd: str):
+    def __init__(self, devices: str, env: dict, cwd: str):
         self.owner = os.getpid()
         # under the harness's cache, not $TMPDIR (which a check leaves as it found it); removed when the server ends
         self.tmp = tempfile.mkdtemp(prefix="b2h-server-", dir=_servers_dir())
         env = dict(env, TMPDIR=self.tmp, TEMP=self.tmp, TMP=self.tmp, BRIAN2_HARNESS_SERVER_TMP=self.tmp)
         self.log = open(os.path.join(self.tmp, "server.log"), "w")
-        self.proc = processes.start([sys.executable, "-m", "brian2_harness.check.forkserver", device],
+        self.proc = processes.start([sys.executable, "-m", "brian2_harness.check.forkserver", devices],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env, cwd=cwd)
         self.lock = threading.Lock()
         self.pending: dict[int, queue.Queue] = {}
@@ -78,10 +80,10 @@ class ProcessServer:
         self.ready = threading.Event()
         self.dead = False
         self.pid = self.proc.pid
-        threading.Thread(target=self._read, daemon=True, name=f"b2h-server-{device}").start()
+        threading.Thread(target=self._read, daemon=True, name=f"b2h-server-{devices}").start()
         if not self.ready.wait(START_TIMEOUT_S) or self.dead:
             self.close()
-            raise ServerGone(f"the process server for {device} did not start")
+            raise ServerGone(f"the process server for {devices} did not start")
 
     def _read(self) -> None:
         with contextlib.suppress(Exception):
@@ -167,7 +169,10 @@ _STARTING: dict[tuple, threading.Lock] = {}
 
 
 def _key(device: str, env: dict, cwd: str) -> tuple:
-    return (sys.executable, device, cwd, tuple(sorted((k, v) for k, v in env.items() if k not in VOLATILE)))
+    """Devices of one server group (devices.server_group_members) share a server: one `import brian2` for the
+    numpy, cython and cpp_standalone calls of a check instead of one each."""
+    group = ",".join(server_group_members(device))
+    return (sys.executable, group, cwd, tuple(sorted((k, v) for k, v in env.items() if k not in VOLATILE)))
 
 
 def server_for(device: str, env: dict, cwd: str) -> ProcessServer:
@@ -184,7 +189,7 @@ def server_for(device: str, env: dict, cwd: str) -> ProcessServer:
             return server
         if server is not None and server.owner == os.getpid():
             server.close()
-        server = ProcessServer(device, env, cwd)
+        server = ProcessServer(key[1], env, cwd)
         with _LOCK:
             _SERVERS[key] = server
             idle = [s for s in _SERVERS.values() if s is not server and not s.pending]

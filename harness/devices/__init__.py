@@ -15,9 +15,10 @@ from brian2_harness.devices.catalog import (
     openmp_device,
     register_device,
     runtime_devices,
+    server_group_members,
     threaded_devices,
 )
 
 __all__ = ["BUILD", "CHECK_DEVICES", "CPU_DEVICES", "REFERENCE_DEVICE", "RUN", "STANDALONE_DEVICE", "UNAVAILABLE",
            "Device", "Probe", "all_devices", "get_device", "gpu_device", "openmp_device", "register_device",
-           "runtime_devices", "threaded_devices"]
+           "runtime_devices", "server_group_members", "threaded_devices"]

@@ -63,6 +63,10 @@ class Device:
     own_code_object = False    # its Brian device class has its own code_object (random sources seen there too)
     precompiled_headers = False    # its standalone Makefile gets the harness's precompiled headers (devices/pch.py)
     probe_in_build_key = False     # its probe's reason (the toolchain) is part of its standalone build key
+    # check's process servers (check/servers.py): devices of one group share a server that has imported Brian2 once
+    # and warmed every member's code templates; a device whose import adds to Brian (brian2cuda registers a device
+    # and preferences) has a group of its own, so that no other device's runs see that import
+    server_group = "brian2"
 
     # What the rest of the harness asks the device, so that no module outside devices/ names one:
     gpu = False                # it runs on a GPU: `bench` sizes its batches for one (tools/cuda_bench.py)

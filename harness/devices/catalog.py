@@ -65,6 +65,12 @@ def gpu_device() -> str:
     return next(d.name for d in all_devices() if d.gpu)
 
 
+def server_group_members(device: str) -> list[str]:
+    """The devices that share `device`'s process server (Device.server_group), in catalog order."""
+    group = get_device(device).server_group
+    return [d.name for d in all_devices() if d.server_group == group]
+
+
 def runtime_devices() -> tuple[str, ...]:
     """The runtime (not standalone) devices: where Python code such as a network_operation runs during a run."""
     return tuple(d.name for d in all_devices() if not d.standalone)

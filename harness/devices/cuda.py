@@ -26,6 +26,7 @@ class CudaStandaloneDevice(Device):
     standalone = True
     brian_name = NAME
     reusable_process = False         # brian2cuda patches Brian at import and keeps GPU state: one process per job
+    server_group = NAME              # brian2cuda patches Brian at import: its own process server
     supports_build_only = True
     arithmetic = "cuda_fast_math"      # -use_fast_math, atomics: tolerance.cuda_weight_tolerance
     records_stream = False           # it draws from curand (its own code objects): never "the same stream"
