@@ -184,3 +184,13 @@ def test_cpu_devices_share_one_server_group_and_cuda_has_its_own():
     env = {"A": "1"}
     assert servers._key("numpy", env, "/x") == servers._key("cpp_standalone", env, "/x")
     assert servers._key("numpy", env, "/x") != servers._key("cuda_standalone", env, "/x")
+
+
+def test_a_script_that_plots_gets_a_server_with_matplotlib_and_others_do_not(tmp_path):
+    """The plotting import is 1.5 s of a server start: preloaded only for a script that names a plotting library;
+    an unreadable script counts as plotting (the old behaviour)."""
+    plain, plotting = tmp_path / "a.py", tmp_path / "b.py"
+    plain.write_text(CLEAN)
+    plotting.write_text(CLEAN + "import matplotlib.pyplot as plt\nplt.plot([1])\n")
+    assert not servers.plots(str(plain)) and servers.plots(str(plotting))
+    assert servers.plots(str(tmp_path / "missing.py"))

@@ -158,13 +158,13 @@ def settle(work_dir: str, own: bool, keep: bool, status: str) -> None:
 
 
 def device_process(device: str, job_file: str, log_path: str, env: dict, limit: float, timeout: float,
-                   fresh: bool | None = None) -> str | None:
+                   fresh: bool | None = None, plotting: bool = True) -> str | None:
     """Run the job (runner.py) on the device's process server or in a fresh interpreter; why it failed (None: it
     exited with status 0)."""
     timed_out = f"device process timed out after {limit:.0f} s (--timeout {timeout:g} s per run)"
     if not fresh and (fresh is not None or servers.wanted()) and servers.available():
         try:
-            rc = servers.run(device, job_file, log_path, env, limit)
+            rc = servers.run(device, job_file, log_path, env, limit, plotting)
             return None if rc == 0 else f"device process exited with status {rc}"
         except subprocess.TimeoutExpired:
             return timed_out
@@ -212,7 +212,7 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
                perturb=perturb, rebuild_per_seed=servers.fresh_requested() if fresh is None else bool(fresh))
     job_file, log_path, env = _prepare_job(job, out_dir)
     limit = timeout * len(seeds) + 120
-    runner_error = device_process(device, job_file, log_path, env, limit, timeout, fresh)
+    runner_error = device_process(device, job_file, log_path, env, limit, timeout, fresh, servers.plots(script))
     runs = _read_seeds(out_dir, seeds, stat, runner_error)
     status, reason = _overall(runs, len(seeds))
     result = DeviceRun(device, status, reason, runs, time.perf_counter() - t0)

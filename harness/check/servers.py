@@ -66,13 +66,14 @@ def _servers_dir() -> str:
 
 
 class ProcessServer:
-    def __init__(self, devices: str, env: dict, cwd: str):
+    def __init__(self, devices: str, env: dict, cwd: str, plotting: bool = True):
         self.owner = os.getpid()
         # under the harness's cache, not $TMPDIR (which a check leaves as it found it); removed when the server ends
         self.tmp = tempfile.mkdtemp(prefix="b2h-server-", dir=_servers_dir())
         env = dict(env, TMPDIR=self.tmp, TEMP=self.tmp, TMP=self.tmp, BRIAN2_HARNESS_SERVER_TMP=self.tmp)
         self.log = open(os.path.join(self.tmp, "server.log"), "w")
-        self.proc = processes.start([sys.executable, "-m", "brian2_harness.check.forkserver", devices],
+        self.proc = processes.start([sys.executable, "-m", "brian2_harness.check.forkserver", devices]
+                                    + (["--plotting"] if plotting else []),
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env, cwd=cwd)
         self.lock = threading.Lock()
         self.pending: dict[int, queue.Queue] = {}
@@ -175,7 +176,17 @@ def _key(device: str, env: dict, cwd: str) -> tuple:
     return (sys.executable, group, cwd, tuple(sorted((k, v) for k, v in env.items() if k not in VOLATILE)))
 
 
-def server_for(device: str, env: dict, cwd: str) -> ProcessServer:
+def plots(script: str) -> bool:
+    """Whether a script names a plotting library (then its server preloads matplotlib); unreadable: True."""
+    try:
+        with open(script, errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return True
+    return any(name in text for name in ("matplotlib", "pylab", "brian2tools", "plt."))
+
+
+def server_for(device: str, env: dict, cwd: str, plotting: bool = True) -> ProcessServer:
     """The live server for this key, started when there is none (one start at a time per key)."""
     key = _key(device, env, cwd)
     with _LOCK:
@@ -189,7 +200,7 @@ def server_for(device: str, env: dict, cwd: str) -> ProcessServer:
             return server
         if server is not None and server.owner == os.getpid():
             server.close()
-        server = ProcessServer(key[1], env, cwd)
+        server = ProcessServer(key[1], env, cwd, plotting)
         with _LOCK:
             _SERVERS[key] = server
             idle = [s for s in _SERVERS.values() if s is not server and not s.pending]
@@ -201,10 +212,10 @@ def server_for(device: str, env: dict, cwd: str) -> ProcessServer:
         return server
 
 
-def run(device: str, job: str, log: str, env: dict, limit: float) -> int:
+def run(device: str, job: str, log: str, env: dict, limit: float, plotting: bool = True) -> int:
     """Run a job (runner.py's job file) on the device's server; see ProcessServer.run."""
     cwd = os.getcwd()
-    return server_for(device, env, cwd).run(job, log, env, cwd, limit)
+    return server_for(device, env, cwd, plotting).run(job, log, env, cwd, limit)
 
 
 def live_servers() -> list[ProcessServer]:
