@@ -168,3 +168,21 @@ def test_observables_on_one_side_are_named_by_side(tmp_path):
                                     [records.SeedRecord(0, o, {})])
     res = against.compare_device(rec({"a": obs["a"]}), rec({"b": obs["a"]}))
     assert res.verdict == against.FAIL and "only in the baseline: a" in res.reason and "only now: b" in res.reason
+
+
+def test_a_device_judged_exactly_in_a_mixed_check_is_compared_exactly_against_its_baseline():
+    """In a mixed-mode check (the script draws random numbers) a device on the reference's random stream keeps one
+    run while the record's mode is "mixed": its baseline comparison is exact at that seed (it said "needs >= 2 runs"
+    and compared nothing); a changed value fails; without observables (statistics only) nothing is compared
+    exactly."""
+    obs = {"a": {"kind": "value", "dt": None, "unit": "", "N": None, "arrays": {"values": np.ones(3)}}}
+    changed = {"a": dict(obs["a"], arrays={"values": np.array([1.0, 1.0, 1.5])})}
+
+    def rec(o, seed=0, mode="mixed"):
+        return records.DeviceRecord("m.py", "cpp_standalone", "ok", "", "agree", "", "numpy", mode, 1e-3, {}, {},
+                                    "", [records.SeedRecord(seed, o, {})])
+    assert against.compare_device(rec(obs), rec(obs)).verdict == against.AGREE
+    res = against.compare_device(rec(obs), rec(changed))
+    assert res.verdict == against.FAIL and "a" in res.reason
+    assert against.compare_device(rec(obs), rec(obs, seed=7)).verdict == against.ERROR      # no common seed
+    assert against.compare_device(rec({}), rec({})).verdict == against.ERROR                 # nothing to compare

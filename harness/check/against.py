@@ -64,13 +64,13 @@ def compare_device(base: DeviceRecord, now: DeviceRecord, tolerance: exact.Toler
     if now.status != OK:
         return DeviceAgainst(d, ERROR if now.status == ERROR else SKIP,
                              f"ran in the baseline, now {now.status}: {now.reason}")
-    exact_runs = base.mode == "exact" and now.mode == "exact" and base.runs and now.runs
-    if exact_runs:
+    pair = exact_pair(base, now)
+    if pair is not None:
         t_end = max(base.t_end, now.t_end)
-        res = exact.compare_runs(now.runs[0].observables, base.runs[0].observables, tolerance or exact.Tolerance(),
-                                 t_end)
-        return DeviceAgainst(d, AGREE if res.agree else FAIL, _sides(res, now.runs[0].observables,
-                                                                  base.runs[0].observables), exact=res)
+        new, old = pair
+        res = exact.compare_runs(new.observables, old.observables, tolerance or exact.Tolerance(), t_end)
+        return DeviceAgainst(d, AGREE if res.agree else FAIL, _sides(res, new.observables, old.observables),
+                             exact=res)
     lists = {"baseline": [r.statistics for r in base.runs], "now": [r.statistics for r in now.runs]}
     if len(lists["baseline"]) < 2 or len(lists["now"]) < 2:
         return DeviceAgainst(d, ERROR, f"statistical comparison needs >= 2 runs on each side (baseline "
@@ -84,6 +84,22 @@ def compare_device(base: DeviceRecord, now: DeviceRecord, tolerance: exact.Toler
         return DeviceAgainst(d, FAIL, reason, stat=st)
     return DeviceAgainst(d, AGREE_STAT, f"statistically equivalent ({len(lists['now'])} vs {len(lists['baseline'])} "
                                         f"seeds, alpha = {alpha}, {st.m} statistics, Holm)", stat=st)
+
+
+def exact_pair(base: DeviceRecord, now: DeviceRecord):
+    """(now's run, the baseline's run) to compare exactly, or None (statistically). Exact when both records are
+    exact, and also when one side holds a single run and both have a run at the same seed: in a mixed-mode check a
+    device judged exactly (the reference's random stream) keeps one run while the script's mode is "mixed", and a
+    run is determined by its seed, so that pair is compared like an exact one instead of not at all."""
+    if not (base.runs and now.runs):
+        return None
+    if base.mode == "exact" and now.mode == "exact":
+        return now.runs[0], base.runs[0]
+    if min(len(base.runs), len(now.runs)) >= 2:
+        return None
+    old = {r.seed: r for r in base.runs if r.observables}
+    common = [r for r in now.runs if r.seed in old and r.observables]      # statistics alone: nothing to compare
+    return (common[0], old[common[0].seed]) if common else None
 
 
 def _sides(res: exact.ExactResult, now: dict, base: dict) -> str:
