@@ -29,7 +29,7 @@ release = version = tomllib.loads((ROOT / "pyproject.toml").read_text())["projec
 extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinxarg.ext"]
 source_suffix = {".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "data"]
 
 myst_heading_anchors = 3                   # [text](page.md#a-heading) links resolve
 myst_enable_extensions = ["colon_fence"]
