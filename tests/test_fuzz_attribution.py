@@ -58,6 +58,16 @@ def test_triage_knows_brian2_1495_only_where_it_was_a_bug():
     fixed = triage.classify(_finding("2.10.1"), script)
     assert fixed["rule"] == "new" and fixed["class"] == triage.BUG
     assert triage.classify(_finding("2.5.4", kinds="float"), script)["rule"] == "new"
+    # the rule asks the device (standalone, Brian's C++ functions): the OpenMP build too, never a runtime device
+    assert triage.classify(_finding("2.5.4", devices=("cpp_standalone_omp",)), script)["rule"] == "brian2-1495"
+    assert triage.classify(_finding("2.5.4", devices=("cython",)), script)["rule"] == "new"
+
+
+def test_triage_of_clip_on_an_integer_asks_the_device_for_cpp_functions():
+    script = "G.v0 = 'clip(i, -6.25, -3.75)'"
+    for device, rule in (("cython", "brian2-clip-int-cpp"), ("cpp_standalone", "brian2-clip-int-cpp"),
+                         ("numpy", "new")):
+        assert triage.classify(_finding("2.10.1", kinds="float", devices=(device,)), script)["rule"] == rule
 
 
 def test_exit_code_counts_new_reproducing_bugs_only():

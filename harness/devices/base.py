@@ -67,6 +67,9 @@ class Device:
     # and warmed every member's code templates; a device whose import adds to Brian (brian2cuda registers a device
     # and preferences) has a group of its own, so that no other device's runs see that import
     server_group = "brian2"
+    # Brian's functions in its generated code are their C++ implementations (`_clip`, `_brian_floordiv`, ... of
+    # Brian's C++ support code, which Cython code objects include too): fuzz/triage.py's rules for bugs there ask this
+    cpp_functions = False
 
     # What the rest of the harness asks the device, so that no module outside devices/ names one:
     gpu = False                # it runs on a GPU: `bench` sizes its batches for one (tools/cuda_bench.py)

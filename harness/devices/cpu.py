@@ -36,6 +36,7 @@ class CythonDevice(Device):
     name, description = "cython", "runtime, Cython-compiled code objects"
     arithmetic = "ieee_contract"
     can_perturb, random_stream = True, "cython_random"
+    cpp_functions = True
     needs = (*Device.needs, "cython", "gcc", "g++")
 
     def runtime_prefs(self, prefs, compiled_dir):
@@ -96,6 +97,7 @@ class CppStandaloneDevice(Device):
     arithmetic = "ieee_contract"
     random_stream = "cpp_generators"    # one serial stream only without OpenMP (a generator per thread)
     precompiled_headers = True
+    cpp_functions = True
 
     def brian_device_class(self):
         from brian2.devices.cpp_standalone.device import CPPStandaloneDevice

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from brian2_harness.devices import get_device
+
 
 def parse_version(text: str) -> tuple:
     return tuple(int(x) for x in re.findall(r"\d+", text)[:3])
@@ -30,13 +32,14 @@ def _before(release: str, version: str) -> bool:
 
 RULES = [
     dict(name="brian2-1495", cls=BUG, known=True,
-         when=lambda f, s: ("cpp_standalone" in f.devices and f.outcome == "fail" and _before(f.release, "2.6.0")
-                            and "int" in _kinds(f) and re.search(r"//|%", s) is not None),
+         when=lambda f, s: (_any(f, "standalone", "cpp_functions") and f.outcome == "fail"
+                            and _before(f.release, "2.6.0") and "int" in _kinds(f)
+                            and re.search(r"//|%", s) is not None),
          reason="Brian2 #1495 (fixed in 2.6.0 by PR #1496): C++ integer `//` is floor(1.0*x/y), which -ffast-math "
                 "computes with a reciprocal (98 // 98 = 0), and `%` truncates",
          source="models/known_bugs/floor_division_cpp.py; Brian2 2.6.0 release notes"),
     dict(name="brian2-clip-int-cpp", cls=BUG, known=False,
-         when=lambda f, s: (bool({"cython", "cpp_standalone"} & set(f.devices)) and f.outcome == "fail"
+         when=lambda f, s: (_any(f, "cpp_functions") and f.outcome == "fail"
                             and "float" in _kinds(f)
                             and re.search(r"clip\((i|k\d+(_post|_pre)?|\(?-?\d+\)?)\s*,", s) is not None),
          reason="new (found by fuzz on 2.10.1): Brian2's C++ `_clip` is `template <typename T> T _clip(const T value, "
@@ -44,6 +47,11 @@ RULES = [
                 "integer: `clip(0, -6.25, -3.75)` is -3 on cython and cpp_standalone, -3.75 on numpy",
          source="ci/brian2_clip_int_repro.py; brian2 2.10.1 brian2/codegen/generators/cpp_generator.py (clip_code)"),
 ]
+
+
+def _any(finding, *attributes: str) -> bool:
+    """Whether a disagreeing device of the finding has every one of these Device attributes (devices/base.py)."""
+    return any(all(getattr(get_device(d), a, False) for a in attributes) for d in finding.devices)
 
 
 def _kinds(finding) -> list[str]:
