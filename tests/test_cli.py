@@ -98,3 +98,21 @@ def test_a_variant_without_a_family_joins_the_default_family():
         assert v.family == default_family().name == "growth"
     finally:
         registry._REGISTRY.pop(v.name)
+
+
+def test_a_reader_that_goes_away_ends_no_command_in_a_traceback(tmp_path):
+    """`brian2-harness ... | head`: the output is dropped once the pipe is closed; what goes to files is still
+    written, and the exit status is the command's (negative control: a plain print dies with BrokenPipeError)."""
+    import subprocess
+    import sys
+    cmd = [sys.executable, "-c", "import time, sys\ntime.sleep(1)\nprint('x' * 100000)\nsys.stdout.flush()"]
+    control = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    control.stdout.close()
+    assert "BrokenPipeError" in control.communicate(timeout=60)[1].decode()
+    code = ("import sys, time\nfrom brian2_harness import cli\ncli.main = lambda: (time.sleep(1), "
+            "print('x' * 100000), open(sys.argv[1], 'w').write('done'), 3)[-1]\nsys.exit(cli.entry())")
+    out = tmp_path / "out.txt"
+    proc = subprocess.Popen([sys.executable, "-c", code, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 3 and err == "" and out.read_text() == "done"

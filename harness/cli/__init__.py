@@ -62,9 +62,44 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAIL
 
 
+class _ClosedPipeSafe:
+    """stdout that keeps working when its reader goes away (`brian2-harness check ... | head`): the rest of the
+    output is dropped, but the command finishes what it writes to files (--json, --record) and keeps its exit
+    status, instead of dying in a print with a BrokenPipeError traceback."""
+
+    def __init__(self, stream):
+        self._stream, self.closed_pipe = stream, False
+
+    def write(self, text):
+        if not self.closed_pipe:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._drop()
+        return len(text)
+
+    def flush(self):
+        if not self.closed_pipe:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._drop()
+
+    def _drop(self):
+        self.closed_pipe = True
+        import os
+        devnull = os.open(os.devnull, os.O_WRONLY)    # what Python flushes at exit goes nowhere, not to a traceback
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def entry() -> int:
-    """Console-script entry point: the process is ours, so we own its signal handling."""
+    """Console-script entry point: the process is ours, so we own its signal handling and its stdout."""
     _install_interrupt_handlers()
+    sys.stdout = _ClosedPipeSafe(sys.stdout)
     return main()
 
 
