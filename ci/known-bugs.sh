@@ -35,4 +35,19 @@ store_restore_delays          numpy,cython           2.10.1    2.9.0            
 run_regularly_clock_names     numpy,cpp_standalone   2.10.1    2.10.0           2.11.0,2.9.0
 view_lifetime_regression      numpy,cython           2.9.0     2.10.1,2.11.0    2.8.0.4
 TABLE
+# Bugs no release has fixed yet: a device comparison (`check`, no baseline) on every release, each must fail.
+device() {  # version script devices
+  echo "$(date +%T) check $2 under $1 ($3)"
+  timeout 1200 "$(h "$1")" check "$KB/$2.py" --devices "$3" --quiet > "$OUT/dev-$2-$1.txt" 2>&1
+  echo "rc=$?" >> "$OUT/dev-$2-$1.txt"
+}
+# script                        devices                        releases
+while read -r script devices releases; do
+  [ -z "$script" ] && continue
+  for v in ${releases//,/ }; do device "$v" "$script" "$devices"; done
+done <<'TABLE'
+clip_integer_cpp                numpy,cython,cpp_standalone    2.5.4,2.6.0,2.7.1,2.8.0.4,2.9.0,2.10.0,2.10.1,2.11.0
+start_scope_time_standalone     numpy,cython,cpp_standalone    2.5.4,2.6.0,2.7.1,2.8.0.4,2.9.0,2.10.0,2.10.1,2.11.0
+TABLE
 grep -H "against the baseline" "$OUT"/ag-*.txt
+grep -H "rc=" "$OUT"/dev-*.txt
