@@ -53,13 +53,19 @@ def verdict(ref: list, dev: list, max_seeds: int, alpha: float, min_effect: floa
 
 def resampled(ref_pool: list, dev_pool: list, max_seeds: int, alpha: float, min_effect: float | None, count: int,
               seed: int = 11) -> list[dict]:
-    """`count` verdicts, each on max_seeds runs per device drawn without replacement from the pools."""
+    """`count` verdicts, each on max_seeds runs per device drawn without replacement from the pools (the same pool
+    on both sides, `dev_pool is ref_pool`: 2 max_seeds distinct runs split in two), with the runs' pool indices."""
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(count):
-        a = [ref_pool[i] for i in rng.choice(len(ref_pool), max_seeds, replace=False)]
-        b = [dev_pool[i] for i in rng.choice(len(dev_pool), max_seeds, replace=False)]
-        out.append(verdict(a, b, max_seeds, alpha, min_effect))
+        if dev_pool is ref_pool:
+            both = rng.choice(len(ref_pool), 2 * max_seeds, replace=False)
+            ia, ib = both[:max_seeds], both[max_seeds:]
+        else:
+            ia = rng.choice(len(ref_pool), max_seeds, replace=False)
+            ib = rng.choice(len(dev_pool), max_seeds, replace=False)
+        v = verdict([ref_pool[i] for i in ia], [dev_pool[i] for i in ib], max_seeds, alpha, min_effect)
+        out.append(dict(v, ref_runs=ia.tolist(), dev_runs=ib.tolist()))
     return out
 
 
@@ -109,6 +115,8 @@ def main(argv=None) -> int:
     p.add_argument("--min-effect", type=float, default=None)
     p.add_argument("--resamples", type=int, default=1000)
     p.add_argument("--factor", type=float, default=1.0, help="cpp_standalone runs of this factor (power; 1: null)")
+    p.add_argument("--numpy-both", action="store_true",
+                   help="numpy runs on both sides (a null without any device difference, as a diagnostic)")
     args = p.parse_args(argv)
     import stat_power_bench as bench  # Brian's check (imported here: the functions above are Brian-free)
     records = []
@@ -117,16 +125,21 @@ def main(argv=None) -> int:
         records += [dict(json.loads(x), out=out) for x in log.read_text().splitlines() if x.strip()]
     pool = bench.pools(records, args.out, args.model)
     ref, dev = pool.get(1.0, {}).get(tally.REF, []), pool.get(args.factor, {}).get(tally.DEV, [])
+    if args.numpy_both:
+        dev = ref       # resampled: 2 N distinct runs split in two; disjoint: the pool's two halves
     t0 = time.perf_counter()
     res = resampled(ref, dev, args.max_seeds, args.alpha, args.min_effect, args.resamples)
-    dis = disjoint(ref, dev, args.max_seeds, args.alpha, args.min_effect)
+    dis = disjoint(ref[:len(ref) // 2], ref[len(ref) // 2:], args.max_seeds, args.alpha, args.min_effect) \
+        if dev is ref else disjoint(ref, dev, args.max_seeds, args.alpha, args.min_effect)
     what = "null" if args.factor == 1.0 else f"cpp_standalone x{args.factor:g}"
+    what += ", numpy runs on both sides" if args.numpy_both else ""
     result = dict(model=args.model, max_seeds=args.max_seeds, looks=sequential.schedule(args.max_seeds),
                   alpha_spent=sequential.spending(sequential.schedule(args.max_seeds), args.alpha),
                   alpha=args.alpha, min_effect=args.min_effect, factor=args.factor, pool={
                       tally.REF: len(ref), tally.DEV: len(dev)}, resampled=summary(res), disjoint=summary(dis),
                   seconds=time.perf_counter() - t0, outs=args.out)
-    name = f"sequential-null-{args.max_seeds}" + ("" if args.factor == 1.0 else f"-x{args.factor:g}")
+    name = f"sequential-null-{args.max_seeds}" + ("" if args.factor == 1.0 else f"-x{args.factor:g}") + (
+        "-numpy" if args.numpy_both else "")
     (Path(args.out[0]) / f"{name}.json").write_text(json.dumps(dict(result, verdicts=res, disjoint_verdicts=dis),
                                                                indent=1))
     print(f"{args.model}, {what}, check --max-seeds {args.max_seeds} (looks {result['looks']}, alpha "

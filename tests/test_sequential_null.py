@@ -63,3 +63,9 @@ def test_benchmark_seeds_never_recur_on_a_device_nor_across_devices():
         ref = [s + i for s in seeds for i in range(stride)]
         dev = [s + 1000 + i for s in seeds for i in range(stride)]
         assert len(set(ref)) == len(ref) and len(set(dev)) == len(dev) and not set(ref) & set(dev)
+
+
+def test_one_pool_on_both_sides_never_puts_a_run_on_both():
+    pool = _pool(20, 10.0, 3)
+    for v in null.resampled(pool, pool, 8, 0.01, None, 5):
+        assert len(set(v["ref_runs"]) | set(v["dev_runs"])) == 16
