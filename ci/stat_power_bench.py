@@ -297,6 +297,8 @@ def main(argv=None) -> int:
         records = bench(args, out)
     rows = tally.summarize(records)
     sequential = [r for r in records if r.get("max_seeds")]
+    for r in rows if sequential else []:
+        r["min_p"] = []     # a sequential verdict's Holm-adjusted p is at its last look's level: no calibration
     extra = [] if sequential else pair_nulls(records, out, args.alpha)
     seeds = f"--max-seeds {args.max_seeds} (group-sequential)" if args.max_seeds else f"K = {args.seeds} seeds"
     text = (f"{seeds} per device, alpha = {args.alpha}, every run() capped at {args.cap * 1e3:g} ms; "
