@@ -171,6 +171,11 @@ def summary_lines(rows: list[dict], extra_nulls: list[bool] | None = None, alpha
     return lines
 
 
+def _ci(x: float) -> str:
+    """A bound of an interval in percent: 2 significant digits below 10 %, whole percent above (never 1e+02)."""
+    return f"{100 * x:.2g}" if x < 0.1 else f"{100 * x:.0f}"
+
+
 def sequential_lines(records: list[dict]) -> list[str]:
     """Per (model, factor) of the group-sequential checks (records with "max_seeds"): flagged, the seeds per device
     each stopped at, median wall time, and that of the fixed-seed check of the same seeds where one was run."""
@@ -186,7 +191,7 @@ def sequential_lines(records: list[dict]) -> list[str]:
             stops[k] = stops.get(k, 0) + 1
         change = "unchanged" if key[1] == 1.0 else f"{100 * (key[1] - 1):+.0f} %"
         line = (f"{key[0]}, {change}, check --max-seeds {these[0]['max_seeds']}: flagged {flagged}/{n} (95 % CI "
-                f"{100 * lo:.2g}-{100 * hi:.2g} %); stopped at " + ", ".join(
+                f"{_ci(lo)}-{_ci(hi)} %); stopped at " + ", ".join(
                     f"{k} seeds per device {c}x" for k, c in sorted(stops.items()))
                 + f"; median wall time {np.median([r['seconds'] for r in these]):.0f} s")
         fixed = [r for r in these if "fixed_exit" in r]

@@ -66,3 +66,9 @@ def test_sequential_lines_count_stops_and_wall_time():
     (line,) = tally.sequential_lines(recs)
     assert "+5 %" in line and "flagged 1/3" in line and "16 seeds per device 1x, 32 seeds per device 2x" in line
     assert "median wall time 80 s" in line and "flagged 0/3, median 20 s" in line and "median: 4.00" in line
+
+
+def test_sequential_interval_bounds_print_as_percent():
+    recs = [dict(rec(1.05, t, 1), max_seeds=8, seeds_used={"numpy": 8}, seconds=1.0) for t in range(3)]
+    (line,) = tally.sequential_lines(recs)
+    assert "flagged 3/3 (95 % CI 29-100 %)" in line and "e+" not in line
