@@ -169,3 +169,36 @@ def summary_lines(rows: list[dict], extra_nulls: list[bool] | None = None, alpha
                          f"alpha {a:g}: {k}/{m} (95 % CI {100 * clopper_pearson(k, m)[0]:.2g}-"
                          f"{100 * clopper_pearson(k, m)[1]:.2g} %)" for a, k, m in calibration(p_values)))
     return lines
+
+
+def _ci(x: float) -> str:
+    """A bound of an interval in percent: 2 significant digits below 10 %, whole percent above (never 1e+02)."""
+    return f"{100 * x:.2g}" if x < 0.1 else f"{100 * x:.0f}"
+
+
+def sequential_lines(records: list[dict]) -> list[str]:
+    """Per (model, factor) of the group-sequential checks (records with "max_seeds"): flagged, the seeds per device
+    each stopped at, median wall time, and that of the fixed-seed check of the same seeds where one was run."""
+    lines = []
+    seq = [r for r in records if r.get("max_seeds")]
+    for key in dict.fromkeys((r["model"], r["factor"]) for r in seq):
+        these = [r for r in seq if (r["model"], r["factor"]) == key]
+        n, flagged = len(these), sum(r["exit"] != 0 for r in these)
+        lo, hi = clopper_pearson(flagged, n)
+        stops: dict = {}
+        for r in these:
+            k = max((r.get("seeds_used") or {}).values(), default=0)
+            stops[k] = stops.get(k, 0) + 1
+        change = "unchanged" if key[1] == 1.0 else f"{100 * (key[1] - 1):+.0f} %"
+        line = (f"{key[0]}, {change}, check --max-seeds {these[0]['max_seeds']}: flagged {flagged}/{n} (95 % CI "
+                f"{_ci(lo)}-{_ci(hi)} %); stopped at " + ", ".join(
+                    f"{k} seeds per device {c}x" for k, c in sorted(stops.items()))
+                + f"; median wall time {np.median([r['seconds'] for r in these]):.0f} s")
+        fixed = [r for r in these if "fixed_exit" in r]
+        if fixed:
+            line += (f"; the fixed-seed check of the same seeds: flagged {sum(r['fixed_exit'] for r in fixed)}/"
+                     f"{len(fixed)}, median {np.median([r['fixed_seconds'] for r in fixed]):.0f} s (sequential/"
+                     f"fixed wall time per trial, median: "
+                     f"{np.median([r['seconds'] / r['fixed_seconds'] for r in fixed]):.2f})")
+        lines.append(line)
+    return lines

@@ -55,16 +55,16 @@ MODELS = [
 STRIDE = 10              # seeds per trial: --seed 10 k (K <= 10)
 
 
-def trial_seed(factors, factor: float, trial: int) -> int:
-    """`--seed` of a trial: 10 k with k = trial * (factors + 1) + (0 unchanged, j for the j-th factor), fixed
-    whatever the trial counts, so that a resumed or extended benchmark never reuses a seed (the device's seeds
-    start at 1000: k < 100)."""
+def trial_seed(factors, factor: float, trial: int, stride: int = STRIDE, base: int = 0) -> int:
+    """`--seed` of a trial's check number k = trial * (factors + 1) + (0 unchanged, j for the j-th factor), fixed
+    whatever the trial counts, so that a resumed or extended benchmark never reuses a seed. A check's reference
+    seeds are seed .. seed + stride - 1 and its device's seed + 1000 ..: checks are packed 1000 // stride to a block
+    of 2000 seeds (the reference's in the first 1000, the device's in the second), so no seed recurs on a device
+    nor is shared by the two. stride 10, base 0 and k < 100: 10 k, the seeds of the 2026-12-02 benchmark."""
     j = 0 if factor == 1.0 else 1 + list(factors).index(factor)
     k = trial * (len(factors) + 1) + j
-    if STRIDE * k + STRIDE > 1000:
-        most = 1000 // STRIDE // (len(factors) + 1)
-        raise SystemExit(f"trial {trial}: too many trials for disjoint seeds (at most {most} per factor)")
-    return STRIDE * k
+    per = 1000 // stride
+    return base + 2000 * (k // per) + stride * (k % per)
 
 
 def slug(text: str) -> str:
@@ -103,8 +103,10 @@ def scalar_means(runs) -> dict:
 
 
 def record_of(model: str, factor: float, trial: int, seed: int, res, seconds: float) -> dict:
+    """One check's line of OUT/checks.jsonl; with --max-seeds also the seeds per device it stopped at and why."""
     pair = res.pairs.get(tally.DEV)
     st = res.stat
+    looks = [n for n in res.notes if n.startswith("group-sequential")]
     rec = dict(model=model, factor=factor, trial=trial, seed=seed, verdict=res.verdict,
                exit=0 if res.verdict in (AGREE, AGREE_STAT) else 1, reason=res.reason[:400],
                mode=pair.mode if pair else res.mode, why=(pair.why if pair else "")[:200], seconds=seconds,
@@ -112,23 +114,62 @@ def record_of(model: str, factor: float, trial: int, seed: int, res, seconds: fl
                power=[dict(statistic=r["statistic"], relative=r["relative"], key=r["key"])
                       for r in st.power_table()] if st else [],
                means={d: scalar_means(run.runs) for d, run in res.runs.items()})
+    if looks:
+        rec.update(seeds_used=dict(st.seeds) if st else {}, sequential=looks[0][:400])
     return rec
 
 
 def save_statistics(path: Path, res) -> None:
-    """Every statistic of every run of a statistically judged check (for the paired null verdicts)."""
-    data = {d: [{k: [kind, np.asarray(v).tolist(), unit] for k, (kind, v, unit) in r.statistics.items()}
-                for r in run.runs] for d, run in res.runs.items()}
+    """Every statistic of every run of a statistically judged check (for the paired and resampled null verdicts),
+    with the runs' seeds."""
+    data = {"runs": {d: [{k: [kind, np.asarray(v).tolist(), unit] for k, (kind, v, unit) in r.statistics.items()}
+                         for r in run.runs] for d, run in res.runs.items()},
+            "seeds": {d: [r.seed for r in run.runs] for d, run in res.runs.items()}}
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt") as f:
         json.dump(data, f)
 
 
-def load_statistics(path: Path) -> dict:
+def load_statistics(path: Path, seeds: bool = False):
+    """device -> per-run statistics; with `seeds`, also device -> the runs' seeds (None in files written before
+    2026-12-06, which hold the runs only)."""
     with gzip.open(path, "rt") as f:
         data = json.load(f)
-    return {d: [{k: (kind, np.asarray(v) if kind != stats.SCALAR else v, unit) for k, (kind, v, unit) in r.items()}
-                for r in lst] for d, lst in data.items()}
+    runs = data["runs"] if "seeds" in data else data
+    out = {d: [{k: (kind, np.asarray(v) if kind != stats.SCALAR else v, unit) for k, (kind, v, unit) in r.items()}
+               for r in lst] for d, lst in runs.items()}
+    return (out, data.get("seeds") if "seeds" in data else None) if seeds else out
+
+
+def stats_path(out: Path, record: dict) -> Path:
+    return out / "stats" / f"{slug(record['model'])}-x{record['factor']:g}-{record['trial']}.json.gz"
+
+
+def statistical_runs(path: Path) -> dict:
+    """device -> the per-run statistics of a check's statistical samples: cpp_standalone's first run in --mode auto
+    is its exact-mode run at the reference's first seed (it shares that seed's random numbers), so it is left out."""
+    data, seeds = load_statistics(path, seeds=True)
+    ref, dev = data[tally.REF], data[tally.DEV]
+    if seeds is not None:
+        dev = [r for r, s in zip(dev, seeds[tally.DEV]) if s not in set(seeds[tally.REF])]
+    elif len(dev) == len(ref) + 1:
+        dev = dev[1:]
+    return {tally.REF: ref, tally.DEV: dev}
+
+
+def pools(records: list[dict], outs, model: str) -> dict:
+    """factor -> device -> per-run statistics of a statistically judged model over the checks of `records` (each
+    with its "out" folder, else `outs`' first): factor 1.0 holds every unchanged run (numpy in every check,
+    cpp_standalone in the unchanged checks), a changed factor its checks' cpp_standalone runs."""
+    found: dict = {}
+    for r in records:
+        path = stats_path(Path(r.get("out") or outs[0]), r)
+        if r["model"] != model or r["mode"] != "stat" or not path.exists():
+            continue
+        data = statistical_runs(path)
+        found.setdefault(1.0, {}).setdefault(tally.REF, []).extend(data[tally.REF])
+        found.setdefault(r["factor"], {}).setdefault(tally.DEV, []).extend(data[tally.DEV])
+    return found
 
 
 def pair_nulls(records: list[dict], out: Path, alpha: float) -> list[bool]:
@@ -136,7 +177,7 @@ def pair_nulls(records: list[dict], out: Path, alpha: float) -> list[bool]:
     used once) compared with the statistics `check` uses. True = flagged."""
     flagged = []
     for model in dict.fromkeys(r["model"] for r in records):
-        files = [out / "stats" / f"{slug(model)}-x{r['factor']:g}-{r['trial']}.json.gz" for r in records
+        files = [stats_path(out, r) for r in records
                  if r["model"] == model and r["factor"] != 1.0 and r["mode"] == "stat"]
         files = [f for f in files if f.exists()]
         for a, b in zip(files[0::2], files[1::2]):
@@ -152,14 +193,8 @@ def resampled_nulls(records: list[dict], out: Path, alpha: float, count: int, se
     rng = np.random.default_rng(7)
     p_values = []
     for model in dict.fromkeys(r["model"] for r in records if r["mode"] == "stat"):
-        ref, dev = [], []
-        for r in records:
-            path = out / "stats" / f"{slug(model)}-x{r['factor']:g}-{r['trial']}.json.gz"
-            if r["model"] != model or r["mode"] != "stat" or not path.exists():
-                continue
-            data = load_statistics(path)
-            ref += data[tally.REF]
-            dev += data[tally.DEV] if r["factor"] == 1.0 else []
+        pool = pools(records, [out], model).get(1.0, {})
+        ref, dev = pool.get(tally.REF, []), pool.get(tally.DEV, [])
         if len(ref) < seeds or len(dev) < seeds:
             continue
         for _ in range(count):
@@ -191,19 +226,44 @@ def bench(args, out: Path) -> list[dict]:
         for factor, trial in plan:
             if (model[0], factor, trial) in done:
                 continue
-            seed = trial_seed(model[6], factor, trial)
-            t0 = time.perf_counter()
-            res = check(str(base), ("numpy", tally.DEV), seeds=args.seeds, seed=seed, alpha=args.alpha, cap=args.cap,
-                        script_for={tally.DEV: str(changed[factor])} if factor != 1.0 else None, timeout=900)
-            rec = record_of(model[0], factor, trial, seed, res, time.perf_counter() - t0)
-            if rec["mode"] == "stat":
-                save_statistics(out / "stats" / f"{slug(model[0])}-x{factor:g}-{trial}.json.gz", res)
+            rec = one_trial(args, out, model, base, changed.get(factor), factor, trial)
             records.append(rec)
             with log.open("a") as f:
                 f.write(json.dumps(rec) + "\n")
-            print(f"{time.strftime('%H:%M:%S')} {model[0]} x{factor:g} trial {trial} seed {seed}: {rec['verdict']} "
-                  f"(exit {rec['exit']}, {rec['mode']}, {rec['seconds']:.0f} s)", flush=True)
+            fixed = f"; fixed {args.seeds} seeds: exit {rec['fixed_exit']}, {rec['fixed_seconds']:.0f} s" \
+                if "fixed_exit" in rec else ""
+            print(f"{time.strftime('%H:%M:%S')} {model[0]} x{factor:g} trial {trial} seed {rec['seed']}: "
+                  f"{rec['verdict']} (exit {rec['exit']}, {rec['mode']}, {rec['seconds']:.0f} s, seeds per device "
+                  f"{rec.get('seeds_used')}{fixed})", flush=True)
     return records
+
+
+def one_trial(args, out: Path, model, base: Path, changed: Path | None, factor: float, trial: int) -> dict:
+    """One check (with --max-seeds: group-sequential; with --with-fixed also the fixed --seeds check of the same
+    seeds, run first on even trials and second on odd ones, for its wall time and verdict)."""
+    stride = max(STRIDE, args.seeds, args.max_seeds or 0)
+    seed = trial_seed(model[6], factor, trial, stride, args.seed_base)
+    common = dict(seed=seed, alpha=args.alpha, cap=args.cap, timeout=900,
+                  script_for={tally.DEV: str(changed)} if factor != 1.0 else None)
+
+    def timed(**extra):
+        t0 = time.perf_counter()
+        res = check(str(base), ("numpy", tally.DEV), **common, **extra)
+        return res, time.perf_counter() - t0
+    fixed = None
+    if args.with_fixed and args.max_seeds and trial % 2 == 0:
+        fixed = timed(seeds=args.seeds)
+    res, seconds = timed(seeds=args.seeds, max_seeds=args.max_seeds, min_effect=args.min_effect)
+    if args.with_fixed and args.max_seeds and trial % 2 == 1:
+        fixed = timed(seeds=args.seeds)
+    rec = record_of(model[0], factor, trial, seed, res, seconds)
+    if args.max_seeds:
+        rec.update(max_seeds=args.max_seeds, min_effect=args.min_effect)
+    if fixed:
+        rec.update(fixed_exit=0 if fixed[0].verdict in (AGREE, AGREE_STAT) else 1, fixed_seconds=fixed[1])
+    if rec["mode"] == "stat":
+        save_statistics(stats_path(out, rec), res)
+    return rec
 
 
 def main(argv=None) -> int:
@@ -220,6 +280,13 @@ def main(argv=None) -> int:
                    help="only these factors of each model (default: all of MODELS)")
     p.add_argument("--resampled", type=int, default=0, help="also this many resampled (dependent) null verdicts")
     p.add_argument("--tally-only", action="store_true", help="no new checks: table from OUT/checks.jsonl")
+    p.add_argument("--max-seeds", type=int, default=None,
+                   help="check --max-seeds N (group-sequential; --seeds is then unused by it)")
+    p.add_argument("--min-effect", type=float, default=None, help="check --min-effect (a fraction, e.g. 0.05)")
+    p.add_argument("--with-fixed", action="store_true",
+                   help="with --max-seeds: also a fixed --seeds check of the same seeds per trial (wall time)")
+    p.add_argument("--seed-base", type=int, default=0,
+                   help="added to every --seed: another benchmark folder's seeds do not recur (default 0)")
     args = p.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -229,11 +296,16 @@ def main(argv=None) -> int:
     else:
         records = bench(args, out)
     rows = tally.summarize(records)
-    extra = pair_nulls(records, out, args.alpha)
-    text = (f"K = {args.seeds} seeds per device, alpha = {args.alpha}, every run() capped at {args.cap * 1e3:g} ms; "
+    sequential = [r for r in records if r.get("max_seeds")]
+    for r in rows if sequential else []:
+        r["min_p"] = []     # a sequential verdict's Holm-adjusted p is at its last look's level: no calibration
+    extra = [] if sequential else pair_nulls(records, out, args.alpha)
+    seeds = f"--max-seeds {args.max_seeds} (group-sequential)" if args.max_seeds else f"K = {args.seeds} seeds"
+    text = (f"{seeds} per device, alpha = {args.alpha}, every run() capped at {args.cap * 1e3:g} ms; "
             f"devices numpy,cpp_standalone, --mode auto.\n\n" + tally.table(rows) + "\n"
             + "\n".join(f"* {x}" for x in tally.summary_lines(rows, extra, args.alpha))
-            + f"\n* of which {sum(extra)}/{len(extra)} from paired numpy runs of changed-model checks\n")
+            + f"\n* of which {sum(extra)}/{len(extra)} from paired numpy runs of changed-model checks\n"
+            + "".join(f"* {x}\n" for x in tally.sequential_lines(records)))
     if args.resampled:
         p_values = resampled_nulls(records, out, args.alpha, args.resampled, args.seeds)
         text += ("* resampled null verdicts (dependent, see resampled_nulls), false alarms at alpha: " + "; ".join(

@@ -57,3 +57,18 @@ def test_exact_verdicts_state_no_power():
 def test_clopper_pearson_matches_tables(k, n, lo, hi):
     got = tally.clopper_pearson(k, n)
     assert got[0] == pytest.approx(lo, abs=2e-4) and got[1] == pytest.approx(hi, abs=2e-4)
+
+
+def test_sequential_lines_count_stops_and_wall_time():
+    recs = [dict(rec(1.05, t, t % 2), max_seeds=32, seeds_used={"numpy": k, "cpp_standalone": k}, seconds=s,
+                 fixed_exit=0, fixed_seconds=20.0) for t, (k, s) in enumerate([(16, 40.0), (32, 80.0), (32, 90.0)])]
+    recs.append(rec(1.0, 0, 0))                          # a fixed-seed check: not in these lines
+    (line,) = tally.sequential_lines(recs)
+    assert "+5 %" in line and "flagged 1/3" in line and "16 seeds per device 1x, 32 seeds per device 2x" in line
+    assert "median wall time 80 s" in line and "flagged 0/3, median 20 s" in line and "median: 4.00" in line
+
+
+def test_sequential_interval_bounds_print_as_percent():
+    recs = [dict(rec(1.05, t, 1), max_seeds=8, seeds_used={"numpy": 8}, seconds=1.0) for t in range(3)]
+    (line,) = tally.sequential_lines(recs)
+    assert "flagged 3/3 (95 % CI 29-100 %)" in line and "e+" not in line
