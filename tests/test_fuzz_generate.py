@@ -177,3 +177,14 @@ def test_no_abs_of_an_exp(e):
 def test_the_abs_of_exp_scan_can_fail():
     """Negative control of the scan above, on a text that has the pattern."""
     assert _abs_operands("log(abs((exp(clip(v0, -5, 5)) - 2.0)) + 1)") == ["(exp(clip(v0, -5, 5)) - 2.0))"]
+
+
+def test_the_benchmark_samples_models_from_the_whole_pack():
+    """One script per model is timed on models spread over the pack, not its first (simplest) ones (the check can
+    fail: the first three would give indices 0, 1, 2)."""
+    from brian2_harness.fuzz import bench
+    models = [m for _, m in generate.draw(1, 10, SHARES)]
+    picked = bench.spread(models, 3)
+    assert [k for k, _ in picked] == [0, 3, 6] != list(range(3))
+    assert bench.spread(models, 0) == [] and len(bench.spread(models, 20)) == 10
+    assert len({m for _, m in picked}) == 3
