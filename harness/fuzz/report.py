@@ -1,9 +1,11 @@
-"""The campaign's Markdown report (OUT/report.md): what ran, findings with their minimal script and triage, and
-coverage per feature (configured share next to the share of checked models whose script shows the feature)."""
+"""The campaign's Markdown report (OUT/report.md; report_html.py writes report.html from the same summary): what
+ran, findings with their minimal script and triage, and coverage per feature (configured share next to the share
+of checked models whose script shows the feature)."""
 from __future__ import annotations
 
 import os
 
+from . import report_html
 from .features import FEATURES
 
 
@@ -65,4 +67,5 @@ def write(out: str, summary: dict) -> str:
     path = os.path.join(out, "report.md")
     with open(path, "w") as fh:
         fh.write(render(dict(summary, scripts=scripts)))
+    report_html.write(out, summary, scripts)
     return path
