@@ -64,6 +64,7 @@ class Campaign:
         self.cache = cfg.cache_dir or os.path.join(cfg.out, "cache")
         os.makedirs(self.work, exist_ok=True)
         self.stats = dict(models=0, packs=0, invalid=0, disagreements=0, duplicates=0, first_finding_s=None,
+                          first_disagreement_s=None,
                           pack_seconds=[], coverage=Counter(), invalid_models=[], timed_out=[], unchecked=0)
         self.stats.update(state["stats"] if state else {})
         self.models_at_start = self.stats["models"]
@@ -122,6 +123,8 @@ class Campaign:
         self.say(f"pack {p}: {len(models)} models in {self.stats['pack_seconds'][-1]:.0f} s, {len(by_model)} "
                  f"disagreeing, {len(invalid)} invalid" + (f", timed out on {', '.join(late)}" if late else "")
                  + f" ({self.stats['models']} models, {self.total():.0f} s)")
+        if by_model and self.stats.get("first_disagreement_s") is None:    # seen when its pack was checked
+            self.stats["first_disagreement_s"] = round(self.total(), 1)
         for k, ds in sorted(by_model.items()):
             self.stats["disagreements"] += 1
             self.disagreement(p, drawn[k], runs, ds, generate.examples_for(count))

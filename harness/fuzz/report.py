@@ -7,6 +7,7 @@ import os
 
 from . import report_html
 from .features import FEATURES
+from .report_html import first_times
 
 
 def render(summary: dict) -> str:
@@ -23,7 +24,7 @@ def render(summary: dict) -> str:
              f"{len(s.get('timed_out', []))}"
              + (f" ({'; '.join(s['timed_out'])})" if s.get("timed_out") else ""),
              f"- findings: {len(found)}; new in this campaign: {len(summary['new'])}; time to the first: "
-             + (f"{s['first_finding_s']:.0f} s" if s["first_finding_s"] is not None else "none"), ""]
+             + first_times(s), ""]
     by_class: dict = {}
     for f in found:
         key = "flaky" if f["status"] == "flaky" else f["triage"].get("class", "?")

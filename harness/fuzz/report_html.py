@@ -10,6 +10,15 @@ from ..reports.render import css, environment
 from .features import FEATURES
 
 
+def first_times(stats: dict) -> str:
+    """'none', or when the first finding was saved (shrunk) and when its disagreement was first seen."""
+    if stats.get("first_finding_s") is None:
+        return "none"
+    seen = stats.get("first_disagreement_s")
+    return f"{stats['first_finding_s']:.0f} s" + (f" (its disagreement seen after {seen:.0f} s, when its pack was "
+                                                    "checked; the rest is shrinking)" if seen is not None else "")
+
+
 def context(summary: dict, scripts: dict) -> dict:
     s = summary["stats"]
     models = s["models"] or 1
@@ -20,7 +29,7 @@ def context(summary: dict, scripts: dict) -> dict:
     coverage = [dict(name=name, share=summary["shares"].get(name, 0), count=s["coverage"].get(name, 0),
                      percent=100 * s["coverage"].get(name, 0) / models, what=what)
                 for name, (_, what) in FEATURES.items()]
-    first = f"{s['first_finding_s']:.0f} s" if s.get("first_finding_s") is not None else "none"
+    first = first_times(s)
     return dict(s=summary, st=s, findings=summary["findings"], by_class=sorted(by_class.items()),
                 coverage=coverage, scripts=scripts, first=first)
 
