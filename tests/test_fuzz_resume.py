@@ -68,3 +68,27 @@ def test_resume_on_the_command_line_names_the_option(tmp_path, capsys):
     assert main(["fuzz", "--resume", str(tmp_path / "nothing")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.count("--resume:") == 1, err
+
+
+def test_resume_on_the_command_line_continues_with_the_stored_settings(tmp_path, checked, capsys):
+    """`fuzz --resume DIR` takes devices, seed, pack size and shares from DIR (the options given are ignored) and
+    goes on from the next pack; the negative control is the fresh campaign's first pack, which it must not repeat."""
+    from brian2_harness import versions
+    from brian2_harness.cli import main
+    release = versions.installed_version("brian2") or "?"
+    cfg = campaign.Config(devices=DEVICES, budget_s=3600, seed=4, out=str(tmp_path / "c"), pack=3, max_models=3,
+                          shares=features.shares(), release=release)
+    campaign.Campaign(cfg, lambda text: None).run()
+    first = list(checked)
+    checked.clear()
+    assert main(["fuzz", "--resume", str(tmp_path / "c"), "--max-models", "3", "--seed", "99", "--quiet"]) == 0
+    state = resume.load(str(tmp_path / "c"), release)
+    assert (state["next_pack"], state["stats"]["models"], state["seed"], state["devices"]) == (2, 6, 4, DEVICES)
+    assert len(checked) == 1 and checked != first
+    assert "6 models" in capsys.readouterr().out
+    resumed = list(checked)
+    checked.clear()
+    campaign.Campaign(campaign.Config(devices=DEVICES, budget_s=3600, seed=4, out=str(tmp_path / "whole"), pack=3,
+                                      max_models=6, shares=features.shares(), release=release),
+                      lambda text: None).run()
+    assert checked == first + resumed          # seed 4's packs 0 and 1, not a pack of seed 99
