@@ -107,3 +107,9 @@ def test_triage_knows_the_integer_clip_of_cpp_standalone():
     assert triage.classify(f, "dv1/dt = (clip(i, (-6.25), (-3.75)) - v1) / (3*ms) : 1")["rule"] == \
         "brian2-clip-int-cpp"
     assert triage.classify(f, "dv1/dt = (clip(v0, (-6.25), (-3.75)) - v1) / (3*ms) : 1")["rule"] == "new"
+    # an integer expression as clip's first argument (2.10.1 campaign, seed 1, pack 17); float ones stay new
+    assert triage.classify(f, "m5_G.x1 = 'clip((i + 100), (-4.25), (-3.75))'")["rule"] == "brian2-clip-int-cpp"
+    assert triage.classify(f, "x1 = clip(((k0 * 3) - 2), -1.0, 1.0)")["rule"] == "brian2-clip-int-cpp"
+    for text in ("clip((i + 0.5), -1.0, 1.0)", "clip((-2.0), -9.25, 1.0)", "clip(((v0 + 0.0) + 1.26), -10.0, 10.0)",
+                 "clip(x0, -1.0, 1.0)"):
+        assert triage.classify(f, text)["rule"] == "new", text

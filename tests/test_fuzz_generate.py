@@ -5,9 +5,11 @@ import re
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from brian2_harness.errors import UsageError
 from brian2_harness.fuzz import emit, features, generate
+from brian2_harness.fuzz.expressions import FLOAT, Scope, expr
 from brian2_harness.fuzz.strategies import model
 
 SHARES = features.shares()
@@ -83,3 +85,106 @@ def test_bad_feature_overrides_name_the_field(text, needle):
     with pytest.raises(UsageError, match="--features") as e:
         features.shares(text)
     assert needle in str(e.value)
+
+
+def _draws(strategy, n: int, gen_seed: int) -> list:
+    """`n` values of `strategy` as a campaign draws them: inside a larger example (so Hypothesis neither exhausts
+    a small range nor stops early), generate phase only, under a fixed seed."""
+    from hypothesis import HealthCheck, Phase
+    from hypothesis import seed as hseed
+    from hypothesis import strategies as st
+    out = []
+
+    @hseed(gen_seed)
+    @settings(max_examples=n, phases=[Phase.generate], database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.tuples(st.integers(0, 10**9), strategy))
+    def collect(x):
+        out.append(abs(x[1]))
+    collect()
+    return out
+
+
+def _evenly_covered(values: list, top: int) -> bool:
+    """Nearly every value of 1..top drawn, and none in more than 15% of the draws."""
+    from collections import Counter
+    counts = Counter(values)
+    return len(set(range(1, top + 1)) - set(counts)) <= top // 32 and max(counts.values()) <= 0.15 * len(values)
+
+
+def test_literal_divisors_cover_their_range_evenly():
+    """|D| over 1..DIVISOR_MAX: the divisor strategy passes, a plain `integers(1, DIVISOR_MAX)` (the negative
+    control: Hypothesis draws its simplest value, 1, in about 30% of examples) does not."""
+    from hypothesis import strategies as st
+
+    from brian2_harness.fuzz.expressions import DIVISOR_MAX, divisor_int
+    for gen_seed in (1, 2):
+        drawn = _draws(divisor_int(), 1000, gen_seed)
+        assert set(drawn) <= set(range(1, DIVISOR_MAX + 1))
+        assert _evenly_covered(drawn, DIVISOR_MAX)
+        assert not _evenly_covered(_draws(st.integers(1, DIVISOR_MAX), 1000, gen_seed), DIVISOR_MAX)
+
+
+LITERAL_DIVISION = re.compile(r"(//|%) (\(-?\d+\)|\d+)\)(?! \*)")
+MULTIPLE = re.compile(r" \* (\(-?\d+\)|\d+)\)(?: \+ (?:\(-\d\)|\d)\))? (?://|%) (\(-?\d+\)|\d+)\)")
+
+
+def test_exact_multiples_of_a_literal_divisor_are_common():
+    """Exact quotients (`(e * D) // D`, `((e * D) + b) % D`) are where a floor computed through a rounded
+    reciprocal breaks (Brian2 #1495): a good share of the divisions by a literal have one."""
+    divisions = multiples = 0
+    for gen_seed in range(6):
+        for _, m in generate.draw(gen_seed, 10, ALL_ON):
+            text = emit.script(m, (5,))
+            divisions += len(LITERAL_DIVISION.findall(text))
+            multiples += sum(a == b for a, b in MULTIPLE.findall(text))
+    assert divisions >= 15 and multiples >= divisions // 3, (divisions, multiples)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data(), st.sampled_from(["5", "(-3)", "((3 * 5) + (-2))", "int(2.0)", "abs((-7))", "k0", "(i + 1)"]))
+def test_a_multiple_of_a_literal_divisor_reads_a_variable(data, a):
+    """Brian folds a constant expression on the host, so a multiple of a constant would reach no device: the
+    dividend's base is then `i` (the negative control: a base that reads a variable is kept; `constant` tells
+    them apart)."""
+    from brian2_harness.fuzz.expressions import Scope, constant, dividend
+    text, _ = dividend(data.draw, Scope(50, {}), a, 10, 98)
+    assert text == a or not constant(text)
+    if not constant(a):
+        assert text.startswith(("k0", "(k0", "((k0", "(i + 1)", "((i + 1)", "(((i + 1)"))
+    assert constant(a) == (a not in ("k0", "(i + 1)"))
+
+
+def _abs_operands(text: str) -> list[str]:
+    out = []
+    for start in (k.end() for k in re.finditer(r"\babs\(", text)):
+        depth, k = 1, start
+        while depth:
+            depth += {"(": 1, ")": -1}.get(text[k], 0)
+            k += 1
+        out.append(text[start:k])
+    return out
+
+
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(expr(Scope(10, {"functions": True, "power": True}, floats=["v0"]), FLOAT, 3))
+def test_no_abs_of_an_exp(e):
+    """Brian refuses `abs(... exp(clip(...)) ...)` (sympy writes it with `re`, which Brian cannot resolve): the
+    generator never puts an exp() inside an abs() (without the guard, ~1% of these expressions have one)."""
+    assert not any("exp(" in operand for operand in _abs_operands(e[0])), e[0]
+
+
+def test_the_abs_of_exp_scan_can_fail():
+    """Negative control of the scan above, on a text that has the pattern."""
+    assert _abs_operands("log(abs((exp(clip(v0, -5, 5)) - 2.0)) + 1)") == ["(exp(clip(v0, -5, 5)) - 2.0))"]
+
+
+def test_the_benchmark_samples_models_from_the_whole_pack():
+    """One script per model is timed on models spread over the pack, not its first (simplest) ones (the check can
+    fail: the first three would give indices 0, 1, 2)."""
+    from brian2_harness.fuzz import bench
+    models = [m for _, m in generate.draw(1, 10, SHARES)]
+    picked = bench.spread(models, 3)
+    assert [k for k, _ in picked] == [0, 3, 6] != list(range(3))
+    assert bench.spread(models, 0) == [] and len(bench.spread(models, 20)) == 10
+    assert len({m for _, m in picked}) == 3

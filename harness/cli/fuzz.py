@@ -10,6 +10,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--budget", type=float, default=10.0, help="minutes of generating and checking (default 10)")
     p.add_argument("--seed", type=int, default=0, help="campaign seed (default 0)")
     p.add_argument("--out", help="folder for findings/, report.md, summary.json")
+    p.add_argument("--resume", metavar="DIR",
+                   help="continue the campaign in DIR (its devices, seed, pack size, shares; counts add up)")
     p.add_argument("--replay", metavar="DIR", help="re-check the findings saved in DIR (a campaign's --out)")
     p.add_argument("--pack", type=int, default=10, help="models per script (default 10)")
     p.add_argument("--max-models", type=int, help="stop after this many models (CI smoke campaigns)")

@@ -3,7 +3,8 @@ disagreement attributed to its model, shrunk by Hypothesis, saved as a finding (
 the end every finding re-checked (one that no longer reproduces is flaky) and triaged; a Markdown report.
 
 Pack p draws its models from Hypothesis under the seed `seed * 10007 + p` (generate.py), its run() calls from the
-same seed (strategies.schedule); so a campaign is reproducible from (seed, pack size, shares, release).
+same seed (strategies.schedule); so a campaign is reproducible from (seed, pack size, shares, release). After every
+pack its state is saved (resume.py): `--resume DIR` continues from the next pack, counts added up.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from ..check.document import check_document
 from ..check.verdict import REFERENCE
 from ..errors import UsageError
-from . import differential, emit, features, findings, generate, report, shrink, triage
+from . import differential, emit, features, findings, generate, report, resume, shrink, triage
 from .strategies import schedule
 
 SUMMARY = "summary.json"
@@ -53,32 +54,48 @@ def observable_kind(result, name: str) -> str:
 
 
 class Campaign:
-    def __init__(self, cfg: Config, say=print):
+    def __init__(self, cfg: Config, say=print, state: dict | None = None):
+        """`state`: a stored campaign's state (resume.load) to continue from; its packs and seconds count."""
         self.cfg, self.say = cfg, say
         self.t0 = time.perf_counter()
+        self.next_pack = state["next_pack"] if state else 0
+        self.earlier_s = state["seconds"] if state else 0.0
         self.work = os.path.join(cfg.out, "work")
         self.cache = cfg.cache_dir or os.path.join(cfg.out, "cache")
         os.makedirs(self.work, exist_ok=True)
         self.stats = dict(models=0, packs=0, invalid=0, disagreements=0, duplicates=0, first_finding_s=None,
+                          first_disagreement_s=None,
                           pack_seconds=[], coverage=Counter(), invalid_models=[], timed_out=[], unchecked=0)
+        self.stats.update(state["stats"] if state else {})
+        self.models_at_start = self.stats["models"]
         self.found: dict[str, findings.Finding] = {f.signature: f for f in findings.load_all(cfg.out)}
         self.new: list[str] = []
 
     def elapsed(self) -> float:
+        """Seconds of this run (the budget's measure)."""
         return time.perf_counter() - self.t0
+
+    def total(self) -> float:
+        """Seconds of the whole campaign, earlier runs included (times to findings, the rate)."""
+        return self.earlier_s + self.elapsed()
 
     def check_script(self, text: str, devices: list[str], label: str):
         return differential.run_text(text, devices, self.work, label, timeout=self.cfg.timeout, cache_dir=self.cache,
                                      stem="fuzzmodel")
 
     def run(self) -> dict:
-        cfg, p = self.cfg, 0
-        while self.elapsed() < cfg.budget_s and (cfg.max_models is None or self.stats["models"] < cfg.max_models):
-            count = cfg.pack if cfg.max_models is None else min(cfg.pack, cfg.max_models - self.stats["models"])
-            self.one_pack(p, count)
-            p += 1
+        """Packs until this run's budget (or --max-models, counted in this run) is spent; state saved after each."""
+        cfg = self.cfg
+        while self.elapsed() < cfg.budget_s and (cfg.max_models is None or self.run_models() < cfg.max_models):
+            count = cfg.pack if cfg.max_models is None else min(cfg.pack, cfg.max_models - self.run_models())
+            self.one_pack(self.next_pack, count)
+            self.next_pack += 1
+            resume.save(cfg.out, cfg, self.next_pack, self.total(), self.stats)
         self.recheck()
         return self.finish()
+
+    def run_models(self) -> int:
+        return self.stats["models"] - self.models_at_start
 
     def one_pack(self, p: int, count: int) -> None:
         cfg, gs = self.cfg, gen_seed(self.cfg.seed, p)
@@ -105,7 +122,9 @@ class Campaign:
             by_model.setdefault(d.model, []).append(d)
         self.say(f"pack {p}: {len(models)} models in {self.stats['pack_seconds'][-1]:.0f} s, {len(by_model)} "
                  f"disagreeing, {len(invalid)} invalid" + (f", timed out on {', '.join(late)}" if late else "")
-                 + f" ({self.stats['models']} models, {self.elapsed():.0f} s)")
+                 + f" ({self.stats['models']} models, {self.total():.0f} s)")
+        if by_model and self.stats.get("first_disagreement_s") is None:    # seen when its pack was checked
+            self.stats["first_disagreement_s"] = round(self.total(), 1)
         for k, ds in sorted(by_model.items()):
             self.stats["disagreements"] += 1
             self.disagreement(p, drawn[k], runs, ds, generate.examples_for(count))
@@ -156,7 +175,7 @@ class Campaign:
         f = findings.Finding(
             id=findings.finding_id(sig), signature=sig, devices=devices, reference=ref, outcome=outcome,
             observables=failing, features=feats, release=cfg.release,
-            script_lines=len(emit.model_lines(shrunk.script)), found_after_s=round(self.elapsed(), 1),
+            script_lines=len(emit.model_lines(shrunk.script)), found_after_s=round(self.total(), 1),
             model=dict(gen_seed=gen_seed(cfg.seed, p), position=position, pack=p, index=ds[0].model),
             shrink=dict(reached=shrunk.reached, candidates=shrunk.candidates, seconds=round(shrunk.seconds, 1),
                         original_lines=len(emit.model_lines(original))),
@@ -185,10 +204,10 @@ class Campaign:
     def finish(self) -> dict:
         s = dict(self.stats)
         s["coverage"] = dict(s["coverage"])
-        minutes = self.elapsed() / 60
+        minutes = self.total() / 60
         summary = dict(
             format="brian2-harness-fuzz/1", release=self.cfg.release, devices=self.cfg.devices,
-            seed=self.cfg.seed, pack=self.cfg.pack, budget_s=self.cfg.budget_s, seconds=round(self.elapsed(), 1),
+            seed=self.cfg.seed, pack=self.cfg.pack, budget_s=self.cfg.budget_s, seconds=round(self.total(), 1),
             models_per_minute=round(s["models"] / minutes, 2) if minutes > 0 else 0.0,
             shares=self.cfg.shares, stats=s,
             findings=[f.to_dict() for f in self.found.values()], new=[self.found[x].id for x in self.new])

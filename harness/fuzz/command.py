@@ -1,6 +1,6 @@
-"""`brian2-harness fuzz`: a campaign, `--replay DIR` (re-check saved findings) or `--bench N` (packed vs one
-script per model). Options are defined in cli/fuzz.py; exit 1 when a new Brian2-bug finding reproduces, 2 for
-usage errors (one line naming the option and its allowed values)."""
+"""`brian2-harness fuzz`: a campaign (or `--resume DIR`: the campaign in DIR continued), `--replay DIR` (re-check
+saved findings) or `--bench N` (packed vs one script per model). Options are defined in cli/fuzz.py; exit 1 when
+a new Brian2-bug finding reproduces, 2 for usage errors (one line naming the option and its allowed values)."""
 from __future__ import annotations
 
 import os
@@ -10,7 +10,7 @@ from ..check.script import known_devices
 from ..commalist import comma_list
 from ..errors import UsageError
 from ..versions import installed_version
-from . import bench, campaign, features, replay
+from . import bench, campaign, features, replay, resume
 
 
 def run(args) -> int:
@@ -23,8 +23,14 @@ def run(args) -> int:
         if not os.path.isdir(os.path.join(args.replay, "findings")):
             raise UsageError(f"--replay: {args.replay!r} holds no findings/ folder (give a campaign's --out DIR)")
         return replay.replay(args.replay, release, timeout=args.timeout, cache_dir=args.cache_dir, say=say)
+    state = None
+    if args.resume:
+        state = resume.load(args.resume, release)
+        args.out = args.resume
+        devices, shares, args.seed, args.pack = state["devices"], state["shares"], state["seed"], state["pack"]
     if not args.out:
-        raise UsageError("--out: a folder for the findings and the report is required (or --replay DIR)")
+        raise UsageError("--out: a folder for the findings and the report is required (or --replay DIR, "
+                         "--resume DIR)")
     if args.bench:
         bench.run(args.bench, devices, shares, args.seed, args.out, sample=args.bench_sample,
                   timeout=args.timeout, cache_dir=args.cache_dir, say=print)
@@ -33,7 +39,7 @@ def run(args) -> int:
                           max_models=args.max_models, shares=shares, shrink_s=args.shrink_minutes * 60,
                           timeout=args.timeout, cache_dir=args.cache_dir, release=release)
     os.makedirs(args.out, exist_ok=True)
-    summary = campaign.Campaign(cfg, say).run()
+    summary = campaign.Campaign(cfg, say, state).run()
     s = summary["stats"]
     print(f"fuzz: {s['models']} models ({summary['models_per_minute']:g}/min), {s['invalid']} invalid, "
           f"{len(summary['findings'])} finding(s), {len(summary['new'])} new; report: "

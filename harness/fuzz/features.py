@@ -14,8 +14,8 @@ from ..errors import UsageError
 # name -> (default share, what it covers)
 FEATURES: dict[str, tuple[float, str]] = {
     "int_vars": (0.8, "integer state variables (`k : integer`), set by string expressions"),
-    "floordiv": (0.6, "`//` (integer operands; divisors drawn nonzero)"),
-    "mod": (0.5, "`%` (divisors drawn nonzero)"),
+    "floordiv": (0.6, "`//` (integer operands; literal divisors uniform over ±1..128, dividends often multiples)"),
+    "mod": (0.5, "`%` (divisors drawn nonzero; literal ones as for `//`)"),
     "var_divisor": (0.3, "a divisor that is an expression (`abs(k) % 7 + 1`, never zero)"),
     "power": (0.3, "`**` with small exponents on bounded bases"),
     "mixing": (0.5, "int/float mixing (`int(x)`, `k * 0.5`)"),

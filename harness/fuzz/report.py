@@ -1,10 +1,13 @@
-"""The campaign's Markdown report (OUT/report.md): what ran, findings with their minimal script and triage, and
-coverage per feature (configured share next to the share of checked models whose script shows the feature)."""
+"""The campaign's Markdown report (OUT/report.md; report_html.py writes report.html from the same summary): what
+ran, findings with their minimal script and triage, and coverage per feature (configured share next to the share
+of checked models whose script shows the feature)."""
 from __future__ import annotations
 
 import os
 
+from . import report_html
 from .features import FEATURES
+from .report_html import first_times
 
 
 def render(summary: dict) -> str:
@@ -21,7 +24,7 @@ def render(summary: dict) -> str:
              f"{len(s.get('timed_out', []))}"
              + (f" ({'; '.join(s['timed_out'])})" if s.get("timed_out") else ""),
              f"- findings: {len(found)}; new in this campaign: {len(summary['new'])}; time to the first: "
-             + (f"{s['first_finding_s']:.0f} s" if s["first_finding_s"] is not None else "none"), ""]
+             + first_times(s), ""]
     by_class: dict = {}
     for f in found:
         key = "flaky" if f["status"] == "flaky" else f["triage"].get("class", "?")
@@ -65,4 +68,5 @@ def write(out: str, summary: dict) -> str:
     path = os.path.join(out, "report.md")
     with open(path, "w") as fh:
         fh.write(render(dict(summary, scripts=scripts)))
+    report_html.write(out, summary, scripts)
     return path

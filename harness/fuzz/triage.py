@@ -30,6 +30,10 @@ def _before(release: str, version: str) -> bool:
         return False
 
 
+# clip() whose first argument is an integer expression: `i`, integer variables, integer literals, + - * and parentheses
+# (`clip(i, ...)`, `clip((i + 100), ...)`); a float literal or a float variable in it does not match
+INT_CLIP = re.compile(r"clip\((?:\s|[-+*()]|\bi\b|\bk\d+(?:_post|_pre)?\b|(?<![.\d])\d+(?![.\d]))+,")
+
 RULES = [
     dict(name="brian2-1495", cls=BUG, known=True,
          when=lambda f, s: (_any(f, "standalone", "cpp_functions") and f.outcome == "fail"
@@ -41,7 +45,7 @@ RULES = [
     dict(name="brian2-clip-int-cpp", cls=BUG, known=False,
          when=lambda f, s: (_any(f, "cpp_functions") and f.outcome == "fail"
                             and "float" in _kinds(f)
-                            and re.search(r"clip\((i|k\d+(_post|_pre)?|\(?-?\d+\)?)\s*,", s) is not None),
+                            and INT_CLIP.search(s) is not None),
          reason="new (found by fuzz on 2.10.1): Brian2's C++ `_clip` is `template <typename T> T _clip(const T value, "
                 "const double a_min, const double a_max)`, so clip() of an integer with float bounds returns an "
                 "integer: `clip(0, -6.25, -3.75)` is -3 on cython and cpp_standalone, -3.75 on numpy",
