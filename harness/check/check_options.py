@@ -4,6 +4,7 @@ a recorded baseline (`check --against DIR` reruns with the options stored in DIR
 values; the CLI exits 2 with it before anything runs."""
 from __future__ import annotations
 
+from brian2_harness.devices import is_known
 from brian2_harness.errors import UsageError
 
 from .script import known_devices
@@ -23,8 +24,9 @@ def devices(value, field: str = "--devices") -> list[str]:
     if len(value) < 2:
         raise UsageError(f"{field}: name at least two devices to compare")
     for d in value:
-        if d not in known_devices():
-            raise UsageError(f"{field}: unknown device '{d}' (known: {', '.join(known_devices())})")
+        if not is_known(d):
+            raise UsageError(f"{field}: unknown device '{d}' (known: {', '.join(known_devices())}; each also as "
+                             f"NAME@RELEASE, e.g. numpy@2.9.0: that device under another installed Brian2 release)")
     return value
 
 

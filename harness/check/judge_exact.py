@@ -3,6 +3,7 @@ reference's noise floor (floor.py) for a same-stream pair whose runs differ (pai
 from __future__ import annotations
 
 from ..devices import get_device
+from ..devices.releases import base_name
 from ..verdicts import AGREE, ERROR, FAIL, OK
 from . import exact, pairs
 from . import floor as noise
@@ -62,7 +63,7 @@ def noise_floor(launch: Launcher, ref_run: DeviceRun, tolerance, end: float):
     """The reference rerun at the check's seed in `noise.RUNS` perturbed realizations, compared with its
     unperturbed run; None when the reference cannot be perturbed or a realization did not run."""
     device = ref_run.device
-    if not get_device(device).can_perturb:    # devices/: whose state can be moved by one ulp before a run
+    if not get_device(base_name(device)).can_perturb:    # devices/: whose state can be moved by one ulp before a run
         launch.say(f"no noise floor: {device} cannot be perturbed before its run")
         return None
     launch.say(f"{device}: {noise.RUNS} noise-floor runs (state moved by one ulp at every step)")

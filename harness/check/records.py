@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from brian2_harness.devices.releases import versions_of
 from brian2_harness.errors import UsageError
 from brian2_harness.verdicts import RUN_STATUSES
 from brian2_harness.versions import NUMPY, core_versions, tool_version
@@ -92,9 +93,10 @@ def from_check(result, device: str, options: dict, env: dict | None = None) -> D
     v = result.devices.get(device)
     t_end = max((r.meta.get("t_end", 0.0) for r in run.runs), default=0.0)
     runs = [SeedRecord(r.seed, r.observables, r.statistics) for r in run.runs if r.status == "ok"]
+    env = dict(env or environment(), **(versions_of(device) or {}))   # numpy@2.9.0: that interpreter's versions
     return DeviceRecord(result.script, device, run.status, run.reason, v.verdict if v else run.status,
                         v.reason if v else run.reason, result.reference, result.mode, float(t_end or 0.0),
-                        env or environment(), {k: options.get(k) for k in OPTION_KEYS},
+                        env, {k: options.get(k) for k in OPTION_KEYS},
                         script_digest(result.script) if os.path.isfile(result.script) else "", runs)
 
 

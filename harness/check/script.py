@@ -16,15 +16,15 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from brian2_harness.devices import BUILD, CHECK_DEVICES, UNAVAILABLE, all_devices, get_device
+from brian2_harness.devices import BUILD, CHECK_DEVICES, UNAVAILABLE, all_devices, get_device, is_known
 from brian2_harness.devices.cpu import cython_cache
+from brian2_harness.devices.releases import base_name, interpreter, python_for, release_of
 from brian2_harness.plumbing import buildcache, processes
 from brian2_harness.plumbing.cachedirs import default_cache_dir as harness_cache_dir
 from brian2_harness.plumbing.cachedirs import default_compiled_dir
@@ -84,10 +84,17 @@ class DeviceRun:
 
 
 def probe(device: str) -> tuple[str, str]:
-    """(mode, reason) of the catalog's probe: run | build (compile only: nothing to compare) | unavailable."""
-    if device not in known_devices():
-        return UNAVAILABLE, f"unknown device '{device}' (known: {', '.join(known_devices())})"
-    p = get_device(device).probe()
+    """(mode, reason) of the catalog's probe: run | build (compile only: nothing to compare) | unavailable; a device
+    under another release (`numpy@2.9.0`) is unavailable too while no interpreter of that release answers."""
+    if not is_known(device):
+        return UNAVAILABLE, (f"unknown device '{device}' (known: {', '.join(known_devices())}, each also as "
+                             f"NAME@RELEASE)")
+    p = get_device(base_name(device)).probe()
+    if p.mode != UNAVAILABLE and release_of(device) is not None:
+        python, why = interpreter(device)
+        if python is None:
+            return UNAVAILABLE, why
+        return p.mode, f"{p.reason} (brian2 {release_of(device)}: {python})".strip()
     return p.mode, p.reason
 
 
@@ -95,8 +102,8 @@ def build_key(device: str, probe_reason: str) -> str:
     """One standalone build folder per (script file name, device, library versions, toolchain as probed). A rerun,
     an edited script or a copy of it elsewhere (pytest's tmp folders) is an incremental build: make recompiles what
     changed. Correctness never depends on the key (Brian rewrites changed files, make rebuilds them)."""
-    return buildcache.build_key(device=device, toolchain=probe_reason if get_device(device).probe_in_build_key
-                                else "")
+    return buildcache.build_key(device=device, toolchain=probe_reason if get_device(base_name(device))
+                                .probe_in_build_key else "")
 
 
 RUNS_KEPT = 50            # run folders (the scripts' logs) kept under the cache; older ones go at the next run
@@ -173,7 +180,7 @@ def device_process(device: str, job_file: str, log_path: str, env: dict, limit: 
                 return f"device process ended: {exc}"
             # the server could not start or ended before the run started: a fresh interpreter instead
     with open(log_path, "a") as log:
-        proc = processes.start([sys.executable, "-m", "brian2_harness.check.runner", job_file], stdout=log,
+        proc = processes.start([python_for(device), "-m", "brian2_harness.check.runner", job_file], stdout=log,
                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         try:
             rc = processes.wait(proc, limit)
@@ -205,7 +212,7 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
     own_tmp = work_dir is None
     work_dir = work_dir or new_work_dir(cache_dir)
     out_dir = tempfile.mkdtemp(prefix=f"{device}-", dir=work_dir)
-    job = dict(script=os.path.abspath(script), device=device, seeds=list(seeds), stat=stat, cap=cap,
+    job = dict(script=os.path.abspath(script), device=base_name(device), seeds=list(seeds), stat=stat, cap=cap,
                observe=list(observe or []), build_cache=str(cache_dir), build_label=f"{Path(script).stem}-{device}",
                build_key=build_key(device, why), build_only=mode == BUILD, build_note=why,
                cython_dir=cython_cache(str(compiled)), out_dir=out_dir, seed_timeout=timeout, args=list(args or []),

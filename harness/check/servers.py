@@ -28,6 +28,7 @@ import threading
 import time
 
 from brian2_harness.devices import server_group_members
+from brian2_harness.devices.releases import python_for
 from brian2_harness.plumbing import processes
 from brian2_harness.plumbing.cachedirs import default_cache_dir
 
@@ -66,13 +67,13 @@ def _servers_dir() -> str:
 
 
 class ProcessServer:
-    def __init__(self, devices: str, env: dict, cwd: str, plotting: bool = True):
+    def __init__(self, devices: str, env: dict, cwd: str, plotting: bool = True, python: str = sys.executable):
         self.owner = os.getpid()
         # under the harness's cache, not $TMPDIR (which a check leaves as it found it); removed when the server ends
         self.tmp = tempfile.mkdtemp(prefix="b2h-server-", dir=_servers_dir())
         env = dict(env, TMPDIR=self.tmp, TEMP=self.tmp, TMP=self.tmp, BRIAN2_HARNESS_SERVER_TMP=self.tmp)
         self.log = open(os.path.join(self.tmp, "server.log"), "w")
-        self.proc = processes.start([sys.executable, "-m", "brian2_harness.check.forkserver", devices]
+        self.proc = processes.start([python, "-m", "brian2_harness.check.forkserver", devices]
                                     + (["--plotting"] if plotting else []),
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env, cwd=cwd)
         self.lock = threading.Lock()
@@ -171,9 +172,10 @@ _STARTING: dict[tuple, threading.Lock] = {}
 
 def _key(device: str, env: dict, cwd: str) -> tuple:
     """Devices of one server group (devices.server_group_members) share a server: one `import brian2` for the
-    numpy, cython and cpp_standalone calls of a check instead of one each."""
+    numpy, cython and cpp_standalone calls of a check instead of one each. A device under another release
+    (`numpy@2.9.0`) has the server of that release's interpreter."""
     group = ",".join(server_group_members(device))
-    return (sys.executable, group, cwd, tuple(sorted((k, v) for k, v in env.items() if k not in VOLATILE)))
+    return (python_for(device), group, cwd, tuple(sorted((k, v) for k, v in env.items() if k not in VOLATILE)))
 
 
 def plots(script: str) -> bool:
@@ -200,7 +202,7 @@ def server_for(device: str, env: dict, cwd: str, plotting: bool = True) -> Proce
             return server
         if server is not None and server.owner == os.getpid():
             server.close()
-        server = ProcessServer(key[1], env, cwd, plotting)
+        server = ProcessServer(key[1], env, cwd, plotting, key[0])
         with _LOCK:
             _SERVERS[key] = server
             idle = [s for s in _SERVERS.values() if s is not server and not s.pending]

@@ -22,6 +22,7 @@ from brian2_harness.check.verdict import CheckResult
 from brian2_harness.cli.check_outputs import write_outputs
 from brian2_harness.cli.common import EXIT_FAIL
 from brian2_harness.commalist import comma_list
+from brian2_harness.devices.releases import configure, release_of, versions_of
 from brian2_harness.errors import UsageError
 from brian2_harness.tools.environment import environment
 from brian2_harness.verdicts import AGREE, AGREE_STAT, LABEL
@@ -62,6 +63,9 @@ def add_parser(subparsers):
     p.add_argument("scripts", nargs="+", metavar="SCRIPT.py", help="Brian2 script(s), run as written")
     p.add_argument("--devices", default=",".join(DEFAULT_DEVICES),
                    help=f"comma-separated, the first that runs is the reference (known: {', '.join(known_devices())})")
+    p.add_argument("--release-python", action="append", default=[], metavar="RELEASE=PYTHON",
+                   help="the interpreter of an environment with that brian2 (and this harness): a device named "
+                        "NAME@RELEASE (e.g. numpy@2.9.0) runs there; default: tox's .tox/hist-brian2.RELEASE env")
     p.add_argument("--observe", default="", help="comma-separated monitors or variables to compare, e.g. "
                    "spikemonitor,statemonitor.v,synapses.w (default: every monitor)")
     p.add_argument("--duration-cap", help="cut every run() to at most this much simulated time, e.g. 200ms")
@@ -127,6 +131,8 @@ def _validate(args):
         raise UsageError("--record and --against: give one of them")
     if getattr(args, "record_errors", False) and not getattr(args, "record", None):
         raise UsageError("--record-errors: only with --record DIR")
+    if getattr(args, "release_python", None):
+        configure(args.release_python)
     devices = check_options.devices(comma_list(args.devices))
     for s in args.scripts:
         if os.path.isdir(s):
@@ -308,6 +314,9 @@ def cmd_check(args) -> int:
     tolerance = _tolerance(args)
     env = environment()
     env["compiler"] = env.get("gcc")
+    others = {d: versions_of(d) for d in comma_list(args.devices) if release_of(d) is not None}
+    if others:                     # NAME@RELEASE devices: the versions of the interpreter that ran each
+        env["releases"] = others
     doc = check_document(results, environment=env, config=_config(args, required), tolerance=tolerance,
                          interrupted=stopped)
     write_outputs(doc, json_out=args.json_out, junit_out=args.junit, report_dir=args.report,

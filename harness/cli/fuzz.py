@@ -7,6 +7,12 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser("fuzz", help="generate Brian2 models, run them across devices, shrink disagreements")
     p.add_argument("--devices", default="numpy,cython,cpp_standalone",
                    help="comma-separated, the first is the reference (default numpy,cython,cpp_standalone)")
+    p.add_argument("--against-release", action="append", default=[], metavar="RELEASE",
+                   help="also run every device under this installed Brian2 release (NAME@RELEASE), judged against "
+                        "the reference of this one: what changed between the releases (repeatable)")
+    p.add_argument("--release-python", action="append", default=[], metavar="RELEASE=PYTHON",
+                   help="the interpreter of an environment with that brian2 and this harness (default: tox's "
+                        ".tox/hist-brian2.RELEASE env)")
     p.add_argument("--budget", type=float, default=10.0, help="minutes of generating and checking (default 10)")
     p.add_argument("--seed", type=int, default=0, help="campaign seed (default 0)")
     p.add_argument("--out", help="folder for findings/, report.md, summary.json")

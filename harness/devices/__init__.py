@@ -12,6 +12,7 @@ from brian2_harness.devices.catalog import (
     all_devices,
     get_device,
     gpu_device,
+    is_known,
     openmp_device,
     register_device,
     runtime_devices,
@@ -20,5 +21,5 @@ from brian2_harness.devices.catalog import (
 )
 
 __all__ = ["BUILD", "CHECK_DEVICES", "CPU_DEVICES", "REFERENCE_DEVICE", "RUN", "STANDALONE_DEVICE", "UNAVAILABLE",
-           "Device", "Probe", "all_devices", "get_device", "gpu_device", "openmp_device", "register_device",
-           "runtime_devices", "server_group_members", "threaded_devices"]
+           "Device", "Probe", "all_devices", "get_device", "gpu_device", "is_known", "openmp_device",
+           "register_device", "runtime_devices", "server_group_members", "threaded_devices"]

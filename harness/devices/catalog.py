@@ -5,6 +5,7 @@ import threading
 
 from brian2_harness.devices.base import Device
 from brian2_harness.devices.cpu import CppStandaloneDevice, CythonDevice, NumpyDevice
+from brian2_harness.devices.releases import RELEASE_PATTERN, base_name, split
 from brian2_harness.errors import UsageError
 
 _DEVICES: dict[str, Device] = {}
@@ -38,10 +39,20 @@ def _materialize() -> None:
 
 
 def get_device(name: str) -> Device:
+    """The device of a catalog name. `check` and `fuzz` also take `name@X` (the device under another Brian2
+    release, releases.py): they ask for `base_name(name)`; every other command refuses a release here."""
     _materialize()
     if name not in _DEVICES:
         raise UsageError(f"unknown device '{name}'; known devices: {', '.join(_DEVICES)}")
     return _DEVICES[name]
+
+
+def is_known(name: str) -> bool:
+    """A catalog device, or one under another release (`numpy@2.9.0`; whether that release is installed is its
+    probe's question)."""
+    _materialize()
+    base, release = split(name)
+    return base in _DEVICES and (release is None or bool(RELEASE_PATTERN.match(release)))
 
 
 def all_devices() -> list[Device]:
@@ -67,7 +78,7 @@ def gpu_device() -> str:
 
 def server_group_members(device: str) -> list[str]:
     """The devices that share `device`'s process server (Device.server_group), in catalog order."""
-    group = get_device(device).server_group
+    group = get_device(base_name(device)).server_group
     return [d.name for d in all_devices() if d.server_group == group]
 
 

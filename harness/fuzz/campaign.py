@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..check.document import check_document
 from ..check.verdict import REFERENCE
+from ..devices import is_known
 from ..errors import UsageError
 from . import differential, emit, features, findings, generate, report, resume, shrink, triage
 from .strategies import schedule
@@ -230,8 +231,9 @@ def exit_code(summary: dict) -> int:
 
 def validate(devices: list[str], known: list[str], budget: float, pack: int) -> None:
     for d in devices:
-        if d not in known:
-            raise UsageError(f"--devices: unknown device {d!r} (allowed: {', '.join(known)})")
+        if not is_known(d):
+            raise UsageError(f"--devices: unknown device {d!r} (allowed: {', '.join(known)}; each also as "
+                             f"NAME@RELEASE: that device under another installed Brian2 release)")
     if len(devices) < 2:
         raise UsageError(f"--devices: name at least two devices (allowed: {', '.join(known)})")
     if not budget > 0:

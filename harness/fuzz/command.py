@@ -8,17 +8,39 @@ import sys
 
 from ..check.script import known_devices
 from ..commalist import comma_list
+from ..devices.releases import check_release, configure, interpreter, release_of
 from ..errors import UsageError
 from ..versions import installed_version
 from . import bench, campaign, features, replay, resume
 
 
+def with_releases(devices: list[str], against: list[str], current: str) -> list[str]:
+    """`--against-release X`: every device also as NAME@X (releases.py), after the devices of this release."""
+    out = list(devices)
+    for x in against:
+        check_release(x, "--against-release")
+        if x == current:
+            raise UsageError(f"--against-release: {x} is the brian2 this command runs under; name another release")
+        out += [f"{d}@{x}" for d in devices if release_of(d) is None and f"{d}@{x}" not in out]
+    return out
+
+
+def available(devices: list[str]) -> None:
+    """A device under another release whose interpreter is missing is refused now, not skipped pack after pack."""
+    for d in devices:
+        if release_of(d) is not None:
+            python, why = interpreter(d)
+            if python is None:
+                raise UsageError(f"--devices/--against-release: {d}: {why}")
+
+
 def run(args) -> int:
-    devices = comma_list(args.devices)
+    configure(getattr(args, "release_python", []) or [])
+    release = installed_version("brian2") or "?"
+    devices = with_releases(comma_list(args.devices), getattr(args, "against_release", []) or [], release)
     campaign.validate(devices, known_devices(), args.budget, args.pack)
     shares = features.shares(args.features)
     say = (lambda text: None) if args.quiet else (lambda text: print(text, flush=True))
-    release = installed_version("brian2") or "?"
     if args.replay:
         if not os.path.isdir(os.path.join(args.replay, "findings")):
             raise UsageError(f"--replay: {args.replay!r} holds no findings/ folder (give a campaign's --out DIR)")
@@ -28,6 +50,7 @@ def run(args) -> int:
         state = resume.load(args.resume, release)
         args.out = args.resume
         devices, shares, args.seed, args.pack = state["devices"], state["shares"], state["seed"], state["pack"]
+    available(devices)
     if not args.out:
         raise UsageError("--out: a folder for the findings and the report is required (or --replay DIR, "
                          "--resume DIR)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+from ..verdicts import SKIP
 from . import differential, findings, report, triage
 from .campaign import SUMMARY
 
@@ -18,6 +19,12 @@ def replay(out: str, release: str, *, timeout: float = 300.0, cache_dir=None, sa
         path = os.path.join(findings.folder(out, f.id), "script.py")
         result = differential.run_check(path, [f.reference] + f.devices, timeout=timeout,
                                         cache_dir=cache_dir or os.path.join(out, "cache"))
+        absent = [d for d in [f.reference] + f.devices
+                  if result.devices.get(d) is None or result.devices[d].verdict == SKIP]
+        if absent:          # a device that did not run says nothing: never "no longer reproduces"
+            say(f"{f.id}: not re-checked on brian2 {release}: {', '.join(absent)} did not run "
+                f"({'; '.join(result.devices[d].reason[:150] for d in absent if d in result.devices)})")
+            continue
         still = any(result.devices.get(d) is not None and result.devices[d].verdict == f.outcome for d in f.devices)
         f.status = "reproduces" if still else "flaky"
         replayed = findings.Finding(**{**f.to_dict(), "release": release})

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from brian2_harness.devices import get_device
+from brian2_harness.devices.releases import base_name, release_of
 
 
 def parse_version(text: str) -> tuple:
@@ -36,8 +37,8 @@ INT_CLIP = re.compile(r"clip\((?:\s|[-+*()]|\bi\b|\bk\d+(?:_post|_pre)?\b|(?<![.
 
 RULES = [
     dict(name="brian2-1495", cls=BUG, known=True,
-         when=lambda f, s: (_any(f, "standalone", "cpp_functions") and f.outcome == "fail"
-                            and _before(f.release, "2.6.0") and "int" in _kinds(f)
+         when=lambda f, s: (_any(f, "standalone", "cpp_functions", before="2.6.0") and f.outcome == "fail"
+                            and "int" in _kinds(f)
                             and re.search(r"//|%", s) is not None),
          reason="Brian2 #1495 (fixed in 2.6.0 by PR #1496): C++ integer `//` is floor(1.0*x/y), which -ffast-math "
                 "computes with a reciprocal (98 // 98 = 0), and `%` truncates",
@@ -53,9 +54,12 @@ RULES = [
 ]
 
 
-def _any(finding, *attributes: str) -> bool:
-    """Whether a disagreeing device of the finding has every one of these Device attributes (devices/base.py)."""
-    return any(all(getattr(get_device(d), a, False) for a in attributes) for d in finding.devices)
+def _any(finding, *attributes: str, before: str | None = None) -> bool:
+    """Whether a disagreeing device of the finding has every one of these Device attributes (devices/base.py) and,
+    with `before`, runs a release older than that: its own (`cpp_standalone@2.5.4`, `fuzz --against-release`)
+    or the campaign's."""
+    return any(all(getattr(get_device(base_name(d)), a, False) for a in attributes)
+               and (before is None or _before(release_of(d) or finding.release, before)) for d in finding.devices)
 
 
 def _kinds(finding) -> list[str]:
