@@ -28,6 +28,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--cache-dir", help="build cache (default OUT/cache)")
     p.add_argument("--bench", type=int, metavar="N", help="benchmark: N models packed vs one script per model")
     p.add_argument("--bench-sample", type=int, default=3, help="models run one script each in --bench (default 3)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run each device's runs of every check (packs, bisection, "
+                   "shrinking, findings, --replay, --bench) as a Dask task, as check --scheduler does: a scheduler "
+                   "address (tcp://HOST:8786) or local[:N]; needs brian2-harness[cluster]")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
 
 

@@ -26,7 +26,7 @@ def spread(models: list, sample: int) -> list[tuple[int, Model]]:
 
 
 def run(n: int, devices: list[str], shares: dict, seed: int, out: str, *, sample: int = 3, timeout: float = 600.0,
-        cache_dir=None, say=print) -> dict:
+        cache_dir=None, say=print, runner=None) -> dict:
     work = os.path.join(out, "bench")
     os.makedirs(work, exist_ok=True)
     cache = cache_dir or os.path.join(out, "cache")
@@ -35,7 +35,8 @@ def run(n: int, devices: list[str], shares: dict, seed: int, out: str, *, sample
 
     def timed(text, label):
         t = time.perf_counter()
-        result = differential.run_text(text, devices, work, label, timeout=timeout, cache_dir=cache, stem="fuzzbench")
+        result = differential.run_text(text, devices, work, label, timeout=timeout, cache_dir=cache, stem="fuzzbench",
+                                       runner=runner)
         return result, time.perf_counter() - t
 
     timed(emit.script(WARM_UP, runs), "warm-up")

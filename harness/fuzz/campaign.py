@@ -4,7 +4,9 @@ the end every finding re-checked (one that no longer reproduces is flaky) and tr
 
 Pack p draws its models from Hypothesis under the seed `seed * 10007 + p` (generate.py), its run() calls from the
 same seed (strategies.schedule); so a campaign is reproducible from (seed, pack size, shares, release). After every
-pack its state is saved (resume.py): `--resume DIR` continues from the next pack, counts added up.
+pack its state is saved (resume.py): `--resume DIR` continues from the next pack, counts added up. Every check
+(packs, bisection, shrinking candidates, findings, re-checks) runs through `Config.runner` (None: `run_device`
+here; `fuzz --scheduler`: check's Dask runner, each device's runs a Dask task); summary.json's `cluster` names it.
 """
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ class Config:
     timeout: float = 300.0
     cache_dir: str | None = None
     release: str = ""
+    runner: object = None           # run_device's replacement for every check (check/cluster.py's DaskRunner)
+    scheduler: str | None = None    # --scheduler as given (recorded in summary.json)
 
 
 def gen_seed(seed: int, pack: int) -> int:
@@ -82,7 +86,7 @@ class Campaign:
 
     def check_script(self, text: str, devices: list[str], label: str):
         return differential.run_text(text, devices, self.work, label, timeout=self.cfg.timeout, cache_dir=self.cache,
-                                     stem="fuzzmodel")
+                                     stem="fuzzmodel", runner=self.cfg.runner)
 
     def run(self) -> dict:
         """Packs until this run's budget (or --max-models, counted in this run) is spent; state saved after each."""
@@ -106,7 +110,7 @@ class Campaign:
         t = time.perf_counter()
         result, found, invalid = differential.check_models(models, runs, cfg.devices, self.work,
                                                            timeout=cfg.timeout, cache_dir=self.cache,
-                                                           label=f"pack{p}")
+                                                           label=f"pack{p}", runner=cfg.runner)
         self.stats["pack_seconds"].append(round(time.perf_counter() - t, 1))
         late = differential.timed_out(result)
         if late:
@@ -210,12 +214,21 @@ class Campaign:
             format="brian2-harness-fuzz/1", release=self.cfg.release, devices=self.cfg.devices,
             seed=self.cfg.seed, pack=self.cfg.pack, budget_s=self.cfg.budget_s, seconds=round(self.total(), 1),
             models_per_minute=round(s["models"] / minutes, 2) if minutes > 0 else 0.0,
-            shares=self.cfg.shares, stats=s,
+            shares=self.cfg.shares, stats=s, cluster=cluster(self.cfg),
             findings=[f.to_dict() for f in self.found.values()], new=[self.found[x].id for x in self.new])
         with open(os.path.join(self.cfg.out, SUMMARY), "w") as fh:
             json.dump(summary, fh, indent=1, default=str)
         report.write(self.cfg.out, summary)
         return summary
+
+
+def cluster(cfg: Config) -> dict | None:
+    """summary.json's `cluster` (as in run's documents): the scheduler, its workers and the tasks sent; None
+    when the checks ran here."""
+    if cfg.scheduler is None:
+        return None
+    return {"scheduler": cfg.scheduler, "workers": len(getattr(cfg.runner, "workers", []) or []),
+            "tasks": getattr(cfg.runner, "tasks", None)}
 
 
 def k_label(p: int, ds) -> str:

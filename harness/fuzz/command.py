@@ -1,8 +1,11 @@
 """`brian2-harness fuzz`: a campaign (or `--resume DIR`: the campaign in DIR continued), `--replay DIR` (re-check
 saved findings) or `--bench N` (packed vs one script per model). Options are defined in cli/fuzz.py; exit 1 when
-a new Brian2-bug finding reproduces, 2 for usage errors (one line naming the option and its allowed values)."""
+a new Brian2-bug finding reproduces, 2 for usage errors (one line naming the option and its allowed values).
+`--scheduler ADDRESS|local[:N]` runs every check's device runs as Dask tasks with `check --scheduler`'s own code
+(run/cluster.py connects, check/cluster.py's DaskRunner runs); a malformed address is refused before anything runs."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -34,17 +37,36 @@ def available(devices: list[str]) -> None:
                 raise UsageError(f"--devices/--against-release: {d}: {why}")
 
 
+@contextlib.contextmanager
+def dask_runner(scheduler: str | None):
+    """None without --scheduler (check runs each device here), else check's Dask runner on the connected cluster
+    (the same connect and worker choice as `check --scheduler`: workers whose versions are this process's)."""
+    if scheduler is None:
+        yield None
+        return
+    from ..check.cluster import DaskRunner
+    from ..run.cluster import connect, workers_like_here
+    with connect(scheduler) as client:
+        yield DaskRunner(client, workers_like_here(client))
+
+
 def run(args) -> int:
     configure(getattr(args, "release_python", []) or [])
     release = installed_version("brian2") or "?"
     devices = with_releases(comma_list(args.devices), getattr(args, "against_release", []) or [], release)
     campaign.validate(devices, known_devices(), args.budget, args.pack)
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler is not None:                 # before anything runs: "" or a malformed address is refused
+        from ..run.cluster import parse_scheduler
+        parse_scheduler(scheduler)
     shares = features.shares(args.features)
     say = (lambda text: None) if args.quiet else (lambda text: print(text, flush=True))
     if args.replay:
         if not os.path.isdir(os.path.join(args.replay, "findings")):
             raise UsageError(f"--replay: {args.replay!r} holds no findings/ folder (give a campaign's --out DIR)")
-        return replay.replay(args.replay, release, timeout=args.timeout, cache_dir=args.cache_dir, say=say)
+        with dask_runner(scheduler) as runner:
+            return replay.replay(args.replay, release, timeout=args.timeout, cache_dir=args.cache_dir, say=say,
+                                 runner=runner)
     state = None
     if args.resume:
         state = resume.load(args.resume, release)
@@ -54,15 +76,17 @@ def run(args) -> int:
     if not args.out:
         raise UsageError("--out: a folder for the findings and the report is required (or --replay DIR, "
                          "--resume DIR)")
-    if args.bench:
-        bench.run(args.bench, devices, shares, args.seed, args.out, sample=args.bench_sample,
-                  timeout=args.timeout, cache_dir=args.cache_dir, say=print)
-        return 0
-    cfg = campaign.Config(devices=devices, budget_s=args.budget * 60, seed=args.seed, out=args.out, pack=args.pack,
-                          max_models=args.max_models, shares=shares, shrink_s=args.shrink_minutes * 60,
-                          timeout=args.timeout, cache_dir=args.cache_dir, release=release)
-    os.makedirs(args.out, exist_ok=True)
-    summary = campaign.Campaign(cfg, say, state).run()
+    with dask_runner(scheduler) as runner:
+        if args.bench:
+            bench.run(args.bench, devices, shares, args.seed, args.out, sample=args.bench_sample,
+                      timeout=args.timeout, cache_dir=args.cache_dir, say=print, runner=runner)
+            return 0
+        cfg = campaign.Config(devices=devices, budget_s=args.budget * 60, seed=args.seed, out=args.out,
+                              pack=args.pack, max_models=args.max_models, shares=shares,
+                              shrink_s=args.shrink_minutes * 60, timeout=args.timeout, cache_dir=args.cache_dir,
+                              release=release, runner=runner, scheduler=scheduler)
+        os.makedirs(args.out, exist_ok=True)
+        summary = campaign.Campaign(cfg, say, state).run()
     s = summary["stats"]
     print(f"fuzz: {s['models']} models ({summary['models_per_minute']:g}/min), {s['invalid']} invalid, "
           f"{len(summary['findings'])} finding(s), {len(summary['new'])} new; report: "

@@ -5,7 +5,9 @@ against the reference (exact comparison within the derived tolerance, with the r
 rounding is amplified). Here its per-observable comparisons are read back: an observable that failed (beyond
 `floor.FACTOR` x its noise floor, exactly as `floor.judge` decides) or exists on one device only belongs to the
 model its prefix names (`m3_mon.k0` -> model 3). A device that errors on the whole pack (a compile error) is
-bisected: halves of the pack are rerun until the model(s) that break it are alone.
+bisected: halves of the pack are rerun until the model(s) that break it are alone. `runner` (every function that
+checks takes it) replaces `run_device`: `fuzz --scheduler` passes check's Dask runner (check/cluster.py), so each
+device's runs are Dask tasks exactly as in `check --scheduler`.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..check import floor as noise
 from ..check.exact import Tolerance
-from ..check.script import ERROR
+from ..check.script import ERROR, run_device
 from ..check.verdict import FAIL, REFERENCE, CheckResult, check
 from . import emit
 
@@ -50,13 +52,14 @@ def failing_observables(result: CheckResult, device: str) -> list[str]:
     return out + list(v.exact.missing)
 
 
-def run_check(path: str, devices: list[str], *, timeout: float, cache_dir=None, script_for=None) -> CheckResult:
+def run_check(path: str, devices: list[str], *, timeout: float, cache_dir=None, script_for=None,
+              runner=None) -> CheckResult:
     return check(path, devices, mode="auto", seed=0, timeout=timeout, cache_dir=cache_dir, script_for=script_for,
-                 reference=devices[0], tolerance=Tolerance())
+                 reference=devices[0], tolerance=Tolerance(), runner=runner or run_device)
 
 
 def run_text(text: str, devices: list[str], work: str, label: str, *, timeout: float, cache_dir=None,
-             stem: str = "fuzzpack") -> CheckResult:
+             stem: str = "fuzzpack", runner=None) -> CheckResult:
     """Check a script's text, run from `work/<stem>.py` (one name for every script of a campaign: the standalone
     build folder is keyed by the script's name, so make recompiles only the new code objects, not Brian's runtime
     library), with a copy kept as `work/<label>.py`."""
@@ -65,7 +68,7 @@ def run_text(text: str, devices: list[str], work: str, label: str, *, timeout: f
     path = os.path.join(work, f"{stem}.py")
     with open(path, "w") as f:
         f.write(text)
-    return run_check(path, devices, timeout=timeout, cache_dir=cache_dir)
+    return run_check(path, devices, timeout=timeout, cache_dir=cache_dir, runner=runner)
 
 
 def attribute(result: CheckResult, devices: list[str], n_models: int) -> tuple[list[Disagreement], list[str]]:
@@ -102,19 +105,33 @@ def timed_out(result: CheckResult) -> list[str]:
 
 
 def check_models(models, runs, devices, work: str, *, timeout: float, cache_dir=None,
-                 label: str = "pack") -> tuple[CheckResult, list[Disagreement], list[int]]:
+                 label: str = "pack", runner=None) -> tuple[CheckResult, list[Disagreement], list[int]]:
     """Check a pack; returns (result, disagreements by model, indices of invalid models). Whole-pack errors are
     bisected down to the models that cause them (their indices keep the pack's numbering)."""
-    result = run_text(emit.pack(models, runs), devices, work, label, timeout=timeout, cache_dir=cache_dir)
+    checks = _Checks(work, timeout, cache_dir, label, runner)
+    result = checks.text(emit.pack(models, runs), devices, label)
     found, whole = attribute(result, devices, len(models))
     invalid: list[int] = []
     if whole:
-        _split(list(range(len(models))), models, runs, devices, set(whole), work, timeout, cache_dir, label, found,
-               invalid, result)
+        _split(list(range(len(models))), models, runs, devices, set(whole), checks, found, invalid, result)
     return result, found, invalid
 
 
-def _split(indices, models, runs, devices, whole, work, timeout, cache_dir, label, found, invalid, result) -> None:
+@dataclass
+class _Checks:
+    """How a pack and its bisection halves are checked (one place for the options every check of them takes)."""
+    work: str
+    timeout: float
+    cache_dir: object
+    label: str
+    runner: object = None
+
+    def text(self, text: str, devices: list[str], label: str) -> CheckResult:
+        return run_text(text, devices, self.work, label, timeout=self.timeout, cache_dir=self.cache_dir,
+                        runner=self.runner)
+
+
+def _split(indices, models, runs, devices, whole, checks, found, invalid, result) -> None:
     """What to do with a part of the pack that errored as a whole (its check `result` already ran)."""
     if len(indices) == 1:
         if devices[0] in whole:
@@ -124,16 +141,16 @@ def _split(indices, models, runs, devices, whole, work, timeout, cache_dir, labe
         return
     blamed = whole - {devices[0]} or set(devices[1:])
     for half in (indices[: len(indices) // 2], indices[len(indices) // 2:]):
-        _bisect(half, models, runs, devices, blamed, work, timeout, cache_dir, label, found, invalid)
+        _bisect(half, models, runs, devices, blamed, checks, found, invalid)
 
 
-def _bisect(indices, models, runs, devices, blamed, work, timeout, cache_dir, label, found, invalid) -> None:
+def _bisect(indices, models, runs, devices, blamed, checks, found, invalid) -> None:
     """Rerun halves of `indices` (on the reference and the blamed devices) until each culprit is alone: a model
     the reference fails on is invalid (the generator's fault), one another device errors on is a disagreement."""
     devs = [devices[0]] + [d for d in devices[1:] if d in blamed]
-    result = run_text(emit.pack([models[k] for k in indices], runs, indices), devs, work,
-                      f"{label}-{indices[0]}-{indices[-1]}", timeout=timeout, cache_dir=cache_dir)
+    result = checks.text(emit.pack([models[k] for k in indices], runs, indices), devs,
+                         f"{checks.label}-{indices[0]}-{indices[-1]}")
     more, whole = attribute(result, devs, len(indices))
     found.extend(more)
     if whole:
-        _split(indices, models, runs, devices, set(whole), work, timeout, cache_dir, label, found, invalid, result)
+        _split(indices, models, runs, devices, set(whole), checks, found, invalid, result)

@@ -1,6 +1,6 @@
 """Findings on disk: OUT/findings/<id>/script.py (the minimal script), check.json (check's document of its last
-check) and finding.json (devices, releases, features, signature, triage, how it was found), deduplicated by
-signature.
+check), plot.png (its first difference, plot.py) and finding.json (devices, releases, features, signature, triage,
+how it was found, the plot or why there is none), deduplicated by signature.
 
 The signature is what makes two disagreements "the same": the devices that disagree with the reference, the
 outcome (fail or error), the kind of the failing observables (integer or float state, spikes) and the features the
@@ -12,6 +12,8 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
+
+from . import plot as plots
 
 FORMAT = "brian2-harness-fuzz-finding/1"
 
@@ -43,6 +45,7 @@ class Finding:
     triage: dict = field(default_factory=dict)          # class, reason, source (triage.py)
     occurrences: int = 1
     status: str = "reproduces"      # reproduces | flaky (re-checked at the end)
+    plot: dict = field(default_factory=dict)            # file, device, observable; or none: why (plot.py)
     format: str = FORMAT
 
     def to_dict(self) -> dict:
@@ -67,6 +70,8 @@ def load_all(out: str) -> list[Finding]:
 
 
 def save(out: str, finding: Finding, script: str | None = None, check_doc: dict | None = None) -> str:
+    """Write what is given; a check document also makes (or replaces) the plot. Saved without one (a repeat, a
+    re-check, --replay) the finding keeps its plot and its `plot` field."""
     where = folder(out, finding.id)
     os.makedirs(where, exist_ok=True)
     if script is not None:
@@ -75,6 +80,7 @@ def save(out: str, finding: Finding, script: str | None = None, check_doc: dict 
     if check_doc is not None:
         with open(os.path.join(where, "check.json"), "w") as f:
             json.dump(check_doc, f, indent=1, default=str)
+        finding.plot = plots.write(where, finding.devices, finding.reference, check_doc)
     with open(os.path.join(where, "finding.json"), "w") as f:
         json.dump(finding.to_dict(), f, indent=1)
     return where

@@ -7,10 +7,13 @@ import os
 
 from ..verdicts import SKIP
 from . import differential, findings, report, triage
+from . import plot as plots
 from .campaign import SUMMARY
 
 
-def replay(out: str, release: str, *, timeout: float = 300.0, cache_dir=None, say=print) -> int:
+def replay(out: str, release: str, *, timeout: float = 300.0, cache_dir=None, say=print, runner=None) -> int:
+    """`runner`: run_device's replacement (`--scheduler`). A finding keeps its plot (made from its final check);
+    one saved before plots were made gets it from its check.json."""
     found = findings.load_all(out)
     work = os.path.join(out, "work")
     os.makedirs(work, exist_ok=True)
@@ -18,7 +21,7 @@ def replay(out: str, release: str, *, timeout: float = 300.0, cache_dir=None, sa
     for f in found:
         path = os.path.join(findings.folder(out, f.id), "script.py")
         result = differential.run_check(path, [f.reference] + f.devices, timeout=timeout,
-                                        cache_dir=cache_dir or os.path.join(out, "cache"))
+                                        cache_dir=cache_dir or os.path.join(out, "cache"), runner=runner)
         absent = [d for d in [f.reference] + f.devices
                   if result.devices.get(d) is None or result.devices[d].verdict == SKIP]
         if absent:          # a device that did not run says nothing: never "no longer reproduces"
@@ -30,6 +33,7 @@ def replay(out: str, release: str, *, timeout: float = 300.0, cache_dir=None, sa
         replayed = findings.Finding(**{**f.to_dict(), "release": release})
         replayed.triage = triage.classify(replayed, findings.script_of(out, f.id))
         f.triage = replayed.triage
+        _plot_if_missing(out, f)
         findings.save(out, f)
         bugs += still and f.triage["class"] == triage.BUG
         say(f"{f.id}: {'reproduces' if still else 'does not reproduce'} on brian2 {release} "
@@ -44,3 +48,10 @@ def replay(out: str, release: str, *, timeout: float = 300.0, cache_dir=None, sa
             json.dump(summary, fh, indent=1, default=str)
         report.write(out, summary)
     return int(bugs > 0)
+
+
+def _plot_if_missing(out: str, f: findings.Finding) -> None:
+    doc = os.path.join(findings.folder(out, f.id), "check.json")
+    if not f.plot and os.path.isfile(doc):
+        with open(doc) as fh:
+            f.plot = plots.write(findings.folder(out, f.id), f.devices, f.reference, json.load(fh))

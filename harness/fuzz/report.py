@@ -1,10 +1,12 @@
 """The campaign's Markdown report (OUT/report.md; report_html.py writes report.html from the same summary): what
 ran, findings with their minimal script and triage, and coverage per feature (configured share next to the share
-of checked models whose script shows the feature)."""
+of checked models whose script shows the feature). Each finding shows its plot (findings/<id>/plot.png, plot.py)
+or why it has none."""
 from __future__ import annotations
 
 import os
 
+from . import plot as plots
 from . import report_html
 from .features import FEATURES
 from .report_html import first_times
@@ -44,7 +46,9 @@ def render(summary: dict) -> str:
                   f"{f['shrink']['candidates']} candidates run, {f['shrink']['seconds']:.0f} s); found after "
                   f"{f['found_after_s']:.0f} s",
                   f"- triage: {t.get('reason')}" + (f" (source: {t['source']})" if t.get("source") else ""),
-                  f"- verdict: {f['detail'][:400]}", "",
+                  f"- verdict: {f['detail'][:400]}", ""]
+        path, caption = summary.get("plots", {}).get(f["id"]) or (None, "none recorded")
+        lines += [f"![{f['id']}: {caption}]({path})" if path else f"- no plot: {caption}", "",
                   f"`findings/{f['id']}/script.py` (`python script.py`, `brian2-harness check script.py --devices "
                   f"{','.join([f['reference']] + f['devices'])}`):", "", "```python"]
         script = summary.get("scripts", {}).get(f["id"], "")
@@ -65,8 +69,9 @@ def write(out: str, summary: dict) -> str:
         if os.path.isfile(path):
             with open(path) as fh:
                 scripts[f["id"]] = fh.read()
+    figures = {f["id"]: plots.describe(out, f) for f in summary["findings"]}
     path = os.path.join(out, "report.md")
     with open(path, "w") as fh:
-        fh.write(render(dict(summary, scripts=scripts)))
-    report_html.write(out, summary, scripts)
+        fh.write(render(dict(summary, scripts=scripts, plots=figures)))
+    report_html.write(out, summary, scripts, figures)
     return path

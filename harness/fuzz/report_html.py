@@ -1,5 +1,6 @@
 """The campaign's HTML report (OUT/report.html), from the same summary as report.md: counts, findings by class,
-each finding with its minimal script and triage, and coverage per feature with a bar per feature. Every value is
+each finding with its minimal script, triage and plot (findings/<id>/plot.png as an image, or why there is
+none), and coverage per feature with a bar per feature. Every value is
 escaped (the reports' Jinja2 environment with autoescape): a script's text is shown, never interpreted."""
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def first_times(stats: dict) -> str:
                                                     "checked; the rest is shrinking)" if seen is not None else "")
 
 
-def context(summary: dict, scripts: dict) -> dict:
+def context(summary: dict, scripts: dict, plots: dict | None = None) -> dict:
+    """`plots`: finding id -> (path relative to OUT or None, caption or why there is no plot) (plot.describe)."""
     s = summary["stats"]
     models = s["models"] or 1
     by_class: dict = {}
@@ -31,11 +33,12 @@ def context(summary: dict, scripts: dict) -> dict:
                 for name, (_, what) in FEATURES.items()]
     first = first_times(s)
     return dict(s=summary, st=s, findings=summary["findings"], by_class=sorted(by_class.items()),
-                coverage=coverage, scripts=scripts, first=first)
+                coverage=coverage, scripts=scripts, first=first, plots=plots or {})
 
 
-def write(out: str, summary: dict, scripts: dict) -> str:
+def write(out: str, summary: dict, scripts: dict, plots: dict | None = None) -> str:
     path = os.path.join(out, "report.html")
-    html = environment(True).get_template("fuzz_report.html.j2").render(css=css(), **context(summary, scripts))
+    html = environment(True).get_template("fuzz_report.html.j2").render(css=css(),
+                                                                        **context(summary, scripts, plots))
     atomic_write_text(path, html)
     return path
