@@ -14,7 +14,7 @@ from ..commalist import comma_list
 from ..devices.releases import check_release, configure, interpreter, release_of
 from ..errors import UsageError
 from ..versions import installed_version
-from . import bench, campaign, features, replay, resume
+from . import bench, campaign, features, progress, replay, resume
 
 
 def with_releases(devices: list[str], against: list[str], current: str) -> list[str]:
@@ -48,6 +48,11 @@ def dask_runner(scheduler: str | None):
     from ..run.cluster import connect, workers_like_here
     with connect(scheduler) as client:
         yield DaskRunner(client, workers_like_here(client))
+
+
+def _status(run) -> str:
+    s = run.stats
+    return f"{s['models']} models, {len(run.found)} finding(s), {s['invalid']} invalid"
 
 
 def run(args) -> int:
@@ -86,7 +91,12 @@ def run(args) -> int:
                               shrink_s=args.shrink_minutes * 60, timeout=args.timeout, cache_dir=args.cache_dir,
                               release=release, runner=runner, scheduler=scheduler)
         os.makedirs(args.out, exist_ok=True)
-        summary = campaign.Campaign(cfg, say, state).run()
+        run = campaign.Campaign(cfg, say, state)
+        if progress.wanted(args.quiet):
+            with progress.bar(cfg.budget_s, lambda: _status(run), run.elapsed) as run.say:
+                summary = run.run()
+        else:
+            summary = run.run()
     s = summary["stats"]
     print(f"fuzz: {s['models']} models ({summary['models_per_minute']:g}/min), {s['invalid']} invalid, "
           f"{len(summary['findings'])} finding(s), {len(summary['new'])} new; report: "
