@@ -15,6 +15,8 @@ _SPEC.loader.exec_module(kb)
 def test_devices_of_one_check():
     assert kb.devices_of("cython", ["2.9.0"], ["2.10.0", "2.8.0.4"]) == \
         ["numpy", "cython", "cython@2.9.0", "cython@2.10.0", "cython@2.8.0.4"]
+    assert kb.devices_of("cython", ["2.11.0", "here"], ["2.8.0.4"], "numpy@2.9.0") == \
+        ["numpy@2.9.0", "cython", "cython@2.11.0", "cython@2.8.0.4"]
 
 
 def _doc(verdicts: dict) -> dict:
@@ -22,15 +24,19 @@ def _doc(verdicts: dict) -> dict:
 
 
 def test_judge_affected_differs_fixed_agrees_and_absent_is_a_mismatch():
-    rows = kb.judge(_doc({"cpp_standalone@2.5.4": "fail", "cpp_standalone@2.6.0": "agree"}), "cpp_standalone",
-                    ["2.5.4"], ["2.6.0"])
-    assert [(r["release"], r["ok"]) for r in rows] == [("2.5.4", True), ("2.6.0", True)]
+    rows = kb.judge(_doc({"cpp_standalone@2.5.4": "fail", "cpp_standalone@2.6.0": "agree", "cpp_standalone": "agree"}),
+                    "cpp_standalone", ["2.5.4"], ["2.6.0"])
+    assert [(r["release"], r["ok"]) for r in rows] == [("2.5.4", True), ("2.6.0", True), ("here", True)]
+    # a bug this environment has too: "here" among the affected releases, judged as one
+    rows = kb.judge(_doc({"cython@2.11.0": "fail", "cython": "fail", "cython@2.8.0.4": "agree"}), "cython",
+                    ["2.11.0", "here"], ["2.8.0.4"])
+    assert [(r["release"], r["ok"]) for r in rows] == [("2.11.0", True), ("here", True), ("2.8.0.4", True)]
     # negative controls: the affected release agrees, the fixed one errors, a release that did not run (skip/absent)
     rows = kb.judge(_doc({"cpp_standalone@2.5.4": "agree", "cpp_standalone@2.6.0": "error"}), "cpp_standalone",
                     ["2.5.4"], ["2.6.0"])
-    assert [r["ok"] for r in rows] == [False, False]
+    assert [r["ok"] for r in rows] == [False, False, False]
     rows = kb.judge(_doc({"cpp_standalone@2.5.4": "skip"}), "cpp_standalone", ["2.5.4"], ["2.6.0"])
-    assert [(r["verdict"], r["ok"]) for r in rows] == [("skip", False), ("missing", False)]
+    assert [(r["verdict"], r["ok"]) for r in rows] == [("skip", False), ("missing", False), ("missing", False)]
     assert "**MISMATCH**" in kb.table([dict(script="s", device="d", issue="#1", rows=rows)])
 
 

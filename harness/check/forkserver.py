@@ -30,6 +30,8 @@ import traceback
 
 from brian2_harness.plumbing import processes
 
+from . import keep
+
 POLL_S = 0.02
 PLOTTING = "--plotting"
 
@@ -82,10 +84,12 @@ def _code_object_classes(device: str) -> list:
     return list(dict.fromkeys(classes))
 
 
-def _child(request: dict, channel: int) -> int:
+def _child(request: dict, channels: list[int]) -> int:
     """In the forked child: become today's fresh device process after its imports, and run the job."""
     os.setsid()
-    os.close(channel)
+    for fd in channels:              # the protocol's descriptors (a kept server's socket and connections too)
+        with contextlib.suppress(OSError):
+            os.close(fd)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -117,7 +121,7 @@ def _restart_brian_log() -> None:
         BrianLogger.initialize()
 
 
-def fork_job(request: dict, channel: int) -> int:
+def fork_job(request: dict, channels: list[int]) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -125,7 +129,7 @@ def fork_job(request: dict, channel: int) -> int:
         return pid
     code = 1
     try:
-        code = int(_child(request, channel) or 0)
+        code = int(_child(request, channels) or 0)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:     # noqa: BLE001
@@ -142,32 +146,42 @@ def _status(raw: int) -> int:
 
 
 class Server:
-    def __init__(self, channel: int):
-        self.channel = channel
-        self.live: dict[int, object] = {}      # pid -> request id
-        self.buffer = b""
+    """Jobs by connection: the client's pipe (stdin/stdout), or each connection of a kept server (keep.py)."""
 
-    def send(self, **message) -> None:
+    def __init__(self, channel: int | None = None):
+        self.channel = channel                 # the pipe client's stdout; None for a kept server
+        self.live: dict[int, tuple[int, object]] = {}      # pid -> (channel, request id)
+        self.buffers: dict[int, bytes] = {}
+        self.extra: list[int] = []             # other descriptors a job's child must close (a kept server's socket)
+
+    def send(self, channel: int, **message) -> None:
         data = (json.dumps(message) + "\n").encode()
-        while data:
-            data = data[os.write(self.channel, data):]
+        with contextlib.suppress(OSError):     # a client that went away: its jobs end when its channel closes
+            while data:
+                data = data[os.write(channel, data):]
 
     def reap(self) -> None:
-        for pid, ident in list(self.live.items()):
+        for pid, (channel, ident) in list(self.live.items()):
             info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             if info is None:
                 continue
             processes.end_session(pid)           # the run's leftovers end with it, before its pid can be reused
             raw = os.waitpid(pid, 0)[1]
             del self.live[pid]
-            self.send(id=ident, status=_status(raw))
+            self.send(channel, id=ident, status=_status(raw))
 
-    def requests(self, chunk: bytes):
-        self.buffer += chunk
-        while b"\n" in self.buffer:
-            line, self.buffer = self.buffer.split(b"\n", 1)
+    def requests(self, source: int, chunk: bytes):
+        buffer = self.buffers.get(source, b"") + chunk
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
             if line.strip():
                 yield json.loads(line)
+        self.buffers[source] = buffer
+
+    def start(self, channel: int, request: dict) -> None:
+        pid = fork_job(request, [fd for fd in {self.channel, *self.extra, *self.buffers} if fd is not None and fd > 2])
+        self.live[pid] = (channel, request["id"])
+        self.send(channel, id=request["id"], pid=pid)
 
     def serve(self) -> None:
         sel = selectors.DefaultSelector()
@@ -177,18 +191,21 @@ class Server:
                 chunk = os.read(0, 65536)
                 if not chunk:
                     return
-                for request in self.requests(chunk):
-                    pid = fork_job(request, self.channel)
-                    self.live[pid] = request["id"]
-                    self.send(id=request["id"], pid=pid)
+                for request in self.requests(0, chunk):
+                    self.start(self.channel, request)
             self.reap()
 
+    def end_jobs(self, channel: int | None = None) -> None:
+        """End the jobs of one channel (None: every job)."""
+        for pid, (owner, _) in list(self.live.items()):
+            if channel is None or owner == channel:
+                processes.end_session(pid)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+                del self.live[pid]
+
     def stop(self) -> None:
-        for pid in list(self.live):
-            processes.end_session(pid)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
-        self.live.clear()
+        self.end_jobs()
 
 
 def _terminate(signum, frame):
@@ -200,11 +217,15 @@ def main(argv: list[str]) -> int:
     os.dup2(2, 1)
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, signal.SIG_IGN)       # a stop comes from the client (processes.stop_all)
-    server = Server(channel)
+    kept = keep.options(argv)
+    server = Server(None if kept else channel)
     try:
         preload(argv[0] if argv else "", plotting=PLOTTING in argv)
-        server.send(ready=os.getpid())
-        server.serve()
+        if kept:
+            keep.serve(server, *kept)
+        else:
+            server.send(channel, ready=os.getpid())
+            server.serve()
     finally:
         server.stop()
         own = os.environ.get("BRIAN2_HARNESS_SERVER_TMP")

@@ -21,6 +21,7 @@ import json
 import os
 import queue
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,8 @@ from brian2_harness.devices import server_group_members
 from brian2_harness.devices.releases import python_for
 from brian2_harness.plumbing import processes
 from brian2_harness.plumbing.cachedirs import default_cache_dir
+
+from . import keep
 
 FRESH_VAR = "BRIAN2_HARNESS_FRESH_PROCESSES"
 START_TIMEOUT_S = 300.0
@@ -72,24 +75,31 @@ class ProcessServer:
         # under the harness's cache, not $TMPDIR (which a check leaves as it found it); removed when the server ends
         self.tmp = tempfile.mkdtemp(prefix="b2h-server-", dir=_servers_dir())
         env = dict(env, TMPDIR=self.tmp, TEMP=self.tmp, TMP=self.tmp, BRIAN2_HARNESS_SERVER_TMP=self.tmp)
-        self.log = open(os.path.join(self.tmp, "server.log"), "w")
-        self.proc = processes.start([python, "-m", "brian2_harness.check.forkserver", devices]
-                                    + (["--plotting"] if plotting else []),
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env, cwd=cwd)
-        self.lock = threading.Lock()
-        self.pending: dict[int, queue.Queue] = {}
-        self.next_id = 0
-        self.ready = threading.Event()
-        self.dead = False
-        self.pid = self.proc.pid
+        cmd = [python, "-m", "brian2_harness.check.forkserver", devices] + (["--plotting"] if plotting else [])
+        self._state()
+        self._open(cmd, env, cwd)
         threading.Thread(target=self._read, daemon=True, name=f"b2h-server-{devices}").start()
         if not self.ready.wait(START_TIMEOUT_S) or self.dead:
             self.close()
             raise ServerGone(f"the process server for {devices} did not start")
 
+    def _state(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: dict[int, queue.Queue] = {}
+        self.next_id = 0
+        self.ready = threading.Event()
+        self.dead = False
+
+    def _open(self, cmd: list[str], env: dict, cwd: str) -> None:
+        self.log = open(os.path.join(self.tmp, "server.log"), "w")
+        self.proc = processes.start(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env,
+                                    cwd=cwd)
+        self.pid = self.proc.pid
+        self._in, self._out = self.proc.stdout, self.proc.stdin
+
     def _read(self) -> None:
         with contextlib.suppress(Exception):
-            for line in self.proc.stdout:
+            for line in self._in:
                 message = json.loads(line)
                 if "ready" in message:
                     self.ready.set()
@@ -116,8 +126,8 @@ class ProcessServer:
             self.pending[self.next_id] = slot
             self.next_id += 1
             try:
-                self.proc.stdin.write((json.dumps(request) + "\n").encode())
-                self.proc.stdin.flush()
+                self._out.write((json.dumps(request) + "\n").encode())
+                self._out.flush()
             except OSError as exc:
                 raise ServerGone(f"the process server has ended ({exc})") from None
         return slot
@@ -165,6 +175,64 @@ class ProcessServer:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+class KeptServer(ProcessServer):
+    """A connection to a kept server (keep.py: `check --keep-server`), started when there is none: the server
+    outlives this process; closing the connection ends only this connection's jobs."""
+
+    def __init__(self, key: tuple, env: dict, cwd: str, plotting: bool = True):
+        self.owner = os.getpid()
+        python, devices = key[0], key[1]
+        path = keep.socket_path(key, _servers_dir())
+        self.tmp = tempfile.mkdtemp(prefix="b2h-server-", dir=_servers_dir())   # the kept server removes it
+        env = dict(env, TMPDIR=self.tmp, TEMP=self.tmp, TMP=self.tmp, BRIAN2_HARNESS_SERVER_TMP=self.tmp)
+        cmd = [python, "-m", "brian2_harness.check.forkserver", devices] + (["--plotting"] if plotting else [])
+        self._state()
+        try:
+            with open(path + ".log", "w") as log:
+                self.sock, hello, rest, started = keep.open_connection(path, cmd, env, cwd, log)
+        except OSError as exc:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise ServerGone(f"the kept process server for {devices} did not start ({exc})") from None
+        if not started:
+            shutil.rmtree(self.tmp, ignore_errors=True)     # a server kept from before answered: it has its own
+        self.pid = int(hello["ready"])
+        self._in = _Prefixed(rest, self.sock.makefile("rb"))
+        self._out = self.sock.makefile("wb")
+        self.ready.set()
+        threading.Thread(target=self._read, daemon=True, name=f"b2h-kept-{devices}").start()
+
+    def alive(self) -> bool:
+        return not self.dead and self.owner == os.getpid()
+
+    def close(self) -> None:
+        """The server sees the connection end and ends its jobs; the reader thread sees the end and stops."""
+        with contextlib.suppress(Exception):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        for f in (self._out, self.sock):
+            with contextlib.suppress(Exception):
+                f.close()
+
+
+class _Prefixed:
+    """Lines of a socket's file after bytes already read from it."""
+
+    def __init__(self, head: bytes, rest):
+        self.head, self.rest = head, rest
+
+    def __iter__(self):
+        buffer = self.head
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            yield line + b"\n"
+        for line in self.rest:
+            if buffer:
+                line, buffer = buffer + line, b""
+            yield line
+
+    def close(self) -> None:
+        self.rest.close()
+
+
 _LOCK = threading.Lock()
 _SERVERS: dict[tuple, ProcessServer] = {}
 _STARTING: dict[tuple, threading.Lock] = {}
@@ -202,7 +270,8 @@ def server_for(device: str, env: dict, cwd: str, plotting: bool = True) -> Proce
             return server
         if server is not None and server.owner == os.getpid():
             server.close()
-        server = ProcessServer(key[1], env, cwd, plotting, key[0])
+        server = KeptServer(key, env, cwd, plotting) if keep.idle_seconds() else \
+            ProcessServer(key[1], env, cwd, plotting, key[0])
         with _LOCK:
             _SERVERS[key] = server
             idle = [s for s in _SERVERS.values() if s is not server and not s.pending]

@@ -15,6 +15,7 @@ from brian2_harness.check import check_options, script_baseline
 from brian2_harness.check.document import check_document
 from brian2_harness.check.duration import parse_duration
 from brian2_harness.check.exact import Tolerance
+from brian2_harness.check.keep import KEEP_VAR
 from brian2_harness.check.script import DEFAULT_DEVICES, KEPT, known_devices, run_device
 from brian2_harness.check.servers import FRESH_VAR
 from brian2_harness.check.session import Session, check_script
@@ -96,6 +97,10 @@ def add_parser(subparsers):
     p.add_argument("--script-args", default="", help="arguments passed to the script (one string, split on spaces)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run each device's runs as a Dask task: a scheduler "
                    "address (tcp://HOST:8786) or local[:N]; needs brian2-harness[cluster]")
+    p.add_argument("--keep-server", type=float, metavar="MINUTES",
+                   help="keep the process server this long after the command (idle), so the next check in this "
+                        "environment and folder does not import Brian2 again; restarted when anything it imported "
+                        "changed (off by default; docs/speed.md)")
     p.add_argument("--fresh-processes", action="store_true",
                    help="start a fresh Python interpreter for every device call instead of forking it from a process "
                         "server that has imported Brian2 once (the results are the same; slower)")
@@ -133,6 +138,10 @@ def _validate(args):
         raise UsageError("--record-errors: only with --record DIR")
     if getattr(args, "release_python", None):
         configure(args.release_python)
+    if getattr(args, "keep_server", None) is not None:
+        if not 0 < args.keep_server <= 1440:
+            raise UsageError(f"--keep-server: minutes from 0 to 1440 (a day), 0 excluded, got {args.keep_server:g}")
+        os.environ[KEEP_VAR] = str(args.keep_server * 60)
     devices = check_options.devices(comma_list(args.devices))
     for s in args.scripts:
         if os.path.isdir(s):
