@@ -108,16 +108,18 @@ def _timed_command(cmd: list[str], cwd: Path, json_out: Path | None = None) -> t
 
 
 def check_paths(rounds: int = 2, log=print) -> list[dict]:
-    """Per case: a plain `python script.py`, `check --fresh-processes` (today's path) and `check` (the new path),
-    as a user runs them (fresh `python -m brian2_harness` each time, warm build cache), interleaved `rounds`
-    times after one warm-up of each."""
+    """Per case: a plain `python script.py`, `check --fresh-processes` (today's path), `check` (the new path) and
+    `check --keep-server 2` (its server kept from the previous round's call, started by the warm-up), as a user
+    runs them (fresh `python -m brian2_harness` each time, warm build cache), interleaved `rounds` times after one
+    warm-up of each."""
     out = []
     with tempfile.TemporaryDirectory(prefix="b2h-pathbench-") as tmp:
         folder, cache = Path(tmp), Path(tmp) / "cache"
         for label, script, options in path_cases(folder):
-            row = {"case": label, "plain": [], "fresh": [], "server": [], "verdicts": set()}
+            row = {"case": label, "plain": [], "fresh": [], "server": [], "kept": [], "verdicts": set()}
             for k in range(rounds + 1):
-                for key, extra in (("plain", None), ("fresh", ["--fresh-processes"]), ("server", [])):
+                for key, extra in (("plain", None), ("fresh", ["--fresh-processes"]), ("server", []),
+                                   ("kept", ["--keep-server", "2"])):
                     json_out = folder / f"{script.stem}-{key}.json"
                     cmd = [str(script)] if extra is None else ["-m", "brian2_harness", "check", str(script), *options,
                                                                "--quiet", "--cache-dir", str(cache), "--json",
@@ -135,9 +137,10 @@ def check_paths(rounds: int = 2, log=print) -> list[dict]:
 def paths_table(rows: list[dict]) -> str:
     import statistics
     lines = ["| case | plain run | check, today's path (--fresh-processes) | check, process server + one build "
-             "| today / new | today / plain | new / plain | verdicts |", "|---|---|---|---|---|---|---|---|"]
+             "| check --keep-server | today / new | today / plain | new / plain | kept / plain | verdicts |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        p, f, s = (statistics.median(r[k]) for k in ("plain", "fresh", "server"))
-        lines.append(f"| {r['case']} | {p:.1f} s | {f:.1f} s | {s:.1f} s | {f / s:.2f}x | {f / p:.1f}x | "
-                     f"{s / p:.1f}x | {', '.join(sorted(r['verdicts']))} |")
+        p, f, s, k = (statistics.median(r[key]) for key in ("plain", "fresh", "server", "kept"))
+        lines.append(f"| {r['case']} | {p:.1f} s | {f:.1f} s | {s:.1f} s | {k:.1f} s | {f / s:.2f}x | {f / p:.1f}x | "
+                     f"{s / p:.2f}x | {k / p:.2f}x | {', '.join(sorted(r['verdicts']))} |")
     return "\n".join(lines)
