@@ -31,8 +31,9 @@ def fake_python(tmp_path, name: str, body: str) -> str:
     return str(path)
 
 
-def answering(tmp_path, name: str, version: str) -> str:
-    return fake_python(tmp_path, name, f"echo '{json.dumps({'brian2': version, 'numpy': '1.26.4'})}'")
+def answering(tmp_path, name: str, version: str, harness: str | None = None) -> str:
+    answer = {"brian2": version, "numpy": "1.26.4", "brian2_harness": harness or installed_version("brian2_harness")}
+    return fake_python(tmp_path, name, f"echo '{json.dumps(answer)}'")
 
 
 def test_names():
@@ -77,6 +78,9 @@ def test_wrong_or_broken_interpreter_is_unavailable(tmp_path, monkeypatch):
     monkeypatch.setenv(releases.RELEASES_VAR, f"2.9.0={answering(tmp_path, 'py', '2.8.0')}")
     mode, why = probe("numpy@2.9.0")
     assert mode == UNAVAILABLE and "has brian2 2.8.0, not 2.9.0" in why and "--release-python 2.9.0=PYTHON" in why
+    monkeypatch.setenv(releases.RELEASES_VAR, f"2.9.0={answering(tmp_path, 'old', '2.9.0', harness='0.0.1')}")
+    mode, why = probe("numpy@2.9.0")
+    assert mode == UNAVAILABLE and "has brian2_harness 0.0.1, not this one's" in why
     monkeypatch.setenv(releases.RELEASES_VAR, f"2.9.0={fake_python(tmp_path, 'bad', 'echo boom >&2; exit 1')}")
     mode, why = probe("numpy@2.9.0")
     assert mode == UNAVAILABLE and "cannot import brian2 and brian2_harness (boom)" in why

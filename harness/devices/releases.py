@@ -20,12 +20,14 @@ import sys
 import threading
 
 from brian2_harness.errors import UsageError
+from brian2_harness.versions import installed_version
 
 RELEASES_VAR = "BRIAN2_HARNESS_RELEASES"
 SEPARATOR = "@"
 RELEASE_PATTERN = re.compile(r"^\d+(\.\d+){1,3}([a-z]+\d*)?$")
 ANSWER_TIMEOUT_S = 120.0
-_ASK = "import json, brian2, brian2_harness.versions as v; print(json.dumps(v.core_versions()))"
+_ASK = ("import json, brian2, brian2_harness.versions as v; "
+        "print(json.dumps(dict(v.core_versions(), brian2_harness=v.installed_version('brian2_harness'))))")
 
 
 def split(device: str) -> tuple[str, str | None]:
@@ -118,9 +120,12 @@ def interpreter(device: str) -> tuple[str | None, str]:
     for python in candidates(release):
         versions, why = _ask(python)
         version = (versions or {}).get("brian2")
-        if version == release:
+        harness, here = (versions or {}).get("brian2_harness"), installed_version("brian2_harness")
+        if version == release and harness == here:
             return python, ""
-        tried.append(why or f"{python} has brian2 {version}, not {release}")
+        tried.append(why or (f"{python} has brian2 {version}, not {release}" if version != release else
+                             f"{python} has brian2_harness {harness}, not this one's {here} (install this checkout "
+                             f"there: the job format is this version's)"))
     return None, (f"no interpreter with brian2 {release}: {'; '.join(tried)} (name one with --release-python "
                   f"{release}=PYTHON or {RELEASES_VAR}, or create tox's hist-brian2.{release} env)")
 
