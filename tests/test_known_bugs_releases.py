@@ -38,6 +38,12 @@ def test_judge_affected_differs_fixed_agrees_and_absent_is_a_mismatch():
     rows = kb.judge(_doc({"cpp_standalone@2.5.4": "skip"}), "cpp_standalone", ["2.5.4"], ["2.6.0"])
     assert [(r["verdict"], r["ok"]) for r in rows] == [("skip", False), ("missing", False), ("missing", False)]
     assert "**MISMATCH**" in kb.table([dict(script="s", device="d", issue="#1", rows=rows)])
+    # a script that runs on standalone only: the device here is the reference the releases are compared with
+    rows = kb.judge(_doc({"cpp_standalone@2.6.0": "fail", "cpp_standalone": "reference"}), "cpp_standalone",
+                    ["2.6.0"], [])
+    assert [r["ok"] for r in rows] == [True, True]
+    rows = kb.judge(_doc({"cython@2.11.0": "fail", "cython": "reference"}), "cython", ["2.11.0", "here"], [])
+    assert [r["ok"] for r in rows] == [True, False]        # an affected device here must differ, not be the reference
 
 
 def test_every_reproducer_of_the_table_exists():
