@@ -155,3 +155,28 @@ def test_without_a_rejection_nothing_is_attributed():
 def test_a_statistical_failure_that_names_no_model_is_bisected():
     res = _stat_result([_t("m0_mon.v: mean", False), _t("globals.x: mean", True, 1e-6)])
     assert differential.attribute(res, ["numpy", "cpp_standalone"], 4) == ([], ["cpp_standalone"])
+
+
+def test_the_recheck_at_the_end_draws_new_seeds(tmp_path, monkeypatch):
+    """Seed 0's statistical verdict is reproducible by construction: only the re-check under other seeds can show
+    that a statistical finding was a false alarm (flaky)."""
+    from brian2_harness.fuzz import findings
+    sig = findings.signature(["cpp_standalone"], "fail", ["float"], ["poisson_group"])
+    f = findings.Finding(id=findings.finding_id(sig), signature=sig, devices=["cpp_standalone"], reference="numpy",
+                         outcome="fail", observables=["pspk"], features=["poisson_group"], release="2.10.1",
+                         script_lines=5, found_after_s=1.0, model={}, shrink={})
+    findings.save(str(tmp_path), f, "print(1)\n", {"format": "x"})
+    c = campaign.Campaign(campaign.Config(devices=["numpy", "cpp_standalone"], budget_s=1, seed=0, out=str(tmp_path)),
+                          lambda text: None)
+    c.found, c.new = {sig: f}, [sig]
+    seeds = []
+
+    def fake(text, devices, work, label, **kw):
+        seeds.append(kw["seed"])
+        return _stat_result([_t("pspk: population rate", True, 1e-6)])
+    monkeypatch.setattr(differential, "run_text", fake)
+    c.recheck()
+    assert seeds == [campaign.RECHECK_SEED] and f.status == "reproduces"
+    monkeypatch.setattr(differential, "run_text", lambda *a, **kw: _stat_result([], verdict=AGREE_STAT))
+    c.recheck()
+    assert f.status == "flaky"

@@ -28,6 +28,7 @@ from . import differential, emit, features, findings, generate, random_models, r
 from .strategies import schedule
 
 SUMMARY = "summary.json"
+RECHECK_SEED = 100000      # the end's re-check: other seeds than every earlier check's (0.., 1000·d + ..)
 
 
 @dataclass
@@ -103,9 +104,9 @@ class Campaign:
         """Seconds of the whole campaign, earlier runs included (times to findings, the rate)."""
         return self.earlier_s + self.elapsed()
 
-    def check_script(self, text: str, devices: list[str], label: str):
+    def check_script(self, text: str, devices: list[str], label: str, seed: int = 0):
         return differential.run_text(text, devices, self.work, label, timeout=self.cfg.timeout, cache_dir=self.cache,
-                                     stem="fuzzmodel", runner=self.cfg.runner)
+                                     stem="fuzzmodel", runner=self.cfg.runner, seed=seed)
 
     def run(self) -> dict:
         """Packs until this run's budget (or --max-models, counted in this run) is spent; state saved after each."""
@@ -216,11 +217,14 @@ class Campaign:
                  f"{where}/script.py")
 
     def recheck(self) -> None:
+        """Every new finding checked again, under check seed RECHECK_SEED: a deterministic script's verdict does not
+        depend on it, a statistical one's samples are then new (seed 0's verdict is reproducible, so only new seeds
+        can show that a statistical difference was one of alpha's false alarms: flaky)."""
         for f in self.found.values():
             if f.signature not in self.new:
                 continue
             result = self.check_script(findings.script_of(self.cfg.out, f.id), [f.reference] + f.devices,
-                                       f"recheck-{f.id}")
+                                       f"recheck-{f.id}", seed=RECHECK_SEED)
             still = any(result.devices.get(d) is not None and result.devices[d].verdict == f.outcome
                         for d in f.devices)
             f.status = "reproduces" if still else "flaky"

@@ -67,13 +67,13 @@ def stat_observables(result: CheckResult, device: str) -> list[str]:
 
 
 def run_check(path: str, devices: list[str], *, timeout: float, cache_dir=None, script_for=None,
-              runner=None) -> CheckResult:
-    return check(path, devices, mode="auto", seed=0, timeout=timeout, cache_dir=cache_dir, script_for=script_for,
+              runner=None, seed: int = 0) -> CheckResult:
+    return check(path, devices, mode="auto", seed=seed, timeout=timeout, cache_dir=cache_dir, script_for=script_for,
                  reference=devices[0], tolerance=Tolerance(), runner=runner or run_device)
 
 
 def run_text(text: str, devices: list[str], work: str, label: str, *, timeout: float, cache_dir=None,
-             stem: str = "fuzzpack", runner=None) -> CheckResult:
+             stem: str = "fuzzpack", runner=None, seed: int = 0) -> CheckResult:
     """Check a script's text, run from `work/<stem>.py` (one name for every script of a campaign: the standalone
     build folder is keyed by the script's name, so make recompiles only the new code objects, not Brian's runtime
     library), with a copy kept as `work/<label>.py`."""
@@ -82,7 +82,7 @@ def run_text(text: str, devices: list[str], work: str, label: str, *, timeout: f
     path = os.path.join(work, f"{stem}.py")
     with open(path, "w") as f:
         f.write(text)
-    return run_check(path, devices, timeout=timeout, cache_dir=cache_dir, runner=runner)
+    return run_check(path, devices, timeout=timeout, cache_dir=cache_dir, runner=runner, seed=seed)
 
 
 def attribute(result: CheckResult, devices: list[str], n_models: int) -> tuple[list[Disagreement], list[str]]:

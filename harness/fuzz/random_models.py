@@ -65,6 +65,25 @@ def exact_n(n: int, p: float) -> int:
     return max(1, min(n, int(math.log(SMALLEST_QN) / math.log(1 - P))))
 
 
+def _threshold(draw, rand_site) -> list[str]:
+    """threshold= and reset= arguments; rand() added to the condition (no short-circuit) or drawn by the reset."""
+    level = 1.0 + draw(st.integers(0, 8)) / 4
+    cond = f"v > {level!r}" + (f" + {draw(st.integers(1, 4)) / 4!r} * rand()" if rand_site == "threshold" else "")
+    reset = (f"v = {draw(st.integers(1, 4)) / 4!r} * rand()" if rand_site == "reset"
+             else f"v = {_q(draw(st.integers(-4, 2)) / 4)}")
+    return [f"threshold={cond!r}", f"reset={reset!r}"]
+
+
+def _poisson_group(draw) -> list[str]:
+    """A PoissonGroup, Synapses from it onto the group (deterministic connect and on_pre), its SpikeMonitor."""
+    lines = [f"@P = PoissonGroup({draw(st.integers(1, 40))}, rates={50 * draw(st.integers(1, 40))}*Hz, name='@P')"]
+    how = draw(st.sampled_from(["", "condition='i <= j'", "condition='j == 0'"]))
+    lines.append("@SP = Synapses(@P, @G, 'w : 1', on_pre='v_post += w', name='@SP')")
+    lines.append(f"@SP.connect({how})")
+    lines.append(f"@SP.w = '{draw(st.integers(1, 8)) / 16!r}'")
+    return lines + ["@pspk = SpikeMonitor(@P, name='@pspk')"]
+
+
 @st.composite
 def stochastic_model(draw, shares: dict, max_n: int = 40):
     """One stochastic model (a `Model`)."""
@@ -73,8 +92,7 @@ def stochastic_model(draw, shares: dict, max_n: int = 40):
     n = draw(st.integers(1, max_n))
     tau = draw(st.integers(2, 20))
     mu = draw(st.integers(0, 12)) / 4
-    drive = ""
-    eqs = []
+    drive, eqs = "", []
     functions = [f"{name}()" for name in ("rand", "randn") if on[name]]     # a switched-off function never shows
     if on["rand_eqs"] and not on["xi_noise"] and functions:    # one random call per state update: xi or this
         fn = draw(st.sampled_from(functions))
@@ -84,9 +102,8 @@ def stochastic_model(draw, shares: dict, max_n: int = 40):
     eqs.insert(0, f"dv/dt = ({mu!r}{drive} - v) / ({tau}*ms){noise} : 1")
     rr = []          # run_regularly statements: one object each (one random call per code object)
     recorded = ["v"]
-    if on["randn"]:
-        site = draw(st.sampled_from(["run_regularly", "init"]))
-    if on["randn"] and site == "run_regularly":
+    site = draw(st.sampled_from(["run_regularly", "init"])) if on["randn"] else None      # randn's
+    if site == "run_regularly":
         eqs.append("n0 : 1")
         recorded.append("n0")
         rr.append(f"n0 = {draw(st.integers(0, 3)) / 4!r} * n0 + {draw(st.integers(1, 8)) / 4!r} * randn()")
@@ -106,17 +123,11 @@ def stochastic_model(draw, shares: dict, max_n: int = 40):
     args = [str(n), repr("\n".join(eqs))]
     rand_sites = (["init", "threshold", "reset"] if threshold else ["init"]) if on["rand"] else []
     rand_site = draw(st.sampled_from(rand_sites)) if rand_sites else None
-    if threshold:
-        level = 1.0 + draw(st.integers(0, 8)) / 4
-        cond = f"v > {level!r}" + (f" + {draw(st.integers(1, 4)) / 4!r} * rand()" if rand_site == "threshold" else "")
-        reset = (f"v = {draw(st.integers(1, 4)) / 4!r} * rand()" if rand_site == "reset"
-                 else f"v = {_q(draw(st.integers(-4, 2)) / 4)}")
-        args += [f"threshold={cond!r}", f"reset={reset!r}"]
-    args.append("method='euler'")
+    args += (_threshold(draw, rand_site) if threshold else []) + ["method='euler'"]
     lines.insert(0, f"@G = NeuronGroup({', '.join(args)}, name='@G')")
     if rand_site == "init":
         lines.append(f"@G.v = '{draw(st.integers(1, 8)) / 4!r} * rand()'")
-    if on["randn"] and site == "init":
+    if site == "init":
         lines.append(f"@G.v = '{mu!r} + {draw(st.integers(1, 8)) / 4!r} * randn()'")
     for j, statement in enumerate(rr):
         lines.append(f"@G.run_regularly({statement!r}, dt={draw(st.integers(1, 5))}*defaultclock.dt, name='@rr{j}')")
@@ -124,13 +135,7 @@ def stochastic_model(draw, shares: dict, max_n: int = 40):
         lines.append(f"@PI = PoissonInput(@G, 'v', {draw(st.integers(1, 100))}, {50 * draw(st.integers(1, 20))}*Hz, "
                      f"weight='{draw(st.integers(1, 8)) / 16!r}')")
     if on["poisson_group"]:
-        lines.append(f"@P = PoissonGroup({draw(st.integers(1, 40))}, rates={50 * draw(st.integers(1, 40))}*Hz, "
-                     "name='@P')")
-        how = draw(st.sampled_from(["", "condition='i <= j'", "condition='j == 0'"]))
-        lines.append("@SP = Synapses(@P, @G, 'w : 1', on_pre='v_post += w', name='@SP')")
-        lines.append(f"@SP.connect({how})")
-        lines.append(f"@SP.w = '{draw(st.integers(1, 8)) / 16!r}'")
-        lines.append("@pspk = SpikeMonitor(@P, name='@pspk')")
+        lines += _poisson_group(draw)
     lines.append(f"@mon = StateMonitor(@G, {recorded!r}, record=True, name='@mon')")
     if threshold:
         lines.append("@spk = SpikeMonitor(@G, name='@spk')")
