@@ -67,7 +67,7 @@ def test_features_appear_at_roughly_their_share_and_are_read_back_from_the_scrip
     used = [set(features.used(emit.script(m, (10,)))) for m in models]
     expected = {name: SHARES[name] for name in random_models.MODEL_FEATURES}
     expected["rand_eqs"] *= (1 - SHARES["xi_noise"]) * (1 - (1 - SHARES["rand"]) * (1 - SHARES["randn"]))
-    expected["rate_monitor"] *= 1 - (1 - SHARES["threshold"]) * (1 - SHARES["poisson_group"])   # needs spikes
+    expected["stochastic_rate_monitor"] *= 1 - (1 - SHARES["threshold"]) * (1 - SHARES["poisson_group"])    # spikes
     for name, share in expected.items():
         got = sum(name in u for u in used) / n
         assert abs(got - share) < 0.15, (name, got, share)
@@ -180,3 +180,20 @@ def test_the_recheck_at_the_end_draws_new_seeds(tmp_path, monkeypatch):
     monkeypatch.setattr(differential, "run_text", lambda *a, **kw: _stat_result([], verdict=AGREE_STAT))
     c.recheck()
     assert f.status == "flaky"
+
+
+def test_triage_knows_the_cython_exact_binomial_above_one_half():
+    from brian2_harness.fuzz import findings, triage
+
+    def finding(device):
+        sig = findings.signature([device], "fail", ["float"], ["binomial"])
+        return findings.Finding(id=findings.finding_id(sig), signature=sig, devices=[device], reference="numpy",
+                                outcome="fail", observables=["mon.b0"], features=["binomial"], release="2.10.1",
+                                script_lines=4, found_after_s=1.0, model={}, shrink={})
+    above = "binom = BinomialFunction(39, 0.703125, approximate=False, name='binom')"
+    assert triage.classify(finding("cython"), above)["rule"] == "brian2-binomial-cython-p"
+    assert triage.classify(finding("cpp_standalone"), above)["rule"] == "new"
+    for other in ("BinomialFunction(39, 0.25, approximate=False", "BinomialFunction(39, 0.703125, approximate=True"):
+        assert triage.classify(finding("cython"), other + ", name='b')")["rule"] == "new", other
+    assert triage.classify(finding("cython"), "BinomialFunction(4, 0.75, approximate=True, name='b')")["rule"] == \
+        "brian2-binomial-cython-p"          # n(1 - p) <= 5: the exact algorithm even with approximate=True

@@ -58,3 +58,17 @@ def test_a_rate_doubled_on_one_device_is_flagged_and_attributed_to_its_model(tmp
     assert whole == [], result.reason
     assert [(d.model, d.device, d.outcome) for d in found] == [(1, "cpp_standalone", "fail")], result.reason
     assert "pspk" in found[0].observables, found[0].observables
+
+
+def test_a_clock_that_ends_past_the_run_is_no_statistical_difference(tmp_path, cache_dir):
+    """Regression (the first stochastic smoke campaign's false alarm): a run_regularly every 4 dt over 27 steps ends
+    its clock at 2.8 ms; standalone took that as the network's end and divided the (deterministic) spike count by
+    it, 1429 Hz vs numpy's 1481 Hz, p = 0. The network's own end time (check/standalone.network_time) agrees."""
+    model = Model(("@G = NeuronGroup(1, 'dv/dt = (3.0 - v) / (2*ms) : 1\\np0 : 1', threshold='v > 1.0', "
+                   "reset='v = 0.0', method='euler', name='@G')", "@G.v = '3.0 + 0.25 * randn()'",
+                   "@G.run_regularly('p0 = poisson(0.25)', dt=4*defaultclock.dt, name='@rr1')",
+                   "@spk = SpikeMonitor(@G, name='@spk')"))
+    result, found, invalid = differential.check_models([model], (27,), DEVICES, str(tmp_path), timeout=600,
+                                                       cache_dir=cache_dir)
+    assert invalid == [] and found == [], result.reason
+    assert result.verdict in ("agree", "agree_stat"), result.reason

@@ -42,7 +42,7 @@ FEATURES: dict[str, tuple[float, str]] = {
     "poisson": (0.4, "`poisson(l)` in a run_regularly (stochastic models)"),
     "poisson_input": (0.4, "PoissonInput onto a group variable (stochastic models)"),
     "poisson_group": (0.4, "a PoissonGroup as the source of Synapses (stochastic models)"),
-    "rate_monitor": (0.5, "a PopulationRateMonitor (stochastic models)"),
+    "stochastic_rate_monitor": (0.5, "a PopulationRateMonitor (stochastic models)"),
 }
 
 # how a script shows a feature (the model's text, not its generator's draw: shrunk scripts are read the same way)
@@ -75,7 +75,7 @@ PATTERNS: dict[str, str] = {
     "poisson": r"\bpoisson\(",
     "poisson_input": r"PoissonInput\(",
     "poisson_group": r"PoissonGroup\(",
-    "rate_monitor": r"PopulationRateMonitor\(",
+    "stochastic_rate_monitor": r"PopulationRateMonitor\(",
 }
 
 

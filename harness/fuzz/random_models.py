@@ -28,7 +28,7 @@ from .strategies import model as deterministic_model
 
 # switched per model (their shares in features.py); "stochastic_packs" is drawn per pack (campaign.py)
 MODEL_FEATURES = ("rand", "randn", "rand_eqs", "xi_noise", "binomial", "poisson", "poisson_input", "poisson_group",
-                  "rate_monitor")
+                  "stochastic_rate_monitor")
 PACK_FEATURE = "stochastic_packs"
 NAMES = (PACK_FEATURE,) + MODEL_FEATURES
 
@@ -139,6 +139,6 @@ def stochastic_model(draw, shares: dict, max_n: int = 40):
     lines.append(f"@mon = StateMonitor(@G, {recorded!r}, record=True, name='@mon')")
     if threshold:
         lines.append("@spk = SpikeMonitor(@G, name='@spk')")
-    if on["rate_monitor"] and (threshold or on["poisson_group"]):
+    if on["stochastic_rate_monitor"] and (threshold or on["poisson_group"]):
         lines.append(f"@rate = PopulationRateMonitor({'@G' if threshold else '@P'}, name='@rate')")
     return Model(tuple(lines))
