@@ -3,10 +3,13 @@ disagreement attributed to its model, shrunk by Hypothesis, saved as a finding (
 the end every finding re-checked (one that no longer reproduces is flaky) and triaged; a Markdown report.
 
 Pack p draws its models from Hypothesis under the seed `seed * 10007 + p` (generate.py), its run() calls from the
-same seed (strategies.schedule); so a campaign is reproducible from (seed, pack size, shares, release). After every
-pack its state is saved (resume.py): `--resume DIR` continues from the next pack, counts added up. Every check
-(packs, bisection, shrinking candidates, findings, re-checks) runs through `Config.runner` (None: `run_device`
-here; `fuzz --scheduler`: check's Dask runner, each device's runs a Dask task); summary.json's `cluster` names it.
+same seed (strategies.schedule); a pack is stochastic (random_models.py: models that draw random numbers, judged
+statistically where the devices' streams differ) with the share `stochastic_packs`, drawn from its own generator
+seeded by the pack's seed (stochastic_pack: a campaign whose shares lack it draws exactly as before); so a campaign
+is reproducible from (seed, pack size, shares, release). After every pack its state is saved (resume.py): `--resume
+DIR` continues from the next pack, counts added up. Every check (packs, bisection, shrinking candidates, findings,
+re-checks) runs through `Config.runner` (None: `run_device` here; `fuzz --scheduler`: check's Dask runner, each
+device's runs a Dask task); summary.json's `cluster` names it.
 """
 from __future__ import annotations
 
@@ -21,10 +24,11 @@ from ..check.document import check_document
 from ..check.verdict import REFERENCE
 from ..devices import is_known
 from ..errors import UsageError
-from . import differential, emit, features, findings, generate, report, resume, shrink, triage
+from . import differential, emit, features, findings, generate, random_models, report, resume, shrink, triage
 from .strategies import schedule
 
 SUMMARY = "summary.json"
+RECHECK_SEED = 100000      # the end's re-check: other seeds than every earlier check's (0.., 1000·d + ..)
 
 
 @dataclass
@@ -46,6 +50,21 @@ class Config:
 
 def gen_seed(seed: int, pack: int) -> int:
     return seed * 10007 + pack
+
+
+def stochastic_pack(gs: int, shares: dict) -> bool:
+    """Whether the pack of seed `gs` is stochastic: its own generator (not the one of its run() calls), and never
+    where the shares lack `stochastic_packs` (a campaign stored before it existed draws the same models)."""
+    share = shares.get(random_models.PACK_FEATURE, 0.0)
+    return share > 0 and random.Random(f"stochastic-pack:{gs}").random() < share
+
+
+def draw_pack(seed: int, p: int, count: int, shares: dict) -> tuple[list, tuple[int, ...], bool]:
+    """Pack p's models (as generate.draw gives them), its run() calls and whether it is stochastic."""
+    gs = gen_seed(seed, p)
+    stochastic = stochastic_pack(gs, shares)
+    drawn = generate.draw(gs, count, shares, stochastic=stochastic)
+    return drawn, schedule(random.Random(gs), shares["several_runs"]), stochastic
 
 
 def observable_kind(result, name: str) -> str:
@@ -70,7 +89,8 @@ class Campaign:
         os.makedirs(self.work, exist_ok=True)
         self.stats = dict(models=0, packs=0, invalid=0, disagreements=0, duplicates=0, first_finding_s=None,
                           first_disagreement_s=None,
-                          pack_seconds=[], coverage=Counter(), invalid_models=[], timed_out=[], unchecked=0)
+                          pack_seconds=[], coverage=Counter(), invalid_models=[], timed_out=[], unchecked=0,
+                          stochastic_packs=0)
         self.stats.update(state["stats"] if state else {})
         self.models_at_start = self.stats["models"]
         self.found: dict[str, findings.Finding] = {f.signature: f for f in findings.load_all(cfg.out)}
@@ -84,9 +104,9 @@ class Campaign:
         """Seconds of the whole campaign, earlier runs included (times to findings, the rate)."""
         return self.earlier_s + self.elapsed()
 
-    def check_script(self, text: str, devices: list[str], label: str):
+    def check_script(self, text: str, devices: list[str], label: str, seed: int = 0):
         return differential.run_text(text, devices, self.work, label, timeout=self.cfg.timeout, cache_dir=self.cache,
-                                     stem="fuzzmodel", runner=self.cfg.runner)
+                                     stem="fuzzmodel", runner=self.cfg.runner, seed=seed)
 
     def run(self) -> dict:
         """Packs until this run's budget (or --max-models, counted in this run) is spent; state saved after each."""
@@ -103,9 +123,9 @@ class Campaign:
         return self.stats["models"] - self.models_at_start
 
     def one_pack(self, p: int, count: int) -> None:
-        cfg, gs = self.cfg, gen_seed(self.cfg.seed, p)
-        drawn = generate.draw(gs, count, cfg.shares)
-        runs = schedule(random.Random(gs), cfg.shares["several_runs"])
+        cfg = self.cfg
+        drawn, runs, stochastic = draw_pack(cfg.seed, p, count, cfg.shares)
+        self.stats["stochastic_packs"] += int(stochastic)
         models = [m for _, m in drawn]
         t = time.perf_counter()
         result, found, invalid = differential.check_models(models, runs, cfg.devices, self.work,
@@ -125,14 +145,15 @@ class Campaign:
         by_model: dict[int, list] = {}
         for d in found:
             by_model.setdefault(d.model, []).append(d)
-        self.say(f"pack {p}: {len(models)} models in {self.stats['pack_seconds'][-1]:.0f} s, {len(by_model)} "
+        kind = "stochastic " if stochastic else ""
+        self.say(f"pack {p}: {len(models)} {kind}models in {self.stats['pack_seconds'][-1]:.0f} s, {len(by_model)} "
                  f"disagreeing, {len(invalid)} invalid" + (f", timed out on {', '.join(late)}" if late else "")
                  + f" ({self.stats['models']} models, {self.total():.0f} s)")
         if by_model and self.stats.get("first_disagreement_s") is None:    # seen when its pack was checked
             self.stats["first_disagreement_s"] = round(self.total(), 1)
         for k, ds in sorted(by_model.items()):
             self.stats["disagreements"] += 1
-            self.disagreement(p, drawn[k], runs, ds, generate.examples_for(count))
+            self.disagreement(p, drawn[k], runs, ds, generate.examples_for(count), stochastic)
 
     def _known(self, devices, outcome, model_features) -> findings.Finding | None:
         """A finding already made whose devices and outcome match and whose minimal script's features this model
@@ -142,7 +163,7 @@ class Campaign:
                 return f
         return None
 
-    def disagreement(self, p: int, drawn, runs, ds, max_examples: int) -> None:
+    def disagreement(self, p: int, drawn, runs, ds, max_examples: int, stochastic: bool = False) -> None:
         cfg, (position, model) = self.cfg, drawn
         devices = sorted({d.device for d in ds})
         outcome = differential.ERROR if any(d.outcome == differential.ERROR for d in ds) else "fail"
@@ -166,7 +187,7 @@ class Campaign:
         self.say(f"  model {k_label(p, ds)}: {outcome} on {', '.join(devices)}; shrinking "
                  f"(up to {cfg.shrink_s:.0f} s)")
         shrunk = shrink.shrink(model, gen_seed(cfg.seed, p), max_examples, cfg.shares, runs, reproduces,
-                               cfg.shrink_s)
+                               cfg.shrink_s, stochastic)
         final = self.check_script(shrunk.script, [ref] + devices, f"finding-p{p}-{ds[0].model}")
         failing = [n for d in devices for n in differential.failing_observables(final, d)]
         kinds = sorted({observable_kind(final, n) for n in failing}) or [outcome]
@@ -196,11 +217,14 @@ class Campaign:
                  f"{where}/script.py")
 
     def recheck(self) -> None:
+        """Every new finding checked again, under check seed RECHECK_SEED: a deterministic script's verdict does not
+        depend on it, a statistical one's samples are then new (seed 0's verdict is reproducible, so only new seeds
+        can show that a statistical difference was one of alpha's false alarms: flaky)."""
         for f in self.found.values():
             if f.signature not in self.new:
                 continue
             result = self.check_script(findings.script_of(self.cfg.out, f.id), [f.reference] + f.devices,
-                                       f"recheck-{f.id}")
+                                       f"recheck-{f.id}", seed=RECHECK_SEED)
             still = any(result.devices.get(d) is not None and result.devices[d].verdict == f.outcome
                         for d in f.devices)
             f.status = "reproduces" if still else "flaky"

@@ -3,7 +3,8 @@
 Nothing is re-implemented: `check.verdict.check` runs each device in its own process and judges each device
 against the reference (exact comparison within the derived tolerance, with the reference's noise floor where
 rounding is amplified). Here its per-observable comparisons are read back: an observable that failed (beyond
-`floor.FACTOR` x its noise floor, exactly as `floor.judge` decides) or exists on one device only belongs to the
+`floor.FACTOR` x its noise floor, exactly as `floor.judge` decides), a rejected statistic of a device judged
+statistically (`m3_mon.v0: mean`: a stochastic pack) or an observable that exists on one device only belongs to the
 model its prefix names (`m3_mon.k0` -> model 3). A device that errors on the whole pack (a compile error) is
 bisected: halves of the pack are rerun until the model(s) that break it are alone. `runner` (every function that
 checks takes it) replaces `run_device`: `fuzz --scheduler` passes check's Dask runner (check/cluster.py), so each
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..check import floor as noise
 from ..check.exact import Tolerance
+from ..check.pairs import STAT
 from ..check.script import ERROR, run_device
 from ..check.verdict import FAIL, REFERENCE, CheckResult, check
 from . import emit
@@ -38,11 +40,16 @@ class Disagreement:
 
 
 def failing_observables(result: CheckResult, device: str) -> list[str]:
-    """The observables on which `device` fails against the reference (floor-aware, as check judged them)."""
+    """The observables on which `device` fails against the reference (floor-aware, as check judged them; for a
+    device judged statistically, those of its rejected statistics: stat_observables)."""
     v = result.devices.get(device)
-    if v is None or v.exact is None:
+    if v is None:
         return []
     pair = result.pairs.get(device)
+    if result.stat is not None and (pair.mode == STAT if pair is not None else result.mode == "stat"):
+        return stat_observables(result, device) + (list(v.exact.missing) if v.exact is not None else [])
+    if v.exact is None:
+        return []
     floors = (pair.floor if pair is not None else {}) or {}
     out = []
     for c in v.exact.comparisons:
@@ -52,14 +59,21 @@ def failing_observables(result: CheckResult, device: str) -> list[str]:
     return out + list(v.exact.missing)
 
 
+def stat_observables(result: CheckResult, device: str) -> list[str]:
+    """The observables of `device`'s rejected statistical tests, in order (`m3_mon.v0: mean` -> `m3_mon.v0`;
+    a statistic is named `<observable>: <what>`, stats.run_statistics)."""
+    names = [t.statistic.partition(": ")[0] for t in result.stat.tests if t.device == device and t.rejected]
+    return list(dict.fromkeys(names))
+
+
 def run_check(path: str, devices: list[str], *, timeout: float, cache_dir=None, script_for=None,
-              runner=None) -> CheckResult:
-    return check(path, devices, mode="auto", seed=0, timeout=timeout, cache_dir=cache_dir, script_for=script_for,
+              runner=None, seed: int = 0) -> CheckResult:
+    return check(path, devices, mode="auto", seed=seed, timeout=timeout, cache_dir=cache_dir, script_for=script_for,
                  reference=devices[0], tolerance=Tolerance(), runner=runner or run_device)
 
 
 def run_text(text: str, devices: list[str], work: str, label: str, *, timeout: float, cache_dir=None,
-             stem: str = "fuzzpack", runner=None) -> CheckResult:
+             stem: str = "fuzzpack", runner=None, seed: int = 0) -> CheckResult:
     """Check a script's text, run from `work/<stem>.py` (one name for every script of a campaign: the standalone
     build folder is keyed by the script's name, so make recompiles only the new code objects, not Brian's runtime
     library), with a copy kept as `work/<label>.py`."""
@@ -68,7 +82,7 @@ def run_text(text: str, devices: list[str], work: str, label: str, *, timeout: f
     path = os.path.join(work, f"{stem}.py")
     with open(path, "w") as f:
         f.write(text)
-    return run_check(path, devices, timeout=timeout, cache_dir=cache_dir, runner=runner)
+    return run_check(path, devices, timeout=timeout, cache_dir=cache_dir, runner=runner, seed=seed)
 
 
 def attribute(result: CheckResult, devices: list[str], n_models: int) -> tuple[list[Disagreement], list[str]]:

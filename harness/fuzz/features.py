@@ -32,6 +32,17 @@ FEATURES: dict[str, tuple[float, str]] = {
     "delays": (0.5, "synaptic delays, homogeneous or heterogeneous (of the synapses)"),
     "summed": (0.3, "a summed variable (of the synapses)"),
     "several_runs": (0.5, "several run() calls (drawn per pack: every model of a pack shares them)"),
+    # stochastic models (random_models.py): a pack is stochastic with its share, its models use the rest
+    "stochastic_packs": (0.2, "a pack of stochastic models (drawn per pack; statistical judging where streams differ)"),
+    "rand": (0.6, "`rand()` in an initialisation, the threshold or the reset (stochastic models)"),
+    "randn": (0.5, "`randn()` in an initialisation or a run_regularly (stochastic models)"),
+    "rand_eqs": (0.4, "a `(constant over dt)` subexpression: rand() or randn(), one on (stochastic models, no xi)"),
+    "xi_noise": (0.5, "`xi` noise: a stochastic differential equation, method euler (stochastic models)"),
+    "binomial": (0.4, "BinomialFunction (n, p drawn; normal-approximation and exact regimes) in a run_regularly"),
+    "poisson": (0.4, "`poisson(l)` in a run_regularly (stochastic models)"),
+    "poisson_input": (0.4, "PoissonInput onto a group variable (stochastic models)"),
+    "poisson_group": (0.4, "a PoissonGroup as the source of Synapses (stochastic models)"),
+    "stochastic_rate_monitor": (0.5, "a PopulationRateMonitor (stochastic models)"),
 }
 
 # how a script shows a feature (the model's text, not its generator's draw: shrunk scripts are read the same way)
@@ -55,6 +66,16 @@ PATTERNS: dict[str, str] = {
     "delays": r"delay",
     "summed": r"\(summed\)",
     "several_runs": r"(?s)\brun\(.*\brun\(",
+    "stochastic_packs": r"\b(rand|randn|poisson)\(|\bxi\b|BinomialFunction\(|PoissonInput\(|PoissonGroup\(",
+    "rand": r"\brand\(\)",
+    "randn": r"\brandn\(\)",
+    "rand_eqs": r"\(constant over dt\)",
+    "xi_noise": r"\bxi\b",
+    "binomial": r"BinomialFunction\(",
+    "poisson": r"\bpoisson\(",
+    "poisson_input": r"PoissonInput\(",
+    "poisson_group": r"PoissonGroup\(",
+    "stochastic_rate_monitor": r"PopulationRateMonitor\(",
 }
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hseed
 
-from .strategies import Model, model
+from .random_models import strategy
+from .strategies import Model
 
 GENERATE = dict(phases=[Phase.generate], database=None, deadline=None, suppress_health_check=list(HealthCheck),
                 derandomize=False, print_blob=False)
@@ -21,16 +22,18 @@ def examples_for(count: int) -> int:
     return 5 * count
 
 
-def draw(gen_seed: int, count: int, shares: dict, max_examples: int | None = None) -> list[tuple[int, Model]]:
+def draw(gen_seed: int, count: int, shares: dict, max_examples: int | None = None,
+         stochastic: bool = False) -> list[tuple[int, Model]]:
     """Up to `count` distinct models as (position in the generation sequence, model), first come first; a model
-    without a monitor (nothing to compare: Hypothesis's first, simplest examples) is skipped."""
+    without a monitor (nothing to compare: Hypothesis's first, simplest examples) is skipped. `stochastic`: the
+    models of random_models.py (a stochastic pack), else strategies.py's (random_models.strategy)."""
     out: list[tuple[int, Model]] = []
     seen: set = set()
     position = [0]
 
     @hseed(gen_seed)
     @settings(max_examples=max_examples or examples_for(count), **GENERATE)
-    @given(model(shares))
+    @given(strategy(shares, stochastic))
     def collect(m):
         k = position[0]
         position[0] += 1

@@ -18,7 +18,8 @@ from hypothesis import seed as hseed
 
 from . import emit
 from .generate import observable
-from .strategies import Model, model
+from .random_models import strategy
+from .strategies import Model
 
 
 class _Reproduced(Exception):
@@ -40,10 +41,10 @@ def size(text: str) -> tuple[int, int]:
 
 
 def shrink(target: Model, gen_seed: int, max_examples: int, shares: dict, runs: tuple[int, ...], reproduces,
-           seconds: float = 300.0) -> Shrunk:
+           seconds: float = 300.0, stochastic: bool = False) -> Shrunk:
     """Hypothesis's smallest model for which `reproduces(script_text) -> bool` holds, starting from `target`
     (a model of the generation sequence of `gen_seed`, drawn with the same `max_examples`: Hypothesis's
-    generation may depend on it)."""
+    generation may depend on it); `stochastic`: a model of a stochastic pack (random_models.strategy)."""
     t0 = time.perf_counter()
     state = {"hit": False, "seen": 0, "runs": 0}
     cache: dict[str, bool] = {}
@@ -52,7 +53,7 @@ def shrink(target: Model, gen_seed: int, max_examples: int, shares: dict, runs: 
     @hseed(gen_seed)
     @settings(max_examples=max_examples, phases=[Phase.generate, Phase.shrink], database=None, deadline=None,
               suppress_health_check=list(HealthCheck), report_multiple_bugs=False, print_blob=False)
-    @given(model(shares))
+    @given(strategy(shares, stochastic))
     def prop(m):
         text = emit.script(m, runs)
         if not state["hit"]:

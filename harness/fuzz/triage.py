@@ -51,7 +51,27 @@ RULES = [
                 "const double a_min, const double a_max)`, so clip() of an integer with float bounds returns an "
                 "integer: `clip(0, -6.25, -3.75)` is -3 on cython and cpp_standalone, -3.75 on numpy",
          source="ci/brian2_clip_int_repro.py; brian2 2.10.1 brian2/codegen/generators/cpp_generator.py (clip_code)"),
+    dict(name="brian2-binomial-cython-p", cls=BUG, known=False,
+         when=lambda f, s: (f.outcome == "fail" and _stream_of(f, "cython_random") and _exact_binomial_above_half(s)),
+         reason="new (found by fuzz on 2.10.1): Brian2's Cython BinomialFunction (exact algorithm, p > 0.5) puts p "
+                "where its C++ twin puts P = 1 - p into the inversion's recurrence, so it draws from another "
+                "distribution: BinomialFunction(39, 0.703125, approximate=False) has mean 33.8 and variance 0.38 on "
+                "cython, 27.4 and 8.1 on numpy and cpp_standalone (expected 27.42, 8.14)",
+         source="brian2 2.10.1 brian2/input/binomial.py (_generate_cython_code: '%P%': p; _generate_cpp_code: P)"),
 ]
+
+BINOMIAL = re.compile(r"BinomialFunction\((\d+), ([\d.]+), approximate=(True|False)")
+
+
+def _exact_binomial_above_half(script: str) -> bool:
+    """A BinomialFunction of the script that Brian draws with its exact algorithm, with p > 0.5."""
+    return any(float(p) > 0.5 and not (approx == "True" and int(n) * float(p) > 5 and int(n) * (1 - float(p)) > 5)
+               for n, p, approx in BINOMIAL.findall(script))
+
+
+def _stream_of(finding, kind: str) -> bool:
+    """Whether a disagreeing device draws its random numbers the way `kind` names (Device.random_stream)."""
+    return any(getattr(get_device(base_name(d)), "random_stream", "") == kind for d in finding.devices)
 
 
 def _any(finding, *attributes: str, before: str | None = None) -> bool:
