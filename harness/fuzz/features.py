@@ -32,6 +32,12 @@ FEATURES: dict[str, tuple[float, str]] = {
     "delays": (0.5, "synaptic delays, homogeneous or heterogeneous (of the synapses)"),
     "summed": (0.3, "a summed variable (of the synapses)"),
     "several_runs": (0.5, "several run() calls (drawn per pack: every model of a pack shares them)"),
+    "bool_vars": (0.4, "boolean variables (`b : boolean`) set by comparisons, read in conditions and as `int(b)`"),
+    "events": (0.3, "a custom event (`events=`), `run_on_event`, an EventMonitor, a synaptic pathway on it"),
+    "subgroups": (0.3, "subgroups `G[a:b]` as synaptic source/target and monitored (State/Spike/rate monitors)"),
+    "rate_monitor": (0.3, "a PopulationRateMonitor (on the group or a subgroup; with a threshold)"),
+    "timed_array": (0.3, "a TimedArray of dyadic values, 1-D `ta(t)` or 2-D `ta(t, i % C)`, in exact expressions"),
+    "when_order": (0.3, "`when`/`order` of run_regularly and the StateMonitor"),
 }
 
 # how a script shows a feature (the model's text, not its generator's draw: shrunk scripts are read the same way)
@@ -55,6 +61,12 @@ PATTERNS: dict[str, str] = {
     "delays": r"delay",
     "summed": r"\(summed\)",
     "several_runs": r"(?s)\brun\(.*\brun\(",
+    "bool_vars": r": boolean",
+    "events": r"\bevents=\{",
+    "subgroups": r"G\[\d+:\d+\]",
+    "rate_monitor": r"PopulationRateMonitor\(",
+    "timed_array": r"ta\(t[,)]",
+    "when_order": r"\bwhen='",
 }
 
 
