@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from brian2_harness.errors import UsageError
 from brian2_harness.fuzz import emit, features, generate
 from brian2_harness.fuzz.expressions import FLOAT, Scope, expr
-from brian2_harness.fuzz.strategies import model
+from brian2_harness.fuzz.strategies import NEW_DT, Model, model
 
 SHARES = features.shares()
 ALL_ON = {name: 1.0 for name in SHARES}
@@ -190,7 +190,8 @@ def test_the_benchmark_samples_models_from_the_whole_pack():
     assert len({m for _, m in picked}) == 3
 
 
-NEW_FEATURES = ("bool_vars", "events", "subgroups", "rate_monitor", "timed_array", "when_order")
+MODEL_FEATURES = ("bool_vars", "events", "subgroups", "rate_monitor", "timed_array", "when_order", "units")
+NEW_FEATURES = MODEL_FEATURES + ("dt_change",)          # dt_change: per pack (strategies.schedule)
 # sha256 of the joined lines of the models generate.draw(gen_seed, 10, shares) gave for gen_seed 0..4 before the
 # features above existed, computed on main's code at 81fcd31 (features.shares() as it was then) under pytest:
 # Hypothesis draws other examples under pytest than in a plain process (there, both codes give 75cb4088...6da1)
@@ -228,7 +229,7 @@ def test_the_new_features_appear_near_their_share_and_go_with_share_zero():
     default = _coverage(SHARES)
     full = _coverage(dict(SHARES, **{name: 1.0 for name in NEW_FEATURES}), seeds=range(3))
     off = _coverage(dict(SHARES, **{name: 0.0 for name in NEW_FEATURES}), seeds=range(3))
-    for name in NEW_FEATURES:
+    for name in MODEL_FEATURES:
         share = SHARES[name]
         assert 0.2 * share <= default[name] <= share + 0.3, (name, default[name])
         assert full[name] >= max(0.3, 1.5 * default[name]), (name, full[name], default[name])
@@ -237,18 +238,20 @@ def test_the_new_features_appear_near_their_share_and_go_with_share_zero():
 
 def test_the_new_features_are_read_from_the_script_text():
     text = ("from brian2 import *\nta = TimedArray([0.5, 1.0], dt=1*defaultclock.dt, name='ta')\n"
-            "G = NeuronGroup(4, 'k0 : integer\\nb0 : boolean', threshold='k0 >= 1', events={'ev': 'k0 >= 2'}, "
-            "name='G')\nG.run_regularly('b0 = k0 > 2\\nk0 = int(ta(t))', dt=1*defaultclock.dt, when='end', "
+            "G = NeuronGroup(4, 'k0 : integer\\nb0 : boolean\\nu0 : volt', threshold='k0 >= 1', "
+            "events={'ev': 'k0 >= 2'}, name='G')\n"
+            "G.run_regularly('b0 = k0 > 2\\nk0 = int(ta(t))', dt=1*defaultclock.dt, when='end', "
             "order=1, name='rr')\nS = Synapses(G, G[1:3], 'w : 1', on_pre={'pre': 'c0_post += 1', 'path': "
             "'c0_post += 1'}, on_event={'path': 'ev'}, name='S')\nrate = PopulationRateMonitor(G, name='rate')\n"
             "run(1*ms)\n")
-    assert set(NEW_FEATURES) <= set(features.used(text))
+    assert set(MODEL_FEATURES) <= set(features.used(text))
+    assert "dt_change" in features.used(emit.script(Model(()), (5, NEW_DT, 3)))
     for _, m in generate.draw(0, 5, OLD_SHARES):
         assert not set(NEW_FEATURES) & set(features.used(emit.script(m, (5,))))
 
 
 @settings(max_examples=40, deadline=None)
-@given(model(dict(SHARES, **{name: 1.0 for name in NEW_FEATURES})))
+@given(model(dict(SHARES, **{name: 1.0 for name in MODEL_FEATURES})))
 def test_new_feature_models_name_every_object_and_index_in_range(m):
     """Subgroups lie within the group, 2-D TimedArrays are read at a column `i % C` that exists, booleans are set
     by comparisons only, and the extra objects (event monitor, rate monitor, TimedArray) carry the model's prefix."""
@@ -267,3 +270,28 @@ def test_new_feature_models_name_every_object_and_index_in_range(m):
     for name in re.findall(r"name='([^']+)'", text):
         assert name.startswith("m0_")
     assert "m0_mon" in text or "m0_spk" in text or "m0_evm" in text
+
+
+def test_a_dt_change_is_drawn_after_the_run_calls_and_only_with_its_share():
+    """The pack's run() calls are those drawn before dt_change existed (absent or share 0: nothing more is drawn
+    from the pack's Random); with it, the dt line sits between two runs at about its share of several-run packs."""
+    import random
+
+    from brian2_harness.fuzz.strategies import schedule
+
+    def before(rng, several):          # strategies.schedule as it was on 81fcd31
+        runs = rng.randint(2, 3) if rng.random() < several else 1
+        return tuple(rng.randint(5, 40) for _ in range(runs))
+    changed = several = 0
+    for gs in range(400):
+        old = before(random.Random(gs), 0.5)
+        assert schedule(random.Random(gs), 0.5) == schedule(random.Random(gs), 0.5, 0.0) == old
+        new = schedule(random.Random(gs), 0.5, 0.3)
+        assert tuple(x for x in new if x != NEW_DT) == old
+        several += len(old) > 1
+        if NEW_DT in new:
+            changed += 1
+            assert isinstance(new[0], int) and isinstance(new[-1], int) and new.count(NEW_DT) == 1
+            assert "dt_change" in features.used(emit.script(Model(()), new))
+    assert 0.2 * several <= changed <= 0.4 * several, (changed, several)
+    assert "dt_change" not in features.used(emit.script(Model(()), (5, 3)))

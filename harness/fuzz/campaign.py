@@ -105,7 +105,7 @@ class Campaign:
     def one_pack(self, p: int, count: int) -> None:
         cfg, gs = self.cfg, gen_seed(self.cfg.seed, p)
         drawn = generate.draw(gs, count, cfg.shares)
-        runs = schedule(random.Random(gs), cfg.shares["several_runs"])
+        runs = schedule(random.Random(gs), cfg.shares["several_runs"], cfg.shares.get("dt_change", 0.0))
         models = [m for _, m in drawn]
         t = time.perf_counter()
         result, found, invalid = differential.check_models(models, runs, cfg.devices, self.work,

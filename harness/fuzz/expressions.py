@@ -42,6 +42,7 @@ class Scope:
     suffix: str = ""            # "_pre" / "_post" inside synapses
     bools: list = field(default_factory=list)      # boolean variables (read as `int(b)` in integer expressions)
     tas: list = field(default_factory=list)        # (text, bound) of TimedArray reads (exact values)
+    volts: list = field(default_factory=list)      # variables in volts (read by no expression: no unit mixing)
 
     def var(self, name: str) -> str:
         return name + self.suffix

@@ -38,6 +38,8 @@ FEATURES: dict[str, tuple[float, str]] = {
     "rate_monitor": (0.3, "a PopulationRateMonitor (on the group or a subgroup; with a threshold)"),
     "timed_array": (0.3, "a TimedArray of dyadic values, 1-D `ta(t)` or 2-D `ta(t, i % C)`, in exact expressions"),
     "when_order": (0.3, "`when`/`order` of run_regularly and the StateMonitor"),
+    "dt_change": (0.3, "defaultclock.dt halved between two run() calls (per pack, of those with several runs)"),
+    "units": (0.3, "a variable in volts (`du0/dt = (e*mV - u0) / tau : volt`), thresholds/resets/synapses in mV"),
 }
 
 # how a script shows a feature (the model's text, not its generator's draw: shrunk scripts are read the same way)
@@ -67,6 +69,8 @@ PATTERNS: dict[str, str] = {
     "rate_monitor": r"PopulationRateMonitor\(",
     "timed_array": r"ta\(t[,)]",
     "when_order": r"\bwhen='",
+    "dt_change": r"\ndefaultclock\.dt = 0\.05\*ms",
+    "units": r": volt\b",
 }
 
 

@@ -19,6 +19,7 @@ METHODS_LINEAR = ("exact", "exponential_euler")
 REFRACTORY_MS = (0.5, 0.1, 1.0, 0.3)
 SHORT_REFRACTORY_MS = (0.05, 0.01, 0.099)
 COMPARISONS = (">", ">=", "<", "<=", "==", "!=")
+VOLT = "volt"           # a variable in volts (compared with and reset to literals in mV)
 # scheduling slots for `when` (the objects of one model in one slot with the same order run by name: Brian sorts
 # by (when, order, name), so the order is the same on every device)
 SLOTS = ("start", "groups", "thresholds", "synapses", "resets", "end", "before_groups", "after_resets")
@@ -51,7 +52,7 @@ def model(draw, shares: dict, max_n: int = 100):
     odes = [f"v{j}" for j in range(draw(st.integers(1, 2)))] if on["ode"] else []
     # features added later draw only when switched on (a share dict without them draws the models it drew before)
     sc.bools = [f"b{j}" for j in range(draw(st.integers(1, 2)))] if on.get("bool_vars") else []
-    has_threshold = on["threshold"] and bool(sc.ints or sc.exacts or odes)
+    has_threshold = on["threshold"] and bool(sc.ints or sc.exacts or odes or on.get("units"))
     synapses = on["synapses"] and has_threshold
     summed = synapses and on["summed"]
     sc.floats = odes + (["s0"] if summed else [])
@@ -64,6 +65,13 @@ def model(draw, shares: dict, max_n: int = 100):
         rhs = f"clip({rhs}, -10.0, 10.0)" if bound > 10 else rhs
         tau = draw(st.integers(1, 20))
         eqs.append(f"d{v}/dt = ({rhs} - {v}) / ({tau}*ms) : 1")
+    if on.get("units"):     # a variable in volts driven by the dimensionless ones (mV), read by no expression
+        sc.volts = ["u0"]
+        rhs, bound = draw(expr(sc, FLOAT))
+        if any(f in rhs for f in sc.floats):
+            methods -= set(METHODS_LINEAR)
+        rhs = f"clip({rhs}, -10.0, 10.0)" if bound > 10 else rhs
+        eqs.append(f"du0/dt = (({rhs})*mV - u0) / ({draw(st.integers(1, 20))}*ms) : volt")
     eqs += [f"{k} : integer" for k in sc.ints] + [f"{x} : 1" for x in sc.exacts]
     eqs += ["s0 : 1"] if summed else []
     eqs += ["c0 : integer"] if synapses else []      # counts arriving spikes (read by nothing else)
@@ -78,10 +86,10 @@ def model(draw, shares: dict, max_n: int = 100):
         if on["refractory"]:
             ms = draw(st.sampled_from(SHORT_REFRACTORY_MS if on["short_refractory"] else REFRACTORY_MS))
             args.append(f"refractory={ms!r}*ms")
-    events = on.get("events") and bool(sc.ints or sc.exacts or odes)
+    events = on.get("events") and bool(sc.ints or sc.exacts or odes or sc.volts)
     if events:
         args.append(f"events={{'@ev': {_condition(draw, sc, odes)[0]!r}}}")
-    if odes:
+    if odes or sc.volts:
         args.append(f"method={draw(st.sampled_from(sorted(methods))) !r}")
     lines.append(f"@G = NeuronGroup({', '.join(args)}, name='@G')")
     for var, kind in [(k, INT) for k in sc.ints] + [(x, EXACT) for x in sc.exacts] + [(v, EXACT) for v in odes]:
@@ -89,6 +97,9 @@ def model(draw, shares: dict, max_n: int = 100):
             text, bound = draw(expr(Scope(n, on), INT if kind == INT else EXACT, top=True))
             name, _, rhs = assignment(var, kind, text, bound, sc, 1000).partition(" = ")
             lines.append(f"@G.{name} = {rhs!r}")
+    for u in sc.volts:
+        if draw(st.booleans()):
+            lines.append(f"@G.{u} = '{lit_float(draw(st.integers(-40, 40)) / 4)}*mV'")
     for b in sc.bools:
         if draw(st.booleans()):
             lines.append(f"@G.{b} = {_comparison(draw, Scope(n, on))!r}")
@@ -103,6 +114,7 @@ def model(draw, shares: dict, max_n: int = 100):
     if synapses:
         lines += _synapses(draw, sc, on, summed, events)
     recorded = sc.ints + sc.exacts + odes + (["s0"] if summed else []) + (["c0"] if synapses else []) + sc.bools
+    recorded += sc.volts
     if recorded:
         source = _part(draw, n, on)
         lines.append(f"@mon = StateMonitor({source}, {recorded!r}, record=True{_when(draw, on)}, name='@mon')")
@@ -172,9 +184,12 @@ def _statements(draw, sc: Scope, min_size: int = 0, targets=None) -> list[str]:
 def _condition(draw, sc: Scope, odes: list) -> tuple[str, str, str]:
     """(condition, variable, kind): a variable crossing a literal (a threshold's or a custom event's)."""
     options = [(k, INT) for k in sc.ints] + [(x, EXACT) for x in sc.exacts] + [(v, FLOAT) for v in odes]
+    options += [(u, VOLT) for u in sc.volts]
     var, kind = draw(st.sampled_from(options))
     if kind == INT:
         cond = f"{var} >= {draw(st.integers(-5, 50))}"
+    elif kind == VOLT:
+        cond = f"{var} > {lit_float(draw(st.integers(-8, 40)) / 4)}*mV"
     else:
         cond = f"{var} > {lit_float(draw(st.integers(-8, 40)) / 4)}"
     if sc.bools and draw(st.booleans()):
@@ -186,9 +201,10 @@ def _condition(draw, sc: Scope, odes: list) -> tuple[str, str, str]:
 def _threshold(draw, sc: Scope, odes: list) -> list[str]:
     cond, var, kind = _condition(draw, sc, odes)
     reset = _statements(draw, sc)
-    if kind == FLOAT or draw(st.booleans()):        # a reset that moves the variable back (else it fires again)
+    if kind in (FLOAT, VOLT) or draw(st.booleans()):   # a reset that moves the variable back (else it fires again)
         reset.append(f"{var} = {lit_float(draw(st.integers(-8, 0)) / 4)}" if kind != INT
                      else f"{var} = {draw(st.integers(-5, 0))}")
+        reset[-1] += "*mV" if kind == VOLT else ""
     out = [f"threshold={cond!r}"]
     return out + ([f"reset={_quoted(reset)}"] if reset else [])
 
@@ -198,6 +214,7 @@ def _synapses(draw, sc: Scope, on: dict, summed: bool, events: bool = False) -> 
     # synapses are processed, which devices may legitimately choose differently
     targets = ["c0_post += 1"] + [f"{x}_post += w" for x in sc.exacts] + [f"{v}_post += w" for v in sc.floats
                                                                          if v != "s0"]
+    targets += [f"{u}_post += w*mV" for u in sc.volts]
     on_pre = draw(st.lists(st.sampled_from(targets), min_size=1, max_size=2, unique=True))
     model_eqs = ["w : 1"] + (["s0_post = w : 1 (summed)"] if summed else [])
     source, target = _part(draw, sc.n, on), _part(draw, sc.n, on)
@@ -224,7 +241,17 @@ def _synapses(draw, sc: Scope, on: dict, summed: bool, events: bool = False) -> 
     return lines        # no StateMonitor of w: record=True on synapses is refused by standalone devices
 
 
-def schedule(rng, several: float) -> tuple[int, ...]:
-    """A pack's run() calls, in steps of dt (drawn from `rng`: every model of a pack shares them)."""
+NEW_DT = "defaultclock.dt = 0.05*ms"       # halved: every delay, refractory period and TimedArray step stays a
+                                          # whole number of steps, and t (a multiple of 0.1 ms) one of the new dt
+
+
+def schedule(rng, several: float, dt_change: float = 0.0) -> tuple:
+    """A pack's run() calls, in steps of dt (drawn from `rng`: every model of a pack shares them), and with
+    `dt_change` (drawn after them, so a pack without it keeps its run() calls) the line that halves
+    defaultclock.dt before one of the later runs (an item that is a line, not a number of steps)."""
     runs = rng.randint(2, 3) if rng.random() < several else 1
-    return tuple(rng.randint(5, 40) for _ in range(runs))
+    out = tuple(rng.randint(5, 40) for _ in range(runs))
+    if dt_change > 0 and runs > 1 and rng.random() < dt_change:
+        k = rng.randint(1, runs - 1)
+        out = out[:k] + (NEW_DT,) + out[k:]
+    return out
