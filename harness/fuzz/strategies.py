@@ -65,13 +65,8 @@ def model(draw, shares: dict, max_n: int = 100):
         rhs = f"clip({rhs}, -10.0, 10.0)" if bound > 10 else rhs
         tau = draw(st.integers(1, 20))
         eqs.append(f"d{v}/dt = ({rhs} - {v}) / ({tau}*ms) : 1")
-    if on.get("units"):     # a variable in volts driven by the dimensionless ones (mV), read by no expression
-        sc.volts = ["u0"]
-        rhs, bound = draw(expr(sc, FLOAT))
-        if any(f in rhs for f in sc.floats):
-            methods -= set(METHODS_LINEAR)
-        rhs = f"clip({rhs}, -10.0, 10.0)" if bound > 10 else rhs
-        eqs.append(f"du0/dt = (({rhs})*mV - u0) / ({draw(st.integers(1, 20))}*ms) : volt")
+    if on.get("units"):
+        eqs.append(_volt_equation(draw, sc, methods))
     eqs += [f"{k} : integer" for k in sc.ints] + [f"{x} : 1" for x in sc.exacts]
     eqs += ["s0 : 1"] if summed else []
     eqs += ["c0 : integer"] if synapses else []      # counts arriving spikes (read by nothing else)
@@ -92,17 +87,7 @@ def model(draw, shares: dict, max_n: int = 100):
     if odes or sc.volts:
         args.append(f"method={draw(st.sampled_from(sorted(methods))) !r}")
     lines.append(f"@G = NeuronGroup({', '.join(args)}, name='@G')")
-    for var, kind in [(k, INT) for k in sc.ints] + [(x, EXACT) for x in sc.exacts] + [(v, EXACT) for v in odes]:
-        if draw(st.booleans()):
-            text, bound = draw(expr(Scope(n, on), INT if kind == INT else EXACT, top=True))
-            name, _, rhs = assignment(var, kind, text, bound, sc, 1000).partition(" = ")
-            lines.append(f"@G.{name} = {rhs!r}")
-    for u in sc.volts:
-        if draw(st.booleans()):
-            lines.append(f"@G.{u} = '{lit_float(draw(st.integers(-40, 40)) / 4)}*mV'")
-    for b in sc.bools:
-        if draw(st.booleans()):
-            lines.append(f"@G.{b} = {_comparison(draw, Scope(n, on))!r}")
+    lines += _initial_values(draw, sc, odes)
     if on["run_regularly"] and (sc.ints or sc.exacts or sc.bools):
         statements = _statements(draw, sc, min_size=1)
         every = draw(st.integers(1, 5))
@@ -114,7 +99,38 @@ def model(draw, shares: dict, max_n: int = 100):
     if synapses:
         lines += _synapses(draw, sc, on, summed, events)
     recorded = sc.ints + sc.exacts + odes + (["s0"] if summed else []) + (["c0"] if synapses else []) + sc.bools
-    recorded += sc.volts
+    return Model(tuple(lines + _monitors(draw, n, on, recorded + sc.volts, has_threshold)))
+
+
+def _volt_equation(draw, sc: Scope, methods: set) -> str:
+    """A variable in volts driven by the dimensionless ones (in mV), read by no expression (no unit mixing)."""
+    sc.volts = ["u0"]
+    rhs, bound = draw(expr(sc, FLOAT))
+    if any(f in rhs for f in sc.floats):
+        methods -= set(METHODS_LINEAR)
+    rhs = f"clip({rhs}, -10.0, 10.0)" if bound > 10 else rhs
+    return f"du0/dt = (({rhs})*mV - u0) / ({draw(st.integers(1, 20))}*ms) : volt"
+
+
+def _initial_values(draw, sc: Scope, odes: list) -> list[str]:
+    """`@G.var = '...'` for some of the variables (from `i` and literals only)."""
+    lines, n, on = [], sc.n, sc.on
+    for var, kind in [(k, INT) for k in sc.ints] + [(x, EXACT) for x in sc.exacts] + [(v, EXACT) for v in odes]:
+        if draw(st.booleans()):
+            text, bound = draw(expr(Scope(n, on), INT if kind == INT else EXACT, top=True))
+            name, _, rhs = assignment(var, kind, text, bound, sc, 1000).partition(" = ")
+            lines.append(f"@G.{name} = {rhs!r}")
+    for u in sc.volts:
+        if draw(st.booleans()):
+            lines.append(f"@G.{u} = '{lit_float(draw(st.integers(-40, 40)) / 4)}*mV'")
+    for b in sc.bools:
+        if draw(st.booleans()):
+            lines.append(f"@G.{b} = {_comparison(draw, Scope(n, on))!r}")
+    return lines
+
+
+def _monitors(draw, n: int, on: dict, recorded: list, has_threshold: bool) -> list[str]:
+    lines = []
     if recorded:
         source = _part(draw, n, on)
         lines.append(f"@mon = StateMonitor({source}, {recorded!r}, record=True{_when(draw, on)}, name='@mon')")
@@ -122,7 +138,7 @@ def model(draw, shares: dict, max_n: int = 100):
         lines.append(f"@spk = SpikeMonitor({_part(draw, n, on)}, name='@spk')")
         if on.get("rate_monitor"):
             lines.append(f"@rate = PopulationRateMonitor({_part(draw, n, on)}, name='@rate')")
-    return Model(tuple(lines))
+    return lines
 
 
 def _part(draw, n: int, on: dict) -> str:
