@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from brian2_harness.errors import UsageError
 from brian2_harness.fuzz import emit, features, generate
 from brian2_harness.fuzz.expressions import FLOAT, Scope, expr
-from brian2_harness.fuzz.strategies import model
+from brian2_harness.fuzz.strategies import NEW_DT, Model, model
 
 SHARES = features.shares()
 ALL_ON = {name: 1.0 for name in SHARES}
@@ -135,7 +135,7 @@ def test_exact_multiples_of_a_literal_divisor_are_common():
     divisions = multiples = 0
     for gen_seed in range(6):
         for _, m in generate.draw(gen_seed, 10, ALL_ON):
-            text = emit.script(m, (5,))
+            text = re.sub(r"ta\(t, i % \d\)", "ta(t)", emit.script(m, (5,)))     # a 2-D TimedArray's column
             divisions += len(LITERAL_DIVISION.findall(text))
             multiples += sum(a == b for a, b in MULTIPLE.findall(text))
     assert divisions >= 15 and multiples >= divisions // 3, (divisions, multiples)
@@ -188,3 +188,114 @@ def test_the_benchmark_samples_models_from_the_whole_pack():
     assert [k for k, _ in picked] == [0, 3, 6] != list(range(3))
     assert bench.spread(models, 0) == [] and len(bench.spread(models, 20)) == 10
     assert len({m for _, m in picked}) == 3
+
+
+MODEL_FEATURES = ("bool_vars", "events", "subgroups", "rate_monitor", "timed_array", "when_order", "units")
+NEW_FEATURES = MODEL_FEATURES + ("dt_change",)          # dt_change: per pack (strategies.schedule)
+# sha256 of the joined lines of the models generate.draw(gen_seed, 10, shares) gave for gen_seed 0..4 before the
+# features above existed, computed on main's code at 81fcd31 (features.shares() as it was then), without the
+# constants Hypothesis collects from the loaded local modules (sampling._no_local_constants: with them, the draws
+# depend on which modules and tests are loaded; under this wrapper plain and pytest processes agree)
+BEFORE_NEW_FEATURES = "af1c72cd4f05674cd2d931d6e53d9df700d4e6e163bcdc7ee0d8be79165eb930"
+OLD_SHARES = {name: share for name, share in SHARES.items() if name not in NEW_FEATURES}
+
+
+def _digest(shares: dict) -> str:
+    import hashlib
+
+    from brian2_harness.families.sampling import _no_local_constants
+    with _no_local_constants():
+        texts = ["\n".join(m.lines) for gen_seed in range(5) for _, m in generate.draw(gen_seed, 10, shares)]
+    return hashlib.sha256("\n\n".join(texts).encode()).hexdigest()
+
+
+def test_shares_without_the_new_features_draw_the_models_drawn_before():
+    """A campaign resumed from a state whose shares lack the new features draws exactly what it drew before: a
+    feature absent from the shares is off and consumes no draw (the control: with them, the models differ)."""
+    assert _digest(OLD_SHARES) == BEFORE_NEW_FEATURES
+    assert _digest(SHARES) != BEFORE_NEW_FEATURES
+
+
+def _coverage(shares: dict, seeds=range(8), count: int = 10) -> dict:
+    from collections import Counter
+    seen, n = Counter(), 0
+    for gen_seed in seeds:
+        for _, m in generate.draw(gen_seed, count, shares):
+            n += 1
+            seen.update(features.used(emit.script(m, (5,))))
+    return {name: seen[name] / n for name in features.FEATURES}
+
+
+def test_the_new_features_appear_near_their_share_and_go_with_share_zero():
+    """Each new feature shows in the scripts (read back by its PATTERNS regex) at roughly its share (less where it
+    needs something else: a rate monitor a threshold, a TimedArray read an integer or exact variable), more with
+    share 1, never with share 0."""
+    default = _coverage(SHARES)
+    full = _coverage(dict(SHARES, **{name: 1.0 for name in NEW_FEATURES}), seeds=range(3))
+    off = _coverage(dict(SHARES, **{name: 0.0 for name in NEW_FEATURES}), seeds=range(3))
+    for name in MODEL_FEATURES:
+        share = SHARES[name]
+        assert 0.2 * share <= default[name] <= share + 0.3, (name, default[name])
+        assert full[name] >= max(0.3, 1.5 * default[name]), (name, full[name], default[name])
+        assert off[name] == 0.0, name
+
+
+def test_the_new_features_are_read_from_the_script_text():
+    text = ("from brian2 import *\nta = TimedArray([0.5, 1.0], dt=1*defaultclock.dt, name='ta')\n"
+            "G = NeuronGroup(4, 'k0 : integer\\nb0 : boolean\\nu0 : volt', threshold='k0 >= 1', "
+            "events={'ev': 'k0 >= 2'}, name='G')\n"
+            "G.run_regularly('b0 = k0 > 2\\nk0 = int(ta(t))', dt=1*defaultclock.dt, when='end', "
+            "order=1, name='rr')\nS = Synapses(G, G[1:3], 'w : 1', on_pre={'pre': 'c0_post += 1', 'path': "
+            "'c0_post += 1'}, on_event={'path': 'ev'}, name='S')\nrate = PopulationRateMonitor(G, name='rate')\n"
+            "run(1*ms)\n")
+    assert set(MODEL_FEATURES) <= set(features.used(text))
+    assert "dt_change" in features.used(emit.script(Model(()), (5, NEW_DT, 3)))
+    for _, m in generate.draw(0, 5, OLD_SHARES):
+        assert not set(NEW_FEATURES) & set(features.used(emit.script(m, (5,))))
+
+
+@settings(max_examples=40, deadline=None)
+@given(model(dict(SHARES, **{name: 1.0 for name in MODEL_FEATURES})))
+def test_new_feature_models_name_every_object_and_index_in_range(m):
+    """Subgroups lie within the group, 2-D TimedArrays are read at a column `i % C` that exists, booleans are set
+    by comparisons only, and the extra objects (event monitor, rate monitor, TimedArray) carry the model's prefix."""
+    text = emit.script(m, (5,), "m0_")
+    compile(text, "model.py", "exec")
+    n = int(re.search(r"NeuronGroup\((\d+),", text).group(1))
+    for a, b in re.findall(r"G\[(\d+):(\d+)\]", text):
+        assert 0 <= int(a) < int(b) <= n
+    ta = re.search(r"TimedArray\((\[.*?\]), dt", text)
+    if ta:
+        values = eval(ta.group(1))
+        rows = values if isinstance(values[0], list) else [values]
+        assert all((4 * x).is_integer() for row in rows for x in row)
+        assert {int(c) for c in re.findall(r"ta\(t, i % (\d)\)", text)} <= {len(rows[0])}
+        assert ("ta(t)" in text) <= (rows is not values)
+    for name in re.findall(r"name='([^']+)'", text):
+        assert name.startswith("m0_")
+    assert "m0_mon" in text or "m0_spk" in text or "m0_evm" in text
+
+
+def test_a_dt_change_is_drawn_after_the_run_calls_and_only_with_its_share():
+    """The pack's run() calls are those drawn before dt_change existed (absent or share 0: nothing more is drawn
+    from the pack's Random); with it, the dt line sits between two runs at about its share of several-run packs."""
+    import random
+
+    from brian2_harness.fuzz.strategies import schedule
+
+    def before(rng, several):          # strategies.schedule as it was on 81fcd31
+        runs = rng.randint(2, 3) if rng.random() < several else 1
+        return tuple(rng.randint(5, 40) for _ in range(runs))
+    changed = several = 0
+    for gs in range(400):
+        old = before(random.Random(gs), 0.5)
+        assert schedule(random.Random(gs), 0.5) == schedule(random.Random(gs), 0.5, 0.0) == old
+        new = schedule(random.Random(gs), 0.5, 0.3)
+        assert tuple(x for x in new if x != NEW_DT) == old
+        several += len(old) > 1
+        if NEW_DT in new:
+            changed += 1
+            assert isinstance(new[0], int) and isinstance(new[-1], int) and new.count(NEW_DT) == 1
+            assert "dt_change" in features.used(emit.script(Model(()), new))
+    assert 0.2 * several <= changed <= 0.4 * several, (changed, several)
+    assert "dt_change" not in features.used(emit.script(Model(()), (5, 3)))

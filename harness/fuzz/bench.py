@@ -31,7 +31,7 @@ def run(n: int, devices: list[str], shares: dict, seed: int, out: str, *, sample
     os.makedirs(work, exist_ok=True)
     cache = cache_dir or os.path.join(out, "cache")
     models = [m for _, m in generate.draw(seed, n, shares)]
-    runs = schedule(random.Random(seed), shares["several_runs"])
+    runs = schedule(random.Random(seed), shares["several_runs"], shares.get("dt_change", 0.0))
 
     def timed(text, label):
         t = time.perf_counter()

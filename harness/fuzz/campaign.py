@@ -64,7 +64,7 @@ def draw_pack(seed: int, p: int, count: int, shares: dict) -> tuple[list, tuple[
     gs = gen_seed(seed, p)
     stochastic = stochastic_pack(gs, shares)
     drawn = generate.draw(gs, count, shares, stochastic=stochastic)
-    return drawn, schedule(random.Random(gs), shares["several_runs"]), stochastic
+    return drawn, schedule(random.Random(gs), shares["several_runs"], shares.get("dt_change", 0.0)), stochastic
 
 
 def observable_kind(result, name: str) -> str:

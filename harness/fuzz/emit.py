@@ -18,8 +18,9 @@ def prefix(k: int) -> str:
     return f"m{k}_"
 
 
-def run_lines(runs: tuple[int, ...]) -> list[str]:
-    return [f"run({steps}*defaultclock.dt)" for steps in runs]
+def run_lines(runs: tuple) -> list[str]:
+    """`run(n*defaultclock.dt)` for each number of steps; an item that is a line (a dt change) as it is."""
+    return [item if isinstance(item, str) else f"run({item}*defaultclock.dt)" for item in runs]
 
 
 def script(model: Model, runs: tuple[int, ...], name_prefix: str = "") -> str:

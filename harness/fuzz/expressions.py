@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from hypothesis import strategies as st
 
 INT, EXACT, FLOAT = "int", "exact", "float"
+BOOL = "bool"           # boolean variables: assigned comparisons of int/exact expressions, read as `int(b)`
 LIMIT = 10**6
 IBOUND = 1000          # every integer variable stays within ±IBOUND (assignments wrap with % otherwise)
 XBOUND = 1000.0        # every exact float variable too (assignments clip otherwise)
@@ -39,6 +40,9 @@ class Scope:
     exacts: list = field(default_factory=list)
     floats: list = field(default_factory=list)
     suffix: str = ""            # "_pre" / "_post" inside synapses
+    bools: list = field(default_factory=list)      # boolean variables (read as `int(b)` in integer expressions)
+    tas: list = field(default_factory=list)        # (text, bound) of TimedArray reads (exact values)
+    volts: list = field(default_factory=list)      # variables in volts (read by no expression: no unit mixing)
 
     def var(self, name: str) -> str:
         return name + self.suffix
@@ -109,11 +113,14 @@ DYADIC_DIVISORS = (1.0, 0.5, 2.0, 0.25, 4.0, 1.5, 0.75, 2.5, 3.0)
 @st.composite
 def leaf(draw, sc: Scope, kind: str):
     if kind == INT:
-        options = ["const", "i"] + [f"v:{v}" for v in sc.ints]
+        options = ["const", "i"] + [f"v:{v}" for v in sc.ints] + [f"b:{b}" for b in sc.bools]
     elif kind == EXACT:
         options = ["const"] + [f"v:{v}" for v in sc.exacts] + (["int"] if sc.on.get("mixing") else [])
     else:
         options = ["const", "exact"] + [f"v:{v}" for v in sc.floats]
+    if sc.tas and kind != FLOAT and draw(st.booleans()):       # a TimedArray read, when there is one: often
+        text, bound = sc.tas[0]
+        return (text, bound) if kind == EXACT else (f"int({text})", int(bound) + 1)
     pick = draw(st.sampled_from(options))
     if pick == "const":
         if kind == INT:
@@ -130,6 +137,8 @@ def leaf(draw, sc: Scope, kind: str):
         return draw(expr(sc, INT, 0))
     if pick == "exact":
         return draw(expr(sc, EXACT, 0))
+    if pick.startswith("b:"):
+        return f"int({sc.var(pick[2:])})", 1
     name = pick[2:]
     return sc.var(name), IBOUND if kind == INT else XBOUND if name in sc.exacts else 100.0
 

@@ -43,6 +43,14 @@ FEATURES: dict[str, tuple[float, str]] = {
     "poisson_input": (0.4, "PoissonInput onto a group variable (stochastic models)"),
     "poisson_group": (0.4, "a PoissonGroup as the source of Synapses (stochastic models)"),
     "stochastic_rate_monitor": (0.5, "a PopulationRateMonitor (stochastic models)"),
+    "bool_vars": (0.4, "boolean variables (`b : boolean`) set by comparisons, read in conditions and as `int(b)`"),
+    "events": (0.3, "a custom event (`events=`), `run_on_event`, an EventMonitor, a synaptic pathway on it"),
+    "subgroups": (0.3, "subgroups `G[a:b]` as synaptic source/target and monitored (State/Spike/rate monitors)"),
+    "rate_monitor": (0.3, "a PopulationRateMonitor (on the group or a subgroup; with a threshold)"),
+    "timed_array": (0.3, "a TimedArray of dyadic values, 1-D `ta(t)` or 2-D `ta(t, i % C)`, in exact expressions"),
+    "when_order": (0.3, "`when`/`order` of run_regularly and the StateMonitor"),
+    "dt_change": (0.3, "defaultclock.dt halved between two run() calls (per pack, of those with several runs)"),
+    "units": (0.3, "a variable in volts (`du0/dt = (e*mV - u0) / tau : volt`), thresholds/resets/synapses in mV"),
 }
 
 # how a script shows a feature (the model's text, not its generator's draw: shrunk scripts are read the same way)
@@ -76,6 +84,14 @@ PATTERNS: dict[str, str] = {
     "poisson_input": r"PoissonInput\(",
     "poisson_group": r"PoissonGroup\(",
     "stochastic_rate_monitor": r"PopulationRateMonitor\(",
+    "bool_vars": r": boolean",
+    "events": r"\bevents=\{",
+    "subgroups": r"G\[\d+:\d+\]",
+    "rate_monitor": r"PopulationRateMonitor\(",
+    "timed_array": r"ta\(t[,)]",
+    "when_order": r"\bwhen='",
+    "dt_change": r"\ndefaultclock\.dt = 0\.05\*ms",
+    "units": r": volt\b",
 }
 
 
