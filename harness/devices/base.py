@@ -60,6 +60,7 @@ class Device:
     can_perturb = False        # state can be nudged before a run (check/floor.py's noise floor): runtime devices
     records_stream = True      # the random numbers its generated code draws can be recorded (check/streams.py)
     random_stream = ""         # how they are recorded: "numpy_random", "cython_random", "cpp_generators"
+    cython_compiled = False    # each code object is compiled by Cython (its `_clip` is a fused-type function)
     own_code_object = False    # its Brian device class has its own code_object (random sources seen there too)
     precompiled_headers = False    # its standalone Makefile gets the harness's precompiled headers (devices/pch.py)
     probe_in_build_key = False     # its probe's reason (the toolchain) is part of its standalone build key

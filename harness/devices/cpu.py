@@ -36,7 +36,7 @@ class CythonDevice(Device):
     name, description = "cython", "runtime, Cython-compiled code objects"
     arithmetic = "ieee_contract"
     can_perturb, random_stream = True, "cython_random"
-    cpp_functions = True
+    cpp_functions = cython_compiled = True
     needs = (*Device.needs, "cython", "gcc", "g++")
 
     def runtime_prefs(self, prefs, compiled_dir):

@@ -58,7 +58,22 @@ RULES = [
                 "distribution: BinomialFunction(39, 0.703125, approximate=False) has mean 33.8 and variance 0.38 on "
                 "cython, 27.4 and 8.1 on numpy and cpp_standalone (expected 27.42, 8.14)",
          source="brian2 2.10.1 brian2/input/binomial.py (_generate_cython_code: '%P%': p; _generate_cpp_code: P)"),
+    dict(name="brian2-clip-fused-cython", cls=BUG, known=False,
+         when=lambda f, s: _any(f, "cython_compiled") and f.outcome == "fail" and CLIP_ABS.search(s) is not None,
+         reason="new (found by fuzz on 2.10.1; 2.5.4-2.11.0): `clip(x / (abs(i) + 1), ...)` makes Cython stop on "
+                "Brian's fused-type `_clip` ('Invalid use of fused types, type cannot be specialized') and the run "
+                "goes on without that code object: the variables it updates keep their values",
+         source="models/known_bugs/clip_abs_cython.py"),
+    dict(name="brian2-dt-change-spike-in-flight-cpp", cls=BUG, known=False,
+         when=lambda f, s: (_any(f, "standalone") and f.outcome == "fail" and DT_CHANGE.search(s) is not None
+                            and "delay" in s),
+         reason="new (found by fuzz on 2.10.1; 2.5.4-2.11.0): a spike in flight when defaultclock.dt changes "
+                "between two run() calls arrives one step later on cpp_standalone than on numpy and cython",
+         source="models/known_bugs/dt_change_spike_in_flight_cpp.py"),
 ]
+
+CLIP_ABS = re.compile(r"clip\([^,]*\babs\(")
+DT_CHANGE = re.compile(r"^run\([^\n]*\n(?:[^\n]*\n)*?defaultclock\.dt = ", re.M)   # dt set after a run()
 
 BINOMIAL = re.compile(r"BinomialFunction\((\d+), ([\d.]+), approximate=(True|False)")
 

@@ -1,0 +1,32 @@
+"""Triage rules of the Brian2 bugs fuzz found after the clip bug (no Brian): each matches the reproducer in
+models/known_bugs/ on the device it affects, and not (negative controls) on another device or without the
+construct that causes it."""
+from pathlib import Path
+
+from brian2_harness.fuzz import findings, triage
+
+KB = Path(__file__).resolve().parent.parent / "models" / "known_bugs"
+
+
+def _finding(devices, kinds=("float",), outcome="fail"):
+    sig = findings.signature(devices, outcome, list(kinds), ["ode"])
+    return findings.Finding(id="x", signature=sig, devices=devices, reference="numpy", outcome=outcome,
+                            observables=["mon.v0"], features=["ode"], release="2.10.1", script_lines=5,
+                            found_after_s=1.0, model={}, shrink={})
+
+
+def test_clip_of_abs_on_cython():
+    script = (KB / "clip_abs_cython.py").read_text()
+    assert triage.classify(_finding(["cython"]), script)["rule"] == "brian2-clip-fused-cython"
+    assert triage.classify(_finding(["cython@2.5.4"]), script)["rule"] == "brian2-clip-fused-cython"
+    assert triage.classify(_finding(["cpp_standalone"]), script)["rule"] != "brian2-clip-fused-cython"
+    assert triage.classify(_finding(["cython"]), script.replace("abs(i)", "i"))["rule"] != "brian2-clip-fused-cython"
+
+
+def test_dt_change_with_a_spike_in_flight_on_standalone():
+    script = (KB / "dt_change_spike_in_flight_cpp.py").read_text()
+    rule = "brian2-dt-change-spike-in-flight-cpp"
+    assert triage.classify(_finding(["cpp_standalone"], ("int",)), script)["rule"] == rule
+    assert triage.classify(_finding(["cython"], ("int",)), script)["rule"] != rule
+    no_change = script.replace("defaultclock.dt = 0.05*ms\n", "")
+    assert triage.classify(_finding(["cpp_standalone"], ("int",)), no_change)["rule"] != rule
