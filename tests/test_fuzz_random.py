@@ -197,3 +197,16 @@ def test_triage_knows_the_cython_exact_binomial_above_one_half():
         assert triage.classify(finding("cython"), other + ", name='b')")["rule"] == "new", other
     assert triage.classify(finding("cython"), "BinomialFunction(4, 0.75, approximate=True, name='b')")["rule"] == \
         "brian2-binomial-cython-p"          # n(1 - p) <= 5: the exact algorithm even with approximate=True
+
+
+def test_a_stochastic_pack_never_changes_dt():
+    """Brian refuses a PoissonInput whose group's dt changed after it was created (NotImplementedError): the first
+    campaign of the extended generator had one invalid model from it (2.10.1, seed 3, pack 2). Negative control: a
+    deterministic pack of the same shares does change dt."""
+    from brian2_harness.fuzz import campaign, emit
+    shares = dict(features.shares(), stochastic_packs=1.0, dt_change=1.0, several_runs=1.0)
+    for p in range(4):
+        drawn, runs, stochastic = campaign.draw_pack(3, p, 1, shares)
+        assert stochastic and "defaultclock.dt = 0.05*ms" not in "\n".join(emit.run_lines(runs))
+    drawn, runs, stochastic = campaign.draw_pack(3, 0, 1, dict(shares, stochastic_packs=0.0))
+    assert not stochastic and "defaultclock.dt = 0.05*ms" in "\n".join(emit.run_lines(runs))

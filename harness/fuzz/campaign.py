@@ -64,7 +64,9 @@ def draw_pack(seed: int, p: int, count: int, shares: dict) -> tuple[list, tuple[
     gs = gen_seed(seed, p)
     stochastic = stochastic_pack(gs, shares)
     drawn = generate.draw(gs, count, shares, stochastic=stochastic)
-    return drawn, schedule(random.Random(gs), shares["several_runs"], shares.get("dt_change", 0.0)), stochastic
+    # no dt change in a stochastic pack: Brian refuses a PoissonInput whose group's dt changed after it was created
+    dt_change = 0.0 if stochastic else shares.get("dt_change", 0.0)
+    return drawn, schedule(random.Random(gs), shares["several_runs"], dt_change), stochastic
 
 
 def observable_kind(result, name: str) -> str:
