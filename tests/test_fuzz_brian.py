@@ -65,6 +65,7 @@ NEW_FEATURES = ("bool_vars", "events", "subgroups", "rate_monitor", "timed_array
                 "units")
 
 
+@pytest.mark.deep    # CI's time budget: tox -e deep; the negative controls stay in the suite
 def test_a_pack_with_every_new_feature_on_is_valid_and_agrees(tmp_path, cache_dir):
     """Boolean variables, custom events (run_on_event, EventMonitor, a pathway on the event), subgroups, rate
     monitors, TimedArrays, when/order and a dt halved between the runs all switched on: the reference runs every

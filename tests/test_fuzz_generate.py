@@ -194,7 +194,7 @@ MODEL_FEATURES = ("bool_vars", "events", "subgroups", "rate_monitor", "timed_arr
 NEW_FEATURES = MODEL_FEATURES + ("dt_change",)          # dt_change: per pack (strategies.schedule)
 # sha256 of the joined lines of the models generate.draw(gen_seed, 10, shares) gave for gen_seed 0..4 before the
 # features above existed, computed on main's code at 81fcd31 (features.shares() as it was then), without the
-# constants Hypothesis collects from the loaded local modules (sampling._no_local_constants: with them, the draws
+# constants Hypothesis collects from the loaded local modules (sampling.no_local_constants: with them, the draws
 # depend on which modules and tests are loaded; under this wrapper plain and pytest processes agree)
 BEFORE_NEW_FEATURES = "af1c72cd4f05674cd2d931d6e53d9df700d4e6e163bcdc7ee0d8be79165eb930"
 OLD_SHARES = {name: share for name, share in SHARES.items() if name not in NEW_FEATURES}
@@ -203,8 +203,8 @@ OLD_SHARES = {name: share for name, share in SHARES.items() if name not in NEW_F
 def _digest(shares: dict) -> str:
     import hashlib
 
-    from brian2_harness.families.sampling import _no_local_constants
-    with _no_local_constants():
+    from brian2_harness.families.sampling import no_local_constants
+    with no_local_constants():
         texts = ["\n".join(m.lines) for gen_seed in range(5) for _, m in generate.draw(gen_seed, 10, shares)]
     return hashlib.sha256("\n\n".join(texts).encode()).hexdigest()
 

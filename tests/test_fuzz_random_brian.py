@@ -37,6 +37,7 @@ MODELS = [
 ]
 
 
+@pytest.mark.deep    # CI's time budget: tox -e deep; the negative controls stay in the suite
 def test_a_stochastic_pack_agrees_statistically(tmp_path, cache_dir):
     result, found, invalid = differential.check_models(MODELS, RUNS, DEVICES, str(tmp_path), timeout=600,
                                                        cache_dir=cache_dir)

@@ -30,7 +30,10 @@ def test_shrinking_reaches_the_model_and_keeps_the_property():
     assert out.reached
     assert prop(out.script) and calls
     assert shrink.size(out.script) < shrink.size(emit.script(target, (5,)))
-    assert len(emit.model_lines(out.script)) <= 6, out.script
+    # 6 lines when Hypothesis drew with the constants of the loaded modules; drawn without them (generate.draw and
+    # shrink.shrink since 2026-12-06, for the same models in every process) its shrinker keeps a threshold and spike
+    # monitor here: 7 (header and dt line included)
+    assert len(emit.model_lines(out.script)) <= 7, out.script
 
 
 def test_a_model_that_is_not_in_the_sequence_is_kept_unshrunk():

@@ -1,7 +1,7 @@
 """Drawing cases with Hypothesis, reproducibly: connectivity shapes every family uses, and `collect`.
 
 Hypothesis also draws constants it collects from locally loaded modules, so the same seed would give other
-cases in a process with other modules loaded. `collect` draws without those (`_no_local_constants`), so
+cases in a process with other modules loaded. `collect` draws without those (`no_local_constants`), so
 `--cases N --seed S` means the same cases in every process.
 """
 from __future__ import annotations
@@ -46,7 +46,7 @@ def connectivity(draw, max_neurons: int = 8, max_synapses: int = 40):
 
 
 @contextlib.contextmanager
-def _no_local_constants():
+def no_local_constants():
     """Draw without the constants Hypothesis collects from locally loaded modules (see the module docstring).
 
     This reaches into Hypothesis' provider module; if a release renames it, nothing is patched and the
@@ -69,7 +69,7 @@ def _no_local_constants():
 
 
 def collect(strategy, n: int, seed_value: int) -> list:
-    with _no_local_constants():
+    with no_local_constants():
         return _collect_all(strategy, n, seed_value)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hseed
 
+from ..families.sampling import no_local_constants
 from .random_models import strategy
 from .strategies import Model
 
@@ -41,7 +42,8 @@ def draw(gen_seed: int, count: int, shares: dict, max_examples: int | None = Non
             seen.add(m)
             out.append((k, m))
 
-    collect()
+    with no_local_constants():     # the same models in every process, whatever else it has loaded
+        collect()
     return out
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hseed
 
+from ..families.sampling import no_local_constants
 from . import emit
 from .generate import observable
 from .random_models import strategy
@@ -73,7 +74,8 @@ def shrink(target: Model, gen_seed: int, max_examples: int, shares: dict, runs: 
             raise _Reproduced
 
     try:
-        prop()
+        with no_local_constants():     # as generate.draw drew it: the replay reaches the same model
+            prop()
     except Exception:      # noqa: BLE001  (_Reproduced, or Hypothesis's Flaky/MultipleFailures wrapping it)
         pass
     text, m = best[-1]
