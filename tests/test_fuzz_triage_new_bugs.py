@@ -30,3 +30,16 @@ def test_dt_change_with_a_spike_in_flight_on_standalone():
     assert triage.classify(_finding(["cython"], ("int",)), script)["rule"] != rule
     no_change = script.replace("defaultclock.dt = 0.05*ms\n", "")
     assert triage.classify(_finding(["cpp_standalone"], ("int",)), no_change)["rule"] != rule
+
+
+def test_named_event_pathway_on_2_6_0_is_1541():
+    """Found by `fuzz --against-release 2.6.0` (2026-12-06): numpy@2.6.0 and cpp_standalone@2.6.0 disagree with
+    2.10.1 on what a pathway named in on_event updates. Negative controls: the same on 2.7.0, and without the
+    named pathway."""
+    script = ("S = Synapses(G, G, 'w : 1', on_pre={'pre': 'c0_post += 1', 'path': 'c0_post += 1'}, "
+              "on_event={'path': 'ev'}, name='S')\n")
+    assert triage.classify(_finding(["numpy@2.6.0", "cpp_standalone@2.6.0"], ("int",)), script)["rule"] == \
+        "brian2-1541"
+    assert triage.classify(_finding(["numpy@2.7.1"], ("int",)), script)["rule"] != "brian2-1541"
+    assert triage.classify(_finding(["numpy@2.6.0"], ("int",)), script.replace("on_event={'path': 'ev'}, ", ""))[
+        "rule"] != "brian2-1541"

@@ -58,6 +58,12 @@ RULES = [
                 "distribution: BinomialFunction(39, 0.703125, approximate=False) has mean 33.8 and variance 0.38 on "
                 "cython, 27.4 and 8.1 on numpy and cpp_standalone (expected 27.42, 8.14)",
          source="brian2 2.10.1 brian2/input/binomial.py (_generate_cython_code: '%P%': p; _generate_cpp_code: P)"),
+    dict(name="brian2-1541", cls=BUG, known=True,
+         when=lambda f, s: (f.outcome == "fail" and NAMED_EVENT_PATHWAY.search(s) is not None
+                            and _releases_between(f, "2.6.0", "2.7.0")),
+         reason="Brian2 #1541 (2.6.0 only, fixed in 2.7.0): a synaptic pathway named in `on_event` runs on the "
+                "wrong event, so what it updates differs from every other release",
+         source="models/known_bugs/custom_event_pathways.py; Brian2 2.7.0 release notes"),
     dict(name="brian2-clip-fused-cython", cls=BUG, known=False,
          when=lambda f, s: _any(f, "cython_compiled") and f.outcome == "fail" and CLIP_ABS.search(s) is not None,
          reason="new (found by fuzz on 2.10.1; 2.5.4-2.11.0): `clip(x / (abs(i) + 1), ...)` makes Cython stop on "
@@ -71,6 +77,15 @@ RULES = [
                 "between two run() calls arrives one step later on cpp_standalone than on numpy and cython",
          source="models/known_bugs/dt_change_spike_in_flight_cpp.py"),
 ]
+
+NAMED_EVENT_PATHWAY = re.compile(r"on_event=\{'\w+': '\w+'")
+
+
+def _releases_between(finding, low: str, high: str) -> bool:
+    """Whether a disagreeing device runs a release in [low, high): its own (`numpy@2.6.0`) or the campaign's."""
+    return any(not _before(release_of(d) or finding.release, low) and _before(release_of(d) or finding.release, high)
+               for d in finding.devices)
+
 
 CLIP_ABS = re.compile(r"clip\([^,]*\babs\(")
 DT_CHANGE = re.compile(r"^run\([^\n]*\n(?:[^\n]*\n)*?defaultclock\.dt = ", re.M)   # dt set after a run()
