@@ -4,9 +4,9 @@
 
 Matrix: `brian2-harness run` with the tox matrix arguments, once cold (warms the cache, not compared), then warm
 with the local pool (--jobs 2, --jobs 1) and with `--scheduler local:2` / `local:1`. Examples: ci/examples_table.py
-on the chosen examples (`--subset`: the hist envs' 12), once to warm the build folders, then `--rounds` alternating rounds of the local pool
-(--jobs 2) and `--scheduler local:2 --parallel 1` (the same concurrency: the ratio is Dask's overhead), then
-`--scheduler local:2` with several examples in flight.
+on the chosen examples (`--subset`: the hist envs' 12), once to warm the build folders, then `--rounds` alternating
+rounds of the local pool (--jobs 2) and `--scheduler local:2 --parallel 1` (the same concurrency: the ratio is
+Dask's overhead), then `--scheduler local:2` with several examples in flight.
 Prints wall seconds of each and the ratios; per-task overhead = (local:1 - jobs 1) / tasks. Timings on a
 shared machine are noisy: run it more than once.
 """

@@ -82,3 +82,33 @@ def test_a_pack_with_every_new_feature_on_is_valid_and_agrees(tmp_path, cache_di
     result, found, invalid = differential.check_models(models, runs, DEVICES, str(tmp_path), timeout=600,
                                                        cache_dir=cache_dir)
     assert invalid == [] and found == [], (invalid, [d.to_dict() for d in found], result.reason)
+
+
+STORED = Model(("@G = NeuronGroup(4, 'k0 : integer\\nc0 : integer', threshold='k0 >= 0', name='@G')",
+                "@S = Synapses(@G, @G, 'w : 1', on_pre='c0_post += 1', delay=0.5*ms, name='@S')",
+                "@S.connect(j='(i + 1) % N_post')", "@mon = StateMonitor(@G, ['c0'], record=True, name='@mon')"),
+               ("@S.delay = 0.2*ms",))
+
+
+def test_a_store_pack_agrees_and_a_restore_that_keeps_the_delays_is_flagged(tmp_path, cache_dir):
+    """A store/restore pack (strategies.schedule) as the generator emits it: numpy and cython agree, cpp_standalone
+    refuses it (reported as a refusal, its models compared on the runtime devices). Negative control: on cython the
+    delay changed after store() is set again after restore() (what Brian2 #1726 did before 2.10.0): flagged and
+    attributed to the model."""
+    from brian2_harness.fuzz.strategies import CHANGES, RESTORE, STORE
+    runs = (3, STORE, CHANGES, 8, RESTORE, 8)
+    devices = ["numpy", "cython", "cpp_standalone"]
+    text = emit.pack([STORED], runs)
+    path, mutated = tmp_path / "pack.py", tmp_path / "pack_mutated.py"
+    path.write_text(text)
+    assert "restore()\n" in text
+    mutated.write_text(text.replace("restore()\n", "restore()\nm0_S.delay = 0.2*ms\n"))
+    result = differential.run_check(str(path), devices, timeout=600, cache_dir=cache_dir)
+    assert differential.attribute(result, devices, 1) == ([], []), result.reason
+    assert result.devices["cython"].verdict == "agree", result.reason
+    assert [r.split(":")[0] for r in differential.refused(result)] == ["cpp_standalone"], result.reason
+    bad = differential.run_check(str(path), devices[:2], timeout=600, cache_dir=cache_dir,
+                                 script_for={"cython": str(mutated)})
+    found, whole = differential.attribute(bad, devices[:2], 1)
+    assert whole == [] and [(d.model, d.device, d.outcome, d.observables) for d in found] == \
+        [(0, "cython", "fail", ["mon.c0"])], bad.reason

@@ -191,7 +191,7 @@ def test_the_benchmark_samples_models_from_the_whole_pack():
 
 
 MODEL_FEATURES = ("bool_vars", "events", "subgroups", "rate_monitor", "timed_array", "when_order", "units")
-NEW_FEATURES = MODEL_FEATURES + ("dt_change",)          # dt_change: per pack (strategies.schedule)
+NEW_FEATURES = MODEL_FEATURES + ("dt_change", "store_restore", "restore_changes")   # per pack (strategies.schedule)
 # sha256 of the joined lines of the models generate.draw(gen_seed, 10, shares) gave for gen_seed 0..4 before the
 # features above existed, computed on main's code at 81fcd31 (features.shares() as it was then), without the
 # constants Hypothesis collects from the loaded local modules (sampling.no_local_constants: with them, the draws
@@ -299,3 +299,60 @@ def test_a_dt_change_is_drawn_after_the_run_calls_and_only_with_its_share():
             assert "dt_change" in features.used(emit.script(Model(()), new))
     assert 0.2 * several <= changed <= 0.4 * several, (changed, several)
     assert "dt_change" not in features.used(emit.script(Model(()), (5, 3)))
+
+
+def test_store_restore_is_drawn_last_never_with_a_dt_change_and_only_with_its_share():
+    """A pack's run() calls and dt change are those drawn before store/restore existed; with its share, store()
+    goes before one run, the models' changes after it, restore() after that run, and the runs from there again."""
+    import random
+
+    from brian2_harness.fuzz.strategies import CHANGES, RESTORE, STORE, schedule
+    stored = 0
+    for gs in range(400):
+        old = schedule(random.Random(gs), 0.5, 0.3)
+        assert schedule(random.Random(gs), 0.5, 0.3, 0.0) == old
+        new = schedule(random.Random(gs), 0.5, 0.3, 0.2)
+        if NEW_DT in old:
+            assert new == old
+            continue
+        if STORE in new:
+            stored += 1
+            k = new.index(STORE)            # the stored run is run again from the restored state
+            assert new == old[:k] + (STORE, CHANGES, old[k], RESTORE) + old[k:]
+        else:
+            assert new == old
+    assert 40 <= stored <= 110, stored
+
+
+def test_changes_are_emitted_between_store_and_restore_only_in_a_pack_that_stores():
+    from brian2_harness.fuzz.strategies import CHANGES, RESTORE, STORE, model_shares
+    m = Model(("@G = NeuronGroup(2, 'k0 : integer', name='@G')", "@mon = StateMonitor(@G, 'k0', record=True, "
+               "name='@mon')"), ("@G.k0 = '1 + i'",))
+    text = emit.pack([m, m], (4, STORE, CHANGES, 3, RESTORE, 3))
+    assert text.endswith("run(4*defaultclock.dt)\nstore()\nm0_G.k0 = '1 + i'\nm1_G.k0 = '1 + i'\n"
+                         "run(3*defaultclock.dt)\nrestore()\nrun(3*defaultclock.dt)\n"), text
+    assert {"store_restore", "restore_changes"} <= set(features.used(text))
+    assert "m0_G.k0 = '1 + i'" not in emit.pack([m], (4, 3))          # no store(): the changes are not used
+    plain = emit.script(Model(m.lines), (STORE, CHANGES, 3, RESTORE, 3))
+    assert "store_restore" in features.used(plain) and "restore_changes" not in features.used(plain)
+    shares = features.shares()
+    assert "store_restore" not in model_shares(shares, (3,))
+    assert model_shares(shares, (3,))["restore_changes"] == 0.0
+    assert model_shares(shares, (STORE, CHANGES, 3, RESTORE, 3))["restore_changes"] == shares["restore_changes"]
+
+
+def test_models_of_a_store_pack_change_delays_weights_and_variables():
+    from collections import Counter
+
+    from brian2_harness.fuzz.strategies import CHANGES, RESTORE, STORE, model_shares
+    runs = (STORE, CHANGES, 5, RESTORE, 5)
+    shares = model_shares(dict(SHARES, synapses=1.0, threshold=1.0, restore_changes=1.0), runs)
+    seen = Counter()
+    for gs in range(3):
+        for _, m in generate.draw(gs, 10, shares):
+            text = emit.script(m, runs)
+            compile(text, "model.py", "exec")
+            seen.update(kind for kind in ("delay", ".w =", "_G.", "G.") for line in m.change_code("") if kind in line)
+            for line in m.changes:
+                assert line.startswith(("@S.delay = ", "@S.w = ", "@G.")), line
+    assert seen["delay"] and seen[".w ="] and seen["G."], seen

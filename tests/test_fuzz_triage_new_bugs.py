@@ -43,3 +43,17 @@ def test_named_event_pathway_on_2_6_0_is_1541():
     assert triage.classify(_finding(["numpy@2.7.1"], ("int",)), script)["rule"] != "brian2-1541"
     assert triage.classify(_finding(["numpy@2.6.0"], ("int",)), script.replace("on_event={'path': 'ev'}, ", ""))[
         "rule"] != "brian2-1541"
+
+
+def test_delays_changed_between_store_and_restore_before_2_10_is_1726():
+    """A generated store/restore pack (strategies.schedule) whose delays change after store(): numpy@2.9.0 against
+    2.10.1 is Brian2 #1726. Negative controls: the same on 2.10.0, and with the weights changed instead."""
+    script = ("S = Synapses(G, G, 'w : 1', on_pre='c0_post += 1', delay=0.5*ms, name='S')\nrun(3*defaultclock.dt)\n"
+              "store()\nS.delay = 0.3*ms\nG.k0 = '1'\nrun(5*defaultclock.dt)\nrestore()\nrun(5*defaultclock.dt)\n")
+    rule = "brian2-1726"
+    assert triage.classify(_finding(["numpy@2.9.0"], ("int",)), script)["rule"] == rule
+    assert triage.classify(_finding(["cython@2.5.4"], ("int",)), script)["rule"] == rule
+    assert triage.classify(_finding(["numpy@2.10.0"], ("int",)), script)["rule"] != rule
+    assert triage.classify(_finding(["numpy@2.9.0"], ("int",)), script.replace("S.delay = 0.3*ms", "S.w = '2'"))[
+        "rule"] != rule
+    assert triage.classify(_finding(["numpy@2.9.0"], ("int",)), script.replace("restore()\n", ""))["rule"] != rule

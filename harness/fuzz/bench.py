@@ -10,7 +10,7 @@ import random
 import time
 
 from . import differential, emit, generate
-from .strategies import Model, schedule
+from .strategies import Model, model_shares, schedule
 
 WARM_UP = Model(("@G = NeuronGroup(2, 'k0 : integer', name='@G')",
                  "@mon = StateMonitor(@G, ['k0'], record=True, name='@mon')"))
@@ -30,8 +30,9 @@ def run(n: int, devices: list[str], shares: dict, seed: int, out: str, *, sample
     work = os.path.join(out, "bench")
     os.makedirs(work, exist_ok=True)
     cache = cache_dir or os.path.join(out, "cache")
-    models = [m for _, m in generate.draw(seed, n, shares)]
-    runs = schedule(random.Random(seed), shares["several_runs"], shares.get("dt_change", 0.0))
+    runs = schedule(random.Random(seed), shares["several_runs"], shares.get("dt_change", 0.0),
+                    shares.get("store_restore", 0.0))
+    models = [m for _, m in generate.draw(seed, n, model_shares(shares, runs))]
 
     def timed(text, label):
         t = time.perf_counter()

@@ -25,7 +25,7 @@ from ..check.verdict import REFERENCE
 from ..devices import is_known
 from ..errors import UsageError
 from . import differential, emit, features, findings, generate, random_models, report, resume, shrink, triage
-from .strategies import schedule
+from .strategies import model_shares, schedule
 
 SUMMARY = "summary.json"
 RECHECK_SEED = 100000      # the end's re-check: other seeds than every earlier check's (0.., 1000·d + ..)
@@ -63,10 +63,11 @@ def draw_pack(seed: int, p: int, count: int, shares: dict) -> tuple[list, tuple[
     """Pack p's models (as generate.draw gives them), its run() calls and whether it is stochastic."""
     gs = gen_seed(seed, p)
     stochastic = stochastic_pack(gs, shares)
-    drawn = generate.draw(gs, count, shares, stochastic=stochastic)
     # no dt change in a stochastic pack: Brian refuses a PoissonInput whose group's dt changed after it was created
     dt_change = 0.0 if stochastic else shares.get("dt_change", 0.0)
-    return drawn, schedule(random.Random(gs), shares["several_runs"], dt_change), stochastic
+    store = 0.0 if stochastic else shares.get("store_restore", 0.0)
+    runs = schedule(random.Random(gs), shares["several_runs"], dt_change, store)
+    return generate.draw(gs, count, model_shares(shares, runs), stochastic=stochastic), runs, stochastic
 
 
 def observable_kind(result, name: str) -> str:
@@ -138,6 +139,10 @@ class Campaign:
         if late:
             self.stats["timed_out"].append(f"pack {p}: {', '.join(late)}")
             self.stats["unchecked"] += len(models)
+        refusals = differential.refused(result)
+        if refusals:
+            self.stats.setdefault("refused", []).append(f"pack {p}: {'; '.join(refusals)}")
+            self.stats["refused_models"] = self.stats.get("refused_models", 0) + len(models)
         self.stats["packs"] += 1
         self.stats["models"] += len(models)
         self.stats["invalid"] += len(invalid)
@@ -150,6 +155,7 @@ class Campaign:
         kind = "stochastic " if stochastic else ""
         self.say(f"pack {p}: {len(models)} {kind}models in {self.stats['pack_seconds'][-1]:.0f} s, {len(by_model)} "
                  f"disagreeing, {len(invalid)} invalid" + (f", timed out on {', '.join(late)}" if late else "")
+                 + (f", refused by {', '.join(r.split(':')[0] for r in refusals)}" if refusals else "")
                  + f" ({self.stats['models']} models, {self.total():.0f} s)")
         if by_model and self.stats.get("first_disagreement_s") is None:    # seen when its pack was checked
             self.stats["first_disagreement_s"] = round(self.total(), 1)
@@ -188,7 +194,8 @@ class Campaign:
                 v.verdict == outcome
         self.say(f"  model {k_label(p, ds)}: {outcome} on {', '.join(devices)}; shrinking "
                  f"(up to {cfg.shrink_s:.0f} s)")
-        shrunk = shrink.shrink(model, gen_seed(cfg.seed, p), max_examples, cfg.shares, runs, reproduces,
+        shrunk = shrink.shrink(model, gen_seed(cfg.seed, p), max_examples, model_shares(cfg.shares, runs), runs,
+                                     reproduces,
                                cfg.shrink_s, stochastic)
         final = self.check_script(shrunk.script, [ref] + devices, f"finding-p{p}-{ds[0].model}")
         failing = [n for d in devices for n in differential.failing_observables(final, d)]

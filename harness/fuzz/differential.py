@@ -19,7 +19,7 @@ from ..check import floor as noise
 from ..check.exact import Tolerance
 from ..check.pairs import STAT
 from ..check.script import ERROR, run_device
-from ..check.verdict import FAIL, REFERENCE, CheckResult, check
+from ..check.verdict import FAIL, REFERENCE, SKIP, CheckResult, check
 from . import emit
 
 INVALID = "invalid"          # the reference itself refused or failed the model: the generator's fault
@@ -111,6 +111,12 @@ def attribute(result: CheckResult, devices: list[str], n_models: int) -> tuple[l
         elif v.verdict == ERROR and TIMED_OUT not in v.reason:     # a run that ran out of time says nothing
             whole.append(d)                                           # about a model: not bisected
     return found, whole
+
+
+def refused(result: CheckResult) -> list[str]:
+    """`device: Brian's reason` for each device that refused the script (a skip: e.g. store/restore on a
+    standalone device): the pack's models are compared on the other devices only."""
+    return [f"{d}: {v.reason[:160]}" for d, v in result.devices.items() if v.verdict == SKIP]
 
 
 def timed_out(result: CheckResult) -> list[str]:

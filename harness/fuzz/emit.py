@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .strategies import Model
+from .strategies import CHANGES, Model
 
 HEADER = "from brian2 import *"
 DT_LINE = "defaultclock.dt = 0.1*ms"
@@ -18,23 +18,32 @@ def prefix(k: int) -> str:
     return f"m{k}_"
 
 
-def run_lines(runs: tuple) -> list[str]:
-    """`run(n*defaultclock.dt)` for each number of steps; an item that is a line (a dt change) as it is."""
-    return [item if isinstance(item, str) else f"run({item}*defaultclock.dt)" for item in runs]
+def run_lines(runs: tuple, changes: list[str] = ()) -> list[str]:
+    """`run(n*defaultclock.dt)` for each number of steps; an item that is a line (a dt change, store(),
+    restore()) as it is; CHANGES: the models' `changes` (none: the marker is left out)."""
+    out = []
+    for item in runs:
+        if item == CHANGES:
+            out += list(changes)
+        else:
+            out.append(item if isinstance(item, str) else f"run({item}*defaultclock.dt)")
+    return out
 
 
 def script(model: Model, runs: tuple[int, ...], name_prefix: str = "") -> str:
     """The reproducer of one model: as short as the model (no prefix unless given)."""
-    return "\n".join([HEADER, DT_LINE, *model.code(name_prefix), *run_lines(runs)]) + "\n"
+    return "\n".join([HEADER, DT_LINE, *model.code(name_prefix),
+                      *run_lines(runs, model.change_code(name_prefix))]) + "\n"
 
 
 def pack(models: list[Model], runs: tuple[int, ...], indices=None) -> str:
     """One script holding every model, model k's objects prefixed `mk_` (k from `indices` when given: a part of a
     pack keeps the pack's numbering)."""
-    lines = [HEADER, DT_LINE]
+    lines, changes = [HEADER, DT_LINE], []
     for k, m in zip(indices if indices is not None else range(len(models)), models):
         lines += [f"# model {k}", *m.code(prefix(k))]
-    return "\n".join(lines + run_lines(runs)) + "\n"
+        changes += m.change_code(prefix(k))
+    return "\n".join(lines + run_lines(runs, changes)) + "\n"
 
 
 MODEL_OF = re.compile(r"^m(\d+)_")

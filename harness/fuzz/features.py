@@ -51,7 +51,13 @@ FEATURES: dict[str, tuple[float, str]] = {
     "when_order": (0.3, "`when`/`order` of run_regularly and the StateMonitor"),
     "dt_change": (0.3, "defaultclock.dt halved between two run() calls (per pack, of those with several runs)"),
     "units": (0.3, "a variable in volts (`du0/dt = (e*mV - u0) / tau : volt`), thresholds/resets/synapses in mV"),
+    "store_restore": (0.2, "store() before a run, restore() after it and the runs again (per pack, deterministic "
+                           "packs; standalone devices refuse it: compared on the runtime devices and releases)"),
+    "restore_changes": (0.8, "delays, weights and variables changed after store() (of the models of a "
+                             "store/restore pack): restore() must undo them"),
 }
+# drawn per pack, never by the model strategy (campaign.model_shares)
+PACK_ONLY = ("store_restore",)
 
 # how a script shows a feature (the model's text, not its generator's draw: shrunk scripts are read the same way)
 PATTERNS: dict[str, str] = {
@@ -92,6 +98,8 @@ PATTERNS: dict[str, str] = {
     "when_order": r"\bwhen='",
     "dt_change": r"\ndefaultclock\.dt = 0\.05\*ms",
     "units": r": volt\b",
+    "store_restore": r"\nrestore\(\)",
+    "restore_changes": r"\nstore\(\)\n(?!run\()",
 }
 
 

@@ -25,6 +25,10 @@ def render(summary: dict) -> str:
              f"- scripts that timed out on a device (their {s.get('unchecked', 0)} models unchecked there): "
              f"{len(s.get('timed_out', []))}"
              + (f" ({'; '.join(s['timed_out'])})" if s.get("timed_out") else ""),
+             f"- scripts a device refused (Brian's reason; their {s.get('refused_models', 0)} models compared on the "
+             f"other devices only): {len(s.get('refused', []))}"
+             + (f" ({'; '.join(s['refused'][:3])}{' ...' if len(s['refused']) > 3 else ''})"
+                if s.get("refused") else ""),
              f"- findings: {len(found)}; new in this campaign: {len(summary['new'])}; time to the first: "
              + first_times(s), ""]
     by_class: dict = {}

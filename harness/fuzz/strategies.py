@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 from .expressions import BOOL, EXACT, FLOAT, INT, Scope, assignment, expr, flag, lit_float, lit_int
+from .features import PACK_ONLY
 
 METHODS_ANY = ("euler", "rk2", "rk4")
 METHODS_LINEAR = ("exact", "exponential_euler")
@@ -28,13 +29,17 @@ SLOTS = ("start", "groups", "thresholds", "synapses", "resets", "end", "before_g
 @dataclass(frozen=True)
 class Model:
     lines: tuple[str, ...]        # script lines, "@" where the model's prefix goes
+    changes: tuple[str, ...] = ()  # lines run between store() and restore() where the pack's schedule has them
 
     def code(self, prefix: str) -> list[str]:
         return [line.replace("@", prefix) for line in self.lines]
 
+    def change_code(self, prefix: str) -> list[str]:
+        return [line.replace("@", prefix) for line in self.changes]
+
 
 def _features(draw, shares: dict) -> dict:
-    return {name: draw(flag(share)) for name, share in shares.items()}
+    return {name: draw(flag(share)) for name, share in shares.items() if name not in PACK_ONLY}
 
 
 def _quoted(statements: list[str]) -> str:
@@ -99,7 +104,9 @@ def model(draw, shares: dict, max_n: int = 100):
     if synapses:
         lines += _synapses(draw, sc, on, summed, events)
     recorded = sc.ints + sc.exacts + odes + (["s0"] if summed else []) + (["c0"] if synapses else []) + sc.bools
-    return Model(tuple(lines + _monitors(draw, n, on, recorded + sc.volts, has_threshold)))
+    lines += _monitors(draw, n, on, recorded + sc.volts, has_threshold)
+    changes = _changes(draw, sc, odes, lines) if on.get("restore_changes") else []
+    return Model(tuple(lines), tuple(changes))
 
 
 def _volt_equation(draw, sc: Scope, methods: set) -> str:
@@ -257,17 +264,50 @@ def _synapses(draw, sc: Scope, on: dict, summed: bool, events: bool = False) -> 
     return lines        # no StateMonitor of w: record=True on synapses is refused by standalone devices
 
 
+def _changes(draw, sc: Scope, odes: list, lines: list) -> list[str]:
+    """What a model changes after `store()` (restore() must undo all of it): its synapses' delays and weights, new
+    values of its variables. A homogeneous delay (`delay=` in Synapses()) stays one value."""
+    out = []
+    synapses = next((ln for ln in lines if ln.startswith("@S = Synapses(")), None)
+    if synapses is not None:
+        if "delay=" in synapses:
+            out.append(f"@S.delay = {draw(st.integers(0, 20)) / 10!r}*ms")
+        elif draw(st.booleans()):
+            out.append(f"@S.delay = '(j % {draw(st.integers(1, 4))}) * {draw(st.integers(1, 10)) / 10!r}*ms'")
+        if draw(st.booleans()):
+            out.append(f"@S.w = '{draw(st.integers(-8, 8)) / 4!r} - (j % 2) * 0.5'")
+    return out + _initial_values(draw, sc, odes)
+
+
 NEW_DT = "defaultclock.dt = 0.05*ms"       # halved: every delay, refractory period and TimedArray step stays a
                                           # whole number of steps, and t (a multiple of 0.1 ms) one of the new dt
 
 
-def schedule(rng, several: float, dt_change: float = 0.0) -> tuple:
+STORE, CHANGES, RESTORE = "store()", "# changed after store(), undone by restore()", "restore()"
+
+
+def schedule(rng, several: float, dt_change: float = 0.0, store_restore: float = 0.0) -> tuple:
     """A pack's run() calls, in steps of dt (drawn from `rng`: every model of a pack shares them), and with
     `dt_change` (drawn after them, so a pack without it keeps its run() calls) the line that halves
-    defaultclock.dt before one of the later runs (an item that is a line, not a number of steps)."""
+    defaultclock.dt before one of the later runs (an item that is a line, not a number of steps). With
+    `store_restore` (drawn last; never with a dt change): `store()` before one run, the models' changes
+    (CHANGES: each model's `changes`), that run, `restore()`, and the runs from the stored time again, so what
+    is monitored comes from the restored state."""
     runs = rng.randint(2, 3) if rng.random() < several else 1
     out = tuple(rng.randint(5, 40) for _ in range(runs))
     if dt_change > 0 and runs > 1 and rng.random() < dt_change:
         k = rng.randint(1, runs - 1)
         out = out[:k] + (NEW_DT,) + out[k:]
+    elif store_restore > 0 and rng.random() < store_restore:
+        k = rng.randint(0, runs - 1)
+        out = out[:k] + (STORE, CHANGES, out[k], RESTORE) + out[k:]
+    return out
+
+
+def model_shares(shares: dict, runs: tuple) -> dict:
+    """The shares the models of a pack with these run() calls are drawn (and shrunk) with: changes after store()
+    only in a pack that stores (the models of any other pack are those drawn before store/restore existed)."""
+    out = {k: v for k, v in shares.items() if k not in PACK_ONLY}
+    if "restore_changes" in out and STORE not in runs:
+        out["restore_changes"] = 0.0
     return out

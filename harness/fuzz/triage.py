@@ -76,7 +76,14 @@ RULES = [
          reason="new (found by fuzz on 2.10.1; 2.5.4-2.11.0): a spike in flight when defaultclock.dt changes "
                 "between two run() calls arrives one step later on cpp_standalone than on numpy and cython",
          source="models/known_bugs/dt_change_spike_in_flight_cpp.py"),
+    dict(name="brian2-1726", cls=BUG, known=True,
+         when=lambda f, s: (f.outcome == "fail" and STORE_DELAY.search(s) is not None
+                            and (_before(f.release or "", "2.10.0") or _releases_between(f, "0", "2.10.0"))),
+         reason="Brian2 #1726 (fixed in 2.10.0): restore() did not restore synaptic delays, so delays set after "
+                "store() survived it on the runtime devices",
+         source="models/known_bugs/store_restore_delays.py; Brian2 2.10.0 release notes"),
 ]
+STORE_DELAY = re.compile(r"^store\(\)\n(?:[^\n]*\n)*?\w+\.delay = [^\n]*\n(?:[^\n]*\n)*?restore\(\)", re.M)
 
 NAMED_EVENT_PATHWAY = re.compile(r"on_event=\{'\w+': '\w+'")
 
