@@ -191,7 +191,7 @@ def test_the_benchmark_samples_models_from_the_whole_pack():
 
 
 MODEL_FEATURES = ("bool_vars", "events", "subgroups", "rate_monitor", "timed_array", "when_order", "units")
-NEW_FEATURES = MODEL_FEATURES + ("dt_change", "store_restore", "restore_changes")   # per pack (strategies.schedule)
+NEW_FEATURES = MODEL_FEATURES + ("dt_change", "store_restore", "run_changes", "model_changes")   # per pack
 # sha256 of the joined lines of the models generate.draw(gen_seed, 10, shares) gave for gen_seed 0..4 before the
 # features above existed, computed on main's code at 81fcd31 (features.shares() as it was then), without the
 # constants Hypothesis collects from the loaded local modules (sampling.no_local_constants: with them, the draws
@@ -331,14 +331,14 @@ def test_changes_are_emitted_between_store_and_restore_only_in_a_pack_that_store
     text = emit.pack([m, m], (4, STORE, CHANGES, 3, RESTORE, 3))
     assert text.endswith("run(4*defaultclock.dt)\nstore()\nm0_G.k0 = '1 + i'\nm1_G.k0 = '1 + i'\n"
                          "run(3*defaultclock.dt)\nrestore()\nrun(3*defaultclock.dt)\n"), text
-    assert {"store_restore", "restore_changes"} <= set(features.used(text))
+    assert {"store_restore", "model_changes"} <= set(features.used(text))
     assert "m0_G.k0 = '1 + i'" not in emit.pack([m], (4, 3))          # no store(): the changes are not used
     plain = emit.script(Model(m.lines), (STORE, CHANGES, 3, RESTORE, 3))
-    assert "store_restore" in features.used(plain) and "restore_changes" not in features.used(plain)
+    assert "store_restore" in features.used(plain) and "model_changes" not in features.used(plain)
     shares = features.shares()
     assert "store_restore" not in model_shares(shares, (3,))
-    assert model_shares(shares, (3,))["restore_changes"] == 0.0
-    assert model_shares(shares, (STORE, CHANGES, 3, RESTORE, 3))["restore_changes"] == shares["restore_changes"]
+    assert model_shares(shares, (3,))["model_changes"] == 0.0
+    assert model_shares(shares, (STORE, CHANGES, 3, RESTORE, 3))["model_changes"] == shares["model_changes"]
 
 
 def test_models_of_a_store_pack_change_delays_weights_and_variables():
@@ -346,7 +346,7 @@ def test_models_of_a_store_pack_change_delays_weights_and_variables():
 
     from brian2_harness.fuzz.strategies import CHANGES, RESTORE, STORE, model_shares
     runs = (STORE, CHANGES, 5, RESTORE, 5)
-    shares = model_shares(dict(SHARES, synapses=1.0, threshold=1.0, restore_changes=1.0), runs)
+    shares = model_shares(dict(SHARES, synapses=1.0, threshold=1.0, model_changes=1.0), runs)
     seen = Counter()
     for gs in range(3):
         for _, m in generate.draw(gs, 10, shares):
@@ -356,3 +356,29 @@ def test_models_of_a_store_pack_change_delays_weights_and_variables():
             for line in m.changes:
                 assert line.startswith(("@S.delay = ", "@S.w = ", "@G.")), line
     assert seen["delay"] and seen[".w ="] and seen["G."], seen
+
+
+def test_run_changes_sit_between_two_runs_only_where_nothing_else_was_drawn():
+    import random
+
+    from brian2_harness.fuzz.strategies import CHANGES, STORE, model_shares, schedule
+    changed = 0
+    for gs in range(400):
+        old = schedule(random.Random(gs), 0.5, 0.3, 0.2)
+        new = schedule(random.Random(gs), 0.5, 0.3, 0.2, 0.3)
+        if NEW_DT in old or STORE in old or len(old) == 1:
+            assert new == old
+        elif CHANGES in new:
+            changed += 1
+            k = new.index(CHANGES)
+            assert 0 < k < len(new) - 1 and new == old[:k] + (CHANGES,) + old[k:]
+    assert changed >= 10, changed
+    m = Model(("@G = NeuronGroup(2, 'k0 : integer', name='@G')",), ("@G.k0 = '1 + i'",))
+    text = emit.script(m, (4, CHANGES, 3))
+    assert text.endswith("run(4*defaultclock.dt)\nG.k0 = '1 + i'\nrun(3*defaultclock.dt)\n"), text
+    assert {"run_changes", "model_changes"} <= set(features.used(text))
+    assert "store_restore" not in features.used(text)
+    assert model_shares(features.shares(), (4, CHANGES, 3))["model_changes"] == features.shares()["model_changes"]
+    assert "run_changes" not in model_shares(features.shares(), (4, CHANGES, 3))
+    stored = emit.script(m, (STORE, CHANGES, 3, "restore()", 3))
+    assert "run_changes" not in features.used(stored) and "model_changes" in features.used(stored)

@@ -31,7 +31,7 @@ def run(n: int, devices: list[str], shares: dict, seed: int, out: str, *, sample
     os.makedirs(work, exist_ok=True)
     cache = cache_dir or os.path.join(out, "cache")
     runs = schedule(random.Random(seed), shares["several_runs"], shares.get("dt_change", 0.0),
-                    shares.get("store_restore", 0.0))
+                    shares.get("store_restore", 0.0), shares.get("run_changes", 0.0))
     models = [m for _, m in generate.draw(seed, n, model_shares(shares, runs))]
 
     def timed(text, label):

@@ -66,7 +66,8 @@ def draw_pack(seed: int, p: int, count: int, shares: dict) -> tuple[list, tuple[
     # no dt change in a stochastic pack: Brian refuses a PoissonInput whose group's dt changed after it was created
     dt_change = 0.0 if stochastic else shares.get("dt_change", 0.0)
     store = 0.0 if stochastic else shares.get("store_restore", 0.0)
-    runs = schedule(random.Random(gs), shares["several_runs"], dt_change, store)
+    changes = 0.0 if stochastic else shares.get("run_changes", 0.0)
+    runs = schedule(random.Random(gs), shares["several_runs"], dt_change, store, changes)
     return generate.draw(gs, count, model_shares(shares, runs), stochastic=stochastic), runs, stochastic
 
 

@@ -53,11 +53,13 @@ FEATURES: dict[str, tuple[float, str]] = {
     "units": (0.3, "a variable in volts (`du0/dt = (e*mV - u0) / tau : volt`), thresholds/resets/synapses in mV"),
     "store_restore": (0.2, "store() before a run, restore() after it and the runs again (per pack, deterministic "
                            "packs; standalone devices refuse it: compared on the runtime devices and releases)"),
-    "restore_changes": (0.8, "delays, weights and variables changed after store() (of the models of a "
-                             "store/restore pack): restore() must undo them"),
+    "run_changes": (0.2, "the models' changes between two run() calls, without store/restore (per pack, "
+                         "deterministic packs with several runs and neither a dt change nor store/restore)"),
+    "model_changes": (0.8, "delays, weights and variables changed after store() or between two runs (of the "
+                           "models of a pack with store_restore or run_changes)"),
 }
 # drawn per pack, never by the model strategy (campaign.model_shares)
-PACK_ONLY = ("store_restore",)
+PACK_ONLY = ("store_restore", "run_changes")
 
 # how a script shows a feature (the model's text, not its generator's draw: shrunk scripts are read the same way)
 PATTERNS: dict[str, str] = {
@@ -99,7 +101,8 @@ PATTERNS: dict[str, str] = {
     "dt_change": r"\ndefaultclock\.dt = 0\.05\*ms",
     "units": r": volt\b",
     "store_restore": r"\nrestore\(\)",
-    "restore_changes": r"\nstore\(\)\n(?!run\()",
+    "run_changes": r"\nrun\([^\n]*\)\n(?!run\(|store\(|restore\(|defaultclock)\w+\.\w+ = [^\n]*\n(?:[^\n]*\n)*?run\(",
+    "model_changes": r"\n(?:store\(\)|run\([^\n]*\))\n(?!run\(|store\(|restore\(|defaultclock)\w+\.\w+ = ",
 }
 
 

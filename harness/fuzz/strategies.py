@@ -29,7 +29,7 @@ SLOTS = ("start", "groups", "thresholds", "synapses", "resets", "end", "before_g
 @dataclass(frozen=True)
 class Model:
     lines: tuple[str, ...]        # script lines, "@" where the model's prefix goes
-    changes: tuple[str, ...] = ()  # lines run between store() and restore() where the pack's schedule has them
+    changes: tuple[str, ...] = ()  # lines run where the pack's schedule has CHANGES (after store(), between runs)
 
     def code(self, prefix: str) -> list[str]:
         return [line.replace("@", prefix) for line in self.lines]
@@ -105,7 +105,7 @@ def model(draw, shares: dict, max_n: int = 100):
         lines += _synapses(draw, sc, on, summed, events)
     recorded = sc.ints + sc.exacts + odes + (["s0"] if summed else []) + (["c0"] if synapses else []) + sc.bools
     lines += _monitors(draw, n, on, recorded + sc.volts, has_threshold)
-    changes = _changes(draw, sc, odes, lines) if on.get("restore_changes") else []
+    changes = _changes(draw, sc, odes, lines) if on.get("model_changes") else []
     return Model(tuple(lines), tuple(changes))
 
 
@@ -265,8 +265,8 @@ def _synapses(draw, sc: Scope, on: dict, summed: bool, events: bool = False) -> 
 
 
 def _changes(draw, sc: Scope, odes: list, lines: list) -> list[str]:
-    """What a model changes after `store()` (restore() must undo all of it): its synapses' delays and weights, new
-    values of its variables. A homogeneous delay (`delay=` in Synapses()) stays one value."""
+    """What a model changes after `store()` (restore() must undo all of it) or between two runs: its synapses'
+    delays and weights, new values of its variables. A homogeneous delay (`delay=` in Synapses()) stays one value."""
     out = []
     synapses = next((ln for ln in lines if ln.startswith("@S = Synapses(")), None)
     if synapses is not None:
@@ -283,16 +283,18 @@ NEW_DT = "defaultclock.dt = 0.05*ms"       # halved: every delay, refractory per
                                           # whole number of steps, and t (a multiple of 0.1 ms) one of the new dt
 
 
-STORE, CHANGES, RESTORE = "store()", "# changed after store(), undone by restore()", "restore()"
+STORE, CHANGES, RESTORE = "store()", "# the models' changes", "restore()"
 
 
-def schedule(rng, several: float, dt_change: float = 0.0, store_restore: float = 0.0) -> tuple:
+def schedule(rng, several: float, dt_change: float = 0.0, store_restore: float = 0.0,
+             run_changes: float = 0.0) -> tuple:
     """A pack's run() calls, in steps of dt (drawn from `rng`: every model of a pack shares them), and with
     `dt_change` (drawn after them, so a pack without it keeps its run() calls) the line that halves
     defaultclock.dt before one of the later runs (an item that is a line, not a number of steps). With
     `store_restore` (drawn last; never with a dt change): `store()` before one run, the models' changes
     (CHANGES: each model's `changes`), that run, `restore()`, and the runs from the stored time again, so what
-    is monitored comes from the restored state."""
+    is monitored comes from the restored state. With `run_changes` (drawn after those, only where neither was
+    drawn): the models' changes between two runs (several-run packs)."""
     runs = rng.randint(2, 3) if rng.random() < several else 1
     out = tuple(rng.randint(5, 40) for _ in range(runs))
     if dt_change > 0 and runs > 1 and rng.random() < dt_change:
@@ -301,13 +303,16 @@ def schedule(rng, several: float, dt_change: float = 0.0, store_restore: float =
     elif store_restore > 0 and rng.random() < store_restore:
         k = rng.randint(0, runs - 1)
         out = out[:k] + (STORE, CHANGES, out[k], RESTORE) + out[k:]
+    elif run_changes > 0 and runs > 1 and rng.random() < run_changes:
+        k = rng.randint(1, runs - 1)
+        out = out[:k] + (CHANGES,) + out[k:]
     return out
 
 
 def model_shares(shares: dict, runs: tuple) -> dict:
-    """The shares the models of a pack with these run() calls are drawn (and shrunk) with: changes after store()
-    only in a pack that stores (the models of any other pack are those drawn before store/restore existed)."""
+    """The shares the models of a pack with these run() calls are drawn (and shrunk) with: changes only in a pack
+    that makes them (after store() or between runs; the models of any other pack are those drawn before)."""
     out = {k: v for k, v in shares.items() if k not in PACK_ONLY}
-    if "restore_changes" in out and STORE not in runs:
-        out["restore_changes"] = 0.0
+    if "model_changes" in out and CHANGES not in runs:
+        out["model_changes"] = 0.0
     return out
