@@ -38,3 +38,16 @@ def test_both_reports_show_the_counts_the_finding_and_the_coverage(tmp_path):
 def test_the_escaping_check_can_fail():
     """Negative control: the same assertion on unescaped text fails."""
     assert "<script>alert" in SCRIPT
+
+
+def test_a_device_that_refused_packs_is_reported_with_its_reason(tmp_path):
+    """store/restore packs are refused by cpp_standalone: the report says how many scripts and models were compared
+    on the other devices only, and why (a campaign without refusals says 0)."""
+    summary = _summary(tmp_path)
+    assert "a device refused (Brian's reason; their 0 models compared on the other devices only): 0" in \
+        report.render(summary)
+    summary["stats"].update(refused=["pack 4: cpp_standalone: Brian: The store/restore mechanism is not supported"],
+                            refused_models=10)
+    md = report.render(summary)
+    assert "their 10 models compared on the other devices only): 1 (pack 4: cpp_standalone: Brian: The " \
+           "store/restore mechanism is not supported)" in md, md
