@@ -49,9 +49,10 @@ def preload(device: str, plotting: bool = True) -> None:
     import brian2  # noqa: F401
     import numpy  # noqa: F401
     import sympy  # noqa: F401
-    import sympy.physics.units.util  # noqa: F401  (sympy's simplify() imports it on first use: 0.2 s of every run
+    # sympy's simplify() imports this on first use: 0.2 s of every run whose code generation simplifies (each
+    # `method="exact"` model); an import like brian2's, nothing run
+    import sympy.physics.units.util  # noqa: F401
 
-    #                                   whose code generation simplifies, e.g. each `method="exact"` model)
     from . import runner  # noqa: F401  (the sandbox, collect, streams, standalone)
     warm(device)
 

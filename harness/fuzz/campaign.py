@@ -196,8 +196,7 @@ class Campaign:
         self.say(f"  model {k_label(p, ds)}: {outcome} on {', '.join(devices)}; shrinking "
                  f"(up to {cfg.shrink_s:.0f} s)")
         shrunk = shrink.shrink(model, gen_seed(cfg.seed, p), max_examples, model_shares(cfg.shares, runs), runs,
-                                     reproduces,
-                               cfg.shrink_s, stochastic)
+                               reproduces, cfg.shrink_s, stochastic)
         final = self.check_script(shrunk.script, [ref] + devices, f"finding-p{p}-{ds[0].model}")
         failing = [n for d in devices for n in differential.failing_observables(final, d)]
         kinds = sorted({observable_kind(final, n) for n in failing}) or [outcome]

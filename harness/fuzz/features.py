@@ -58,7 +58,7 @@ FEATURES: dict[str, tuple[float, str]] = {
     "model_changes": (0.8, "delays, weights and variables changed after store() or between two runs (of the "
                            "models of a pack with store_restore or run_changes)"),
 }
-# drawn per pack, never by the model strategy (campaign.model_shares)
+# drawn per pack, never by the model strategy (strategies.model_shares)
 PACK_ONLY = ("store_restore", "run_changes")
 
 # how a script shows a feature (the model's text, not its generator's draw: shrunk scripts are read the same way)
