@@ -39,7 +39,8 @@ PLOTTING = "--plotting"
 def preload(device: str, plotting: bool = True) -> None:
     """Import, never activate: Brian's device, prefs and seeds stay as `import brian2` leaves them. matplotlib
     (1.5 s of a 5 s start on a busy machine) only for a server whose first script plots: any later one that
-    plots imports it in its child, as a fresh interpreter would."""
+    plots imports it in its child, as a fresh interpreter would. sympy.physics.units: sympy's simplify() imports it
+    on first use, 0.2 s of every run whose code generation simplifies (each `method="exact"` model)."""
     os.environ["MPLBACKEND"] = "Agg"
     if plotting:
         with contextlib.suppress(ImportError):
@@ -49,8 +50,6 @@ def preload(device: str, plotting: bool = True) -> None:
     import brian2  # noqa: F401
     import numpy  # noqa: F401
     import sympy  # noqa: F401
-    # sympy's simplify() imports this on first use: 0.2 s of every run whose code generation simplifies (each
-    # `method="exact"` model); an import like brian2's, nothing run
     import sympy.physics.units.util  # noqa: F401
 
     from . import runner  # noqa: F401  (the sandbox, collect, streams, standalone)
