@@ -107,6 +107,8 @@ def test_a_store_pack_agrees_and_a_restore_that_keeps_the_delays_is_flagged(tmp_
     assert differential.attribute(result, devices, 1) == ([], []), result.reason
     assert result.devices["cython"].verdict == "agree", result.reason
     assert [r.split(":")[0] for r in differential.refused(result)] == ["cpp_standalone"], result.reason
+    assert differential.compared(result, devices) == ["cython"]
+    assert differential.compared(result, ["numpy", "cpp_standalone"]) == []     # such a pack is compared nowhere
     bad = differential.run_check(str(path), devices[:2], timeout=600, cache_dir=cache_dir,
                                  script_for={"cython": str(mutated)})
     found, whole = differential.attribute(bad, devices[:2], 1)

@@ -29,3 +29,12 @@ def test_fuzz_is_registered_with_its_options():
     assert "fuzz" in COMMANDS
     text = build_parser().parse_args(["fuzz", "--out", "x", "--budget", "2", "--seed", "3"])
     assert (text.budget, text.seed, text.devices) == (2.0, 3, "numpy,cython,cpp_standalone")
+
+
+def test_store_restore_needs_a_runtime_device_beside_the_reference():
+    """A store/restore pack on numpy + standalone devices only would be compared on no device: the campaign turns
+    the feature off (and says so); with cython or a runtime device of another release it stays."""
+    from brian2_harness.fuzz.command import runtime_beside_reference
+    assert not runtime_beside_reference(["numpy", "cpp_standalone", "cpp_standalone@2.9.0"])
+    assert runtime_beside_reference(["numpy", "cpp_standalone", "cython"])
+    assert runtime_beside_reference(["numpy", "cpp_standalone", "numpy@2.9.0", "cpp_standalone@2.9.0"])

@@ -44,10 +44,11 @@ def test_a_device_that_refused_packs_is_reported_with_its_reason(tmp_path):
     """store/restore packs are refused by cpp_standalone: the report says how many scripts and models were compared
     on the other devices only, and why (a campaign without refusals says 0)."""
     summary = _summary(tmp_path)
-    assert "a device refused (Brian's reason; their 0 models compared on the other devices only): 0" in \
-        report.render(summary)
+    assert "a device refused (Brian's reason; their 0 models compared on the other devices only, 0 of them on " \
+           "none: every device but the reference refused): 0" in report.render(summary)
     summary["stats"].update(refused=["pack 4: cpp_standalone: Brian: The store/restore mechanism is not supported"],
-                            refused_models=10)
+                            refused_models=10, uncompared_models=10)
     md = report.render(summary)
-    assert "their 10 models compared on the other devices only): 1 (pack 4: cpp_standalone: Brian: The " \
-           "store/restore mechanism is not supported)" in md, md
+    assert "their 10 models compared on the other devices only, 10 of them on none: every device but the " \
+           "reference refused): 1 (pack 4: cpp_standalone: Brian: The store/restore mechanism is not supported)" \
+           in md, md

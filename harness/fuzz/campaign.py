@@ -144,6 +144,8 @@ class Campaign:
         if refusals:
             self.stats.setdefault("refused", []).append(f"pack {p}: {'; '.join(refusals)}")
             self.stats["refused_models"] = self.stats.get("refused_models", 0) + len(models)
+            if not differential.compared(result, cfg.devices):     # nothing beside the reference ran: unchecked
+                self.stats["uncompared_models"] = self.stats.get("uncompared_models", 0) + len(models)
         self.stats["packs"] += 1
         self.stats["models"] += len(models)
         self.stats["invalid"] += len(invalid)
@@ -157,6 +159,8 @@ class Campaign:
         self.say(f"pack {p}: {len(models)} {kind}models in {self.stats['pack_seconds'][-1]:.0f} s, {len(by_model)} "
                  f"disagreeing, {len(invalid)} invalid" + (f", timed out on {', '.join(late)}" if late else "")
                  + (f", refused by {', '.join(r.split(':')[0] for r in refusals)}" if refusals else "")
+                 + (" (compared on no device)" if refusals and not differential.compared(result, cfg.devices)
+                    else "")
                  + f" ({self.stats['models']} models, {self.total():.0f} s)")
         if by_model and self.stats.get("first_disagreement_s") is None:    # seen when its pack was checked
             self.stats["first_disagreement_s"] = round(self.total(), 1)

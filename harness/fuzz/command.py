@@ -11,7 +11,8 @@ import sys
 
 from ..check.script import known_devices
 from ..commalist import comma_list
-from ..devices.releases import check_release, configure, interpreter, release_of
+from ..devices import get_device
+from ..devices.releases import base_name, check_release, configure, interpreter, release_of
 from ..errors import UsageError
 from ..versions import installed_version
 from . import bench, campaign, features, progress, replay, resume
@@ -55,6 +56,11 @@ def _status(run) -> str:
     return f"{s['models']} models, {len(run.found)} finding(s), {s['invalid']} invalid"
 
 
+def runtime_beside_reference(devices: list[str]) -> bool:
+    """Whether a device other than the reference can run store()/restore() (standalone devices refuse it)."""
+    return any(not get_device(base_name(d)).standalone for d in devices[1:])
+
+
 def run(args) -> int:
     configure(getattr(args, "release_python", []) or [])
     release = installed_version("brian2") or "?"
@@ -66,6 +72,10 @@ def run(args) -> int:
         parse_scheduler(scheduler)
     shares = features.shares(args.features)
     say = (lambda text: None) if args.quiet else (lambda text: print(text, flush=True))
+    if shares.get("store_restore", 0.0) > 0 and not runtime_beside_reference(devices):
+        shares["store_restore"] = 0.0      # its packs would be compared on no device
+        say("fuzz: store_restore off: every device but the reference is a standalone device, which refuses "
+            "store()/restore()")
     if args.replay:
         if not os.path.isdir(os.path.join(args.replay, "findings")):
             raise UsageError(f"--replay: {args.replay!r} holds no findings/ folder (give a campaign's --out DIR)")

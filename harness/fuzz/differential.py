@@ -119,6 +119,12 @@ def refused(result: CheckResult) -> list[str]:
     return [f"{d}: {v.reason[:160]}" for d, v in result.devices.items() if v.verdict == SKIP]
 
 
+def compared(result: CheckResult, devices: list[str]) -> list[str]:
+    """The devices besides the reference that ran the script to a verdict on it (agree, fail, error)."""
+    return [d for d in devices[1:] if (v := result.devices.get(d)) is not None and v.verdict != SKIP
+            and not (v.verdict == ERROR and TIMED_OUT in v.reason)]
+
+
 def timed_out(result: CheckResult) -> list[str]:
     """Devices whose run of the script hit the timeout (the script is unchecked there)."""
     return [d for d, v in result.devices.items() if v.verdict == ERROR and TIMED_OUT in v.reason]

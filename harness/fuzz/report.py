@@ -26,7 +26,8 @@ def render(summary: dict) -> str:
              f"{len(s.get('timed_out', []))}"
              + (f" ({'; '.join(s['timed_out'])})" if s.get("timed_out") else ""),
              f"- scripts a device refused (Brian's reason; their {s.get('refused_models', 0)} models compared on the "
-             f"other devices only): {len(s.get('refused', []))}"
+             f"other devices only, {s.get('uncompared_models', 0)} of them on none: every device but the reference "
+             f"refused): {len(s.get('refused', []))}"
              + (f" ({'; '.join(s['refused'][:3])}{' ...' if len(s['refused']) > 3 else ''})"
                 if s.get("refused") else ""),
              f"- findings: {len(found)}; new in this campaign: {len(summary['new'])}; time to the first: "
