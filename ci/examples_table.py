@@ -198,6 +198,14 @@ def markdown(rows: list[dict], devices: list[str], settings: str) -> str:
     return "\n".join(lines)
 
 
+def kept(done: dict, redo: list[str], only: list[str]) -> dict:
+    """The recorded rows a `--resume` keeps: all but those it runs again, i.e. whose verdict (or path) `--redo`
+    names and whose path `--only` selects (a row `--only` leaves out is kept whatever its verdict)."""
+    def again(key: str, row: dict) -> bool:
+        return (row["verdict"] in redo or any(x in key for x in redo)) and (not only or any(x in key for x in only))
+    return {k: row for k, row in done.items() if not again(k, row)}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--examples", help="folder with the example scripts (default: fetched into the cache)")
@@ -235,12 +243,12 @@ def main(argv=None) -> int:
     results = out / "results.jsonl"
     done = {}
     redo = [x for x in args.redo.split(",") if x]
+    only = [x for x in args.only.split(",") if x]
     if args.resume and results.exists():
         for line in results.read_text().splitlines():
             row = json.loads(line)
             done[row["example"]] = row
-        for key in [k for k, row in done.items() if row["verdict"] in redo or any(x in k for x in redo)]:
-            del done[key]
+        done = kept(done, redo, only)
         results.write_text("".join(json.dumps(done[k], default=str) + "\n" for k in sorted(done)))
     elif results.exists():
         results.unlink()        # a new table (--resume continues one)
@@ -250,7 +258,6 @@ def main(argv=None) -> int:
                 f"{len(OVERRIDES if not args.subset else set(OVERRIDES) & set(SUBSET))} examples with their own cap "
                 f"or timeout, marked [...] in their row")
     t_all = time.time()
-    only = [x for x in args.only.split(",") if x]
     todo = [p for p in examples(folder) if (not only or any(x in str(p.relative_to(folder)) for x in only))
             and str(p.relative_to(folder)) not in done]
     if args.subset:
