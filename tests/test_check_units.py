@@ -258,7 +258,7 @@ def test_many_pattern_statistics_with_few_seeds_are_dropped_with_a_note_not_an_e
 
 
 def test_a_python_report_function_on_standalone_is_brians_refusal_not_an_error():
-    from brian2_harness.check.runner import classify
+    from brian2_harness.check.outcome import classify
     refused = TypeError("report argument has to be either 'text', 'stdout', 'stderr', or the code for a report "
                         "function")
     status, reason = classify(refused, "model.py")

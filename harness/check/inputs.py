@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
+_READS: dict = {"active": False}
+
 
 def _under(path, folder: str, exclude=()) -> str | None:
     """The real path of `path` if it is a regular file under `folder` (not a bytecode cache, not under one of the
@@ -21,27 +23,39 @@ def _under(path, folder: str, exclude=()) -> str | None:
     return real if os.path.isfile(real) else None
 
 
-def watch(folder: str, exclude=()) -> set:
-    """Record, from now on in this process, files under `folder` opened for reading (an audit hook: it cannot be
-    removed, which suits the throw-away device process). Returns the set that fills up."""
-    folder = os.path.realpath(folder)
-    exclude = tuple(os.path.realpath(x) for x in exclude)
-    found: set = set()
+_WATCHED: list = []        # (folder, excluded folders, the set that fills up) of the runs watched now
 
-    def hook(event, args):
-        if event != "open" or not args or isinstance(args[0], int):
-            return
-        flags = args[2] if len(args) > 2 and isinstance(args[2], int) else os.O_RDONLY
-        if flags & os.O_ACCMODE == os.O_WRONLY:
-            return
+
+def _opened(event, args) -> None:
+    """Audit hook (installed once per process): a file opened for reading under a watched folder."""
+    if event != "open" or not _WATCHED or not args or isinstance(args[0], int):
+        return
+    flags = args[2] if len(args) > 2 and isinstance(args[2], int) else os.O_RDONLY
+    if flags & os.O_ACCMODE == os.O_WRONLY:
+        return
+    for folder, exclude, found in list(_WATCHED):
         try:
             real = _under(args[0], folder, exclude)
         except Exception:          # an audit hook must never break the script
-            return
+            continue
         if real:
             found.add(real)
-    sys.addaudithook(hook)
+
+
+def watch(folder: str, exclude=()) -> set:
+    """Record, from now on in this process (until `unwatch`), files under `folder` opened for reading (one audit
+    hook per process: it cannot be removed). Returns the set that fills up."""
+    if not _READS.get("hooked"):
+        sys.addaudithook(_opened)
+        _READS["hooked"] = True
+    found: set = set()
+    _WATCHED.append((os.path.realpath(folder), tuple(os.path.realpath(x) for x in exclude), found))
     return found
+
+
+def unwatch() -> None:
+    """Stop every `watch` (a later seed run in the same process watches its own folders, warm.py)."""
+    _WATCHED.clear()
 
 
 def imported_from(folder: str) -> set:
@@ -54,9 +68,6 @@ def imported_from(folder: str) -> set:
         if real:
             out.add(real)
     return out
-
-
-_READS: dict = {"active": False}
 
 
 def _listed(event, args) -> None:

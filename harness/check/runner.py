@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -24,78 +25,9 @@ import traceback
 from brian2_harness.devices import get_device
 from brian2_harness.plumbing.buildcache import cached_build_dir
 
-from . import branches, collect, inputs, workdir
-from .sandbox import BuiltNotRun, RunAfterBuild, Sandbox
-
-
-def _chain(exc):
-    seen = []
-    while exc is not None and len(seen) < 12 and all(exc is not e for e in seen):
-        seen.append(exc)
-        exc = exc.__cause__ or exc.__context__
-    return seen
-
-
-def _first_line(exc) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return (lines[0] if lines else text)[:300]
-
-
-def _script_line(exc, script: str) -> str:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) == script]
-    return f" (script line {frames[-1].lineno})" if frames else ""
-
-
-def _in_brian(exc) -> bool:
-    """The innermost Python frame of the exception is Brian's own code (Quantity indexing and arithmetic,
-    brian2/units, is numpy's work and does not count)."""
-    frames = traceback.extract_tb(exc.__traceback__) if exc is not None else []
-    name = frames[-1].filename if frames else ""
-    return f"{os.sep}brian2{os.sep}" in name and f"{os.sep}brian2{os.sep}units{os.sep}" not in name
-
-
-def _in_plotting(exc) -> bool:
-    """The exception came out of matplotlib (a plotting API the script uses has changed, a missing font, ...)."""
-    return any(f"{os.sep}matplotlib{os.sep}" in f.filename for f in traceback.extract_tb(exc.__traceback__))
-
-
-# Brian's refusals that are not NotImplementedError: (exception type, text in its message, what it means)
-REFUSALS = [
-    ("TypeError", "report argument has to be either",
-     "standalone devices take no Python function as run(report=...), only 'text', 'stdout', 'stderr' or C++ code"),
-]
-
-
-def classify(exc, script: str, log: str | None = None) -> tuple[str, str]:
-    """(status, reason) for an exception that ended the script (`log`: the run's output so far)."""
-    chain = _chain(exc)
-    for e in chain:
-        if isinstance(e, RunAfterBuild):
-            return "skip", f"standalone: {_first_line(e)}"
-        if isinstance(e, NotImplementedError):
-            return "skip", f"Brian: {_first_line(e)}"
-    for e in chain:
-        refusal = next((why for kind, text, why in REFUSALS if type(e).__name__ == kind and text in str(e)), None)
-        if refusal:
-            return "skip", f"Brian: {refusal} ({_first_line(e)})"
-        if isinstance(e, ModuleNotFoundError) and not (e.name or "").startswith("brian2"):
-            return "skip", f"needs the Python module '{e.name}', which is not installed here"
-        if type(e).__name__ == "GSLCompileError" or (log and "Project compilation failed" in str(e)
-                                                     and _missing_gsl(log)):
-            return "skip", ("the script integrates with GSL (method='gsl'), whose headers are not installed here "
-                            "(libgsl-dev)")
-    return "error", f"{type(exc).__name__}: {_first_line(exc)}{_script_line(exc, script)}"
-
-
-def _missing_gsl(log: str) -> bool:
-    try:
-        with open(log, errors="replace") as f:
-            text = f.read()
-    except OSError:
-        return False
-    return "gsl/" in text and "No such file or directory" in text
-
+from . import branches, collect, inputs, warm, workdir
+from .outcome import chain, classify, first_line, in_brian, in_plotting
+from .sandbox import BuiltNotRun, Sandbox
 
 _LOG: list[str] = []
 
@@ -122,7 +54,18 @@ class Run:
         self.copies = [(inputs.watch(self.work, self.excluded), self.work)]      # files read in the copy
         inputs.watch_reads(os.path.dirname(self.original), self.work)      # folders listed, env variables read
         sys.argv = [self.script] + list(job.get("args") or [])
-        sys.path[:0] = [self.work, os.path.dirname(self.original)]
+        self.path = [self.work, os.path.dirname(self.original)]
+        sys.path[:0] = self.path
+
+    def undo(self, start: dict) -> None:
+        """Before a later seed in this process (warm.py): no watching, sys.path and the script's modules as before
+        this run."""
+        inputs.unwatch()
+        inputs.stop_reads()
+        for entry in self.path:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(entry)
+        warm.forget_modules(start, [self.work, os.path.dirname(self.original)])
 
     def redirect(self) -> None:
         _LOG.append(os.path.join(self.out, "log.txt"))
@@ -139,11 +82,13 @@ class Run:
         return found
 
 
-def run_seed(job: dict, seed: int, out: str, branch_seeds: list | None = None) -> None:
+def run_seed(job: dict, seed: int, out: str, branch_seeds: list | None = None, again: Sandbox | None = None,
+             extra: dict | None = None) -> tuple[Sandbox, Run, str]:
     """The child: run the script once and write what it produced (standalone: also once per seed of
-    `branch_seeds`, from the one build, branches.py)."""
+    `branch_seeds`, from the one build, branches.py; `again`: the sandbox of this process's earlier run, warm.py).
+    Returns (sandbox, run, status)."""
     run = Run(job, seed, out)
-    sandbox = _sandbox(job, seed, out, run, branch_seeds)
+    sandbox = _sandbox(job, seed, out, run, branch_seeds) if again is None else _again(again, seed, out, run)
     t0 = time.perf_counter()
     status, reason, failure = _execute(sandbox, run.script)
     script_s = time.perf_counter() - t0
@@ -151,9 +96,19 @@ def run_seed(job: dict, seed: int, out: str, branch_seeds: list | None = None) -
     status, reason = _finish(sandbox, run.script, status, reason)
     status, reason, observables, unmatched, available = _observe(sandbox, job.get("observe") or None, status, reason)
     meta = _meta(job, run, sandbox, status, reason, script_s, t0, unmatched, available)
-    collect.save(run.out, observables, meta)
+    collect.save(run.out, observables, dict(meta, **(extra or {})))
     sys.stdout.flush()
     sys.stderr.flush()
+    return sandbox, run, status
+
+
+def _again(sandbox: Sandbox, seed: int, out: str, run: Run) -> Sandbox:
+    """The process's sandbox, emptied for another run (its patches stay installed; install() resets Brian)."""
+    sandbox.seed = seed
+    sandbox.start_run()
+    sandbox.counter_path = os.path.join(out, "run-calls")
+    sandbox.run_ctx = run
+    return sandbox
 
 
 def _sandbox(job: dict, seed: int, out: str, run: Run, branch_seeds: list | None) -> Sandbox:
@@ -186,7 +141,7 @@ def _execute(sandbox: Sandbox, script: str) -> tuple[str, str, BaseException | N
         failure = exc
         status, reason = classify(exc, script, _flush_log())
         traceback.print_exc()
-        if status == "error" and sandbox.run_calls and _in_plotting(exc):
+        if status == "error" and sandbox.run_calls and in_plotting(exc):
             notes.append(f"the script's plotting raised {reason} after its {sandbox.run_calls} run() call(s): "
                          f"the simulation results are compared")
             status, reason = "ok", ""
@@ -196,12 +151,12 @@ def _execute(sandbox: Sandbox, script: str) -> tuple[str, str, BaseException | N
 def _reclassify(sandbox: Sandbox, status: str, reason: str, failure) -> tuple[str, str]:
     """The outcome once the script has ended: built only, a script written for another device, or a
     post-processing failure after capped run() calls."""
-    if sandbox.build_only and (sandbox.built or any(isinstance(e, BuiltNotRun) for e in _chain(failure))):
+    if sandbox.build_only and (sandbox.built or any(isinstance(e, BuiltNotRun) for e in chain(failure))):
         status, reason = "built", f"built, not run: {sandbox.build_note or 'build only'}"
     if status == "error" and sandbox.script_standalone and not sandbox.standalone:
         status, reason = "skip", (f"the script is written for {sandbox.script_standalone} (its own set_device) and "
                                   f"fails on {sandbox.device}: {reason}")
-    if status == "error" and failure is not None and sandbox.capped and sandbox.run_calls and not _in_brian(failure):
+    if status == "error" and failure is not None and sandbox.capped and sandbox.run_calls and not in_brian(failure):
         sandbox.notes.append(f"the script raised {reason} after its run() calls, which --duration-cap had shortened "
                              f"(its post-processing assumes the full duration): the simulation results are compared")
         status, reason = "ok", ""
@@ -234,7 +189,7 @@ def _observe(sandbox: Sandbox, observe, status: str, reason: str) -> tuple[str, 
             if observe:
                 observables, unmatched = collect.select(observables, observe, sandbox.namespace, sandbox.notes)
         except BaseException as exc:   # noqa: BLE001
-            status, reason = "error", f"reading the results failed: {type(exc).__name__}: {_first_line(exc)}"
+            status, reason = "error", f"reading the results failed: {type(exc).__name__}: {first_line(exc)}"
             traceback.print_exc()
         if status == "ok" and not sandbox.runs_everywhere():
             status, reason = "skip", "the script runs no simulation (no run() call): nothing to compare"
@@ -336,6 +291,61 @@ def _run_child(job: dict, seed: int, out: str, branch: list) -> None:
         _write_failure(out, job, seed, "error", f"the device process died ({why}); see log.txt", seconds)
 
 
+def _warm_seeds(job: dict, seeds: list) -> None:
+    """In one child (warm.py): the first seed as in a fresh child, it again, and only if both runs are the same bit
+    for bit, every later seed; a seed that does not end well or whose observables are named otherwise than the
+    first's is left to a fresh process, with every seed after it."""
+    first = os.path.join(job["out_dir"], f"seed-{seeds[0]}")
+    sandbox, run, status = run_seed(job, seeds[0], first)
+    if status != "ok":
+        return
+    rerun = os.path.join(job["out_dir"], "warm-rerun")
+    run.undo(sandbox.initial)
+    sandbox, run, _ = run_seed(job, seeds[0], rerun, again=sandbox)
+    why = warm.differs(collect.load(first), collect.load(rerun))
+    if why:
+        warm.note_fallback(first, "the seeds after the first",
+                           f"the first seed run twice in one process differed ({why}): the script keeps state "
+                           f"between runs")
+        return
+    shutil.rmtree(rerun, ignore_errors=True)
+    names = sorted(collect.load(first)[0])
+    for seed in seeds[1:]:
+        out = os.path.join(job["out_dir"], f"seed-{seed}")
+        run.undo(sandbox.initial)
+        sandbox, run, status = run_seed(job, seed, out, again=sandbox, extra=dict(warm_after=seeds[0]))
+        why = f"seed {seed} ended {status}" if status != "ok" else \
+            f"seed {seed}'s observables were named otherwise" if sorted(collect.load(out)[0]) != names else ""
+        if why:        # left to a fresh process: what it says there is the seed's result
+            os.rename(out, f"{out}-warm")
+            warm.note_fallback(first, f"seed {seed} and the seeds after it", f"{why} there")
+            return
+
+
+def _run_warm(job: dict, seeds: list) -> None:
+    """The seeds in one child (warm.py), waited for at most the per-seed timeout times the runs it makes; what it
+    leaves unwritten runs in fresh children after it."""
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.setpgid(0, 0)
+            _warm_seeds(job, seeds)
+        except BaseException:    # noqa: BLE001
+            traceback.print_exc()
+            code = 3
+        finally:
+            os._exit(code)
+    status, seconds = _wait(pid, float(job.get("seed_timeout", 600)) * (len(seeds) + 1))
+    if status is None:
+        missing = [s for s in seeds if not os.path.exists(os.path.join(job["out_dir"], f"seed-{s}", "meta.json"))]
+        if missing:        # the seed it was running: timed out, as in a child of its own
+            _write_failure(os.path.join(job["out_dir"], f"seed-{missing[0]}"), job, missing[0], "error",
+                           f"timed out (the limit per run: --timeout; {seconds:.0f} s in the process of "
+                           f"seeds {seeds[0]}..)", seconds)
+
+
 def main(argv: list[str]) -> int:
     with open(argv[0]) as f:
         job = json.load(f)
@@ -348,6 +358,8 @@ def main(argv: list[str]) -> int:
     with _build_folder(job) as folder:     # plumbing/buildcache.py: locked, a planted symlink removed (nofollow.py)
         job["build_dir"] = folder
         seeds = list(job["seeds"])
+        if warm.wanted(job, bool(folder)):
+            _run_warm(job, seeds)         # what it leaves unwritten runs below, one fresh child per seed
         for k, seed in enumerate(seeds):
             out = os.path.join(job["out_dir"], f"seed-{seed}")
             if os.path.exists(os.path.join(out, "meta.json")):

@@ -1,6 +1,7 @@
 """Inside one device process: make an unmodified Brian2 script run on the chosen device.
 
-Installed before the script runs (`install`), undone never: the process is thrown away afterwards.
+Installed before the script runs (`install`), undone never: the process is thrown away afterwards, after its later
+seeds (warm.py: Brian's global state set back to what the first run started from).
 
 * plotting: MPLBACKEND=Agg, `plt.show`/`plt.pause`/`matplotlib.use` become no-ops;
 * device: chosen here from the harness's catalog (devices/: numpy, cython, cpp_standalone[_omp], cuda_standalone);
@@ -25,7 +26,7 @@ import os
 
 from brian2_harness.devices import get_device as catalog_device
 
-from . import activate, intercept, observers, runcalls, seeding, streams
+from . import activate, intercept, observers, runcalls, seeding, streams, warm
 from .standalone import SEED_VAR, BuiltNotRun, RunAfterBuild, network_time  # noqa: F401
 
 
@@ -40,6 +41,15 @@ class Sandbox:
         self.build_note = ""                    # the probe's reason for building only
         self.pid = os.getpid()
         self.counter_path = ""            # set by the runner
+        self.perturb = 0                  # noise-floor run k > 0: state moved by one ulp (realization k)
+        self.recorder = None              # streams.Recorder: the random numbers generated code drew
+        self.run_ctx = None               # runner.Run: where this run writes
+        self.before_binary = None         # branches.forker: standalone seeds from one build
+        self.rerun_of = None              # a branch: the seed whose build it runs
+        self.start_run()
+
+    def start_run(self) -> None:
+        """What one run of the script finds out, empty (again: warm.py runs a later seed in this process)."""
         self.notes: list[str] = []
         self.random_sources: set[str] = set()
         self.monitors: list = []          # every monitor the script created (kept alive to be read at the end)
@@ -53,16 +63,13 @@ class Sandbox:
         self.snapshot_fn = None           # set by the runner: reads monitors into a dict
         self.script_seeded = False        # the script called seed() / numpy.random.seed() itself
         self.script_standalone = ""       # the standalone device the script asked for with set_device()
-        self.perturb = 0                  # noise-floor run k > 0: state moved by one ulp (realization k)
         self.perturbed: list[str] = []
         self.nudger = None                # floor.Nudger of the noise-floor run
-        self.recorder = None              # streams.Recorder: the random numbers generated code drew
         self.namespace: dict | None = None    # the script's module globals (seen at its run() calls)
         self.before_run: dict = {}        # global name -> id(value) at the first run(): later ones are results
-        self.run_ctx = None               # runner.Run: where this run writes
-        self.before_binary = None         # branches.forker: standalone seeds from one build
         self.seeded_state = ""            # branches.state_digest() right after the harness seeded numpy and random
-        self.rerun_of = None              # a branch: the seed whose build it runs
+        if self.recorder is not None:
+            self.recorder.reset()
 
     def project_dir(self) -> str:
         """The standalone project folder; a multiprocessing worker of the script gets its own (stable) one."""
@@ -106,6 +113,9 @@ class Sandbox:
 
     # --- installation -----------------------------------------------------------------------------------
     def install(self) -> None:
+        if getattr(self, "_installed", False):      # a later seed in the same process (warm.py)
+            warm.again(self)
+            return
         os.environ["MPLBACKEND"] = "Agg"
         intercept.plotting()
         import random  # noqa: F401  (imported before Brian, as always)
@@ -123,6 +133,7 @@ class Sandbox:
         # a device whose stream cannot be recorded (cuda_standalone: curand) never has "the same stream"
         self.recorder = streams.install(self, brian2, self.spec.threads) if self.spec.records_stream else \
             streams.Recorder(0)
+        self.initial = warm.initial_state(brian2)   # what a later seed in this process starts from again
 
     def reseed(self, seed: int) -> None:
         """numpy's global generator and Python's `random`, as before the script (also in a standalone branch)."""

@@ -22,6 +22,7 @@ def install(sandbox, brian2, np) -> None:
     devmod = sys.modules["brian2.devices.device"]     # (brian2.devices.device is the device proxy)
     real_seed, real_np_seed = devmod.seed, np.random.seed
     sandbox._real_np_seed = real_np_seed
+    sandbox._real_seed = real_seed
     reseed(sandbox, sandbox.seed)
     if not sandbox.standalone:
         real_seed(sandbox.seed)        # numpy state and Brian's buffers
@@ -62,3 +63,17 @@ def reseed(sandbox, seed: int) -> None:
     random.seed(seed)
     from .branches import state_digest
     sandbox.seeded_state = state_digest()
+
+
+def again(sandbox) -> None:
+    """Seed a later run in the same process (warm.py) as `install` seeded the first: Brian's `seed()` (numpy and
+    its random buffers) calls numpy's seed, which must be the real one here, not the script's intercepted one."""
+    import numpy as np
+    reseed(sandbox, sandbox.seed)
+    if not sandbox.standalone:
+        intercepted, np.random.seed = np.random.seed, sandbox._real_np_seed
+        try:
+            sandbox._real_seed(sandbox.seed)
+        finally:
+            np.random.seed = intercepted
+    os.environ[SEED_VAR] = str(sandbox.seed)

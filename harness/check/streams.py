@@ -79,6 +79,11 @@ class Recorder:
         self.file = ""            # standalone: where the binary writes its record
         self.threads = threads    # OpenMP threads (each has its own generator)
 
+    def reset(self) -> None:
+        """Nothing drawn yet (a later seed run in the same process, warm.py)."""
+        self.values.clear()
+        self.counts.clear()
+
     def add(self, function: str, values) -> None:
         import numpy as np
         values = np.ravel(np.asarray(values, dtype=float))
