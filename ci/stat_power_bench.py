@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -39,6 +40,7 @@ import power_tally as tally  # noqa: E402
 
 from brian2_harness.check import stats  # noqa: E402
 from brian2_harness.check.verdict import AGREE, AGREE_STAT, check  # noqa: E402
+from brian2_harness.check.warm import WARM_VAR  # noqa: E402
 
 REWIRE = ("pre, post = np.nonzero(np.random.RandomState(2024).rand(N_in, N_out) < 0.2)   "
           "# fixed wiring, 20 % of the pairs\nsyn.connect(i=pre, j=post)", "syn.connect(p=0.2)")
@@ -246,21 +248,28 @@ def one_trial(args, out: Path, model, base: Path, changed: Path | None, factor: 
     common = dict(seed=seed, alpha=args.alpha, cap=args.cap, timeout=900,
                   script_for={tally.DEV: str(changed)} if factor != 1.0 else None)
 
-    def timed(**extra):
-        t0 = time.perf_counter()
-        res = check(str(base), ("numpy", tally.DEV), **common, **extra)
-        return res, time.perf_counter() - t0
+    def timed(cold: bool = False, **extra):
+        saved = os.environ.get(WARM_VAR)
+        if cold:           # the fixed check as before warm seeds (check/warm.py): a fresh process per seed
+            os.environ[WARM_VAR] = "0"
+        try:
+            t0 = time.perf_counter()
+            res = check(str(base), ("numpy", tally.DEV), **common, **extra)
+            return res, time.perf_counter() - t0
+        finally:
+            os.environ.pop(WARM_VAR, None) if saved is None else os.environ.__setitem__(WARM_VAR, saved)
     fixed = None
     if args.with_fixed and args.max_seeds and trial % 2 == 0:
-        fixed = timed(seeds=args.seeds)
+        fixed = timed(cold=args.fixed_cold, seeds=args.seeds)
     res, seconds = timed(seeds=args.seeds, max_seeds=args.max_seeds, min_effect=args.min_effect)
     if args.with_fixed and args.max_seeds and trial % 2 == 1:
-        fixed = timed(seeds=args.seeds)
+        fixed = timed(cold=args.fixed_cold, seeds=args.seeds)
     rec = record_of(model[0], factor, trial, seed, res, seconds)
     if args.max_seeds:
         rec.update(max_seeds=args.max_seeds, min_effect=args.min_effect)
     if fixed:
-        rec.update(fixed_exit=0 if fixed[0].verdict in (AGREE, AGREE_STAT) else 1, fixed_seconds=fixed[1])
+        rec.update(fixed_exit=0 if fixed[0].verdict in (AGREE, AGREE_STAT) else 1, fixed_seconds=fixed[1],
+                   fixed_cold=bool(args.fixed_cold))
     if rec["mode"] == "stat":
         save_statistics(stats_path(out, rec), res)
     return rec
@@ -285,6 +294,9 @@ def main(argv=None) -> int:
     p.add_argument("--min-effect", type=float, default=None, help="check --min-effect (a fraction, e.g. 0.05)")
     p.add_argument("--with-fixed", action="store_true",
                    help="with --max-seeds: also a fixed --seeds check of the same seeds per trial (wall time)")
+    p.add_argument("--fixed-cold", action="store_true",
+                   help="with --with-fixed: the fixed check without warm seeds (BRIAN2_HARNESS_WARM_SEEDS=0), i.e. "
+                        "the 8-seed check as it ran before them")
     p.add_argument("--seed-base", type=int, default=0,
                    help="added to every --seed: another benchmark folder's seeds do not recur (default 0)")
     args = p.parse_args(argv)
