@@ -89,12 +89,15 @@ def path_cases(folder: Path) -> list[tuple[str, Path, list[str]]]:
             ("normalization_poisson, stat 8 seeds", heavy, ["--devices", "numpy,cpp_standalone", "--mode", "stat"])]
 
 
-def _timed_command(cmd: list[str], cwd: Path, json_out: Path | None = None) -> tuple[float, str]:
+def _timed_command(cmd: list[str], cwd: Path, json_out: Path | None = None, extra_env: dict | None = None
+                   ) -> tuple[float, str]:
     import os
     import subprocess
     import sys
     env = dict(os.environ, MPLBACKEND="Agg")
     env.pop("BRIAN2_HARNESS_FRESH_PROCESSES", None)
+    env.pop("BRIAN2_HARNESS_WARM_SEEDS", None)
+    env.update(extra_env or {})
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, *cmd], cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
@@ -107,24 +110,28 @@ def _timed_command(cmd: list[str], cwd: Path, json_out: Path | None = None) -> t
         return seconds, f"exit {proc.returncode}: {proc.stderr[-300:]}"
 
 
+PATHS = (("plain", None, {}), ("fresh", ["--fresh-processes"], {}), ("cold", [], {"BRIAN2_HARNESS_WARM_SEEDS": "0"}),
+         ("server", [], {}), ("kept", ["--keep-server", "2"], {}))
+
+
 def check_paths(rounds: int = 2, log=print) -> list[dict]:
-    """Per case: a plain `python script.py`, `check --fresh-processes` (today's path), `check` (the new path) and
-    `check --keep-server 2` (its server kept from the previous round's call, started by the warm-up), as a user
+    """Per case: a plain `python script.py`, `check --fresh-processes` (today's path), `check` without warm seeds
+    (warm.py: the process server and one standalone build, a fresh process per runtime seed), `check` (the new path)
+    and `check --keep-server 2` (its server kept from the previous round's call, started by the warm-up), as a user
     runs them (fresh `python -m brian2_harness` each time, warm build cache), interleaved `rounds` times after one
     warm-up of each."""
     out = []
     with tempfile.TemporaryDirectory(prefix="b2h-pathbench-") as tmp:
         folder, cache = Path(tmp), Path(tmp) / "cache"
         for label, script, options in path_cases(folder):
-            row = {"case": label, "plain": [], "fresh": [], "server": [], "kept": [], "verdicts": set()}
+            row = {"case": label, "verdicts": set(), **{key: [] for key, _, _ in PATHS}}
             for k in range(rounds + 1):
-                for key, extra in (("plain", None), ("fresh", ["--fresh-processes"]), ("server", []),
-                                   ("kept", ["--keep-server", "2"])):
+                for key, extra, env in PATHS:
                     json_out = folder / f"{script.stem}-{key}.json"
                     cmd = [str(script)] if extra is None else ["-m", "brian2_harness", "check", str(script), *options,
                                                                "--quiet", "--cache-dir", str(cache), "--json",
                                                                str(json_out), *extra]
-                    seconds, verdict = _timed_command(cmd, folder, None if extra is None else json_out)
+                    seconds, verdict = _timed_command(cmd, folder, None if extra is None else json_out, env)
                     log(f"  {label}: {key} {'warm-up ' if k == 0 else ''}{seconds:.1f} s ({verdict})")
                     if k:
                         row[key].append(seconds)
@@ -136,11 +143,12 @@ def check_paths(rounds: int = 2, log=print) -> list[dict]:
 
 def paths_table(rows: list[dict]) -> str:
     import statistics
-    lines = ["| case | plain run | check, today's path (--fresh-processes) | check, process server + one build "
-             "| check --keep-server | today / new | today / plain | new / plain | kept / plain | verdicts |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| case | plain run | check, today's path (--fresh-processes) | check, server + one build, no warm seeds "
+             "| check (server, one build, warm seeds) | check --keep-server | today / new | no warm / new "
+             "| new / plain | kept / plain | verdicts |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        p, f, s, k = (statistics.median(r[key]) for key in ("plain", "fresh", "server", "kept"))
-        lines.append(f"| {r['case']} | {p:.1f} s | {f:.1f} s | {s:.1f} s | {k:.1f} s | {f / s:.2f}x | {f / p:.1f}x | "
-                     f"{s / p:.2f}x | {k / p:.2f}x | {', '.join(sorted(r['verdicts']))} |")
+        p, f, c, s, k = (statistics.median(r[key]) for key in ("plain", "fresh", "cold", "server", "kept"))
+        lines.append(f"| {r['case']} | {p:.1f} s | {f:.1f} s | {c:.1f} s | {s:.1f} s | {k:.1f} s | {f / s:.2f}x | "
+                     f"{c / s:.2f}x | {s / p:.2f}x | {k / p:.2f}x | {', '.join(sorted(r['verdicts']))} |")
     return "\n".join(lines)
