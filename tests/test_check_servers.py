@@ -194,3 +194,20 @@ def test_a_script_that_plots_gets_a_server_with_matplotlib_and_others_do_not(tmp
     plotting.write_text(CLEAN + "import matplotlib.pyplot as plt\nplt.plot([1])\n")
     assert not servers.plots(str(plain)) and servers.plots(str(plotting))
     assert servers.plots(str(tmp_path / "missing.py"))
+
+
+def test_the_server_parses_the_templates_while_it_waits_not_before_its_first_job():
+    from brian2_harness.check import forkserver
+    steps = forkserver.template_steps("numpy,cython")
+    classes = forkserver._code_object_classes("numpy,cython")
+    assert len(steps) >= 20 and len(classes) == 2
+    for cls in classes:
+        cls.templater.templates._templates.clear()        # parsed again below (the control: nothing is parsed yet)
+        assert not cls.templater.templates._templates
+    server = forkserver.Server(channel=None)
+    server.idle = list(steps)
+    while server.idle:
+        forkserver.idle_step(server.idle)
+    for cls in classes:         # every template of each class is parsed (cached by Brian's LazyTemplateLoader)
+        names = {n.rsplit(".", 1)[0] if "." in n else n for n in cls.templater.env.list_templates()}
+        assert names <= set(cls.templater.templates._templates), cls

@@ -36,11 +36,12 @@ POLL_S = 0.02
 PLOTTING = "--plotting"
 
 
-def preload(device: str, plotting: bool = True) -> None:
+def preload(device: str, plotting: bool = True) -> list:
     """Import, never activate: Brian's device, prefs and seeds stay as `import brian2` leaves them. matplotlib
     (1.5 s of a 5 s start on a busy machine) only for a server whose first script plots: any later one that
     plots imports it in its child, as a fresh interpreter would. sympy.physics.units: sympy's simplify() imports it
-    on first use, 0.2 s of every run whose code generation simplifies (each `method="exact"` model)."""
+    on first use, 0.2 s of every run whose code generation simplifies (each `method="exact"` model). Returns the
+    template warm-up's steps (`template_steps`), done by the server while it waits for jobs."""
     os.environ["MPLBACKEND"] = "Agg"
     if plotting:
         with contextlib.suppress(ImportError):
@@ -53,13 +54,13 @@ def preload(device: str, plotting: bool = True) -> None:
     import sympy.physics.units.util  # noqa: F401
 
     from . import runner  # noqa: F401  (the sandbox, collect, streams, standalone)
-    warm(device)
+    warm()
+    return template_steps(device)
 
 
-def warm(device: str) -> None:
+def warm() -> None:
     """Caches that every run fills alike, filled once here: pure, content-keyed, nothing a script could see
-    differently (measured on a 30-step numpy script: 3.5 s a run before, 1.5 s after):
-    * Brian's code templates of the device's code objects (jinja, parsed on first use; LazyTemplateLoader);
+    differently (measured on a 30-step numpy script: 3.5 s a run before, 1.5 s after, with the templates below):
     * `inspect`'s file-to-module map and `linecache` of the loaded modules (Brian's magic network calls
       inspect.stack() at every run());
     * the garbage collector: what is loaded now is frozen (gc.freeze), so a run's gc.collect() (Brian calls it
@@ -67,17 +68,32 @@ def warm(device: str) -> None:
     import gc
     import inspect
     import linecache
-    for cls in _code_object_classes(device):
-        templater = cls.templater
-        for name in templater.env.list_templates():
-            with contextlib.suppress(Exception):
-                getattr(templater, name.rsplit(".", 1)[0] if "." in name else name)
     inspect.getmodule(sys._getframe())
     for name, module in list(sys.modules.items()):
         if name.split(".")[0] in ("brian2", "brian2_harness", "runpy") and getattr(module, "__file__", None):
             linecache.getlines(module.__file__)
     gc.collect()
     gc.freeze()
+
+
+def template_steps(device: str) -> list:
+    """Brian's code templates of the device's code objects (jinja, parsed on first use; LazyTemplateLoader), one
+    step per template: 0.24 s for numpy, cython and cpp_standalone together, which the server spends while it waits
+    for jobs (`Server.idle`) instead of before its first one: a job forked earlier parses what it uses itself."""
+    def step(templater, name):
+        with contextlib.suppress(Exception):
+            getattr(templater, name.rsplit(".", 1)[0] if "." in name else name)
+    return [lambda t=cls.templater, n=name: step(t, n)
+            for cls in _code_object_classes(device) for name in cls.templater.env.list_templates()]
+
+
+def idle_step(steps: list) -> None:
+    """One step of the warm-up; after the last, what it loaded is frozen for the garbage collector (warm)."""
+    steps.pop(0)()
+    if not steps:
+        import gc
+        gc.collect()
+        gc.freeze()
 
 
 def _code_object_classes(device: str) -> list:
@@ -155,6 +171,7 @@ class Server:
         self.live: dict[int, tuple[int, object]] = {}      # pid -> (channel, request id)
         self.buffers: dict[int, bytes] = {}
         self.extra: list[int] = []             # other descriptors a job's child must close (a kept server's socket)
+        self.idle: list = []                   # warm-up steps done while no job arrives (template_steps)
 
     def send(self, channel: int, **message) -> None:
         data = (json.dumps(message) + "\n").encode()
@@ -189,12 +206,14 @@ class Server:
         sel = selectors.DefaultSelector()
         sel.register(0, selectors.EVENT_READ)
         while True:
-            if sel.select(timeout=POLL_S):
+            if sel.select(timeout=0 if self.idle else POLL_S):
                 chunk = os.read(0, 65536)
                 if not chunk:
                     return
                 for request in self.requests(0, chunk):
                     self.start(self.channel, request)
+            elif self.idle:
+                idle_step(self.idle)
             self.reap()
 
     def end_jobs(self, channel: int | None = None) -> None:
@@ -222,8 +241,10 @@ def main(argv: list[str]) -> int:
     kept = keep.options(argv)
     server = Server(None if kept else channel)
     try:
-        preload(argv[0] if argv else "", plotting=PLOTTING in argv)
-        if kept:
+        server.idle = preload(argv[0] if argv else "", plotting=PLOTTING in argv)
+        if kept:       # a kept server serves many checks: warmed before its first
+            while server.idle:
+                idle_step(server.idle)
             keep.serve(server, *kept)
         else:
             server.send(channel, ready=os.getpid())
