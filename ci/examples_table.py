@@ -206,6 +206,24 @@ def kept(done: dict, redo: list[str], only: list[str]) -> dict:
     return {k: row for k, row in done.items() if not again(k, row)}
 
 
+def record(result, root: str, devices: list, seeds: int, cap, all_paths: list, folder: Path) -> str:
+    """The example's baseline under `root`, with the options it was checked with (`check --record DIR
+    --record-errors`): the folder it went to. Recorded from the examples folder, so that an example is named by
+    its path in the sdist (`sub/x.py`), the same in every release's table (two files named x.py get keys hashed
+    from that path)."""
+    from brian2_harness.check import script_baseline
+    from brian2_harness.check.session import Session
+    options = Session(devices=list(devices), seeds=seeds, cap=cap).options()
+    root = os.path.abspath(root)
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        folders = script_baseline.record(result, root, options, all_paths, errors=True)
+    finally:
+        os.chdir(here)
+    return str(folders[0].parent) if folders else ""
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--examples", help="folder with the example scripts (default: fetched into the cache)")
@@ -228,6 +246,9 @@ def main(argv=None) -> int:
     p.add_argument("--resume", action="store_true", help="skip examples already in results.jsonl")
     p.add_argument("--redo", default="", help="with --resume: run again the examples whose recorded verdict is one "
                    "of these (comma-separated, e.g. error,fail) or whose path contains one of them")
+    p.add_argument("--record", help="also store each example's results as `check --record DIR --record-errors` does "
+                   "(one baseline per example, with its own cap and seeds): `brian2-harness history DIR_A DIR_B` then "
+                   "compares two releases' tables example by example")
     args = p.parse_args(argv)
 
     from brian2_harness.check.duration import parse_duration
@@ -236,6 +257,7 @@ def main(argv=None) -> int:
     folder = Path(args.examples) if args.examples else fetch(Path(args.cache), version) if args.fetch else None
     if folder is None or not folder.is_dir():
         raise SystemExit("no examples folder: pass --examples DIR or --fetch")
+    folder = folder.resolve()
     devices = [d for d in args.devices.split(",") if d]
     cap = parse_duration(args.cap)
     out = Path(args.out)
@@ -258,6 +280,7 @@ def main(argv=None) -> int:
                 f"{len(OVERRIDES if not args.subset else set(OVERRIDES) & set(SUBSET))} examples with their own cap "
                 f"or timeout, marked [...] in their row")
     t_all = time.time()
+    all_paths = [str(p) for p in examples(folder)]       # record keys: examples sharing a file name get hashed keys
     todo = [p for p in examples(folder) if (not only or any(x in str(p.relative_to(folder)) for x in only))
             and str(p.relative_to(folder)) not in done]
     if args.subset:
@@ -277,6 +300,10 @@ def main(argv=None) -> int:
             r = check(str(path), devices, seeds=own.get("seeds", args.seeds), cap=cap_here, timeout=timeout_here,
                       jobs=args.jobs, **({"runner": runner} if runner else {}))
             row = r.to_dict()
+            if args.record:
+                with lock:
+                    row["record"] = record(r, args.record, devices, own.get("seeds", args.seeds), cap_here,
+                                           all_paths, folder)
         except Exception as exc:     # the harness must not crash: a problem is a cell verdict
             row = dict(verdict="error", reason=f"harness exception: {type(exc).__name__}: {exc}", devices={},
                        traceback=traceback.format_exc())
