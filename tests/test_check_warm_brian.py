@@ -98,3 +98,38 @@ run(1*ms)
     assert "seed 3 fails" in run.runs[2].reason
     assert [r.meta.get("warm_after") for r in run.runs] == [None, 1, None, None]   # 3 and 4: fresh processes
     assert any("seed 3 and the seeds after it" in n for n in run.runs[0].meta["notes"])
+
+
+def _hanging(tmp_path, seed):
+    np.random.seed(seed)
+    marker = np.random.randint(10**6)          # what the script draws first with the harness's seed
+    return _write(tmp_path, f"""
+import time
+from brian2 import *
+import numpy as np
+if np.random.randint(10**6) == {marker}:
+    time.sleep(600)
+G = NeuronGroup(3, 'dv/dt = -v/(10*ms) : 1')
+G.v = 'rand()'
+M = StateMonitor(G, 'v', record=True)
+run(1*ms)
+""")
+
+
+def test_a_later_seed_that_hangs_in_the_warm_process_gets_its_own_timeout_and_a_fresh_process(tmp_path, cache_dir,
+                                                                                                 monkeypatch):
+    monkeypatch.delenv(warm.WARM_VAR, raising=False)
+    run = run_device(_hanging(tmp_path, 2), "numpy", [1, 2, 3], stat=True, cache_dir=cache_dir, keep=True,
+                     timeout=6)
+    assert [r.status for r in run.runs] == ["ok", "error", "ok"], [(r.status, r.reason) for r in run.runs]
+    assert "timed out" in run.runs[1].reason
+    assert [r.meta.get("warm_after") for r in run.runs] == [None, None, None]      # 2 and 3: fresh processes
+    assert any("seed 2 and the seeds after it" in n and "per-run limit" in n for n in run.runs[0].meta["notes"])
+
+
+def test_a_first_seed_that_hangs_times_out_as_before(tmp_path, cache_dir, monkeypatch):
+    monkeypatch.delenv(warm.WARM_VAR, raising=False)
+    run = run_device(_hanging(tmp_path, 1), "numpy", [1, 2, 3], stat=True, cache_dir=cache_dir, keep=True,
+                     timeout=6)
+    assert [r.status for r in run.runs] == ["error", "ok", "ok"], [(r.status, r.reason) for r in run.runs]
+    assert "timed out" in run.runs[0].reason

@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import sys
 import time
 import traceback
@@ -25,7 +24,7 @@ import traceback
 from brian2_harness.devices import get_device
 from brian2_harness.plumbing.buildcache import cached_build_dir
 
-from . import branches, collect, inputs, warm, workdir
+from . import branches, collect, inputs, waiting, warm, workdir
 from .outcome import chain, classify, first_line, in_brian, in_plotting
 from .sandbox import BuiltNotRun, Sandbox
 
@@ -121,7 +120,7 @@ def _sandbox(job: dict, seed: int, out: str, run: Run, branch_seeds: list | None
     sandbox.run_ctx = run
     if branch_seeds:
         sandbox.before_binary = branches.forker(sandbox, list(branch_seeds), float(job.get("seed_timeout", 600)),
-                                                _wait, _write_failure)
+                                                waiting.wait, _write_failure)
     return sandbox
 
 
@@ -235,27 +234,6 @@ def _write_failure(out: str, job: dict, seed: int, status: str, reason: str, sec
                                script_seconds=seconds, seconds=seconds))
 
 
-def _end_group(pid: int) -> None:
-    """What the run left behind (`sleep &`, a stuck make) ends with it (before the run is reaped, so that its process
-    group id cannot name anyone else)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-
-
-def _wait(pid: int, timeout: float) -> tuple[int | None, float]:
-    t0 = time.monotonic()
-    while True:
-        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None:
-            _end_group(pid)
-            return os.waitpid(pid, 0)[1], time.monotonic() - t0
-        if time.monotonic() - t0 > timeout:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return None, time.monotonic() - t0
-        time.sleep(0.02)
-
-
 @contextlib.contextmanager
 def _build_folder(job: dict):
     """The job's standalone build folder (plumbing/buildcache.py: locked, warm across runs); None for runtime
@@ -282,7 +260,7 @@ def _run_child(job: dict, seed: int, out: str, branch: list) -> None:
             code = 3
         finally:
             os._exit(code)
-    status, seconds = _wait(pid, float(job.get("seed_timeout", 600)) * (1 + len(branch)))
+    status, seconds = waiting.wait(pid, float(job.get("seed_timeout", 600)) * (1 + len(branch)))
     if status is None:
         _write_failure(out, job, seed, "error", f"timed out after {seconds:.0f} s (the limit per run: "
                        f"--timeout)", seconds)
@@ -323,8 +301,9 @@ def _warm_seeds(job: dict, seeds: list) -> None:
 
 
 def _run_warm(job: dict, seeds: list) -> None:
-    """The seeds in one child (warm.py), waited for at most the per-seed timeout times the runs it makes; what it
-    leaves unwritten runs in fresh children after it."""
+    """The seeds in one child (warm.py), each run in it given the per-seed timeout (`_wait_progress`); what it
+    leaves unwritten runs in fresh children after it. A later seed that timed out there is left to a fresh child
+    too (its partial folder set aside), like any later seed that does not end well in the warm process."""
     sys.stdout.flush()
     pid = os.fork()
     if pid == 0:
@@ -337,13 +316,22 @@ def _run_warm(job: dict, seeds: list) -> None:
             code = 3
         finally:
             os._exit(code)
-    status, seconds = _wait(pid, float(job.get("seed_timeout", 600)) * (len(seeds) + 1))
-    if status is None:
-        missing = [s for s in seeds if not os.path.exists(os.path.join(job["out_dir"], f"seed-{s}", "meta.json"))]
-        if missing:        # the seed it was running: timed out, as in a child of its own
-            _write_failure(os.path.join(job["out_dir"], f"seed-{missing[0]}"), job, missing[0], "error",
-                           f"timed out (the limit per run: --timeout; {seconds:.0f} s in the process of "
-                           f"seeds {seeds[0]}..)", seconds)
+    timeout = float(job.get("seed_timeout", 600))
+    status, seconds = waiting.wait_progress(pid, timeout, lambda: waiting.finished_runs(job["out_dir"]))
+    if status is not None:
+        return
+    first = os.path.join(job["out_dir"], f"seed-{seeds[0]}")
+    if not os.path.exists(os.path.join(first, "meta.json")):        # the first run itself: a timeout, as before
+        _write_failure(first, job, seeds[0], "error", f"timed out after {timeout:.0f} s (the limit per run: "
+                       f"--timeout)", timeout)
+        return
+    running = next((s for s in seeds[1:] if os.path.isdir(os.path.join(job["out_dir"], f"seed-{s}"))
+                    and not os.path.exists(os.path.join(job["out_dir"], f"seed-{s}", "meta.json"))), None)
+    if running is not None:
+        out = os.path.join(job["out_dir"], f"seed-{running}")
+        os.rename(out, f"{out}-warm")
+    which = f"seed {running} and the seeds after it" if running is not None else "the seeds after the first"
+    warm.note_fallback(first, which, f"a run there took longer than the per-run limit ({timeout:.0f} s)")
 
 
 def main(argv: list[str]) -> int:
