@@ -245,21 +245,27 @@ def _build_folder(job: dict):
         yield folder
 
 
-def _run_child(job: dict, seed: int, out: str, branch: list) -> None:
-    """One seed in a forked child of its own process group (and, standalone, the seeds of `branch` from its
-    build), waited for at most the per-seed timeout (times the seeds it runs)."""
+def _fork(work) -> int:
+    """`work()` in a forked child of its own process group, which exits with 0 (3 if `work` raised): its pid."""
     sys.stdout.flush()
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
             os.setpgid(0, 0)
-            run_seed(job, seed, out, branch)
+            work()
         except BaseException:    # noqa: BLE001
             traceback.print_exc()
             code = 3
         finally:
             os._exit(code)
+    return pid
+
+
+def _run_child(job: dict, seed: int, out: str, branch: list) -> None:
+    """One seed in a forked child of its own process group (and, standalone, the seeds of `branch` from its
+    build), waited for at most the per-seed timeout (times the seeds it runs)."""
+    pid = _fork(lambda: run_seed(job, seed, out, branch))
     status, seconds = waiting.wait(pid, float(job.get("seed_timeout", 600)) * (1 + len(branch)))
     if status is None:
         _write_failure(out, job, seed, "error", f"timed out after {seconds:.0f} s (the limit per run: "
@@ -301,21 +307,10 @@ def _warm_seeds(job: dict, seeds: list) -> None:
 
 
 def _run_warm(job: dict, seeds: list) -> None:
-    """The seeds in one child (warm.py), each run in it given the per-seed timeout (`_wait_progress`); what it
+    """The seeds in one child (warm.py), each run in it given the per-seed timeout (waiting.wait_progress); what it
     leaves unwritten runs in fresh children after it. A later seed that timed out there is left to a fresh child
     too (its partial folder set aside), like any later seed that does not end well in the warm process."""
-    sys.stdout.flush()
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            os.setpgid(0, 0)
-            _warm_seeds(job, seeds)
-        except BaseException:    # noqa: BLE001
-            traceback.print_exc()
-            code = 3
-        finally:
-            os._exit(code)
+    pid = _fork(lambda: _warm_seeds(job, seeds))
     timeout = float(job.get("seed_timeout", 600))
     status, seconds = waiting.wait_progress(pid, timeout, lambda: waiting.finished_runs(job["out_dir"]))
     if status is not None:

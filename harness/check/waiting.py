@@ -16,17 +16,8 @@ def end_group(pid: int) -> None:
 
 
 def wait(pid: int, timeout: float) -> tuple[int | None, float]:
-    t0 = time.monotonic()
-    while True:
-        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None:
-            end_group(pid)
-            return os.waitpid(pid, 0)[1], time.monotonic() - t0
-        if time.monotonic() - t0 > timeout:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return None, time.monotonic() - t0
-        time.sleep(0.02)
+    """Wait for `pid` at most `timeout` seconds: (its raw status, seconds), or (None, seconds) once killed."""
+    return wait_progress(pid, timeout, lambda: 0)
 
 
 def finished_runs(out_dir: str) -> int:
@@ -53,4 +44,4 @@ def wait_progress(pid: int, timeout: float, progress) -> tuple[int | None, float
                 os.killpg(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             return None, time.monotonic() - t0
-        time.sleep(0.05)
+        time.sleep(0.02)
