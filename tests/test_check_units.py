@@ -1,5 +1,6 @@
 """`brian2-harness check` without Brian: tests, Holm, spike matching, tolerances, statistics, storage, CLI parsing."""
 import math
+import os
 
 import numpy as np
 import pytest
@@ -264,3 +265,27 @@ def test_a_python_report_function_on_standalone_is_brians_refusal_not_an_error()
     status, reason = classify(refused, "model.py")
     assert status == "skip" and "report" in reason
     assert classify(TypeError("unsupported operand type(s)"), "model.py")[0] == "error"     # negative control
+
+
+def _raised_in(filename: str, name: str, path: str) -> FileNotFoundError:
+    """A FileNotFoundError for `path` whose innermost frame is function `name` of `filename` (as Brian raises it)."""
+    namespace: dict = {}
+    exec(compile(f"def {name}(path):\n    open(path, 'rb')\n", filename, "exec"), namespace)
+    try:
+        namespace[name](path)
+    except FileNotFoundError as exc:
+        return exc
+    raise AssertionError("no error")
+
+
+def test_standalone_reading_results_of_an_object_made_after_its_run_is_brians_refusal(tmp_path):
+    from brian2_harness.check.outcome import classify
+    device = os.path.join("site-packages", "brian2", "devices", "cpp_standalone", "device.py")
+    results = tmp_path / "proj" / "results"
+    exc = _raised_in(device, "get_value", str(results / "_dynamic_array_synapses_1__synaptic_post_1999337987"))
+    status, reason = classify(exc, "coupled_oscillators.py")
+    assert status == "skip" and "after that run" in reason, reason
+    # negative controls: the script's own missing file, and Brian's reader on a file outside results/
+    assert classify(_raised_in("model.py", "load", str(tmp_path / "data.npy")), "model.py")[0] == "error"
+    other = _raised_in(device, "get_value", str(tmp_path / "proj" / "static_arrays" / "_array_x_1"))
+    assert classify(other, "model.py")[0] == "error"
