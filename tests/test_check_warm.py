@@ -60,13 +60,15 @@ def test_only_the_scripts_own_new_modules_are_forgotten(tmp_path, monkeypatch):
     before.__file__ = str(tmp_path / "b2h_warm_before.py")
     elsewhere = types.ModuleType("b2h_warm_elsewhere")
     elsewhere.__file__ = "/usr/lib/python3/b2h_warm_elsewhere.py"
+    venv = types.ModuleType("b2h_warm_venv")          # a virtualenv inside the script's folder
+    venv.__file__ = str(tmp_path / ".venv" / "lib" / "python3.12" / "site-packages" / "b2h_warm_venv.py")
     monkeypatch.setitem(sys.modules, "b2h_warm_before", before)
     start = {"modules": set(sys.modules)}
-    for m in (own, elsewhere):
+    for m in (own, elsewhere, venv):
         monkeypatch.setitem(sys.modules, m.__name__, m)
     assert warm.forget_modules(start, [str(tmp_path)]) == ["b2h_warm_helper"]
     assert "b2h_warm_helper" not in sys.modules and "b2h_warm_before" in sys.modules
-    assert "b2h_warm_elsewhere" in sys.modules
+    assert "b2h_warm_elsewhere" in sys.modules and "b2h_warm_venv" in sys.modules
 
 
 def test_the_fallback_note_is_added_to_the_first_seeds_notes(tmp_path):

@@ -21,6 +21,7 @@ import numpy as np
 
 WARM_VAR = "BRIAN2_HARNESS_WARM_SEEDS"
 FALLBACK = "ran in fresh processes"
+INSTALLED = ("site-packages", "dist-packages")
 COMPARED_META = ("status", "reason", "run_calls", "t_end", "dt", "random_sources", "script_seeded", "stream",
                  "perturbed")
 
@@ -68,7 +69,10 @@ def forget_modules(start: dict, folders: list[str]) -> list[str]:
         path = getattr(module, "__file__", None)
         if name in start["modules"] or not path:
             continue
-        if any(os.path.realpath(path).startswith(f) for f in real):
+        real_path = os.path.realpath(path)
+        if any(part in real_path.split(os.sep) for part in INSTALLED):
+            continue              # an installed package in a virtualenv under the script's folder: imported once
+        if any(real_path.startswith(f) for f in real):
             del sys.modules[name]
             gone.append(name)
     return gone
