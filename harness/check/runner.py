@@ -2,7 +2,8 @@
 
 Imports Brian2 once, then forks one child per seed: each child installs the sandbox (device, seeds, plotting,
 duration cap), runs the unmodified script with `runpy`, reads the monitors and writes
-``OUT/seed-K/{meta.json, observables.npz, log.txt}``. A child that exceeds the per-seed timeout is killed with
+``OUT/seed-K/{meta.json, observables.npz, log.txt}``; a runtime device's seeds run in one child instead, after a
+bit-identical rerun of the first (warm.py). A child that exceeds the per-seed timeout is killed with
 its process group (make, the standalone binary). Standalone build folders come from plumbing/buildcache.py (locked for
 the whole job, like the matrix's).
 

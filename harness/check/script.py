@@ -195,10 +195,11 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
                observe: list[str] | None = None, timeout: float = 600.0, cache_dir: Path | None = None,
                work_dir: str | None = None, args: list[str] | None = None, keep: bool = False,
                perturb: int = 0, fresh: bool | None = None) -> DeviceRun:
-    """Run `script` on `device` once per seed (one process, one fork per seed). `timeout` is per seed. The process
-    is forked by the device's process server (servers.py) unless `fresh` (None: unless --fresh-processes, i.e.
-    servers.FRESH_VAR, or fork is unavailable): then a fresh interpreter, and a standalone device rebuilds the project
-    for every seed instead of running its one build once per seed (branches.py): today's path before both."""
+    """Run `script` on `device` once per seed (one process; a fork per seed, or one for a runtime device's seeds:
+    warm.py). `timeout` is per seed. The process is forked by the device's process server (servers.py) unless
+    `fresh` (None: unless --fresh-processes, i.e. servers.FRESH_VAR, or fork is unavailable): then a fresh
+    interpreter, and a standalone device rebuilds the project for every seed instead of running its one build once
+    per seed (branches.py): today's path before both."""
     t0 = time.perf_counter()
     mode, why = probe(device)
     if mode == UNAVAILABLE:
