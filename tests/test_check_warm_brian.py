@@ -120,7 +120,7 @@ def test_a_later_seed_that_hangs_in_the_warm_process_gets_its_own_timeout_and_a_
                                                                                                  monkeypatch):
     monkeypatch.delenv(warm.WARM_VAR, raising=False)
     run = run_device(_hanging(tmp_path, 2), "numpy", [1, 2, 3], stat=True, cache_dir=cache_dir, keep=True,
-                     timeout=6)
+                     timeout=4)
     assert [r.status for r in run.runs] == ["ok", "error", "ok"], [(r.status, r.reason) for r in run.runs]
     assert "timed out" in run.runs[1].reason
     assert [r.meta.get("warm_after") for r in run.runs] == [None, None, None]      # 2 and 3: fresh processes
@@ -130,6 +130,6 @@ def test_a_later_seed_that_hangs_in_the_warm_process_gets_its_own_timeout_and_a_
 def test_a_first_seed_that_hangs_times_out_as_before(tmp_path, cache_dir, monkeypatch):
     monkeypatch.delenv(warm.WARM_VAR, raising=False)
     run = run_device(_hanging(tmp_path, 1), "numpy", [1, 2, 3], stat=True, cache_dir=cache_dir, keep=True,
-                     timeout=6)
+                     timeout=4)
     assert [r.status for r in run.runs] == ["error", "ok", "ok"], [(r.status, r.reason) for r in run.runs]
     assert "timed out" in run.runs[0].reason
