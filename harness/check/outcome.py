@@ -74,14 +74,14 @@ def classify(exc, script: str, log: str | None = None) -> tuple[str, str]:
 
 def _results_of_a_later_object(exc) -> bool:
     """Brian's standalone device reading, after its project was built and run, the results file of an object made
-    afterwards (`get_value` of cpp_standalone's device: `results/_dynamic_array_...` not found). A plain `python`
+    afterwards (`get_value` of a device of brian2/devices/: `results/_dynamic_array_...` not found). A plain `python`
     run with set_device('cpp_standalone') fails the same (coupled_oscillators.py, 2.10.1 and 2.11.0)."""
     if not isinstance(exc, FileNotFoundError) or not isinstance(exc.filename, str):
         return False
     frames = traceback.extract_tb(exc.__traceback__)
     inner = frames[-1] if frames else None
     return (inner is not None and inner.name == "get_value"
-            and inner.filename.endswith(os.path.join("cpp_standalone", "device.py"))
+            and f"{os.sep}brian2{os.sep}devices{os.sep}" in inner.filename
             and os.path.basename(os.path.dirname(exc.filename)) == "results"
             and os.path.basename(exc.filename).startswith(("_dynamic_array_", "_array_")))
 
