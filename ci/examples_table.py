@@ -243,6 +243,7 @@ def main(argv=None) -> int:
     p.add_argument("--parallel", type=int, default=0, help="with --scheduler: examples checked at a time "
                    "(default: twice the workers)")
     p.add_argument("--only", default="", help="substring filter on the example path (comma-separated: any of them)")
+    p.add_argument("--skip", default="", help="substring filter of examples left out (comma-separated: any of them)")
     p.add_argument("--resume", action="store_true", help="skip examples already in results.jsonl")
     p.add_argument("--redo", default="", help="with --resume: run again the examples whose recorded verdict is one "
                    "of these (comma-separated, e.g. error,fail) or whose path contains one of them")
@@ -281,8 +282,9 @@ def main(argv=None) -> int:
                 f"or timeout, marked [...] in their row")
     t_all = time.time()
     all_paths = [str(p) for p in examples(folder)]       # record keys: examples sharing a file name get hashed keys
+    skip = [x for x in args.skip.split(",") if x]
     todo = [p for p in examples(folder) if (not only or any(x in str(p.relative_to(folder)) for x in only))
-            and str(p.relative_to(folder)) not in done]
+            and not any(x in str(p.relative_to(folder)) for x in skip) and str(p.relative_to(folder)) not in done]
     if args.subset:
         missing = [x for x in SUBSET if not (folder / x).is_file()]
         if missing:
