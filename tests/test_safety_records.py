@@ -198,3 +198,45 @@ def test_a_baseline_is_swapped_in_one_step_where_the_system_can(tmp_path, monkey
     record_store.replace(tmp_path, "model", write("new"))
     assert (tmp_path / "model" / "numpy" / "record.json").read_text() == "new"
     assert os.listdir(tmp_path) == ["model"]
+
+
+def test_array_statistics_go_to_an_npz_and_a_shared_array_is_stored_once(tmp_path):
+    values = np.linspace(0.0, 1.0, 1000)
+    stats = run_statistics({"globals.x": {"kind": "value", "unit": "", "arrays": {"values": values}}}, 1.0)
+    entries, arrays = records._json_statistics(stats)
+    assert not any(isinstance(e[1], list) for e in entries.values())   # no array as a JSON list
+    assert len(arrays) == 1                                               # per element and distribution: one array
+    back = records._read_statistics(json.loads(json.dumps(entries)), "here", lambda: arrays)
+    assert set(back) == set(stats)
+    for name, (kind, value, unit) in stats.items():
+        assert back[name][0] == kind and back[name][2] == unit
+        np.testing.assert_array_equal(back[name][1], value)
+
+
+def test_statistics_written_inline_by_earlier_records_stay_readable(tmp_path, fake_devices):
+    script, base = _script(tmp_path), tmp_path / "base"
+    assert _record(script, base) == 0
+    sub = base / "model" / "numpy" / "seed-0"
+    assert (sub / "statistics.npz").is_file()
+    before = records.load(base / "model" / "numpy").runs[0].statistics
+    with np.load(sub / "statistics.npz") as npz:
+        arrays = {k: npz[k].tolist() for k in npz.files}
+    entries = json.loads((sub / "statistics.json").read_text())
+    (sub / "statistics.json").write_text(json.dumps(
+        {n: [k, arrays[v["npz"]] if isinstance(v, dict) else v, u] for n, (k, v, u) in entries.items()}))
+    (sub / "statistics.npz").unlink()
+    after = records.load(base / "model" / "numpy").runs[0].statistics
+    assert set(after) == set(before) and any(np.ndim(v) for _, v, _ in before.values())
+    for name in before:
+        np.testing.assert_array_equal(after[name][1], before[name][1])
+
+
+def test_a_statistic_naming_a_missing_array_is_one_error_naming_the_file(tmp_path, fake_devices):
+    script, base = _script(tmp_path), tmp_path / "base"
+    assert _record(script, base) == 0
+    sub = base / "model" / "numpy" / "seed-0"
+    with np.load(sub / "statistics.npz") as npz:
+        kept = {k: npz[k] for k in npz.files[1:]}
+    np.savez(sub / "statistics.npz", **kept)
+    with pytest.raises(records.UsageError, match="statistics.npz beside it does not hold"):
+        records.load(base / "model" / "numpy")

@@ -28,7 +28,8 @@ from pathlib import Path
 from brian2_harness.errors import UsageError
 
 RECORD_FILE = "record.json"
-SEED_FILES = ("observables.npz", "meta.json", "statistics.json")
+STATISTICS_NPZ = "statistics.npz"     # a seed's array statistics (records.py)
+SEED_FILES = ("observables.npz", "meta.json", "statistics.json", STATISTICS_NPZ)
 
 
 def source(script: str) -> str:

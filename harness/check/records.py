@@ -3,7 +3,7 @@
 Layout (one folder per device, so that pytest-xdist workers recording different devices never share a file):
 
     DIR/<key>/<device>/record.json         environment, options, seeds, status, verdict vs the reference
-    DIR/<key>/<device>/seed-K/             observables.npz + meta.json (collect.save), statistics.json
+    DIR/<key>/<device>/seed-K/             observables.npz + meta.json (collect.save), statistics.json (+ .npz)
 
 The environment names Brian2, numpy, Python, Cython and the C++ compiler; the options are those the run used
 (mode, seeds, first seed, duration cap, observed names, devices, script arguments), so that `--against` repeats the
@@ -29,7 +29,7 @@ from brian2_harness.versions import NUMPY, core_versions, tool_version
 
 from . import collect, record_store
 from .record_read import expect, read_json, read_npz
-from .record_store import RECORD_FILE
+from .record_store import RECORD_FILE, STATISTICS_NPZ
 
 RECORD_FORMAT = "brian2-harness-script-record/1"
 STATUSES = RUN_STATUSES
@@ -100,17 +100,38 @@ def from_check(result, device: str, options: dict, env: dict | None = None) -> D
                         script_digest(result.script) if os.path.isfile(result.script) else "", runs)
 
 
-def _json_statistics(statistics: dict) -> dict:
-    return {name: [kind, np.asarray(value).tolist() if np.ndim(value) else float(value), unit]
-            for name, (kind, value, unit) in statistics.items()}
+def _json_statistics(statistics: dict) -> tuple[dict, dict]:
+    """statistics.json's entries and statistics.npz's arrays. Arrays go to the npz: as JSON lists a large one (a
+    script's 1,000 module-level arrays of 675,000 values) costs tens of bytes a value twice over, in memory and on
+    disk. One array shared by two statistics (a value's per-element pattern and its distribution) is stored once."""
+    entries, arrays, seen = {}, {}, {}
+    for name, (kind, value, unit) in statistics.items():
+        if np.ndim(value):
+            key = seen.get(id(value))
+            if key is None:
+                key = seen[id(value)] = f"s{len(arrays)}"
+                arrays[key] = np.asarray(value, dtype=float)
+            entries[name] = [kind, {"npz": key}, unit]
+        else:
+            entries[name] = [kind, float(value), unit]
+    return entries, arrays
 
 
-def _read_statistics(data, where: str) -> dict:
-    out = {}
+def _read_statistics(data, where: str, arrays=lambda: {}) -> dict:
+    """`arrays()`: statistics.npz, read only when an entry names one of its arrays. A list value is an array
+    stored inline (records written before statistics.npz existed)."""
+    out, npz = {}, None
     for name, entry in expect(data, dict, where, "statistics").items():
-        if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[1], (int, float, list))):
+        if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[1], (int, float, list, dict))):
             raise UsageError(f"{where}: statistic '{name}' is {entry!r:.60}, expected [kind, value, unit]")
         kind, value, unit = entry
+        if isinstance(value, dict):
+            npz = arrays() if npz is None else npz
+            if not isinstance(value.get("npz"), str) or value["npz"] not in npz:
+                raise UsageError(f"{where}: statistic '{name}' names array {value.get('npz')!r}, which "
+                                 f"{STATISTICS_NPZ} beside it does not hold")
+            out[name] = (kind, np.asarray(npz[value["npz"]], dtype=float), unit)
+            continue
         try:
             out[name] = (kind, np.asarray(value, dtype=float) if isinstance(value, list) else float(value), unit)
         except (TypeError, ValueError):
@@ -126,7 +147,10 @@ def _write(record: DeviceRecord, folder: Path) -> None:
     for r in record.runs:
         sub = folder / f"seed-{r.seed}"
         collect.save(str(sub), r.observables, {"seed": r.seed})
-        (sub / "statistics.json").write_text(json.dumps(_json_statistics(r.statistics)))
+        entries, arrays = _json_statistics(r.statistics)
+        if arrays:
+            np.savez(sub / STATISTICS_NPZ, **arrays)
+        (sub / "statistics.json").write_text(json.dumps(entries))
     (folder / RECORD_FILE).write_text(json.dumps(head, indent=1, default=str))
 
 
@@ -190,7 +214,8 @@ def load(folder) -> DeviceRecord:
     runs = []
     for seed in head.pop("seeds"):
         sub = folder / f"seed-{seed}"
-        statistics = _read_statistics(read_json(sub / "statistics.json"), f"baseline file {sub / 'statistics.json'}")
+        statistics = _read_statistics(read_json(sub / "statistics.json"), f"baseline file {sub / 'statistics.json'}",
+                                      lambda sub=sub: read_npz(sub / STATISTICS_NPZ))
         runs.append(SeedRecord(int(seed), _observables(sub), statistics))
     return DeviceRecord(**head, runs=runs, folder=str(folder))
 
