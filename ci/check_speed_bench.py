@@ -2,7 +2,7 @@
 device call, a build per standalone seed) vs the process server with standalone seeds from one build, next to a
 plain `python script.py`; medians of ROUNDS interleaved runs after a warm-up (warm build cache).
 
-    python ci/check_speed_bench.py [--rounds 2]
+    python ci/check_speed_bench.py [--rounds 2] [--case readme --case stat-power]
 
 Prints each timing as it goes, then a Markdown table (harness/check/bench.py: check_paths, paths_table).
 """
@@ -22,10 +22,14 @@ from brian2_harness.check.bench import check_paths, paths_table  # noqa: E402
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--case", action="append", help="only the cases whose label contains this word (repeatable; "
+                                                   "'README', 'stat-power', 'normalization')")
     args = p.parse_args()
     print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
-    rows = check_paths(args.rounds, log=lambda text: print(text, flush=True))
+    rows = check_paths(args.rounds, log=lambda text: print(text, flush=True), cases=args.case)
+    if not rows:
+        p.error(f"--case {args.case}: no case's label contains it")
     print(paths_table(rows))
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     return 0

@@ -1,5 +1,5 @@
 import sys
 
-from brian2_harness.cli import entry
+from brian2_harness.entry import entry
 
 sys.exit(entry())

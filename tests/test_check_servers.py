@@ -211,3 +211,87 @@ def test_the_server_parses_the_templates_while_it_waits_not_before_its_first_job
     for cls in classes:         # every template of each class is parsed (cached by Brian's LazyTemplateLoader)
         names = {n.rsplit(".", 1)[0] if "." in n else n for n in cls.templater.env.list_templates()}
         assert names <= set(cls.templater.templates._templates), cls
+
+
+FLAGS_SEEN = """
+import json, sys
+from brian2.codegen import cpp_prefs
+tested = sorted(flag for _, flag in cpp_prefs._compiler_flag_compatibility)
+with open(sys.argv[1], "w") as f:
+    json.dump(tested, f)
+from brian2 import *
+G = NeuronGroup(2, 'dv/dt = -v/(10*ms) : 1')
+G.v = 1
+M = StateMonitor(G, 'v', record=True)
+run(1*ms)
+"""
+
+
+def test_a_cython_run_on_the_server_finds_brians_compiler_flags_tested(tmp_path):
+    """Brian tests each default C++ flag once per process (0.3 s): the server did it for its children. Control: a
+    fresh interpreter starts with nothing tested, and Brian's flags after its own test are the same."""
+    script = tmp_path / "flags.py"
+    script.write_text(FLAGS_SEEN)
+    seen = {}
+    for fresh in (False, True):
+        out = tmp_path / f"seen-{fresh}.json"
+        run = run_device(str(script), "cython", [0], cache_dir=tmp_path / "cache", fresh=fresh, args=[str(out)])
+        assert run.status == "ok", run.reason
+        seen[fresh] = json.loads(out.read_text())
+    assert "-O3" in seen[False] and "-march=native" in seen[False]
+    assert seen[True] == []
+    from brian2.codegen.cpp_prefs import get_compiler_and_args
+    assert set(get_compiler_and_args()[1]) <= set(seen[False])
+
+
+def test_the_command_line_guesses_its_first_server_only_where_it_starts_one():
+    from brian2_harness.devices import CHECK_DEVICES
+    from brian2_harness.entry import early_server
+    assert early_server(["check", "a.py", "b.py"]) == (CHECK_DEVICES[0], ["a.py", "b.py"])
+    assert early_server(["check", "a.py", "--devices=cython,cpp_standalone"]) == ("cython", ["a.py"])
+    assert early_server(["check", "a.py", "--devices", "cuda_standalone,numpy"]) == ("cuda_standalone", ["a.py"])
+    for argv in (["run"], [], ["check", "a.py", "--fresh-processes"], ["check", "a.py", "--keep-server", "5"],
+                 ["check", "a.py", "--scheduler", "local:2"], ["check", "--help"],
+                 ["check", "a.py", "--devices", "numpy@2.9.0,numpy"]):
+        assert early_server(argv) is None, argv
+
+
+def test_an_early_server_is_taken_over_by_the_first_job_of_its_key(tmp_path):
+    """`brian2-harness check` starts its server before its own imports (entry.py): the job takes that one over,
+    no second server starts (control: the early server's pid is the one that ran the job)."""
+    servers.close_all()
+    script = tmp_path / "clean.py"
+    script.write_text(CLEAN)
+    servers.start_early("numpy", False)
+    early = [s.pid for s in servers._EARLY.values()]
+    assert len(early) == 1
+    run = run_device(str(script), "cython", [0], cache_dir=tmp_path / "cache", fresh=False)   # numpy's group
+    assert run.status == "ok", run.reason
+    assert [s.pid for s in servers.live_servers()] == early and not servers._EARLY
+    servers.close_all()
+
+
+def test_an_early_server_of_another_key_is_ended_and_never_runs_a_job(tmp_path, monkeypatch):
+    """The guess was wrong (here the environment changed before the first job, as `--fresh-processes` or a
+    variable the command sets would): the early server ends, the job gets a server of its own key."""
+    servers.close_all()
+    script = tmp_path / "clean.py"
+    script.write_text(CLEAN)
+    servers.start_early("numpy", False)
+    (early,) = servers._EARLY.values()
+    monkeypatch.setenv("B2H_TEST_OTHER_KEY", "1")
+    run = run_device(str(script), "numpy", [0], cache_dir=tmp_path / "cache", fresh=False)
+    assert run.status == "ok", run.reason
+    assert early.proc.poll() is not None and not servers._EARLY
+    assert early.pid not in [s.pid for s in servers.live_servers()] and len(servers.live_servers()) == 1
+    servers.close_all()
+
+
+def test_an_early_server_nobody_took_ends_at_once_even_while_it_imports():
+    servers.close_all()
+    servers.start_early("numpy", False)
+    (early,) = servers._EARLY.values()
+    t0 = time.monotonic()
+    servers.close_all()
+    assert early.proc.poll() is not None and time.monotonic() - t0 < 5
+    assert not os.path.exists(early.tmp)

@@ -114,16 +114,18 @@ PATHS = (("plain", None, {}), ("fresh", ["--fresh-processes"], {}), ("cold", [],
          ("server", [], {}), ("kept", ["--keep-server", "2"], {}))
 
 
-def check_paths(rounds: int = 2, log=print) -> list[dict]:
+def check_paths(rounds: int = 2, log=print, cases: list[str] | None = None) -> list[dict]:
     """Per case: a plain `python script.py`, `check --fresh-processes` (today's path), `check` without warm seeds
     (warm.py: the process server and one standalone build, a fresh process per runtime seed), `check` (the new path)
     and `check --keep-server 2` (its server kept from the previous round's call, started by the warm-up), as a user
     runs them (fresh `python -m brian2_harness` each time, warm build cache), interleaved `rounds` times after one
-    warm-up of each."""
+    warm-up of each. `cases`: only the cases whose label contains one of these words."""
     out = []
     with tempfile.TemporaryDirectory(prefix="b2h-pathbench-") as tmp:
         folder, cache = Path(tmp), Path(tmp) / "cache"
         for label, script, options in path_cases(folder):
+            if cases and not any(word.lower() in label.lower() for word in cases):
+                continue
             row = {"case": label, "verdicts": set(), **{key: [] for key, _, _ in PATHS}}
             for k in range(rounds + 1):
                 for key, extra, env in PATHS:

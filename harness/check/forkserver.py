@@ -26,6 +26,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import traceback
 
 from brian2_harness.plumbing import processes
@@ -49,11 +50,16 @@ def preload(device: str, plotting: bool = True) -> list:
             matplotlib.use("Agg")
             import matplotlib.pyplot  # noqa: F401
     import brian2  # noqa: F401
+    flags = threading.Thread(target=compiler_flags, name="b2h-compiler-flags") if _compiles(device) else None
+    if flags:
+        flags.start()          # compiles of empty files, beside the imports below; joined before any fork
     import numpy  # noqa: F401
     import sympy  # noqa: F401
     import sympy.physics.units.util  # noqa: F401
 
     from . import runner  # noqa: F401  (the sandbox, collect, streams, standalone)
+    if flags:
+        flags.join()
     warm()
     return template_steps(device)
 
@@ -77,6 +83,20 @@ def warm() -> None:
             linecache.getlines(module.__file__)
     gc.collect()
     gc.freeze()
+
+
+def compiler_flags() -> None:
+    """Brian's test of each default C++ flag (a compile of an empty file per flag, 0.3 s), which every cython and
+    cpp_standalone process otherwise repeats: Brian's own function fills Brian's own cache, keyed by the compiler's
+    command and the flag, so a script that picks another compiler (CXX, prefs) or other flags is tested as before."""
+    with contextlib.suppress(Exception):
+        from brian2.codegen.cpp_prefs import get_compiler_and_args
+        get_compiler_and_args()
+
+
+def _compiles(device: str) -> bool:
+    from brian2_harness.devices import get_device
+    return any("g++" in get_device(name).needs for name in device.split(",") if name)
 
 
 def template_steps(device: str) -> list:
@@ -209,15 +229,21 @@ class Server:
         sel = selectors.DefaultSelector()
         sel.register(0, selectors.EVENT_READ)
         while True:
-            if sel.select(timeout=0 if self.idle else POLL_S):
+            warming = self.spare_core()
+            if sel.select(timeout=0 if warming else POLL_S):
                 chunk = os.read(0, 65536)
                 if not chunk:
                     return
                 for request in self.requests(0, chunk):
                     self.start(self.channel, request)
-            elif self.idle:
+            elif warming:
                 idle_step(self.idle)
             self.reap()
+
+    def spare_core(self) -> bool:
+        """A warm-up step is due: there is one, and the running jobs leave a core free for it (on 2 cores, a
+        check's three first jobs would otherwise share them with the server's template parsing)."""
+        return bool(self.idle) and len(self.live) < (os.cpu_count() or 1)
 
     def end_jobs(self, channel: int | None = None) -> None:
         """End the jobs of one channel (None: every job)."""

@@ -6,7 +6,8 @@ keys a server (servers._key: interpreter, device group, working folder, environm
 connections of its own user (SO_PEERCRED), ends the jobs of a connection that closes, and exits after MINUTES
 without a connection or a job. It never serves a stale import: at start it notes the file status (mtime, size,
 inode) of every module file it imported, of every folder on sys.path but the working folder (an installed or
-removed package, a new .pth, changes the folder), of the interpreter, of Brian2's preference files (user's, and
+removed package, a new .pth, changes the folder), of the interpreter and the C++ compiler whose flags Brian tested in
+it (forkserver.compiler_flags), of Brian2's preference files (user's, and
 `brian_preferences` in the working folder) and of every file in the working folder that would shadow a module it
 imported (`numpy.py`, `brian2/`); a connection that finds any of them changed is told `stale` and the server exits,
 so the client starts a fresh one (tests/test_check_keep.py).
@@ -22,6 +23,7 @@ import hashlib
 import json
 import os
 import selectors
+import shutil
 import socket
 import struct
 import subprocess
@@ -60,10 +62,19 @@ def _stat(path: str):
     return [st.st_mtime_ns, st.st_size, st.st_ino]
 
 
+def compiler_paths() -> list[str]:
+    """The compilers whose flags Brian tested in this process (forkserver.compiler_flags): one that changed makes
+    the noted results stale."""
+    cache = getattr(sys.modules.get("brian2.codegen.cpp_prefs"), "_compiler_flag_compatibility", None) or {}
+    found = (shutil.which(cmd.split()[0]) for cmd, _ in list(cache) if isinstance(cmd, str) and cmd.split())
+    return sorted({p for p in found if p})
+
+
 def watched_paths(cwd: str) -> list[str]:
     """The files and folders whose change makes a kept server's imports stale (see the module's docstring)."""
     cwd = os.path.realpath(cwd)
-    paths = {sys.executable, os.path.expanduser("~/.brian/user_preferences"), os.path.join(cwd, "brian_preferences")}
+    paths = {sys.executable, os.path.expanduser("~/.brian/user_preferences"), os.path.join(cwd, "brian_preferences"),
+             *compiler_paths()}
     tops = set()
     for name, module in list(sys.modules.items()):
         tops.add(name.split(".")[0])

@@ -238,9 +238,7 @@ def _prepare_job(job: dict, out_dir: str) -> tuple[str, str, dict]:
     open(log_path, "w").close()
     tmp = os.path.join(out_dir, "tmp")     # Brian's own logs, the compiler's temp files: away with the run's folder
     os.makedirs(tmp, exist_ok=True)
-    env = dict(os.environ, PYTHONUNBUFFERED="1", MPLBACKEND="Agg", TMPDIR=tmp, TEMP=tmp, TMP=tmp)
-    env.pop("PYTEST_XDIST_WORKER", None)
-    return job_file, log_path, env
+    return job_file, log_path, servers.job_environment(tmp)
 
 
 def _read_seeds(out_dir: str, seeds: list[int], stat: bool, runner_error: str | None) -> list[SeedRun]:

@@ -70,7 +70,8 @@ def _servers_dir() -> str:
 
 
 class ProcessServer:
-    def __init__(self, devices: str, env: dict, cwd: str, plotting: bool = True, python: str = sys.executable):
+    def __init__(self, devices: str, env: dict, cwd: str, plotting: bool = True, python: str = sys.executable,
+                 wait: bool = True):
         self.owner = os.getpid()
         # under the harness's cache, not $TMPDIR (which a check leaves as it found it); removed when the server ends
         self.tmp = tempfile.mkdtemp(prefix="b2h-server-", dir=_servers_dir())
@@ -78,10 +79,15 @@ class ProcessServer:
         cmd = [python, "-m", "brian2_harness.check.forkserver", devices] + (["--plotting"] if plotting else [])
         self._state()
         self._open(cmd, env, cwd)
+        self.devices = devices
         threading.Thread(target=self._read, daemon=True, name=f"b2h-server-{devices}").start()
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
         if not self.ready.wait(START_TIMEOUT_S) or self.dead:
             self.close()
-            raise ServerGone(f"the process server for {devices} did not start")
+            raise ServerGone(f"the process server for {self.devices} did not start")
 
     def _state(self) -> None:
         self.lock = threading.Lock()
@@ -175,6 +181,15 @@ class ProcessServer:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+    def end(self) -> None:
+        """Ended at once, its session with it (an early server nobody took, maybe still importing)."""
+        processes.finish(self.proc)
+        with contextlib.suppress(Exception):
+            self.proc.stdin.close()
+        self.log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 class KeptServer(ProcessServer):
     """A connection to a kept server (keep.py: `check --keep-server`), started when there is none: the server
     outlives this process; closing the connection ends only this connection's jobs."""
@@ -236,6 +251,7 @@ class _Prefixed:
 _LOCK = threading.Lock()
 _SERVERS: dict[tuple, ProcessServer] = {}
 _STARTING: dict[tuple, threading.Lock] = {}
+_EARLY: dict[tuple, ProcessServer] = {}     # started before the command knew it needs them (start_early)
 
 
 def _key(device: str, env: dict, cwd: str) -> tuple:
@@ -270,8 +286,10 @@ def server_for(device: str, env: dict, cwd: str, plotting: bool = True) -> Proce
             return server
         if server is not None and server.owner == os.getpid():
             server.close()
-        server = KeptServer(key, env, cwd, plotting) if keep.idle_seconds() else \
-            ProcessServer(key[1], env, cwd, plotting, key[0])
+        server = _adopt_early(key)
+        if server is None:
+            server = KeptServer(key, env, cwd, plotting) if keep.idle_seconds() else \
+                ProcessServer(key[1], env, cwd, plotting, key[0])
         with _LOCK:
             _SERVERS[key] = server
             idle = [s for s in _SERVERS.values() if s is not server and not s.pending]
@@ -281,6 +299,50 @@ def server_for(device: str, env: dict, cwd: str, plotting: bool = True) -> Proce
         for s in old:
             s.close()
         return server
+
+
+def job_environment(tmp: str) -> dict:
+    """The environment of a device process (script.py's jobs): temporary files in the run's folder `tmp`."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1", MPLBACKEND="Agg", TMPDIR=tmp, TEMP=tmp, TMP=tmp)
+    env.pop("PYTEST_XDIST_WORKER", None)
+    return env
+
+
+def start_early(device: str, plotting: bool) -> None:
+    """Start the server of `device`'s group now, before the command has imported what it needs to send its first
+    job (`brian2-harness check`: entry.py), so that the server's `import brian2` runs beside the command's own
+    imports. The first job whose key is the same takes it over (server_for); an early server nobody took is ended
+    when the first job of another key comes, or at exit."""
+    if not wanted() or keep.idle_seconds():
+        return
+    key = _key(device, job_environment(""), os.getcwd())
+    with _LOCK:
+        if key in _SERVERS or key in _EARLY:
+            return
+    try:
+        server = ProcessServer(key[1], dict(key[3]), key[2], plotting, key[0], wait=False)
+    except OSError:
+        return
+    with _LOCK:
+        _EARLY[key] = server
+
+
+def _adopt_early(key: tuple) -> ProcessServer | None:
+    """The early server of this key, ready (None: there is none, or it did not start); early servers of other
+    keys are ended: this command's jobs did not turn out as guessed."""
+    with _LOCK:
+        server = _EARLY.pop(key, None)
+        others = list(_EARLY.values())
+        _EARLY.clear()
+    for other in others:
+        other.end()
+    if server is None:
+        return None
+    try:
+        server.wait_ready()
+    except ServerGone:
+        return None
+    return server
 
 
 def run(device: str, job: str, log: str, env: dict, limit: float, plotting: bool = True) -> int:
@@ -298,6 +360,10 @@ def live_servers() -> list[ProcessServer]:
 def close_all() -> None:
     with _LOCK:
         servers = [s for s in _SERVERS.values() if s.owner == os.getpid()]
+        early = [s for s in _EARLY.values() if s.owner == os.getpid()]
         _SERVERS.clear()
+        _EARLY.clear()
+    for server in early:
+        server.end()
     for server in servers:
         server.close()

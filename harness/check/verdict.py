@@ -19,7 +19,6 @@ fewer than two devices ran.
 """
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -52,7 +51,7 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
     processes.resume()
     devices = list(dict.fromkeys(devices))
     launch = Launcher(script, runner, devices, seed, sequential.schedule(max_seeds)[0] if max_seeds else seeds,
-                      jobs or min(len(devices), max(1, (os.cpu_count() or 2))), progress or (lambda text: None),
+                      jobs or len(devices), progress or (lambda text: None),
                       dict(cap=cap, observe=observe, timeout=timeout, cache_dir=cache_dir, args=args),
                       script_for or {})
     result = _first_runs(launch, mode == "stat", observe, reference)
