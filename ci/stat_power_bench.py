@@ -39,6 +39,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "ci")]
 import power_tally as tally  # noqa: E402
 
 from brian2_harness.check import stats  # noqa: E402
+from brian2_harness.check.servers import FRESH_VAR  # noqa: E402
 from brian2_harness.check.verdict import AGREE, AGREE_STAT, check  # noqa: E402
 from brian2_harness.check.warm import WARM_VAR  # noqa: E402
 
@@ -248,28 +249,31 @@ def one_trial(args, out: Path, model, base: Path, changed: Path | None, factor: 
     common = dict(seed=seed, alpha=args.alpha, cap=args.cap, timeout=900,
                   script_for={tally.DEV: str(changed)} if factor != 1.0 else None)
 
-    def timed(cold: bool = False, **extra):
-        saved = os.environ.get(WARM_VAR)
-        if cold:           # the fixed check as before warm seeds (check/warm.py): a fresh process per seed
-            os.environ[WARM_VAR] = "0"
+    def timed(path: dict | None = None, **extra):
+        saved = {name: os.environ.get(name) for name in (path or {})}
+        os.environ.update(path or {})
         try:
             t0 = time.perf_counter()
             res = check(str(base), ("numpy", tally.DEV), **common, **extra)
             return res, time.perf_counter() - t0
         finally:
-            os.environ.pop(WARM_VAR, None) if saved is None else os.environ.__setitem__(WARM_VAR, saved)
+            for name, value in saved.items():
+                os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+    # the fixed check as before warm seeds (check/warm.py: a fresh process per seed), or on --fresh-processes's
+    # path (a fresh interpreter per device call and a build per standalone seed: the check as the speed issue found it)
+    path = {FRESH_VAR: "1"} if args.fixed_fresh else {WARM_VAR: "0"} if args.fixed_cold else None
     fixed = None
     if args.with_fixed and args.max_seeds and trial % 2 == 0:
-        fixed = timed(cold=args.fixed_cold, seeds=args.seeds)
+        fixed = timed(path, seeds=args.seeds)
     res, seconds = timed(seeds=args.seeds, max_seeds=args.max_seeds, min_effect=args.min_effect)
     if args.with_fixed and args.max_seeds and trial % 2 == 1:
-        fixed = timed(cold=args.fixed_cold, seeds=args.seeds)
+        fixed = timed(path, seeds=args.seeds)
     rec = record_of(model[0], factor, trial, seed, res, seconds)
     if args.max_seeds:
         rec.update(max_seeds=args.max_seeds, min_effect=args.min_effect)
     if fixed:
         rec.update(fixed_exit=0 if fixed[0].verdict in (AGREE, AGREE_STAT) else 1, fixed_seconds=fixed[1],
-                   fixed_cold=bool(args.fixed_cold))
+                   fixed_cold=bool(args.fixed_cold), fixed_fresh=bool(args.fixed_fresh))
     if rec["mode"] == "stat":
         save_statistics(stats_path(out, rec), res)
     return rec
@@ -297,6 +301,9 @@ def main(argv=None) -> int:
     p.add_argument("--fixed-cold", action="store_true",
                    help="with --with-fixed: the fixed check without warm seeds (BRIAN2_HARNESS_WARM_SEEDS=0), i.e. "
                         "the 8-seed check as it ran before them")
+    p.add_argument("--fixed-fresh", action="store_true",
+                   help="with --with-fixed: the fixed check on --fresh-processes's path (a fresh interpreter per "
+                        "device call, a build per standalone seed), i.e. the 8-seed check before the process server")
     p.add_argument("--seed-base", type=int, default=0,
                    help="added to every --seed: another benchmark folder's seeds do not recur (default 0)")
     args = p.parse_args(argv)
