@@ -161,6 +161,38 @@ def test_history_of_script_records_names_the_step_and_the_change(tmp_path, fake_
     assert "| model | cython |" in step2 and "numpy | identical" not in step2
 
 
+def test_history_reads_the_runs_of_one_script_x_device_at_a_time(tmp_path, fake_devices, monkeypatch):
+    """A release's records of all examples do not fit in memory at once (Maass 2002's is 15 GB): history keeps the
+    heads of all and the runs of the pair it compares. Control: every record's runs are read, once per side."""
+    import gc
+    import weakref
+
+    from brian2_harness.upgrade import script_history
+    for k in range(3):
+        (tmp_path / f"m{k}.py").write_text(SCRIPT)
+    for version in ("2.5.4", "2.6.0"):
+        monkeypatch.setattr(records, "environment", lambda v=version: {"brian2": v, "numpy": "1.26.4",
+                                                                       "python": "3.11", "cython": "0.29"})
+        assert main(["check", *(str(tmp_path / f"m{k}.py") for k in range(3)), "--devices", "numpy,cython",
+                     "--record", str(tmp_path / f"r-{version}"), "--quiet"]) in (0, 1)
+    folders, _ = script_history.load_folders([tmp_path / "r-2.5.4", tmp_path / "r-2.6.0"])
+    assert all(not r.runs for f in folders for r in f["records"].values())      # heads only
+    alive, loaded, load = [], [], records.load
+
+    def counted(folder):
+        record = load(folder)
+        loaded.append(folder)
+        gc.collect()
+        alive.append(sum(ref() is not None for ref in refs))
+        refs.append(weakref.ref(record.runs[0]))
+        return record
+    refs: list = []
+    monkeypatch.setattr(records, "load", counted)
+    doc = script_history.history_document(folders, [])
+    assert len(loaded) == 12 and len(doc["steps"][0]["rows"]) == 6
+    assert max(alive) <= 1          # when one is read, at most the other side of its pair is still held
+
+
 def test_observables_on_one_side_are_named_by_side(tmp_path):
     obs = {"a": {"kind": "value", "dt": None, "unit": "", "N": None, "arrays": {"values": np.ones(3)}}}
     def rec(o):

@@ -220,6 +220,14 @@ def load(folder) -> DeviceRecord:
     return DeviceRecord(**head, runs=runs, folder=str(folder))
 
 
+def load_head(folder) -> DeviceRecord:
+    """A record without its runs (record.json only, checked as `load` checks it): what a list of many large
+    records needs (history reads each one's runs only when it compares that one)."""
+    head = _head(Path(folder))
+    head.pop("seeds")
+    return DeviceRecord(**head, folder=str(folder))
+
+
 def find(root) -> dict:
     """Every record under `root`: (key, device) -> folder (hidden folders: a swap in progress, never read)."""
     out = {}

@@ -31,7 +31,9 @@ def is_script_record_dir(path) -> bool:
 
 
 def load_folders(paths) -> tuple[list[dict], list[str]]:
-    """[{path, environment, records: {(script, device): DeviceRecord}}] ordered by environment; missing paths."""
+    """[{path, environment, records: {(script, device): DeviceRecord without its runs}, folders: {(script,
+    device): folder}}] ordered by environment; missing paths. Runs are read one script x device at a time
+    (history_document): the records of all examples of a release do not fit in memory at once (one of them is 15 GB)."""
     found, missing = [], []
     for p in paths:
         if not Path(p).exists():
@@ -39,9 +41,10 @@ def load_folders(paths) -> tuple[list[dict], list[str]]:
             continue
         if not is_script_record_dir(p):
             raise UsageError(f"history: '{p}' holds no script records (write them with `check SCRIPT --record {p}`)")
-        recs = {key: records.load(folder) for key, folder in records.find(p).items()}
+        folders = records.find(p)
+        recs = {key: records.load_head(folder) for key, folder in folders.items()}
         env = next(iter(recs.values())).environment
-        found.append({"path": str(p), "environment": env, "records": recs})
+        found.append({"path": str(p), "environment": env, "records": recs, "folders": folders})
     found.sort(key=lambda f: tuple(_version_tuple(f["environment"].get(k)) for k in CORE))
     return found, missing
 
@@ -69,12 +72,18 @@ def env_changes(old: dict, new: dict) -> list[str]:
     return [f"{k} {old.get(k)} -> {new.get(k)}" for k in keys if old.get(k) != new.get(k)]
 
 
+def _runs(folder: dict, key: tuple) -> records.DeviceRecord | None:
+    """The record of `key` with its runs (read now), or None."""
+    where = folder.get("folders", {}).get(key)
+    return records.load(where) if where is not None else folder["records"].get(key)
+
+
 def history_document(folders: list[dict], missing: list[str]) -> dict:
     steps = []
     for old, new in pairwise(folders):
         rows = []
         for key in sorted(set(old["records"]) | set(new["records"])):
-            status, detail = classify(old["records"].get(key), new["records"].get(key))
+            status, detail = classify(_runs(old, key), _runs(new, key))
             rows.append({"script": key[0], "device": key[1], "status": status, "detail": detail})
         steps.append({"from": old["path"], "to": new["path"], "from_environment": old["environment"],
                       "environment": new["environment"], "env_changes": env_changes(old["environment"],
