@@ -72,6 +72,48 @@ def test_permutation_exact_floor_and_p():
     assert p_same > 0.5
 
 
+def _mean_difference(X, masks):
+    m = masks.astype(float)
+    return np.abs(m @ X / m.sum(1) - (~masks).astype(float) @ X / (~masks).sum(1))
+
+
+def test_sampled_relabelings_in_chunks_are_the_masks_drawn_at_once():
+    whole, exact_ = pvalues.relabelings(14, 14, needed_p=0.01 / 5)
+    chunked = np.concatenate(list(pvalues._chunks(14, 14, 0.01 / 5, 700)))
+    assert not exact_ and chunked.shape == whole.shape and (chunked == whole).all()
+    assert whole[0, :14].all() and not whole[0, 14:].any()            # the observed labeling first
+
+
+def test_sampled_p_stops_at_the_exceedances_and_is_their_share_there():
+    """Besag-Clifford: p = h/L at the relabeling L where the h-th statistic reaches the observed one; counted again
+    here over every relabeling drawn at once (the reference)."""
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(0, 1, 14), rng.normal(0.1, 1, 14)
+    masks, _ = pvalues.relabelings(14, 14, needed_p=0.01 / 5)
+    X = np.concatenate([a, b])
+    observed = _mean_difference(X, masks[:1])[0]
+    hits = np.flatnonzero(_mean_difference(X, masks) >= observed * (1 - 1e-12) - 1e-300)
+    assert len(hits) > pvalues.EXCEEDANCES                 # far from significant: the rule stops early
+    _, p, _ = pvalues.permutation(a, b, _mean_difference, 0.01 / 5)
+    assert p == pvalues.EXCEEDANCES / (hits[pvalues.EXCEEDANCES - 1] + 1)
+    # a clear difference never stops early: every relabeling is counted
+    far = pvalues.permutation(a, b + 3.0, _mean_difference, 0.01 / 5)[1]
+    assert far == pytest.approx(1 / len(masks))
+
+
+def test_sampled_p_holds_its_level_under_the_null():
+    """P(p <= u) <= u for the stopped p (2,000 null samples of 12 + 12 seeds, sampled relabelings): the share at
+    u = 0.05 within its binomial spread, and not far below (a p that never reaches u could not fail this)."""
+    rng = np.random.default_rng(11)
+    ps = np.array([pvalues.welch_permutation(rng.normal(0, 1, 12), rng.exponential(1, 12) - 1, 0.001)[1]
+                   for _ in range(2000)])
+    assert pvalues.scalar_p_kind(12, 12, 0.001) == "permutation"
+    def holds(p, u):
+        return u - 4 * math.sqrt(u * (1 - u) / 2000) <= np.mean(p <= u) <= u + 3 * math.sqrt(u * (1 - u) / 2000)
+    assert holds(ps, 0.05) and holds(ps, 0.2)
+    assert not holds(0.7 * ps, 0.05) and not holds(0.7 * ps, 0.2)      # control: a p 30 % too small is caught
+
+
 def test_detectable_difference_grows_with_stringency():
     se = 1.0
     loose, strict = pvalues.detectable(se, 10, 0.05), pvalues.detectable(se, 10, 0.001)

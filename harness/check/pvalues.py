@@ -8,7 +8,10 @@
   exchangeable units under "both devices sample the same distribution", so the test is exact whatever the
   dependence between neurons or samples within a run. All relabelings when there are at most `EXACT_MAX`,
   otherwise enough random ones that the smallest attainable p is a tenth of the level it is tested at (fixed
-  generator: the same data always give the same p). The statistic is computed for all relabelings at once.
+  generator: the same data always give the same p), drawn in chunks and stopped once `EXCEEDANCES` of them reach
+  the observed statistic (Besag & Clifford's sequential p = h/L, as valid as the full count: a statistic far from
+  significance costs a few hundred relabelings instead of up to millions). The statistic is computed a chunk at a
+  time.
 * `holm(pvalues, alpha)`: which hypotheses are rejected with family-wise error rate alpha; adjusted p-values.
 * `detectable(se, df, alpha_each, power)`: the smallest true difference a two-sided t-test at level alpha_each
   detects with probability `power`: (t_{1-alpha_each/2} + t_{power}) · se.
@@ -24,6 +27,8 @@ from brian2_harness import nonfinite
 
 EXACT_MAX = 60000          # C(18, 9) = 48,620: up to 9 seeds per device every relabeling is enumerated
 N_RANDOM = 2000
+EXCEEDANCES = 50           # sampled relabelings stop at this many exceedances: p = 50/L (relative error ~14 %)
+FIRST_CHUNK = 1000         # sampled relabelings per chunk: 1000, then doubling up to the statistic's memory cap
 
 
 def _betacf(a: float, b: float, x: float) -> float:
@@ -115,9 +120,24 @@ def relabelings(n_a: int, n_b: int, needed_p: float = 0.0) -> tuple[np.ndarray, 
     ones (the observed labeling first) for a smallest attainable p of at most needed_p / 10 (at least N_RANDOM).
     With equal group sizes the statistics of `permutation` are symmetric in the groups: exact enumeration then keeps
     the relabelings that put the first seed in group a (half of them; the p-value is the same)."""
+    chunks = list(_chunks(n_a, n_b, needed_p, None))
+    return np.concatenate(chunks), _exact(n_a, n_b)
+
+
+def _exact(n_a: int, n_b: int) -> bool:
+    return math.comb(n_a + n_b, n_a) <= EXACT_MAX
+
+
+def _n_random(needed_p: float) -> int:
+    return max(N_RANDOM, int(math.ceil(10.0 / needed_p)) if needed_p > 0 else N_RANDOM)
+
+
+def _chunks(n_a: int, n_b: int, needed_p: float, cap: int | None):
+    """`relabelings`' masks, a chunk at a time: the enumeration at once, the random ones (the observed labeling
+    first) in chunks of FIRST_CHUNK, doubling up to `cap` rows (None: all at once), the same masks whatever the
+    chunks (one generator, drawn in order)."""
     n = n_a + n_b
-    total = math.comb(n, n_a)
-    if total <= EXACT_MAX:
+    if _exact(n_a, n_b):
         if n_a == n_b:      # a relabeling and its complement give the same (symmetric) statistic: half suffice
             combos = [(0, *c) for c in itertools.combinations(range(1, n), n_a - 1)]
         else:
@@ -125,14 +145,37 @@ def relabelings(n_a: int, n_b: int, needed_p: float = 0.0) -> tuple[np.ndarray, 
         masks = np.zeros((len(combos), n), dtype=bool)
         for row, combo in enumerate(combos):
             masks[row, list(combo)] = True
-        return masks, True
-    count = max(N_RANDOM, int(math.ceil(10.0 / needed_p)) if needed_p > 0 else N_RANDOM)
+        for start in range(0, len(masks), cap or len(masks)):
+            yield masks[start:start + (cap or len(masks))]
+        return
+    count = _n_random(needed_p)
     rng = np.random.default_rng(12345)
-    order = np.argsort(rng.random((count, n)), axis=1)[:, :n_a]
-    masks = np.zeros((count + 1, n), dtype=bool)
-    masks[0, :n_a] = True
-    np.put_along_axis(masks[1:], order, True, axis=1)
-    return masks, False
+    observed = np.zeros((1, n), dtype=bool)
+    observed[0, :n_a] = True
+    done, size, first = 0, (count if cap is None else min(FIRST_CHUNK, cap)), True
+    while done < count:
+        rows = min(size, count - done)
+        order = np.argsort(rng.random((rows, n)), axis=1)[:, :n_a]
+        masks = np.zeros((rows, n), dtype=bool)
+        np.put_along_axis(masks, order, True, axis=1)
+        yield np.concatenate([observed, masks]) if first else masks
+        done, first = done + rows, False
+        size = size if cap is None else min(2 * size, cap)
+
+
+def _p_value(values_of, n_a: int, n_b: int, needed_p: float, cap: int, reaches) -> float:
+    """p = share of relabelings whose statistic reaches the observed one (the observed labeling counted): every
+    enumerated one, or the sampled ones until EXCEEDANCES of them reach it (Besag-Clifford: p = h/L at the L-th
+    relabeling drawn) or all are drawn (p = count/total)."""
+    exact = _exact(n_a, n_b)
+    count = total = 0
+    for masks in _chunks(n_a, n_b, needed_p, cap):
+        hits = reaches(values_of(masks))
+        if not exact and count + int(hits.sum()) >= EXCEEDANCES:
+            at = int(np.flatnonzero(hits)[EXCEEDANCES - count - 1])
+            return EXCEEDANCES / (total + at + 1)
+        count, total = count + int(hits.sum()), total + len(masks)
+    return count / total
 
 
 def smallest_p(n_a: int, n_b: int, needed_p: float = 0.0) -> float:
@@ -140,7 +183,7 @@ def smallest_p(n_a: int, n_b: int, needed_p: float = 0.0) -> float:
     total = math.comb(n_a + n_b, n_a)
     if total <= EXACT_MAX:
         return (2.0 if n_a == n_b else 1.0) / total
-    return 1.0 / (max(N_RANDOM, int(math.ceil(10.0 / needed_p)) if needed_p > 0 else N_RANDOM) + 1)
+    return 1.0 / (_n_random(needed_p) + 1)
 
 
 def permutation(per_seed_a, per_seed_b, batch_statistic, needed_p: float = 0.0) -> tuple[float, float, float]:
@@ -148,18 +191,14 @@ def permutation(per_seed_a, per_seed_b, batch_statistic, needed_p: float = 0.0) 
     X (n, ...) and boolean masks (R, n) of group a, and returns R statistics, large when the groups differ;
     p = share of relabelings (the observed one included) with a statistic >= the observed one."""
     X = np.asarray(list(per_seed_a) + list(per_seed_b), dtype=float)
-    n_a = len(per_seed_a)
-    masks, exact = relabelings(n_a, len(per_seed_b), needed_p)
+    n_a, n_b = len(per_seed_a), len(per_seed_b)
     observed_mask = np.zeros((1, len(X)), dtype=bool)
     observed_mask[0, :n_a] = True
     observed = float(batch_statistic(X, observed_mask)[0])
     width = int(np.prod(X.shape[1:])) or 1
-    chunk = max(1, 2_000_000 // width)
-    count = 0
-    for start in range(0, len(masks), chunk):
-        values = batch_statistic(X, masks[start:start + chunk])
-        count += int(np.sum(values >= observed * (1 - 1e-12) - 1e-300))
-    return observed, count / len(masks), smallest_p(n_a, len(per_seed_b), needed_p)
+    p = _p_value(lambda masks: batch_statistic(X, masks), n_a, n_b, needed_p, max(1, 2_000_000 // width),
+                 lambda values: values >= observed * (1 - 1e-12) - 1e-300)
+    return observed, p, smallest_p(n_a, n_b, needed_p)
 
 
 def _welch_batch(X: np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -187,13 +226,10 @@ def welch_permutation(a, b, needed_p: float = 0.0) -> tuple[float, float, float,
     if se <= 0.0 or not math.isfinite(t) or scalar_p_kind(len(a), len(b), needed_p) != "permutation":
         return t, p, df, se
     X = np.asarray(list(a) + list(b), dtype=float)
-    masks, _ = relabelings(len(a), len(b), needed_p)
     observed = abs(t)
-    count = 0
-    for start in range(0, len(masks), 200_000):
-        values = _welch_batch(X, masks[start:start + 200_000])
-        count += int(np.sum(values >= observed * (1 - 1e-9)))
-    return t, count / len(masks), df, se
+    p = _p_value(lambda masks: _welch_batch(X, masks), len(a), len(b), needed_p, 200_000,
+                 lambda values: values >= observed * (1 - 1e-9))
+    return t, p, df, se
 
 
 def scalar_p_kind(n_a: int, n_b: int, needed_p: float) -> str:
