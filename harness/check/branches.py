@@ -29,7 +29,7 @@ import sys
 
 from brian2_harness.devices import get_device
 
-from . import inputs
+from . import inputs, waiting
 from .standalone import SEED_VAR
 from .streams import STREAM_VAR
 
@@ -79,6 +79,8 @@ def forker(sandbox, seeds: list, timeout: float, wait, write_failure):
         run = sandbox.run_ctx
         sandbox.note(f"standalone: one build for {1 + len(todo)} seeds (the binary reseeded at run time)")
         for seed in todo:
+            if waiting.stopped(os.path.dirname(run.out)):
+                break           # the check took what it needed (seed_stream.py)
             out = os.path.join(os.path.dirname(run.out), f"seed-{seed}")
             sys.stdout.flush()
             sys.stderr.flush()

@@ -298,8 +298,10 @@ def save(folder: str, observables: dict, meta: dict) -> None:
             arrays[f"o{k}_{field}"] = np.asarray(arr)
         index[name]["key"] = f"o{k}"
     np.savez(os.path.join(folder, "observables.npz"), **arrays)
-    with open(os.path.join(folder, "meta.json"), "w") as f:
+    path = os.path.join(folder, "meta.json")
+    with open(path + ".tmp", "w") as f:          # whole or absent: seed_stream.py reads it while the job runs
         json.dump(dict(meta, observables=index), f, indent=1, default=str)
+    os.replace(path + ".tmp", path)
 
 
 def load(folder: str) -> tuple[dict, dict]:

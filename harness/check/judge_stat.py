@@ -2,11 +2,14 @@
 (stats.py), and with `--max-seeds` seeds added only while the verdict is open (sequential.py)."""
 from __future__ import annotations
 
+import contextlib
+
 from ..verdicts import AGREE_STAT, ERROR, FAIL, OK, REFERENCE
-from . import sequential, stats
+from . import seed_stream, sequential, stats
 from .launch import Launcher
 from .result import CheckResult, DeviceVerdict
 from .script import DeviceRun
+from .seed_stream import SeedStream
 
 
 class _DeviceFailed(Exception):
@@ -16,17 +19,42 @@ class _DeviceFailed(Exception):
 def more_seeds(launch: Launcher, result: CheckResult, devices: list, exact_res: dict, judged: dict, alpha: float,
                min_effect: float | None, max_seeds: int | None) -> None:
     """After the exact runs: judge `devices` (pairs on different streams) statistically, reusing the reference's
-    exact run as its first sample unless the script seeds itself."""
+    exact run as its first sample unless the script seeds itself (with `max_seeds`, from one job per device that runs
+    ahead of the looks where the runner allows it: seed_stream.py)."""
+    ref = result.reference
+    reuse = not any(r.meta.get("script_seeded") for r in result.runs[ref].runs)
+    need = [ref] + devices
+
+    def wanted(d, k):
+        seeds = launch.seeds(d, k)
+        return seeds[1:] if d == ref and reuse else seeds
+    with streamed(launch, {d: wanted(d, max_seeds) for d in need} if max_seeds else None) as stream:
+        _judge_more(launch, result, devices, exact_res, judged, alpha, min_effect, max_seeds, wanted, reuse, stream)
+
+
+@contextlib.contextmanager
+def streamed(launch: Launcher, seeds: dict | None):
+    """A SeedStream of these seeds per device where the runner streams (seed_stream.py), else None; stopped on
+    the way out."""
+    stream = SeedStream(launch, seeds) if seeds and seed_stream.can_stream(launch, list(seeds)) else None
+    try:
+        yield stream
+    finally:
+        if stream is not None:
+            stream.close()
+
+
+def _judge_more(launch, result, devices, exact_res, judged, alpha, min_effect, max_seeds, wanted, reuse,
+                stream) -> None:
     ref, runs, verdicts = result.reference, result.runs, result.devices
     others = [d for d in runs if runs[d].status == OK and d != ref]
-    reuse = not any(r.meta.get("script_seeded") for r in runs[ref].runs)
     need = [ref] + devices
 
     def more(d):
-        wanted = launch.seeds(d, launch.k)
-        if d == ref and reuse:
-            wanted = wanted[1:]
-        return launch(d, wanted, True) if wanted else DeviceRun(d, OK, "")
+        seeds = wanted(d, launch.k)
+        if not seeds:
+            return DeviceRun(d, OK, "")
+        return stream.take(d, seeds) if stream is not None else launch(d, seeds, True)
     extra = dict(zip(need, launch.parallel(more, need)))
     stat_runs = {}
     for d in need:
@@ -39,7 +67,7 @@ def more_seeds(launch: Launcher, result: CheckResult, devices: list, exact_res: 
     if verdicts[ref].verdict != REFERENCE:
         return
     result.mode = "stat" if len(devices) == len(others) else "mixed"
-    grow = grower(launch, result, stat_runs) if max_seeds else None
+    grow = grower(launch, result, stat_runs, stream) if max_seeds else None
     judge(result, ref, [d for d in devices if d not in verdicts], alpha, stat_runs, min_effect, grow, max_seeds)
     for d in devices:
         v = verdicts.get(d)
@@ -48,15 +76,18 @@ def more_seeds(launch: Launcher, result: CheckResult, devices: list, exact_res: 
             v.reason += f"; judged statistically because: {judged[d].why}"
 
 
-def grower(launch: Launcher, result: CheckResult, stat_runs: dict | None):
-    """sequential.py's grow(k): every device's statistical sample made k seeds (only the missing ones run)."""
+def grower(launch: Launcher, result: CheckResult, stat_runs: dict | None, stream: SeedStream | None = None):
+    """sequential.py's grow(k): every device's statistical sample made k seeds (only the missing ones run; from
+    `stream` where given, seed_stream.py)."""
     def grow(k: int, devs: list) -> dict:
         sample = stat_runs if stat_runs is not None else result.runs
 
         def more(d):
             have = {r.seed for r in sample[d].runs}
             new = [s for s in launch.seeds(d, k) if s not in have]
-            return launch(d, new, True) if new else DeviceRun(d, OK, "")
+            if not new:
+                return DeviceRun(d, OK, "")
+            return stream.take(d, new) if stream is not None else launch(d, new, True)
         for d, extra in zip(devs, launch.parallel(more, devs)):
             if stat_runs is not None:
                 stat_runs[d] = DeviceRun(d, extra.status, extra.reason, stat_runs[d].runs + extra.runs,

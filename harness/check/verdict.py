@@ -60,8 +60,10 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
     if ref is None or not others:
         return _finish(result, t0)
     if mode == "stat":
-        grow = judge_stat.grower(launch, result, None) if max_seeds else None
-        return _finish(judge_stat.judge(result, ref, others, alpha, None, min_effect, grow, max_seeds), t0)
+        later = {d: launch.seeds(d, max_seeds)[launch.k:] for d in [ref] + others} if max_seeds else None
+        with judge_stat.streamed(launch, later) as stream:
+            grow = judge_stat.grower(launch, result, None, stream) if max_seeds else None
+            return _finish(judge_stat.judge(result, ref, others, alpha, None, min_effect, grow, max_seeds), t0)
     exact_res, judged = judge_exact.judge(launch, result, others, tolerance or exact.Tolerance(), mode)
     stat_devices = [d for d, p in judged.items() if p.mode == pairs.STAT]
     if stat_devices:

@@ -20,6 +20,14 @@ def wait(pid: int, timeout: float) -> tuple[int | None, float]:
     return wait_progress(pid, timeout, lambda: 0)
 
 
+STOP_FILE = "stop"
+
+
+def stopped(out_dir: str) -> bool:
+    """The check takes no more of this job's seeds (seed_stream.py): none starts after this."""
+    return os.path.exists(os.path.join(out_dir, STOP_FILE))
+
+
 def finished_runs(out_dir: str) -> int:
     """Runs the warm child has written so far (its progress)."""
     with contextlib.suppress(OSError):
