@@ -35,20 +35,40 @@ def jobs(monkeypatch):
     return made
 
 
-def test_streamed_seeds_are_the_seeds_and_statistics_of_a_job_per_look(tmp_path, cache_dir, jobs):
-    script = tmp_path / "model.py"
+SLOW = STOCHASTIC.replace("M = SpikeMonitor(G)",
+                          "H = NeuronGroup(200000, 'dv/dt = -v/(10*ms) : 1')\nM = SpikeMonitor(G)")
+
+
+@pytest.fixture(scope="module")
+def per_look(tmp_path_factory, cache_dir):
+    """The check with a job per look (a runner that is not run_device itself), and its options."""
+    folder = tmp_path_factory.mktemp("stream")
+    script, slow = folder / "model.py", folder / "slow.py"
     script.write_text(STOCHASTIC)
-    looks = check(str(script), ["numpy", "cython"], mode="stat", max_seeds=16, cache_dir=cache_dir,
-                  runner=partial(run_device))          # not run_device itself: a job per look
-    assert jobs == []
-    streamed = check(str(script), ["numpy", "cython"], mode="stat", max_seeds=16, cache_dir=cache_dir)
-    assert sorted(j.device for j in jobs) == ["cython", "numpy"]          # one job per device for every later look
-    assert streamed.verdict == looks.verdict and streamed.reason == looks.reason
+    slow.write_text(SLOW)
+    options = dict(mode="stat", max_seeds=16, cache_dir=cache_dir, script_for={"numpy": str(slow)})
+    return script, options, check(str(script), ["numpy", "cython"], runner=partial(run_device), **options)
+
+
+@pytest.mark.parametrize("helper", [False, True])
+def test_streamed_seeds_are_the_seeds_and_statistics_of_a_job_per_look(per_look, jobs, monkeypatch, helper):
+    """The same seeds, statistics and p-values as a job per look; numpy runs a slower copy of the script (a silent
+    extra group, the same spikes), and with `helper` it gets a helper job once cython's job is done."""
+    script, options, looks = per_look
+    monkeypatch.setattr(seed_stream, "HELP_MIN", 2 if helper else 10**6)
+    streamed = check(str(script), ["numpy", "cython"], **options)
+    made = sorted(j.device for j in jobs)
+    assert made == (["cython", "numpy", "numpy"] if helper else ["cython", "numpy"])
+    assert streamed.verdict == looks.verdict == "agree_stat" and streamed.reason == looks.reason
     for device in ("numpy", "cython"):
         a, b = looks.runs[device].runs, streamed.runs[device].runs
         assert [r.seed for r in a] == [r.seed for r in b]
         np.testing.assert_equal([r.statistics for r in a], [r.statistics for r in b])
     assert [(t.statistic, t.p) for t in looks.stat.tests] == [(t.statistic, t.p) for t in streamed.stat.tests]
+    if helper:          # both cython jobs ran seeds, and each seed's folder stays in one of them only
+        main, extra = [j for j in jobs if j.device == "numpy"]
+        folders = [sorted(e for e in os.listdir(j.out_dir()) if e.startswith("seed-")) for j in (main, extra)]
+        assert folders[0] and folders[1] and not set(folders[0]) & set(folders[1])
 
 
 @pytest.mark.parametrize("stop", [True, False])

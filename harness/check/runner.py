@@ -296,8 +296,8 @@ def _warm_seeds(job: dict, seeds: list) -> None:
     shutil.rmtree(rerun, ignore_errors=True)
     names = sorted(collect.load(first)[0])
     for seed in seeds[1:]:
-        if waiting.stopped(job["out_dir"]):
-            return
+        if waiting.stopped(job["out_dir"], seed):
+            continue
         out = os.path.join(job["out_dir"], f"seed-{seed}")
         run.undo(sandbox.initial)
         sandbox, run, status = run_seed(job, seed, out, again=sandbox, extra=dict(warm_after=seeds[0]))
@@ -347,8 +347,8 @@ def main(argv: list[str]) -> int:
         if warm.wanted(job, bool(folder)):
             _run_warm(job, seeds)         # what it leaves unwritten runs below, one fresh child per seed
         for k, seed in enumerate(seeds):
-            if waiting.stopped(job["out_dir"]):
-                break
+            if waiting.stopped(job["out_dir"], seed):
+                continue
             out = os.path.join(job["out_dir"], f"seed-{seed}")
             if os.path.exists(os.path.join(out, "meta.json")):
                 continue        # written by a branch of an earlier seed's standalone run (branches.py)

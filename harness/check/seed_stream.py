@@ -11,6 +11,11 @@ branches.py), and the seeds it did not take are removed.
 Order: a job's first seed is the one a runtime device runs cold and a standalone device runs last (its binary
 after the branches of the others, branches.py), so the stream puts the seed only the last look needs first.
 Only `run_device` streams (it writes where this module reads); the cluster and cached runners run a job per look.
+
+Sharing: once a device's job has ended while another's still has at least `HELP_MIN` seeds to start, a helper job
+takes the second half of them (its stop file lists them for the first job), so that the freed core works on the
+slow device (one seed might run in both: a seed's run is the same in any process, and the first final one is
+taken).
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from .script import DeviceRun
 from .waiting import STOP_FILE
 
 POLL_S = 0.02
+HELP_MIN = 8          # seeds a lagging job must still have to start, for a helper job
 
 
 def can_stream(launch, devices: list) -> bool:
@@ -55,24 +61,37 @@ class _Job:
         found = glob.glob(os.path.join(self.work_dir, f"{self.device}-*"))
         return found[0] if found else None
 
-    def ready(self, seed: int) -> bool:
-        """The seed's result is final: written with status ok and not the job's first seed (whose meta.json
-        warm.py may still amend), or the job has ended."""
-        if not self.thread.is_alive():
-            return True
+    def stop(self, seeds: list[int] | None = None) -> None:
+        """No more seeds (None), or not these."""
         out = self.out_dir()
-        if out is None or seed == self.seeds[0]:
+        if out is not None:
+            path = os.path.join(out, STOP_FILE)
+            with open(path + ".tmp", "w") as f:
+                f.write("" if seeds is None else json.dumps(seeds))
+            os.replace(path + ".tmp", path)
+
+    def final(self, seed: int) -> bool:
+        """Written with status ok (not the first seed, which warm.py may amend) or the job has ended and wrote it."""
+        out = self.out_dir()
+        if out is None:
+            return False
+        path = os.path.join(out, f"seed-{seed}", "meta.json")
+        if not self.thread.is_alive():
+            return os.path.exists(path)
+        if seed == self.seeds[0]:
             return False
         try:
-            with open(os.path.join(out, f"seed-{seed}", "meta.json")) as f:
+            with open(path) as f:
                 return json.load(f).get("status") == OK
         except (OSError, ValueError):
             return False
 
-    def stop(self) -> None:
+    def unstarted(self) -> list[int]:
+        """Its seeds with no folder yet, in its order, the first (run first or, standalone, last) left out."""
         out = self.out_dir()
-        if out is not None:
-            open(os.path.join(out, STOP_FILE), "w").close()
+        if out is None or not self.thread.is_alive():
+            return []
+        return [s for s in self.seeds[1:] if not os.path.exists(os.path.join(out, f"seed-{s}"))]
 
 
 class SeedStream:
@@ -80,36 +99,62 @@ class SeedStream:
     taken."""
 
     def __init__(self, launch, seeds: dict[str, list[int]]):
-        self.taken: dict[str, set] = {d: set() for d in seeds}
-        self.jobs = {d: _Job(launch, d, [s[-1]] + s[:-1]) for d, s in seeds.items() if s}
+        self.launch = launch
+        self.taken: dict[tuple, _Job] = {}          # (device, seed) -> the job whose run of it was taken
+        self.jobs = {d: [_Job(launch, d, [s[-1]] + s[:-1])] for d, s in seeds.items() if s}
+        self.lock = threading.Lock()
+
+    def _done(self, device: str) -> bool:
+        return not any(j.thread.is_alive() for j in self.jobs[device])
+
+    def _help(self, device: str) -> None:
+        """A helper job for `device` when another device's jobs have all ended (see the module docstring)."""
+        with self.lock:
+            if len(self.jobs[device]) > 1 or not any(self._done(d) for d in self.jobs if d != device):
+                return
+            main = self.jobs[device][0]
+            pending = main.unstarted()
+            if len(pending) < HELP_MIN:
+                return
+            share = pending[len(pending) // 2:]
+            main.stop(share)
+            self.jobs[device].append(_Job(self.launch, device, [share[-1]] + share[:-1]))
+
+    def _ready(self, device: str, seed: int) -> bool:
+        jobs = [j for j in self.jobs[device] if seed in j.seeds]
+        return any(j.final(seed) for j in jobs) or all(not j.thread.is_alive() for j in jobs)
 
     def take(self, device: str, seeds: list[int]) -> DeviceRun:
-        job = self.jobs[device]
         t0 = time.perf_counter()
-        while not all(job.ready(s) for s in seeds):
-            job.thread.join(POLL_S)
-        out = job.out_dir()
-        if out is None:                 # the job ended before its device process wrote anything
-            result = job.result or DeviceRun(device, "error", "the device process wrote nothing")
-            return DeviceRun(device, result.status, result.reason, [], time.perf_counter() - t0)
-        error = None if job.thread.is_alive() or (job.result and job.result.status == OK) else \
-            (job.result.reason if job.result else None)
-        runs = script_mod._read_seeds(out, seeds, True, error)
+        while not all(self._ready(device, s) for s in seeds):
+            self._help(device)
+            self.jobs[device][0].thread.join(POLL_S)
+        runs = []
+        for seed in seeds:
+            jobs = [j for j in self.jobs[device] if seed in j.seeds]
+            job = next((j for j in jobs if j.final(seed)), jobs[0])
+            self.taken[(device, seed)] = job
+            out = job.out_dir()
+            if out is None:             # the job ended before its device process wrote anything
+                reason = job.result.reason if job.result else "the device process wrote nothing"
+                runs += script_mod._read_seeds(os.path.join(job.work_dir, "none"), [seed], True, reason)
+                continue
+            error = None if job.result is None or job.result.status == OK else job.result.reason
+            runs += script_mod._read_seeds(out, [seed], True, error)
         status, reason = script_mod._overall(runs, len(seeds))
-        self.taken[device].update(seeds)
         return DeviceRun(device, status, reason, runs, time.perf_counter() - t0)
 
     def close(self) -> None:
-        for job in self.jobs.values():
+        jobs = [j for js in self.jobs.values() for j in js]
+        for job in jobs:
             job.stop()
-        for job in self.jobs.values():
+        for job in jobs:
             job.thread.join()
             out = job.out_dir()
             if out is None:
                 continue
             for seed in job.seeds:
-                if seed not in self.taken[job.device]:
+                if self.taken.get((job.device, seed)) is not job:
                     shutil.rmtree(os.path.join(out, f"seed-{seed}"), ignore_errors=True)
-            with_errors = job.result is not None and job.result.status != OK and any(
-                r.status != OK for r in (job.result.runs or []) if r.seed in self.taken[job.device])
-            script_mod.settle(job.work_dir, True, False, "error" if with_errors else OK)
+            mine = [r for r in (job.result.runs if job.result else []) if self.taken.get((job.device, r.seed)) is job]
+            script_mod.settle(job.work_dir, True, False, "error" if any(r.status != OK for r in mine) else OK)

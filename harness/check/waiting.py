@@ -3,6 +3,7 @@ progress; what a child leaves behind ends with it."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import time
@@ -23,9 +24,20 @@ def wait(pid: int, timeout: float) -> tuple[int | None, float]:
 STOP_FILE = "stop"
 
 
-def stopped(out_dir: str) -> bool:
-    """The check takes no more of this job's seeds (seed_stream.py): none starts after this."""
-    return os.path.exists(os.path.join(out_dir, STOP_FILE))
+def stopped(out_dir: str, seed: int | None = None) -> bool:
+    """The check takes no more of this job's seeds, or not `seed` (a helper job runs it: seed_stream.py); the
+    stop file is empty (every seed) or a JSON list of the seeds to leave."""
+    try:
+        with open(os.path.join(out_dir, STOP_FILE)) as f:
+            text = f.read()
+    except OSError:
+        return False
+    if not text.strip():
+        return True
+    try:
+        return seed in json.loads(text)
+    except ValueError:
+        return True
 
 
 def finished_runs(out_dir: str) -> int:
