@@ -12,10 +12,10 @@ Order: a job's first seed is the one a runtime device runs cold and a standalone
 after the branches of the others, branches.py), so the stream puts the seed only the last look needs first.
 Only `run_device` streams (it writes where this module reads); the cluster and cached runners run a job per look.
 
-Sharing: once a device's job has ended while another's still has at least `HELP_MIN` seeds to start, a helper job
-takes the second half of them (its stop file lists them for the first job), so that the freed core works on the
-slow device (one seed might run in both: a seed's run is the same in any process, and the first final one is
-taken).
+Sharing: once a device's job has ended while another (runtime) device's still has at least `HELP_MIN` seeds to
+start, a helper job takes the second half of them (its stop file lists them for the first job), so that the freed
+core works on the slow device (one seed might run in both: a seed's run is the same in any process, and the first
+final one is taken). A standalone device gets none: its first job holds the build folder's lock while it runs.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 
+from ..devices import get_device
 from ..verdicts import OK
 from . import script as script_mod
 from .script import DeviceRun
@@ -112,6 +113,8 @@ class SeedStream:
         with self.lock:
             if len(self.jobs[device]) > 1 or not any(self._done(d) for d in self.jobs if d != device):
                 return
+            if get_device(script_mod.base_name(device)).standalone:
+                return          # its build folder is locked by the first job for as long as it runs
             main = self.jobs[device][0]
             pending = main.unstarted()
             if len(pending) < HELP_MIN:
