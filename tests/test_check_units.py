@@ -331,3 +331,19 @@ def test_standalone_reading_results_of_an_object_made_after_its_run_is_brians_re
     assert classify(_raised_in("model.py", "load", str(tmp_path / "data.npy")), "model.py")[0] == "error"
     other = _raised_in(device, "get_value", str(tmp_path / "proj" / "static_arrays" / "_array_x_1"))
     assert classify(other, "model.py")[0] == "error"
+
+
+def test_cv_of_isis_per_neuron_in_one_pass_is_the_loop_over_neurons():
+    def by_neuron(i, t):          # the definition, neuron by neuron
+        cvs = []
+        for n in np.unique(i):
+            isi = np.diff(np.sort(t[i == n]))
+            if len(isi) >= 2 and isi.mean() > 0:
+                cvs.append(isi.std() / isi.mean())
+        return float(np.mean(cvs)) if cvs else float("nan")
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        n, N = int(rng.integers(0, 500)), int(rng.integers(1, 40))
+        i, t = rng.integers(0, N, n), np.round(rng.random(n) * 0.1, 4) * (trial % 7 != 0)
+        a, b = by_neuron(i, t), stats._cv(i, t)
+        assert (math.isnan(a) and math.isnan(b)) or b == pytest.approx(a, rel=1e-12), trial

@@ -48,6 +48,8 @@ class _Job:
         self.work_dir = tempfile.mkdtemp(prefix="b2h-stream-", dir=script_mod.runs_dir(
             cache if cache else script_mod.default_cache_dir()))
         self.result: DeviceRun | None = None
+        self._out: str | None = None
+        self._final: set = set()           # seeds seen final (polled every POLL_S: read once)
         self.t0 = time.perf_counter()
         self.thread = threading.Thread(target=self._run, args=(launch,), daemon=True)
         self.thread.start()
@@ -59,8 +61,10 @@ class _Job:
             self.result = DeviceRun(self.device, "error", f"harness problem: {type(exc).__name__}: {exc}")
 
     def out_dir(self) -> str | None:
-        found = glob.glob(os.path.join(self.work_dir, f"{self.device}-*"))
-        return found[0] if found else None
+        if self._out is None:
+            found = glob.glob(os.path.join(self.work_dir, f"{self.device}-*"))
+            self._out = found[0] if found else None
+        return self._out
 
     def stop(self, seeds: list[int] | None = None) -> None:
         """No more seeds (None), or not these."""
@@ -73,19 +77,25 @@ class _Job:
 
     def final(self, seed: int) -> bool:
         """Written with status ok (not the first seed, which warm.py may amend) or the job has ended and wrote it."""
+        if seed in self._final:
+            return True
         out = self.out_dir()
         if out is None:
             return False
         path = os.path.join(out, f"seed-{seed}", "meta.json")
         if not self.thread.is_alive():
-            return os.path.exists(path)
-        if seed == self.seeds[0]:
+            done = os.path.exists(path)
+        elif seed == self.seeds[0] or not os.path.exists(path):
             return False
-        try:
-            with open(path) as f:
-                return json.load(f).get("status") == OK
-        except (OSError, ValueError):
-            return False
+        else:
+            try:
+                with open(path) as f:
+                    done = json.load(f).get("status") == OK
+            except (OSError, ValueError):
+                return False
+        if done:
+            self._final.add(seed)
+        return done
 
     def unstarted(self) -> list[int]:
         """Its seeds with no folder yet, in its order, the first (run first or, standalone, last) left out."""
