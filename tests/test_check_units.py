@@ -347,3 +347,11 @@ def test_cv_of_isis_per_neuron_in_one_pass_is_the_loop_over_neurons():
         i, t = rng.integers(0, N, n), np.round(rng.random(n) * 0.1, 4) * (trial % 7 != 0)
         a, b = by_neuron(i, t), stats._cv(i, t)
         assert (math.isnan(a) and math.isnan(b)) or b == pytest.approx(a, rel=1e-12), trial
+
+
+def test_welch_degrees_of_freedom_do_not_overflow_for_huge_values():
+    """Values read from freed memory (Graupner-Brunel 2012 on brian2 2.10.0: ~1e100 and more) squared the variance
+    past float's range (OverflowError); the degrees of freedom are scale-free."""
+    t, p, df, se = pvalues.welch([1e100, 3e100, 2e100], [5e100, 1e100, 9e100])
+    small = pvalues.welch([1.0, 3.0, 2.0], [5.0, 1.0, 9.0])
+    assert (t, p, df) == pytest.approx(small[:3]) and se == pytest.approx(small[3] * 1e100)

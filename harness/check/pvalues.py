@@ -110,8 +110,9 @@ def welch(a, b) -> tuple[float, float, float, float]:
         return (0.0 if same else math.inf), (1.0 if same else 0.0), float(na + nb - 2), 0.0
     se = math.sqrt(se2)
     t = (ma - mb) / se
-    denom = ((va / na) ** 2 / (na - 1) if na > 1 else 0.0) + ((vb / nb) ** 2 / (nb - 1) if nb > 1 else 0.0)
-    df = se2 ** 2 / denom if denom > 0 else float(na + nb - 2)
+    ra, rb = (va / na) / se2, (vb / nb) / se2       # Welch-Satterthwaite on shares of se2: values near 1e154
+    denom = (ra * ra / (na - 1) if na > 1 else 0.0) + (rb * rb / (nb - 1) if nb > 1 else 0.0)   # overflow squared
+    df = 1.0 / denom if denom > 0 else float(na + nb - 2)
     return t, t_two_sided(t, max(df, 1.0)), df, se
 
 
