@@ -147,6 +147,7 @@ def _child(request: dict, channels: list[int]) -> int:
     from . import runner
     sys.argv = [runner.__file__, request["job"]]
     _restart_brian_log()
+    _own_std_silent()
     try:
         return runner.main([request["job"]])
     finally:
@@ -160,6 +161,19 @@ def _restart_brian_log() -> None:
     with contextlib.suppress(Exception):
         from brian2.utils.logger import BrianLogger
         BrianLogger.initialize()
+
+
+def _own_std_silent() -> None:
+    """Brian's std_silent keeps the output of compilations in two temporary files, class attributes opened once
+    per process: a child would write to the server's (in the server's TMPDIR), and the first child's clean-up
+    (clean_up_logging) removes them for every later one, whose failed compilation then raises FileNotFoundError
+    instead of Brian's error. Each job opens its own, in its TMPDIR, as a fresh interpreter does."""
+    with contextlib.suppress(Exception):
+        from brian2.utils.logger import std_silent
+        std_silent.dest_stdout = std_silent.dest_stderr = None
+        for name in ("dest_fname_stdout", "dest_fname_stderr"):
+            if name in vars(std_silent):
+                delattr(std_silent, name)
 
 
 def fork_job(request: dict, channels: list[int]) -> int:
