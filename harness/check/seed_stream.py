@@ -159,10 +159,14 @@ class SeedStream:
 
     def close(self) -> None:
         jobs = [j for js in self.jobs.values() for j in js]
+        told: set = set()
+        while any(j.thread.is_alive() for j in jobs):   # a job closed at once may not have made its folder yet
+            for job in jobs:
+                if id(job) not in told and job.out_dir() is not None:
+                    job.stop()
+                    told.add(id(job))
+            next(j for j in jobs if j.thread.is_alive()).thread.join(POLL_S)
         for job in jobs:
-            job.stop()
-        for job in jobs:
-            job.thread.join()
             out = job.out_dir()
             if out is None:
                 continue
