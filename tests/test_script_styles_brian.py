@@ -49,7 +49,9 @@ EXPECTED = {
 }
 # what the module-level results of module_results.py must be compared as (names as the script binds them)
 # (a tuple of numbers is one array; a dict gives NAME.key)
-RESULTS = {"n_spikes", "counts", "first_last", "summary.mean_v", "summary.final_v", "shape", "rate_hz"}
+# (`step`, `halved`: bound before the run and rebound after it, `halved` at its old address)
+RESULTS = {"n_spikes", "counts", "first_last", "summary.mean_v", "summary.final_v", "shape", "rate_hz", "step",
+           "halved"}
 NOT_BRIAN = ("harness problem", "reading the results failed", "harness exception", "Traceback")
 
 

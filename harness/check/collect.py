@@ -203,10 +203,13 @@ def _quantity_unit(value) -> str:
         return ""
 
 
+_UNSET = object()
+
+
 def results_after_run(sandbox) -> list[str]:
     """Names the script bound (or rebound) at module level after its first run(): its results (`w = S.w[:]`)."""
     ns, before = sandbox.namespace or {}, sandbox.before_run
-    return [k for k, v in ns.items() if isinstance(k, str) and not k.startswith("_") and before.get(k) != id(v)
+    return [k for k, v in ns.items() if isinstance(k, str) and not k.startswith("_") and before.get(k, _UNSET) is not v
             and not callable(v) and not probe.has(v, "variables")]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from . import compat, floor
+from . import compat, floor, probe
 from .standalone import RunAfterBuild, network_time
 
 
@@ -51,8 +51,14 @@ def install(sandbox, brian2) -> None:
 
 
 def _remember_globals(sandbox) -> None:
-    """At the first run() call: the script's module globals (names bound later are its results)."""
+    """At the first run() call: the script's module globals (names bound later are its results).
+
+    The values themselves are held, not their id(): a value rebound after the run (``step /= 2`` makes a new
+    Quantity) frees the old one, and CPython gives its address to a later object, so an id could match again and hide
+    the result on one device only. Brian's named objects are left out (holding a deleted group would rename the
+    next one); they are never results."""
     main = getattr(sys.modules.get("__main__"), "__dict__", None)
     if main is not None and main.get("__file__") and not sandbox.run_calls:
+        from brian2.core.names import Nameable
         sandbox.namespace = main
-        sandbox.before_run = {k: id(v) for k, v in main.items()}
+        sandbox.before_run = {k: v for k, v in main.items() if not probe.instance(v, Nameable)}

@@ -66,7 +66,7 @@ class Sandbox:
         self.perturbed: list[str] = []
         self.nudger = None                # floor.Nudger of the noise-floor run
         self.namespace: dict | None = None    # the script's module globals (seen at its run() calls)
-        self.before_run: dict = {}        # global name -> id(value) at the first run(): later ones are results
+        self.before_run: dict = {}        # global name -> its value at the first run() (held): rebound ones are results
         self.seeded_state = ""            # branches.state_digest() right after the harness seeded numpy and random
         if self.recorder is not None:
             self.recorder.reset()
