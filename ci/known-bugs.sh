@@ -27,6 +27,7 @@ while read -r script devices base affected fixed; do
   for v in ${affected//,/ } ${fixed//,/ }; do against "$v" "$script" "$base"; done
 done <<'TABLE'
 floor_division_cpp            numpy,cpp_standalone   2.10.1    2.5.4            2.6.0
+true_literal_cpp              numpy,cpp_standalone   2.10.1    2.6.0            2.5.4,2.7.1
 refractory_truncated          numpy,cpp_standalone   2.10.1    2.5.4,2.6.0      2.7.1
 custom_event_pathways         numpy,cpp_standalone   2.10.1    2.6.0            2.7.1,2.5.4
 run_args_uppercase            numpy,cpp_standalone   2.10.1    2.6.0            2.7.1

@@ -27,6 +27,7 @@ DIFFERS, AGREES = ("fail", "error"), ("agree",)
 # (the device without a release), judged like the others
 TABLE = [
     ("floor_division_cpp", "cpp_standalone", "#1495", ["2.5.4"], ["2.6.0"]),
+    ("true_literal_cpp", "cpp_standalone", "#1520", ["2.6.0"], ["2.5.4", "2.7.1"]),
     ("refractory_truncated", "cpp_standalone", "#1521", ["2.5.4", "2.6.0"], ["2.7.1"]),
     ("custom_event_pathways", "cpp_standalone", "#1541", ["2.6.0"], ["2.5.4", "2.7.1"]),
     ("run_args_uppercase", "cpp_standalone", "#1533", ["2.6.0"], ["2.7.1"]),
