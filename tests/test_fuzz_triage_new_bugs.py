@@ -57,3 +57,14 @@ def test_delays_changed_between_store_and_restore_before_2_10_is_1726():
     assert triage.classify(_finding(["numpy@2.9.0"], ("int",)), script.replace("S.delay = 0.3*ms", "S.w = '2'"))[
         "rule"] != rule
     assert triage.classify(_finding(["numpy@2.9.0"], ("int",)), script.replace("restore()\n", ""))["rule"] != rule
+
+
+def test_float_one_on_2_6_0_cpp_standalone_is_1520():
+    """Found by 2.6.0's examples table (2026-12-07): cpp_standalone@2.6.0 computes `n * (1.0/M)` in single precision.
+    Negative controls: cython@2.6.0 (its renderer writes 1.0), cpp_standalone@2.7.1, and without the literal."""
+    script = (KB / "true_literal_cpp.py").read_text().split('"""')[2]      # the code, not its docstring
+    rule = "brian2-1520"
+    assert triage.classify(_finding(["cpp_standalone@2.6.0"], ("int",)), script)["rule"] == rule
+    assert triage.classify(_finding(["cython@2.6.0"], ("int",)), script)["rule"] != rule
+    assert triage.classify(_finding(["cpp_standalone@2.7.1"], ("int",)), script)["rule"] != rule
+    assert triage.classify(_finding(["cpp_standalone@2.6.0"], ("int",)), script.replace("1.0/M", "2/M"))["rule"] != rule

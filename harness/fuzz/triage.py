@@ -64,6 +64,12 @@ RULES = [
          reason="Brian2 #1541 (2.6.0 only, fixed in 2.7.0): a synaptic pathway named in `on_event` runs on the "
                 "wrong event, so what it updates differs from every other release",
          source="models/known_bugs/custom_event_pathways.py; Brian2 2.7.0 release notes"),
+    dict(name="brian2-1520", cls=BUG, known=True,
+         when=lambda f, s: (f.outcome == "fail" and FLOAT_ONE.search(s) is not None
+                            and _releases_between(f, "2.6.0", "2.7.0", "standalone", "cpp_functions")),
+         reason="Brian2 #1520 (2.6.0 only, fixed in 2.7.0): the C++ renderer writes the number 1 as `true`, so "
+                "`n * (1.0/M)` becomes `1.0f*(true * n)/M` and is computed in single precision",
+         source="models/known_bugs/true_literal_cpp.py; Brian2 2.7.0 release notes"),
     dict(name="brian2-clip-fused-cython", cls=BUG, known=False,
          when=lambda f, s: _any(f, "cython_compiled") and f.outcome == "fail" and CLIP_ABS.search(s) is not None,
          reason="new (found by fuzz on 2.10.1; 2.5.4-2.11.0): `clip(x / (abs(i) + 1), ...)` makes Cython stop on "
@@ -85,13 +91,15 @@ RULES = [
 ]
 STORE_DELAY = re.compile(r"^store\(\)\n(?:[^\n]*\n)*?\w+\.delay = [^\n]*\n(?:[^\n]*\n)*?restore\(\)", re.M)
 
+FLOAT_ONE = re.compile(r"(?<![\w.])1\.0*(?![\w.])")     # the literal 1.0 (or 1.), which 2.6.0's C++ writes `true`
 NAMED_EVENT_PATHWAY = re.compile(r"on_event=\{'\w+': '\w+'")
 
 
-def _releases_between(finding, low: str, high: str) -> bool:
-    """Whether a disagreeing device runs a release in [low, high): its own (`numpy@2.6.0`) or the campaign's."""
+def _releases_between(finding, low: str, high: str, *attributes: str) -> bool:
+    """Whether a disagreeing device (with every one of these Device attributes) runs a release in [low, high): its
+    own (`numpy@2.6.0`) or the campaign's."""
     return any(not _before(release_of(d) or finding.release, low) and _before(release_of(d) or finding.release, high)
-               for d in finding.devices)
+               and all(getattr(get_device(base_name(d)), a, False) for a in attributes) for d in finding.devices)
 
 
 CLIP_ABS = re.compile(r"clip\([^,]*\babs\(")
