@@ -23,6 +23,7 @@ import time
 import traceback
 
 from brian2_harness.devices import get_device
+from brian2_harness.plumbing import extcache
 from brian2_harness.plumbing.buildcache import cached_build_dir
 
 from . import branches, collect, inputs, waiting, warm, workdir
@@ -141,6 +142,11 @@ def _execute(sandbox: Sandbox, script: str) -> tuple[str, str, BaseException | N
         failure = exc
         status, reason = classify(exc, script, _flush_log())
         traceback.print_exc()
+        removed = extcache.repair(sandbox.cython_dir) if extcache.broken_import(exc, sandbox.cython_dir) else []
+        if removed:
+            return "error", (f"harness problem: {len(removed)} compiled module(s) in the Cython cache were "
+                             f"incomplete (left by a run ended while building them), removed: run the check again "
+                             f"(the run failed with {reason}; {removed[0]})"), failure
         if status == "error" and sandbox.run_calls and in_plotting(exc):
             notes.append(f"the script's plotting raised {reason} after its {sandbox.run_calls} run() call(s): "
                          f"the simulation results are compared")
@@ -266,8 +272,11 @@ def _fork(work) -> int:
 def _run_child(job: dict, seed: int, out: str, branch: list) -> None:
     """One seed in a forked child of its own process group (and, standalone, the seeds of `branch` from its
     build), waited for at most the per-seed timeout (times the seeds it runs)."""
+    started = time.time()
     pid = _fork(lambda: run_seed(job, seed, out, branch))
     status, seconds = waiting.wait(pid, float(job.get("seed_timeout", 600)) * (1 + len(branch)))
+    if status != 0:             # killed or died, maybe while linking a Cython module into the shared cache
+        extcache.repair(job["cython_dir"], since=started)
     if status is None:
         _write_failure(out, job, seed, "error", f"timed out after {seconds:.0f} s (the limit per run: "
                        f"--timeout)", seconds)
@@ -313,11 +322,13 @@ def _run_warm(job: dict, seeds: list) -> None:
     """The seeds in one child (warm.py), each run in it given the per-seed timeout (waiting.wait_progress); what it
     leaves unwritten runs in fresh children after it. A later seed that timed out there is left to a fresh child
     too (its partial folder set aside), like any later seed that does not end well in the warm process."""
+    started = time.time()
     pid = _fork(lambda: _warm_seeds(job, seeds))
     timeout = float(job.get("seed_timeout", 600))
     status, seconds = waiting.wait_progress(pid, timeout, lambda: waiting.finished_runs(job["out_dir"]))
     if status is not None:
         return
+    extcache.repair(job["cython_dir"], since=started)
     first = os.path.join(job["out_dir"], f"seed-{seeds[0]}")
     if not os.path.exists(os.path.join(first, "meta.json")):        # the first run itself: a timeout, as before
         _write_failure(first, job, seeds[0], "error", f"timed out after {timeout:.0f} s (the limit per run: "

@@ -25,7 +25,7 @@ from typing import Protocol
 from brian2_harness.devices import BUILD, CHECK_DEVICES, UNAVAILABLE, all_devices, get_device, is_known
 from brian2_harness.devices.cpu import cython_cache
 from brian2_harness.devices.releases import base_name, interpreter, python_for, release_of
-from brian2_harness.plumbing import buildcache, processes
+from brian2_harness.plumbing import buildcache, extcache, processes
 from brian2_harness.plumbing.cachedirs import default_cache_dir as harness_cache_dir
 from brian2_harness.plumbing.cachedirs import default_compiled_dir
 from brian2_harness.verdicts import BUILT, ERROR, OK, SKIP
@@ -220,7 +220,10 @@ def run_device(script: str, device: str, seeds: list[int], *, stat: bool = False
                perturb=perturb, rebuild_per_seed=servers.fresh_requested() if fresh is None else bool(fresh))
     job_file, log_path, env = _prepare_job(job, out_dir)
     limit = timeout * len(seeds) + 120
+    started = time.time()
     runner_error = device_process(device, job_file, log_path, env, limit, timeout, fresh, servers.plots(script))
+    if runner_error:             # killed or died, maybe while linking a Cython module into the shared cache
+        extcache.repair(job["cython_dir"], since=started)
     runs = _read_seeds(out_dir, seeds, stat, runner_error)
     status, reason = _overall(runs, len(seeds))
     result = DeviceRun(device, status, reason, runs, time.perf_counter() - t0)

@@ -19,6 +19,8 @@ import numpy as np
 
 from brian2_harness.cells.verdict import FAIL, PASS, Verdict
 from brian2_harness.devices import BUILD, Probe, get_device
+from brian2_harness.devices.cpu import cython_cache
+from brian2_harness.plumbing import extcache
 from brian2_harness.run import pool, slots
 from brian2_harness.run.config import REFERENCE_DEVICE, RunConfig
 from brian2_harness.run.dispatch import Dispatcher, family
@@ -114,9 +116,11 @@ def _run_in(work: str, job: Job, config: RunConfig) -> Job:
         if _ABORT.is_set():
             job.error = "not run: interrupted"
         else:
+            started = time.time()
             rc = worker.submit(job_file, config.timeout)
             if rc is None:
                 job.error = f"timed out after {config.timeout:g} s (per-cell timeout, --timeout)"
+                extcache.repair(cython_cache(spec["compiled_dir"]), since=started)   # a module it was linking
             elif _ABORT.is_set() and rc < 0:
                 job.error, rc = "interrupted while running", None
     finally:
