@@ -23,6 +23,21 @@ def test_same_stream_needs_every_code_object_to_draw_the_same_values():
     assert not same and "poissongroup/rand() draw #2 is 0.5 on cpp_standalone vs 0.3 on numpy" in why
 
 
+def test_a_gaussian_draw_off_in_its_last_bits_is_named_as_rounding_and_another_draw_is_not():
+    """Brian >= 2.8.0's cpp_standalone on a CPU with FMA (ci/brian2_randn_fma_repro.py): the values of the
+    examples table, Ornstein-Uhlenbeck on 2.8.0.4."""
+    a = _stream({"neurongroup/randn": [0.1, 0.8644361988595057]})
+    b = _stream({"neurongroup/randn": [0.1, 0.8644361988595055]})
+    same, why = streams.same_stream(a, b, "numpy", "cpp_standalone")
+    assert not same and "draw #1 is 0.8644361988595055 on cpp_standalone" in why
+    assert "the same draw up to rounding (2 ulp)" in why and "FMA" in why
+    # negative controls: another Gaussian number, a uniform one off by one ulp, NaN against a number
+    for key, p, q in [("neurongroup/randn", 0.86, 0.87), ("neurongroup/rand", 0.5, 0.5 + 2 ** -53),
+                      ("neurongroup/randn", float("nan"), 0.86)]:
+        same, why = streams.same_stream(_stream({key: [p]}), _stream({key: [q]}), "numpy", "cpp_standalone")
+        assert not same and "different random streams" in why and "rounding" not in why
+
+
 def test_cython_openmp_and_no_draws_are_not_evidence_of_a_shared_stream():
     a = _stream({"poissongroup/rand": [0.1]})
     assert not streams.same_stream(a, _stream({"*/rand": [0.1]}), "numpy", "cython")[0]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 
@@ -209,6 +210,19 @@ def fingerprint(stream: dict | None) -> str:
     return hashlib.sha256(json.dumps(sorted(draws.items())).encode()).hexdigest()[:12]
 
 
+def rounding_hint(key: str, p: float, q: float) -> str:
+    """Why two Gaussian draws differ only in their last bits: the same uniform numbers through the transform with
+    other rounding (Brian >= 2.8.0's C++ generator under -march=native fuses a multiply-add on a CPU with FMA), not
+    another seed or another order of draws."""
+    if not key.endswith("randn") or not (math.isfinite(p) and math.isfinite(q)) or p == q or p == 0:
+        return ""
+    if abs(p - q) > 1e-9 * abs(p):
+        return ""
+    ulps = abs(p - q) / math.ulp(p)
+    return (f", the same draw up to rounding ({ulps:.0f} ulp): the Gaussian transform rounded otherwise, as Brian "
+            "2.8.0 and later's C++ generator is on a CPU with FMA (docs/known-bugs.md)")
+
+
 def same_stream(ref: dict | None, dev: dict | None, ref_name: str, dev_name: str) -> tuple[bool, str]:
     """(both runs gave every code object the same random numbers, why) from two recorded streams."""
     if not ref or not dev:
@@ -234,7 +248,7 @@ def same_stream(ref: dict | None, dev: dict | None, ref_name: str, dev_name: str
             if p != q:
                 n = k if k < FIRST else 2 ** (k - FIRST + 6)
                 return False, (f"different random streams: {key}() draw #{n} is {q!r} on {dev_name} vs {p!r} on "
-                               f"{ref_name} (fingerprints {b} vs {a})")
+                               f"{ref_name}{rounding_hint(key, p, q)} (fingerprints {b} vs {a})")
         if len(u) != len(v):
             cu, cv = (ref.get("counts") or {}).get(key, len(u)), (dev.get("counts") or {}).get(key, len(v))
             return False, f"different random streams: {key}() drew {cv} vs {cu} values (fingerprints {b} vs {a})"
