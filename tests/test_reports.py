@@ -1,9 +1,11 @@
 """Reports built from results documents in memory (no Brian run): HTML, Markdown, JUnit, merge, doctor."""
 import argparse
 import json
+import platform
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -277,6 +279,24 @@ def test_doctor_json_keys(capsys):
         assert set(doctor.CHECK_KEYS) <= set(c)
         assert c["ok"] or c["fix"], c                       # every gap comes with a fix
     assert {d["name"] for d in doc["devices"]} >= {"numpy", "cython", "cpp_standalone", "cuda_standalone"}
+
+
+def test_doctor_tells_whether_brians_cxx_flags_fuse_multiply_adds():
+    """Brian >= 2.8.0's cpp_standalone draws numpy's Gaussian numbers only where x1*x1 + x2*x2 is rounded twice
+    (ci/brian2_randn_fma_repro.py); -ffp-contract=off must say 'not fused' (negative control), Brian's flags on an
+    x86 CPU with FMA 'fused' (positive control), a compiler that fails a reason, not a verdict."""
+    cxx = shutil.which("g++")
+    if cxx is None:
+        pytest.skip("no g++ on this machine")
+    assert doctor.fuses_multiply_add(cxx, doctor.BRIAN_CXX_FLAGS + ["-ffp-contract=off"]) is False
+    assert doctor.fuses_multiply_add(cxx, ["-O0"]) is False
+    assert "failed" in doctor.fuses_multiply_add(cxx, ["--no-such-flag"])
+    row = doctor.check_fused_multiply_add()
+    assert row["ok"] and row["fix"] is None and row["version"] in ("yes", "no")
+    flags = Path("/proc/cpuinfo").read_text().split() if Path("/proc/cpuinfo").exists() else []
+    if platform.machine() in ("x86_64", "AMD64") and "fma" in flags:
+        assert doctor.fuses_multiply_add(cxx, doctor.BRIAN_CXX_FLAGS) is True
+        assert row["version"] == "yes" and "statistically" in row["detail"]
 
 
 def test_doctor_lists_fix_commands_when_nothing_is_found(monkeypatch, capsys):

@@ -199,6 +199,51 @@ def check_openmp() -> dict:
                   None, fix)
 
 
+# Brian2's default C++ flags (prefs.codegen.cpp.extra_compile_args_gcc, unchanged from 2.5.4 to 2.11.0), with which
+# cpp_standalone compiles its generator; and three pairs whose x1*x1 + x2*x2 rounds otherwise when fused
+BRIAN_CXX_FLAGS = ["-w", "-O3", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++11"]
+FMA_PAIRS = [(-0.7312715117751976, 0.6948674738744653), (-0.009129825816118098, -0.10101787042252375),
+             (0.3031859454455259, 0.5774467022710263)]
+FMA_SOURCE = ("#include <cstdio>\n#include <cstdlib>\nint main(int argc, char** argv) {\n"
+              "  for (int k = 1; k + 1 < argc; k += 2) { double x1 = atof(argv[k]), x2 = atof(argv[k + 1]);\n"
+              "    double r2 = x1*x1 + x2*x2; printf(\"%a\\n\", r2); }\n  return 0;\n}\n")
+
+
+def fuses_multiply_add(cxx: str, flags: list[str]) -> bool | str:
+    """Whether code compiled with `flags` computes x1*x1 + x2*x2 with one rounding (a fused multiply-add), as the
+    polar Box-Muller step of Brian >= 2.8.0's C++ generator does; a string: why it could not be told."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "t.cpp"), "w") as f:
+            f.write(FMA_SOURCE)
+        rc, out = _run([cxx, *flags, os.path.join(d, "t.cpp"), "-o", os.path.join(d, "t")], timeout=60)
+        if rc != 0:
+            return f"{cxx} {' '.join(flags)} failed: {out[:200]}"
+        rc, out = _run([os.path.join(d, "t"), *(repr(x) for pair in FMA_PAIRS for x in pair)])
+    if rc != 0:
+        return f"the test program failed ({rc}): {out[:200]}"
+    got = [float.fromhex(x) for x in out.split()]
+    return got != [x1 * x1 + x2 * x2 for x1, x2 in FMA_PAIRS]
+
+
+def check_fused_multiply_add() -> dict:
+    """Information, never a gap: whether cpp_standalone's Gaussian numbers can be numpy's on this machine."""
+    cxx = devbase._compiler("c++")
+    if cxx is None:
+        return _check("fused multiply-add", False, None, "no C++ compiler to test with", [], None, ok=True)
+    fused = fuses_multiply_add(cxx, BRIAN_CXX_FLAGS)
+    if isinstance(fused, str):
+        detail = f"not known: {fused}"
+    elif fused:
+        detail = ("Brian's C++ flags fuse multiply-adds here (-march=native -ffast-math): cpp_standalone under brian2 "
+                  ">= 2.8.0 draws other Gaussian numbers than numpy for the same seed, so check judges such pairs "
+                  "statistically (docs/known-bugs.md)")
+    else:
+        detail = "Brian's C++ flags round x*x + y*y twice here, as numpy does: randn() streams can match numpy's"
+    return _check("fused multiply-add", True, None if isinstance(fused, str) else ("yes" if fused else "no"),
+                  detail, [], None, ok=True)
+
+
 def _nvcc_path() -> tuple[str | None, str]:
     """(path, where it was found: PATH | CUDA_PATH | CUDA_HOME | default): the device's own lookup."""
     return cuda_toolchain.find_nvcc()
@@ -263,6 +308,7 @@ def checks() -> list[dict]:
         check_compiler("c++"),
         check_make(),
         check_openmp(),
+        check_fused_multiply_add(),
         check_brian2cuda(),
         check_nvcc(),
         check_curand(),
