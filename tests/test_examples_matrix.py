@@ -74,3 +74,19 @@ def test_the_stored_tables_read_without_error():
     for table in sorted(data.glob("examples-2.*/first-*.md")):
         got = em.release([table])
         assert len(got) == int(table.stem.split("-")[1]) and not any(h for _, h in got.values()), table
+
+
+def test_the_stored_matrix_is_what_its_stored_tables_give_and_every_release_ran_every_example():
+    """docs/data/examples-matrix.md regenerated from each release's examples.md (+ maass.md, Maass 2002 run on its
+    own) is the stored file byte for byte: a table added or changed without regenerating the matrix fails here."""
+    data = CI.parent / "docs" / "data"
+    tables = {}
+    for folder in sorted(data.glob("examples-2.*")):
+        files = [folder / "examples.md"] + ([folder / "maass.md"] if (folder / "maass.md").exists() else [])
+        tables[folder.name.removeprefix("examples-")] = em.release(files)
+    assert (data / "examples-matrix.md").read_text(encoding="utf-8") == em.matrix(tables)
+    for version, got in tables.items():
+        assert "frompapers/Maass_Natschlaeger_Markram_2002.py" in got, version
+        assert got["frompapers/Maass_Natschlaeger_Markram_2002.py"][0] != "error", version
+    for maass in sorted(data.glob("examples-2.*/maass.md")):
+        assert list(em.release([maass])) == ["frompapers/Maass_Natschlaeger_Markram_2002.py"], maass
