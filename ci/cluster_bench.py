@@ -4,9 +4,9 @@
 
 Matrix: `brian2-harness run` with the tox matrix arguments, once cold (warms the cache, not compared), then warm
 with the local pool (--jobs 2, --jobs 1) and with `--scheduler local:2` / `local:1`. Examples: ci/examples_table.py
-on the chosen examples (`--subset`: the hist envs' 12), once to warm the build folders, then `--rounds` alternating
-rounds of the local pool (--jobs 2) and `--scheduler local:2 --parallel 1` (the same concurrency: the ratio is
-Dask's overhead), then `--scheduler local:2` with several examples in flight.
+on the chosen examples (`--subset`: the hist envs' 12; `--only ""`: all, `--skip` some), once to warm the build
+folders, then `--rounds` alternating rounds of the local pool (--jobs 2) and `--scheduler local:2 --parallel 1`
+(the same concurrency: the ratio is Dask's overhead), then `--scheduler local:2` with several examples in flight.
 Prints wall seconds of each and the ratios; per-task overhead = (local:1 - jobs 1) / tasks. Timings on a
 shared machine are noisy: run it more than once.
 """
@@ -40,6 +40,8 @@ def main() -> int:
     p.add_argument("--cap", default="200ms", help="examples: the duration cap per run() (the table's: 100ms)")
     p.add_argument("--subset", action="store_true", help="examples: the hist envs' subset of ci/examples_table.py "
                    "(replaces --only)")
+    p.add_argument("--skip", default="", help="examples: left out (ci/examples_table.py's --skip; e.g. Maass: 13-19 GB "
+                   "and ~25 min alone)")
     p.add_argument("--skip-matrix", action="store_true")
     p.add_argument("--rounds", type=int, default=2, help="alternating pool/Dask rounds of the examples part")
     args = p.parse_args()
@@ -62,6 +64,7 @@ def main() -> int:
         table = [sys.executable, os.path.join(os.path.dirname(__file__), "examples_table.py"), "--examples",
                  args.examples, "--seeds", args.seeds, "--cap", args.cap]
         table += ["--subset"] if args.subset else ["--only", args.only]
+        table += ["--skip", args.skip] if args.skip else []
         timed(table + ["--out", os.path.join(args.out, "ex-warm")], env)
         # Same concurrency first (one example at a time, its device runs two at a time): the ratio of these two is
         # Dask's overhead. Then the cluster's default, several examples in flight: what a user gets from it.
