@@ -43,7 +43,10 @@ def main() -> int:
     p.add_argument("--skip", default="", help="examples: left out (ci/examples_table.py's --skip; e.g. Maass: 13-19 GB "
                    "and ~25 min alone)")
     p.add_argument("--skip-matrix", action="store_true")
-    p.add_argument("--rounds", type=int, default=2, help="alternating pool/Dask rounds of the examples part")
+    p.add_argument("--rounds", type=int, default=2, help="alternating pool/Dask rounds of the examples part (0: "
+                   "one pool pass, then the in-flight pass only: a whole table in one run)")
+    p.add_argument("--warm-seeds", help="examples: seeds of the warm-up pass (default --seeds); the build folders "
+                   "and the Cython cache do not depend on the seed count, so fewer seeds warm the same builds sooner")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     cache = os.path.join(os.path.abspath(args.out), "cache")
@@ -61,11 +64,13 @@ def main() -> int:
         res["matrix tasks"] = doc["cluster"]["tasks"]
         res["matrix cells"] = doc["summary"]["cells"]
     if args.examples:
-        table = [sys.executable, os.path.join(os.path.dirname(__file__), "examples_table.py"), "--examples",
-                 args.examples, "--seeds", args.seeds, "--cap", args.cap]
-        table += ["--subset"] if args.subset else ["--only", args.only]
-        table += ["--skip", args.skip] if args.skip else []
-        timed(table + ["--out", os.path.join(args.out, "ex-warm")], env)
+        def table_cmd(seeds: str) -> list[str]:
+            cmd = [sys.executable, os.path.join(os.path.dirname(__file__), "examples_table.py"), "--examples",
+                   args.examples, "--seeds", seeds, "--cap", args.cap]
+            cmd += ["--subset"] if args.subset else ["--only", args.only]
+            return cmd + (["--skip", args.skip] if args.skip else [])
+        table, warm = table_cmd(args.seeds), table_cmd(args.warm_seeds or args.seeds)
+        res["examples warm-up (not compared)"] = timed(warm + ["--out", os.path.join(args.out, "ex-warm")], env)
         # Same concurrency first (one example at a time, its device runs two at a time): the ratio of these two is
         # Dask's overhead. Then the cluster's default, several examples in flight: what a user gets from it.
         # Each pair runs `--rounds` times, alternating, so that a load change hits both sides alike.
@@ -75,11 +80,16 @@ def main() -> int:
                 key = f"examples {name}"
                 folder = os.path.join(args.out, f"ex-{k}-{name.split()[0].replace(':', '')}")
                 res.setdefault(key, []).append(timed(table + extra + ["--out", folder], env))
+        if not args.rounds:
+            res["examples pool --jobs 2"] = [timed(table + ["--jobs", "2", "--out", os.path.join(args.out, "ex-pool")],
+                                                   env)]
         res["examples local:2 (examples in flight: 2 x workers)"] = timed(
             table + ["--scheduler", "local:2", "--out", os.path.join(args.out, "ex-inflight")], env)
-        pool, dask = res["examples pool --jobs 2"], res["examples local:2 --parallel 1"]
+        pool, dask = res["examples pool --jobs 2"], res.get("examples local:2 --parallel 1", [])
         res["examples overhead ratio per round (local:2 --parallel 1 / pool)"] = [
             round(d / p, 3) for p, d in zip(pool, dask)]
+        res["examples speed-up (last pool pass / local:2 in flight)"] = round(
+            pool[-1] / res["examples local:2 (examples in flight: 2 x workers)"], 3)
     print(json.dumps(res, indent=1))
     with open(os.path.join(args.out, "bench.json"), "w") as f:
         json.dump(res, f, indent=1)
