@@ -45,6 +45,8 @@ def main() -> int:
     p.add_argument("--skip-matrix", action="store_true")
     p.add_argument("--rounds", type=int, default=2, help="alternating pool/Dask rounds of the examples part (0: "
                    "one pool pass, then the in-flight pass only: a whole table in one run)")
+    p.add_argument("--skip-warm-up", action="store_true", help="examples: no warm-up pass (the cache under --out is "
+                   "warm already, e.g. from an earlier run's warm-up)")
     p.add_argument("--warm-seeds", help="examples: seeds of the warm-up pass (default --seeds); the build folders "
                    "and the Cython cache do not depend on the seed count, so fewer seeds warm the same builds sooner")
     args = p.parse_args()
@@ -70,7 +72,8 @@ def main() -> int:
             cmd += ["--subset"] if args.subset else ["--only", args.only]
             return cmd + (["--skip", args.skip] if args.skip else [])
         table, warm = table_cmd(args.seeds), table_cmd(args.warm_seeds or args.seeds)
-        res["examples warm-up (not compared)"] = timed(warm + ["--out", os.path.join(args.out, "ex-warm")], env)
+        if not args.skip_warm_up:
+            res["examples warm-up (not compared)"] = timed(warm + ["--out", os.path.join(args.out, "ex-warm")], env)
         # Same concurrency first (one example at a time, its device runs two at a time): the ratio of these two is
         # Dask's overhead. Then the cluster's default, several examples in flight: what a user gets from it.
         # Each pair runs `--rounds` times, alternating, so that a load change hits both sides alike.
