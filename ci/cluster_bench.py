@@ -7,6 +7,8 @@ with the local pool (--jobs 2, --jobs 1) and with `--scheduler local:2` / `local
 on the chosen examples (`--subset`: the hist envs' 12; `--only ""`: all, `--skip` some), once to warm the build
 folders, then `--rounds` alternating rounds of the local pool (--jobs 2) and `--scheduler local:2 --parallel 1`
 (the same concurrency: the ratio is Dask's overhead), then `--scheduler local:2` with several examples in flight.
+A whole table: `--only "" --skip Maass --rounds 0` (one pool pass, then the in-flight pass); `--warm-seeds 2` warms
+the same builds sooner, `--skip-warm-up` reuses a warm cache under --out.
 Prints wall seconds of each and the ratios; per-task overhead = (local:1 - jobs 1) / tasks. Timings on a
 shared machine are noisy: run it more than once.
 """
