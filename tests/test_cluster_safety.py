@@ -248,3 +248,37 @@ def test_connect_starts_at_most_the_cores_and_warns(monkeypatch, capsys):
     with run_cluster.connect("local:1"):
         pass
     assert started[-1] == 1 and capsys.readouterr().err == ""                 # control: no cap, no warning
+
+
+def test_the_worker_runs_the_script_where_it_lies_when_it_sees_the_same_file(tmp_path, monkeypatch):
+    """Brian2's Brette 2012 examples import `params` from their folder: run from a copy elsewhere they were
+    skipped through the cluster ("needs the Python module 'params'") and agreed locally."""
+    folder = tmp_path / "Brette_2012"
+    folder.mkdir()
+    (folder / "params.py").write_text("N = 3\n")
+    script = folder / "Fig1.py"
+    script.write_text("from params import *\nprint(N)\n")
+    ran = []
+
+    def fake_run_device(path, device, seeds, **kwargs):
+        ran.append(path)
+        return check_cluster.DeviceRun(device, "error", "stopped here")
+    monkeypatch.setattr(check_cluster, "run_device", fake_run_device)
+    spec = {"name": "Fig1.py", "path": str(script), "text": script.read_text(), "device": "numpy", "seeds": [0],
+            "stat": False, "cap": None, "observe": [], "timeout": 10.0, "args": [], "perturb": 0}
+    check_cluster.run_device_task(json.dumps(spec))
+    assert ran[-1] == str(script)                                   # the worker sees it: run where it lies
+    # negative controls: another text at that path (an edited file, another machine), no such path, an old client
+    for changed in ({"text": "print(1)\n"}, {"path": str(tmp_path / "elsewhere" / "Fig1.py")}, {"path": None}):
+        check_cluster.run_device_task(json.dumps({**spec, **changed}))
+        assert ran[-1] != str(script) and os.path.basename(ran[-1]) == "Fig1.py", changed
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_the_client_sends_the_scripts_absolute_path(tmp_path, own_tmpdir, monkeypatch):
+    script = tmp_path / "model.py"
+    script.write_text("print('hello')\n")
+    client = Client(lambda spec: Future(_worker_result(spec, "/tmp/b2h-check-task-gone")))
+    monkeypatch.chdir(tmp_path)
+    check_cluster.DaskRunner(client, ["tcp://w1"])("model.py", "numpy", [0], cache_dir=tmp_path / "cache")
+    assert client.specs[0]["path"] == str(script)

@@ -1,13 +1,16 @@
 """`check --scheduler`: each (script, device) run of `check` as a Dask task (run/cluster.py connects).
 
 The script travels as text (its file name kept: it names the worker's standalone build folder, so a rerun on the
-same worker compiles nothing); the worker runs it exactly as `run_device` does here, with every keyword
+same worker compiles nothing) with its path: a worker that sees the same file at that path (this machine, a shared
+file system) runs it there, so a module or data file next to it is found; the worker runs it exactly as
+`run_device` does here, with every keyword
 (`DaskRunner` has `run_device`'s signature: script.DeviceRunner, compared by a test), and returns each seed's
 meta.json text, observables.npz bytes and the script's output (log.txt, at most LOG_MAX bytes: its end), which the
 client writes into its own run folder and reads with the same code as a local run. The worker's folder is gone
 when the task ends, so every log path a result names (meta "log", an error's "log:") is the client's copy. The
 client's run folders are check's own (script.runs_dir under the cache, never $TMPDIR), kept or trimmed as a local
-run's (script.settle). A script that reads files next to itself needs them on the workers at the same path. The
+run's (script.settle). Elsewhere a script that imports or reads files next to itself misses them (its verdict
+says which module or file). The
 (script, device) pair always prefers the same worker (a hash over the sorted workers), where its build is warm.
 """
 from __future__ import annotations
@@ -43,11 +46,8 @@ def run_device_task(spec_text: str) -> dict:
     """On a worker: `run_device` of the script sent as text; plain data back."""
     spec = json.loads(spec_text)
     with tempfile.TemporaryDirectory(prefix="b2h-check-task-") as tmp:
-        script = os.path.join(tmp, "script", spec["name"])
-        os.makedirs(os.path.dirname(script))
         os.makedirs(os.path.join(tmp, "work"))
-        with open(script, "w") as f:
-            f.write(spec["text"])
+        script = script_here(spec, tmp)
         run = run_device(script, spec["device"], spec["seeds"], stat=spec["stat"], cap=spec["cap"],
                          observe=spec["observe"], timeout=spec["timeout"], work_dir=os.path.join(tmp, "work"),
                          args=spec["args"], keep=True, perturb=spec["perturb"],
@@ -62,6 +62,23 @@ def run_device_task(spec_text: str) -> dict:
         runner_log = _tail(os.path.join(os.path.dirname(run.runs[0].folder), "runner.log")) if run.runs else ""
     return {"device": run.device, "status": run.status, "reason": run.reason, "seconds": run.seconds,
             "seeds": seeds, "host": socket.gethostname(), "tmp": tmp, "runner_log": runner_log}
+
+
+def script_here(spec: dict, tmp: str) -> str:
+    """The script as the worker runs it: the client's own path where this worker sees the same file there (the
+    same machine or a shared file system), so that what lies next to it (a module it imports, a data file) is
+    found as in a local run (run_device copies the folder; nothing is written into it); else the sent text in a
+    folder of its own."""
+    original = spec.get("path") or ""
+    try:
+        if original and os.path.isfile(original) and _read(original, "r") == spec["text"]:
+            return original
+    except (OSError, UnicodeDecodeError):
+        pass
+    script = os.path.join(tmp, "script", spec["name"])
+    os.makedirs(os.path.dirname(script), exist_ok=True)
+    _write(script, spec["text"])
+    return script
 
 
 def _read(path: str, mode: str):
@@ -142,7 +159,8 @@ class DaskRunner:
         t0 = time.perf_counter()
         if not os.path.isfile(script):
             return DeviceRun(device, ERROR, f"script not found: {script}")
-        spec = json.dumps({"name": os.path.basename(script), "text": _read(script, "r"), "device": device,
+        spec = json.dumps({"name": os.path.basename(script), "path": os.path.abspath(script),
+                           "text": _read(script, "r"), "device": device,
                            "seeds": list(seeds), "stat": stat, "cap": cap, "observe": list(observe or []),
                            "timeout": timeout, "args": list(args or []), "perturb": int(perturb),
                            "fresh": fresh})
