@@ -89,9 +89,11 @@ class Future:
     def __init__(self, result=None, never=False):
         self._result, self.never, self.cancelled = result, never, False
 
+    def done(self):
+        return not self.never
+
     def result(self, timeout=None):
-        if self.never:
-            raise TimeoutError
+        assert timeout is None and not self.never      # asked once, when done (a timeout raced in distributed)
         return self._result
 
     def cancel(self):

@@ -134,15 +134,15 @@ def preferred(workers: list[str], script: str, device: str) -> str:
 
 def _wait(fut):
     """The task's result; a stop (processes.stop_all, on SIGINT/SIGTERM) cancels it and raises KeyboardInterrupt
-    within POLL_S, so that `check` never waits for a task to finish before it stops."""
-    from distributed import TimeoutError as DaskTimeout
-    while True:
-        try:
-            return fut.result(timeout=POLL_S)
-        except (DaskTimeout, TimeoutError):
-            if processes.stopping():
-                fut.cancel()
-                raise KeyboardInterrupt from None
+    within POLL_S, so that `check` never waits for a task to finish before it stops. Polls `done()` and asks for
+    the result once, without a timeout: distributed 2026.8's `result(timeout=...)` raced now and then, a task's
+    timeout against its end, and raised UnboundLocalError ('result') for a task that had run."""
+    while not fut.done():
+        if processes.stopping():
+            fut.cancel()
+            raise KeyboardInterrupt
+        time.sleep(POLL_S)
+    return fut.result()
 
 
 class DaskRunner:
