@@ -1,6 +1,7 @@
 """`brian2-harness check` without Brian: tests, Holm, spike matching, tolerances, statistics, storage, CLI parsing."""
 import math
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -238,6 +239,21 @@ def test_globals_fallback_takes_nested_numeric_arrays_only():
     out = collect.read_globals({"results": [(np.arange(3.0), np.ones(2))], "n": 3, "name": "x",
                                 "_private": np.ones(2), "rates": [1.0, 2.0]}, notes)
     assert set(out) == {"globals.results.0.0", "globals.results.0.1", "globals.rates"} and notes
+
+
+def test_globals_fallback_leaves_out_what_the_script_imported(monkeypatch):
+    # `from brian2 import *` binds ~460 unit constants and DEFAULT_UNITS, `from pylab import *` rcParams: compared as
+    # "the script's results" they made an example without monitors agree on hundreds of imported constants.
+    import types
+    lib = types.ModuleType("fake_star_lib")
+    lib.mV, lib.table = np.array([1e-3]), {"a": np.ones(3)}
+    monkeypatch.setitem(sys.modules, "fake_star_lib", lib)
+    ns = {"mV": lib.mV, "table": lib.table, "v": np.arange(3.0), "alias": lib.mV}
+    out = collect.read_globals(ns, [])
+    assert set(out) == {"globals.v", "globals.alias"}
+    only_imports = {"mV": lib.mV, "table": lib.table}
+    notes = []
+    assert collect.read_globals(only_imports, notes) == {} and not notes
 
 
 def test_derived_seed_is_deterministic_and_depends_on_both():

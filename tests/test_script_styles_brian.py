@@ -115,3 +115,14 @@ def the_negative_control_names_the_difference(document):
     s = next(s for s in document["scripts"] if s["script"].endswith("device_difference_control.py"))
     assert s["devices"]["cython"]["verdict"] == FAIL
     assert "trace.v" in s["devices"]["cython"]["reason"] or "spikes" in s["devices"]["cython"]["reason"]
+
+
+@pytest.mark.brian
+def test_what_a_star_import_binds_is_not_a_result_of_the_script():
+    """`from brian2 import *` (+ pylab) binds ~460 unit constants, DEFAULT_UNITS and rcParams: a script without
+    monitors was compared on those (663 of Brian 2.10.1's cylinder.py's 673 'observables'). Only what it made."""
+    from brian2_harness.check import collect
+    ns: dict = {"__name__": "__main__"}
+    exec("from brian2 import *\nEL = -70*mV\nv = linspace(0, 1, 5)*mV\nalias = mV\n", ns)
+    assert len(collect.imported(ns)) > 400
+    assert set(collect.read_globals(ns, [])) == {"globals.EL", "globals.v", "globals.alias"}

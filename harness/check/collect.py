@@ -8,7 +8,8 @@ An observable is a dict: ``kind`` (state | spikes | rate | event_values | value)
   -> ``spk.var``: kind event_values, arrays values, i, t;
 * PopulationRateMonitor ``rate``        -> ``rate.rate``: kind rate, arrays t, values (Hz);
 * ``--observe group.var`` (any Brian object with that variable) -> kind value, arrays values (at the end);
-* a script without any monitor: its module-level numeric arrays -> ``globals.NAME`` (kind value).
+* a script without any monitor: its module-level numeric arrays, less what it imported -> ``globals.NAME`` (kind
+  value).
 
 Everything is in SI units without unit objects (``mon.v_``). The module is Brian-free at import time.
 """
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import types
 
 import numpy as np
 
@@ -174,12 +177,30 @@ def _leaves(value, prefix: str, out: dict, depth: int = 0) -> None:
             _leaves(value[k], f"{prefix}.{k}", out, depth + 1)
 
 
+def imported(namespace: dict) -> set[str]:
+    """Names bound to the very object a loaded module holds under the same name: what `from brian2 import *`,
+    `from pylab import *` put there (unit constants, DEFAULT_UNITS, rcParams), not anything the script computed."""
+    keys, out = {k for k in namespace if isinstance(k, str)}, set()
+    for module in list(sys.modules.values()):
+        if not isinstance(module, types.ModuleType):
+            continue
+        table = module.__dict__
+        if table is namespace:
+            continue
+        for key in keys.intersection(table):
+            if table[key] is namespace[key]:
+                out.add(key)
+    return out
+
+
 def read_globals(namespace: dict, notes: list[str], only=None, prefix: str = "globals.") -> dict:
     """Module-level numeric arrays (also inside lists, tuples and dicts: ``NAME.3.1``, ``NAME.key``). `only`: the
-    names to take (all when None; plain numbers are then not taken, as they are mostly parameters)."""
+    names to take (all when None, but for what the script imported; plain numbers are then not taken, as they are
+    mostly parameters)."""
     out = {}
+    skip = imported(namespace or {}) if only is None else set()
     for key, value in sorted((k, v) for k, v in (namespace or {}).items() if isinstance(k, str)):
-        if key.startswith("_") or (only is None and _number(value)) or probe.instance(value, bool):
+        if key.startswith("_") or key in skip or (only is None and _number(value)) or probe.instance(value, bool):
             continue
         if only is not None and key not in only:
             continue
