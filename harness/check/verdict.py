@@ -57,6 +57,7 @@ def check(script: str, devices=DEFAULT_DEVICES, *, mode: str = "auto", seeds: in
     result = _first_runs(launch, mode == "stat", observe, reference)
     ref = result.reference
     others = [d for d in devices if result.runs[d].status == OK and d != ref]
+    others = _with_something_to_compare(result, others)
     if ref is None or not others:
         return _finish(result, t0)
     if mode == "stat":
@@ -107,6 +108,25 @@ def _observe_names(device_runs, observe) -> None:
                                     "no observable"))
 
 
+NOTHING = ("nothing to compare: neither run kept a monitor or bound a numeric result at module level (name a "
+           "variable with --observe group.var)")
+
+
+def _empty(run) -> bool:
+    return not any(r.observables or r.statistics for r in run.runs)
+
+
+def _with_something_to_compare(result: CheckResult, others: list[str]) -> list[str]:
+    """The devices left to judge; a device that, like the reference, produced nothing is a skip that says so (an
+    empty comparison is no agreement)."""
+    if result.reference is None or not _empty(result.runs[result.reference]):
+        return others
+    for d in others:
+        if _empty(result.runs[d]):
+            result.devices[d] = DeviceVerdict(d, SKIP, NOTHING)
+    return [d for d in others if d not in result.devices]
+
+
 def _finish(result: CheckResult, t0: float) -> CheckResult:
     result.seconds = time.perf_counter() - t0
     order = list(result.runs) + [d for d in result.devices if d not in result.runs]     # as the user listed them
@@ -124,7 +144,9 @@ def _finish(result: CheckResult, t0: float) -> CheckResult:
         ran = [x.device for x in v.values() if x.verdict == REFERENCE]
         skipped = [x for x in v.values() if x.verdict in (SKIP, BUILT)]
         result.verdict = BUILT if built and ran else SKIP
-        result.reason = ((f"only {ran[0]} ran; " if ran else "no device ran; ")
+        nothing = ran and skipped and all(x.reason == NOTHING for x in skipped)
+        result.reason = ((f"nothing compared with {ran[0]}; " if nothing else f"only {ran[0]} ran; " if ran else
+                          "no device ran; ")
                          + "; ".join(f"{x.device}: {x.reason}" for x in skipped))
         return result
     result.verdict = AGREE_STAT if any(x.verdict == AGREE_STAT for x in judged) else AGREE
