@@ -218,3 +218,30 @@ def test_a_device_judged_exactly_in_a_mixed_check_is_compared_exactly_against_it
     assert res.verdict == against.FAIL and "a" in res.reason
     assert against.compare_device(rec(obs), rec(obs, seed=7)).verdict == against.ERROR      # no common seed
     assert against.compare_device(rec({}), rec({})).verdict == against.ERROR                 # nothing to compare
+
+
+def test_a_baseline_that_took_imports_as_results_is_compared_on_what_the_script_made(tmp_path):
+    """Records written before `collect.COLLECTED` 2 took the names `from brian2 import *` binds as a monitor-less
+    script's results (globals.mV, globals.DEFAULT_UNITS.*): against such a baseline those are left out, said in the
+    reason, instead of failing as "only in the baseline"; a record of today keeps the strict comparison."""
+    value = {"kind": "value", "dt": None, "unit": "", "N": None, "arrays": {"values": np.ones(3)}}
+    old_obs = {"globals.v": value, "globals.mV": value, "globals.DEFAULT_UNITS.Eamp": value}
+
+    def rec(o, collected=records.DeviceRecord.collected):
+        return records.DeviceRecord("m.py", "numpy", "ok", "", "reference", "", "numpy", "exact", 1e-3, {}, {}, "",
+                                    [records.SeedRecord(0, o, {})], collected=collected)
+    res = against.compare_device(rec(old_obs, collected=1), rec({"globals.v": value}))
+    assert res.verdict == against.AGREE and "2 module-level name(s) of the baseline left out" in res.reason
+    changed = {"globals.v": dict(value, arrays={"values": np.array([1.0, 1.0, 2.0])})}
+    assert against.compare_device(rec(old_obs, collected=1), rec(changed)).verdict == against.FAIL
+    # control: a baseline of today's collection that holds more is a difference
+    res = against.compare_device(rec(old_obs), rec({"globals.v": value}))
+    assert res.verdict == against.FAIL and "only in the baseline: globals.DEFAULT_UNITS.Eamp, globals.mV" in res.reason
+    # a record written today says what it collected; one without the field is read as the old collection
+    rec_now = rec({"globals.v": value})
+    folder = records.save(rec_now, tmp_path / "base", "m")
+    head = json.loads((folder / "record.json").read_text())
+    assert head["collected"] == records.DeviceRecord.collected >= 2
+    del head["collected"]
+    (folder / "record.json").write_text(json.dumps(head))
+    assert records.load(folder).collected == 1

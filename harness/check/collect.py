@@ -25,6 +25,9 @@ import numpy as np
 from . import probe
 
 MAX_ELEMENTS = 1_000_000     # larger state recordings keep evenly spaced rows (noted)
+# What gather() takes, stated in every record: 1 (records before 2026-12-07) took the names a monitor-less
+# script imported (`from brian2 import *`: unit constants, DEFAULT_UNITS) as its results; 2 leaves them out.
+COLLECTED = 2
 
 
 def _unit(owner, var: str) -> str:

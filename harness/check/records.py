@@ -36,7 +36,7 @@ STATUSES = RUN_STATUSES
 # record.json's fields and their types, checked on load (a wrong type is one line, never a traceback later)
 HEAD_FIELDS = {"script": str, "device": str, "status": str, "reason": str, "verdict": str, "verdict_reason": str,
                "reference": (str, type(None)), "mode": str, "t_end": (int, float), "environment": dict,
-               "options": dict, "script_sha256": str, "source": str, "seeds": list}
+               "options": dict, "script_sha256": str, "source": str, "seeds": list, "collected": int}
 REQUIRED = ("script", "device", "status", "reason", "verdict", "verdict_reason", "reference", "mode", "t_end",
             "environment", "options", "seeds")
 OPTION_KEYS = ("devices", "mode", "seeds", "seed", "alpha", "cap", "observe", "args", "reference")
@@ -66,6 +66,7 @@ class DeviceRecord:
     runs: list[SeedRecord] = field(default_factory=list)
     folder: str = ""
     source: str = ""               # the script's path relative to the working directory it was recorded from
+    collected: int = collect.COLLECTED   # what the harness took as results (collect.COLLECTED; absent: 1)
 
     def label(self) -> str:
         env = self.environment
@@ -211,6 +212,7 @@ def load(folder) -> DeviceRecord:
     """A record read back; any problem with its files is one UsageError naming the file (record_read.py)."""
     folder = Path(folder)
     head = _head(folder)
+    head.setdefault("collected", 1)
     runs = []
     for seed in head.pop("seeds"):
         sub = folder / f"seed-{seed}"
@@ -225,6 +227,7 @@ def load_head(folder) -> DeviceRecord:
     records needs (history reads each one's runs only when it compares that one)."""
     head = _head(Path(folder))
     head.pop("seeds")
+    head.setdefault("collected", 1)
     return DeviceRecord(**head, folder=str(folder))
 
 
