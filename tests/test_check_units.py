@@ -249,10 +249,11 @@ def test_globals_fallback_leaves_out_what_the_script_imported(monkeypatch):
     lib.mV, lib.table = np.array([1e-3]), {"a": np.ones(3)}
     monkeypatch.setitem(sys.modules, "fake_star_lib", lib)
     ns = {"mV": lib.mV, "table": lib.table, "v": np.arange(3.0), "alias": lib.mV}
-    out = collect.read_globals(ns, [])
-    assert set(out) == {"globals.v", "globals.alias"}
+    notes: list[str] = []
+    out = collect.read_globals(ns, notes)
+    assert set(out) == {"globals.v", "globals.alias"} and "(2 imported name(s) left out" in notes[0]
     only_imports = {"mV": lib.mV, "table": lib.table}
-    notes = []
+    notes.clear()
     assert collect.read_globals(only_imports, notes) == {} and not notes
 
 

@@ -216,7 +216,8 @@ def read_globals(namespace: dict, notes: list[str], only=None, prefix: str = "gl
         for name, (arr, unit) in found.items():
             out[name] = dict(kind="value", dt=None, unit=unit, N=None, arrays={"values": arr})
     if out and only is None:
-        notes.append("no monitor could be read: compared the script's module-level numeric arrays instead")
+        notes.append("no monitor could be read: compared the script's module-level numeric arrays instead"
+                     + (f" ({len(skip)} imported name(s) left out, e.g. from brian2 import *'s units)" if skip else ""))
     return out
 
 
