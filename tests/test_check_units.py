@@ -55,6 +55,41 @@ def test_scalar_p_by_relabeling_the_seeds_and_student_where_seeds_are_too_few():
     assert any("Student's t distribution" in n for n in few.notes)
 
 
+def test_a_difference_constant_on_each_side_fails_and_says_more_seeds_would_tell():
+    """2.10.1's Brette 2012 Fig5A at 2 seeds: the population rate is 0 on both numpy seeds, 0.0332 Hz on both
+    cpp_standalone seeds: judged a deterministic difference (p = 0), but at 6 seeds it varies and agrees. The fail
+    stands (it may be deterministic) and its reason says what a rerun with more seeds would tell."""
+    def per(values):
+        return [{"M: rate": (stats.SCALAR, v, "Hz")} for v in values]
+    two = stats.compare_statistics("r", {"r": per([0.0, 0.0]), "d": per([0.0332, 0.0332])})
+    assert not two.equivalent and "one value on every seed of each side (2 seeds)" in two.summary
+    assert "more --seeds" in two.summary
+    # control: a difference that varies between seeds is not described that way
+    varied = stats.compare_statistics("r", {"r": per(np.arange(10) * 0.01), "d": per(5 + np.arange(10) * 0.01)})
+    assert not varied.equivalent and "one value on every seed" not in varied.summary
+
+
+def test_the_device_verdict_and_the_baseline_comparison_say_it_too(tmp_path):
+    from brian2_harness.check import against, records
+    from brian2_harness.check.script import DeviceRun, SeedRun
+    from brian2_harness.check.verdict import check
+
+    def runner(script, device, seeds, *, stat=False, perturb=0, **kwargs):
+        rate = 0.0 if device == "numpy" else 0.0332
+        return DeviceRun(device, "ok", "", [SeedRun(s, "ok", "", {}, {"t_end": 0.1, "notes": []}, "",
+                                                    {"M: rate": (stats.SCALAR, rate, "Hz")}) for s in seeds])
+    result = check(str(tmp_path / "m.py"), ["numpy", "cpp_standalone"], mode="stat", seeds=2, runner=runner)
+    reason = result.devices["cpp_standalone"].reason
+    assert result.verdict == "fail" and "one value on every seed of each side (2 seeds)" in reason
+
+    def rec(rate):
+        return records.DeviceRecord("m.py", "numpy", "ok", "", "reference", "", "numpy", "stat", 0.1, {}, {}, "",
+                                    [records.SeedRecord(s, {}, {"M: rate": (stats.SCALAR, rate, "Hz")})
+                                     for s in (0, 1)])
+    res = against.compare_device(rec(0.0), rec(0.0332))
+    assert res.verdict == "fail" and "one value on every seed of each side (2 seeds)" in res.reason
+
+
 def test_holm_rejects_stepwise_and_adjusts():
     rejected, adjusted = pvalues.holm([0.01, 0.04, 0.03, 0.005], 0.05)
     assert rejected == [True, False, False, True]

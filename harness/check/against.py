@@ -85,6 +85,7 @@ def compare_device(base: DeviceRecord, now: DeviceRecord, tolerance: exact.Toler
         t = min(bad, key=lambda x: x.p)
         reason = (f"statistically different: {t.statistic}: {t.mean:.4g} now vs {t.ref_mean:.4g} {t.unit} in the "
                   f"baseline (p = {t.p:.2g}, Holm-adjusted {t.p_adjusted:.2g})").replace("  ", " ")
+        reason += stats.constant_note(t, min(len(lists["baseline"]), len(lists["now"])))
         return DeviceAgainst(d, FAIL, reason, stat=st)
     return DeviceAgainst(d, AGREE_STAT, f"statistically equivalent ({len(lists['now'])} vs {len(lists['baseline'])} "
                                         f"seeds, alpha = {alpha}, {st.m} statistics, Holm)", stat=st)

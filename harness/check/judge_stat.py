@@ -140,6 +140,7 @@ def judge(result: CheckResult, ref: str, others: list, alpha: float, stat_runs: 
             t = min(bad, key=lambda x: x.p)
             reason = (f"statistically different: {t.statistic}: {t.mean:.4g} on {d} vs {t.ref_mean:.4g} on {ref} "
                       f"{t.unit} (p = {t.p:.2g}, Holm-adjusted {t.p_adjusted:.2g})").replace("  ", " ")
+            reason += stats.constant_note(t, min(st.seeds.get(d, 0), st.seeds.get(ref, 0)))
             result.devices[d] = DeviceVerdict(d, FAIL, reason)
         elif st.too_weak:
             result.devices[d] = DeviceVerdict(d, FAIL, f"too weak: {st.too_weak}")

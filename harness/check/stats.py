@@ -158,7 +158,8 @@ def _test(dev: str, name: str, kind: str, unit: str, a: list, b: list, needed_p:
             t, p, df, se = 0.0, 1.0, float(len(a) + len(b) - 2), pvalues.welch(a, b)[3]
         else:
             t, p, df, se = pvalues.welch_permutation(a, b, needed_p)
-        return StatTest(dev, name, kind, unit, float(b.mean()), float(a.mean()), p, detectable=se, floor=df)
+        return StatTest(dev, name, kind, unit, float(b.mean()), float(a.mean()), p, detectable=se, floor=df,
+                        constant_sides=bool(p == 0.0 and np.all(a == a[0]) and np.all(b == b[0])))
     finite = _finite(kind, a, b)
     if finite is None:
         return None
@@ -199,6 +200,15 @@ class StatTest:
     rejected: bool = False
     detectable: float | None = None      # scalar: smallest difference of means detected with 80 % power
     floor: float | None = None           # permutation: smallest attainable p
+    constant_sides: bool = False         # scalar: one value on every seed of each side, different (p = 0)
+
+
+def constant_note(t: StatTest, seeds: int) -> str:
+    """What a fail on a statistic constant on each side can mean (limitations.md): '' for any other test."""
+    if not t.constant_sides:
+        return ""
+    return (f"; {t.statistic} took one value on every seed of each side ({seeds} seeds): a deterministic "
+            "difference, or a statistic of few values (a count, a bin edge) that more --seeds would show varying")
 
 
 @dataclass
@@ -334,6 +344,7 @@ def compare_statistics(reference: str, stats: dict, alpha: float = 0.01,
     if bad:
         t = min(bad, key=lambda x: x.p)
         more = f"; {len(bad) - 1} more statistic(s) differ" if len(bad) > 1 else ""
+        more += constant_note(t, k)
         result.equivalent = False
         result.summary = (f"statistically different: {t.statistic} on {t.device}: {_fmt(t.mean)} vs "
                           f"{_fmt(t.ref_mean)} {t.unit} on {reference} (p = {t.p:.2g}, Holm-adjusted "
