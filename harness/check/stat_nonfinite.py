@@ -30,6 +30,21 @@ def codes(values) -> np.ndarray:
     return np.select([np.isnan(v), np.isposinf(v), np.isneginf(v)], [1.0, 2.0, 3.0], 0.0)
 
 
+def finite_parts(pattern: bool, a: list, b: list):
+    """What stats.py tests: the finite elements (pattern: the indices finite in every run) or values of each run;
+    None if nothing is left."""
+    if pattern:
+        if any(np.shape(x) != np.shape(b[0]) for x in a + b):
+            return None
+        keep = np.all([np.isfinite(np.asarray(x, dtype=float)) for x in a + b], axis=0)
+        if not keep.any():
+            return None
+        return [np.asarray(x, dtype=float)[keep] for x in a], [np.asarray(x, dtype=float)[keep] for x in b]
+    a = [np.asarray(x, dtype=float)[np.isfinite(x)] for x in a]
+    b = [np.asarray(x, dtype=float)[np.isfinite(x)] for x in b]
+    return (a, b) if all(len(x) for x in a + b) else None
+
+
 def any_nonfinite(a: list, b: list) -> bool:
     return any(not np.all(np.isfinite(np.asarray(x, dtype=np.float64))) for x in list(a) + list(b))
 

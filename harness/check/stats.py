@@ -130,20 +130,6 @@ def _ecdfs(samples_a: list, samples_b: list, margin: float) -> tuple[list, list]
     return [ecdf(s) for s in samples_a], [ecdf(s) for s in samples_b]
 
 
-def _finite(kind: str, a: list, b: list):
-    """Drop what is not finite: elements (pattern: the same indices in every run) or values; None if nothing is left."""
-    if kind == PATTERN:
-        if any(np.shape(x) != np.shape(b[0]) for x in a + b):
-            return None
-        keep = np.all([np.isfinite(np.asarray(x, dtype=float)) for x in a + b], axis=0)
-        if not keep.any():
-            return None
-        return [np.asarray(x, dtype=float)[keep] for x in a], [np.asarray(x, dtype=float)[keep] for x in b]
-    a = [np.asarray(x, dtype=float)[np.isfinite(x)] for x in a]
-    b = [np.asarray(x, dtype=float)[np.isfinite(x)] for x in b]
-    return (a, b) if all(len(x) for x in a + b) else None
-
-
 def _test(dev: str, name: str, kind: str, unit: str, a: list, b: list, needed_p: float = 0.0):
     """One StatTest, "constant" (equal in every run: not counted) or None (not testable: NaN, sizes differ)."""
     if kind == SCALAR:
@@ -160,7 +146,7 @@ def _test(dev: str, name: str, kind: str, unit: str, a: list, b: list, needed_p:
             t, p, df, se = pvalues.welch_permutation(a, b, needed_p)
         return StatTest(dev, name, kind, unit, float(b.mean()), float(a.mean()), p, detectable=se, floor=df,
                         constant_sides=bool(p == 0.0 and np.all(a == a[0]) and np.all(b == b[0])))
-    finite = _finite(kind, a, b)
+    finite = stat_nonfinite.finite_parts(kind == PATTERN, a, b)
     if finite is None:
         return None
     a, b = finite
